@@ -71,8 +71,9 @@ class Checkpoint:
 def versions() -> dict[str, str]:
     import torchvision
 
-    return {"desktop_cnn": __version__, "torch": torch.__version__,
-            "torchvision": torchvision.__version__}
+    # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses.
+    return {"desktop_cnn": __version__, "torch": str(torch.__version__),
+            "torchvision": str(torchvision.__version__)}
 
 
 def _plain(info: ModelInfo) -> dict[str, Any]:

@@ -43,6 +43,7 @@ class Dataset:
     mean: tuple[float, ...]  # per channel, of the training images scaled to [0, 1]
     std: tuple[float, ...]
     subset: tuple[str, ...] = ()  # class names kept by with_classes(), in label order
+    validation: float = 0.0  # > 0: "test" is a split carved from the training images
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -75,6 +76,24 @@ class Dataset:
         mean, std = channel_stats(train.images)
         return replace(self, classes=list(names), train=train, test=pick(self.test),
                        mean=mean, std=std, subset=tuple(names))
+
+
+    def holdout(self, fraction: float, seed: int = 0) -> Dataset:
+        """Carve a validation split off the training images; it replaces the test split.
+
+        Choose epochs and settings on this, so the test set stays unseen until the end.
+        """
+        if not 0 < fraction < 1:
+            raise UnknownNameError(f"the validation fraction must be in (0, 1), not {fraction}")
+        n = len(self.train)
+        perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
+        k = max(1, int(n * fraction))
+        val, keep = perm[:k], perm[k:]
+        train = Split(self.train.images[keep], self.train.labels[keep])
+        mean, std = channel_stats(train.images)
+        return replace(self, train=train, mean=mean, std=std,
+                       test=Split(self.train.images[val], self.train.labels[val]),
+                       validation=fraction)
 
 
 def channel_stats(images: torch.Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:

@@ -237,7 +237,9 @@ class Trainer:
         metrics: dict[str, Any] = {}
         if last:
             metrics = {"test_accuracy": last["test_accuracy"], "test_loss": last["test_loss"],
-                       "epochs": last["epoch"]}
+                       "epochs": last["epoch"],
+                       # "validation": measured on images held out of the training set
+                       "evaluated_on": "validation" if d.validation else "test"}
             if self.last_eval is not None:
                 metrics["per_class"] = self.last_eval.per_class_named(d.classes)
                 metrics["confusion"] = self.last_eval.confusion.tolist()

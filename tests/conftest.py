@@ -1,0 +1,85 @@
+"""Shared fixtures: real data from ../shared/data, a private user home, a virtual display."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import time
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED_DATA = Path(os.environ.get("DESKTOP_CNN_TEST_DATA", ROOT.parent / "shared" / "data"))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _private_home(tmp_path_factory):
+    """Keep tests away from the developer's own models, settings and caches.
+
+    The image-folder cache is shared across the session (and with later runs,
+    under .cache/) because decoding 60,000 CIFAR-10 JPEGs takes ~15 s.
+    """
+    home = tmp_path_factory.mktemp("home")
+    os.environ["DESKTOP_CNN_HOME"] = str(home)
+    cache = ROOT / ".cache" / "test-imagefolders"
+    cache.mkdir(parents=True, exist_ok=True)
+    (home / "cache").mkdir()
+    os.symlink(cache, home / "cache" / "imagefolders")
+    yield home
+
+
+@pytest.fixture(scope="session")
+def shared_data() -> Path:
+    if not (SHARED_DATA / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
+        pytest.skip(f"real MNIST not found in {SHARED_DATA} (see DEVELOPERS.md)")
+    return SHARED_DATA
+
+
+@pytest.fixture(scope="session")
+def mnist(shared_data):
+    from desktop_cnn.core.data import load_dataset
+
+    return load_dataset("mnist", shared_data, download=False)
+
+
+@pytest.fixture(scope="session")
+def cifar_zip(shared_data) -> Path:
+    z = shared_data / "cifar10-jpg.zip"
+    if not z.exists():
+        pytest.skip(f"{z} not found")
+    return z
+
+
+def _start_xvfb() -> subprocess.Popen | None:
+    if not shutil.which("Xvfb"):
+        return None
+    for n in range(90, 140):
+        if Path(f"/tmp/.X{n}-lock").exists():
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", "1280x1024x24", "-nolisten",
+                                 "tcp"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            if Path(f"/tmp/.X11-unix/X{n}").exists():
+                os.environ["DISPLAY"] = f":{n}"
+                return proc
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        proc.kill()
+    return None
+
+
+@pytest.fixture(scope="session")
+def display():
+    """A usable X display: the one we have, else a private Xvfb started here."""
+    proc = None
+    if not os.environ.get("DISPLAY"):
+        proc = _start_xvfb()
+        if proc is None:
+            pytest.skip("no DISPLAY and Xvfb is not installed (apt-get install xvfb)")
+    yield os.environ["DISPLAY"]
+    if proc is not None:
+        proc.terminate()
+        proc.wait(5)
