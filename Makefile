@@ -1,0 +1,33 @@
+# Two commands for a newcomer: `make run` opens the app, `make test` runs every test.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed
+
+.PHONY: run test test-fast lint bench dist clean
+
+$(STAMP): pyproject.toml
+	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $@
+
+run: $(STAMP)
+	$(BIN)/desktop-cnn
+
+# The suite starts its own Xvfb when there is no DISPLAY (tests/conftest.py).
+test: $(STAMP)
+	$(BIN)/python -m pytest -ra
+
+# Skips the slow trainings and the PyInstaller build.
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -ra -m "not slow and not packaging"
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+bench: $(STAMP)
+	$(BIN)/python bench/train_throughput.py
+
+clean:
+	rm -rf dist build/work .pytest_cache .ruff_cache
