@@ -108,10 +108,8 @@ class TrainForm(ttk.LabelFrame):
             self.data_dir.set(path)
 
     def set_enabled(self, enabled: bool) -> None:
-        for w in self.inputs:
+        for w in self.inputs:  # "readonly" is a separate state flag and survives this
             w.state(["!disabled"] if enabled else ["disabled"])
-            if enabled and isinstance(w, ttk.Combobox) and w not in (self.batch_box,):
-                w.state(["readonly"])
 
     def dataset_name(self) -> str:
         label = self.dataset.get()
