@@ -17,7 +17,8 @@ PAD = 6  # px between widgets: one value keeps every panel aligned
 
 class Panel(ttk.Frame):
     def __init__(self, master: tk.Misc, **kw) -> None:
-        super().__init__(master, padding=PAD, **kw)
+        kw.setdefault("padding", PAD)
+        super().__init__(master, **kw)
 
     # --- seams --------------------------------------------------------------------------
     def schedule(self, ms: int, fn: Callable[[], None]) -> str:

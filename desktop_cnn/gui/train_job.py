@@ -18,7 +18,7 @@ from dataclasses import dataclass
 from ..core.data import Dataset
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import EvalResult
-from ..core.training import Trainer, TrainConfig, TrainResult
+from ..core.training import TrainConfig, Trainer, TrainResult
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,140 @@
+"""Training throughput, images/s, three ways on the same machine in one run.
+
+(a) the book's loop: a DataLoader over torchvision-style datasets that turn each
+    uint8 image into a PIL image, then ToTensor + Normalize, at batch size 4;
+(b) a plain eager loop over a normalised float tensor in memory, batch size 128;
+(c) this project's Trainer at its defaults (uint8 on the device, index batches,
+    augmentation on whole batches, AdamW one-cycle), from its own BatchEnd events.
+
+    python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 8]
+
+Prints a table and the ratios (c)/(a) and (c)/(b). Same model (LeNet-5), same
+process, run back to back, so the ratios hold even when absolute numbers drift.
+"""
+
+from __future__ import annotations
+
+import argparse
+import platform
+import time
+from dataclasses import replace
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from PIL import Image
+from torchvision import transforms
+
+from desktop_cnn.core.data import Dataset, Split, load_dataset
+from desktop_cnn.core.device import device_name, pick_device, synchronize
+from desktop_cnn.core.events import BatchEnd
+from desktop_cnn.core.models import build_model, classifier_args
+from desktop_cnn.core.training import TrainConfig, Trainer
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+class PerSampleDataset(torch.utils.data.Dataset):
+    """What torchvision's MNIST and CIFAR10 do in ``__getitem__``: PIL image, then transform."""
+
+    def __init__(self, split: Split, transform) -> None:
+        imgs = split.images.permute(0, 2, 3, 1).numpy()  # (N, H, W, C) as torchvision stores it
+        self.images = imgs[..., 0] if imgs.shape[-1] == 1 else imgs
+        self.labels = split.labels.tolist()
+        self.transform = transform
+
+    def __len__(self) -> int:
+        return len(self.labels)
+
+    def __getitem__(self, i):
+        return self.transform(Image.fromarray(self.images[i])), self.labels[i]
+
+
+def timed_steps(model, opt, batches, device, seconds: float) -> float:
+    """Train on ``batches`` (an iterator) for about ``seconds``; images per second."""
+    n, t0 = 0, None
+    for step, (x, y) in enumerate(batches):
+        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
+        loss = F.cross_entropy(model(x), y)
+        opt.zero_grad(set_to_none=True)
+        loss.backward()
+        opt.step()
+        if step == 5:  # warm-up done: start the clock
+            synchronize(device)
+            t0 = time.perf_counter()
+        elif t0 is not None:
+            n += len(y)
+            if time.perf_counter() - t0 > seconds:
+                break
+    synchronize(device)
+    return n / (time.perf_counter() - t0)
+
+
+def book_loop(data: Dataset, device, seconds: float) -> float:
+    tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(data.mean, data.std)])
+    loader = torch.utils.data.DataLoader(PerSampleDataset(data.train, tf), batch_size=4,
+                                         shuffle=True)
+    model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
+    opt = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)  # the book's settings
+    return timed_steps(model, opt, iter(loader), device, seconds)
+
+
+def plain_loop(data: Dataset, device, seconds: float, batch_size: int = 128) -> float:
+    mean = torch.tensor(data.mean).view(1, -1, 1, 1)
+    std = torch.tensor(data.std).view(1, -1, 1, 1)
+    x = ((data.train.images.float() / 255 - mean) / std).to(device)
+    y = data.train.labels.to(device)
+
+    def batches():
+        while True:
+            perm = torch.randperm(len(y), device=device)
+            for i in range(0, len(y) - batch_size + 1, batch_size):
+                idx = perm[i:i + batch_size]
+                yield x[idx], y[idx]
+
+    model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
+    opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
+    return timed_steps(model, opt, batches(), device, seconds)
+
+
+def trainer_defaults(data: Dataset, device, seconds: float) -> float:
+    """Images/s from the Trainer's own events, over the same number of seconds."""
+    rates: list[float] = []
+    t0 = time.perf_counter()
+    trainer = None
+
+    def on_event(e):
+        if isinstance(e, BatchEnd):
+            rates.append(e.images_per_s)
+            if time.perf_counter() - t0 > seconds + 1 and trainer is not None:
+                trainer.stop()
+
+    cfg = replace(TrainConfig(), device=str(device), epochs=100)  # stopped by time, not epochs
+    trainer = Trainer(data, "lenet5", cfg, on_event)
+    trainer.run()
+    return rates[-1]  # cumulative images / busy seconds, warm-up included (a fair handicap)
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    ap.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    ap.add_argument("--device", default="auto")
+    args = ap.parse_args()
+    device = pick_device(args.device)
+    print(f"# {platform.node()} {platform.machine()}, {device_name(device)}, "
+          f"torch {torch.__version__}, torchvision {torchvision.__version__}")
+    print(f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
+          f"{'(c) Trainer':>12} {'c/a':>7} {'c/b':>6}")
+    for name in ("mnist", "cifar10"):
+        data = load_dataset(name, args.data_dir, download=False)
+        a = book_loop(data, device, args.seconds)
+        b = plain_loop(data, device, args.seconds)
+        c = trainer_defaults(data, device, args.seconds)
+        print(f"{name:<10} {a:>16,.0f} {b:>18,.0f} {c:>12,.0f} {c / a:>6.1f}x {c / b:>5.2f}x",
+              flush=True)
+
+
+if __name__ == "__main__":
+    main()
