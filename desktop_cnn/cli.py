@@ -36,7 +36,8 @@ def _add_train(sub) -> None:
     p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (None: by optimizer)")
     p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
     p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay)
+    p.add_argument("--weight-decay", type=float, default=d.weight_decay,
+                   help="None: 5e-4 for sgd, 0.05 for adamw (decoupled), 0 for adam")
     p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
     p.add_argument("--no-augment", dest="augment", action="store_false",
                    help="turn off batch augmentation")

@@ -30,6 +30,9 @@ from .models import NamedActivations, build_model, classifier_args
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("onecycle", "cosine", "constant")
 DEFAULT_LR = {"sgd": 0.05, "adam": 1e-2, "adamw": 1e-2}  # peak LRs that train LeNet-5 well
+# AdamW decays weights by lr * wd per step (decoupled), SGD and Adam add wd * w to the
+# gradient: the same number means very different things, so each gets its own default.
+DEFAULT_WD = {"sgd": 5e-4, "adam": 0.0, "adamw": 0.05}
 
 
 @dataclass
@@ -41,7 +44,7 @@ class TrainConfig:
     lr: float | None = None  # peak learning rate; None takes DEFAULT_LR[optimizer]
     optimizer: str = "adamw"  # sgd (Nesterov momentum), adam or adamw
     momentum: float = 0.9  # SGD only
-    weight_decay: float = 5e-4  # small models overfit CIFAR-10 without it
+    weight_decay: float | None = None  # None takes DEFAULT_WD[optimizer]
     schedule: str = "onecycle"  # warm up then anneal: reaches good accuracy in few epochs
     label_smoothing: float = 0.0  # 0.1 helps CIFAR-10 a little; MNIST does not need it
     augment: bool = True  # affine + stroke width for digits, crop + flip for colour images
@@ -52,6 +55,9 @@ class TrainConfig:
 
     def peak_lr(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
+
+    def decay(self) -> float:
+        return self.weight_decay if self.weight_decay is not None else DEFAULT_WD[self.optimizer]
 
     def validate(self) -> None:
         if self.optimizer not in OPTIMIZERS:
@@ -77,9 +83,9 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Opti
     lr = cfg.peak_lr()
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(model.parameters(), lr=lr, momentum=cfg.momentum,
-                               nesterov=cfg.momentum > 0, weight_decay=cfg.weight_decay)
+                               nesterov=cfg.momentum > 0, weight_decay=cfg.decay())
     cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
-    return cls(model.parameters(), lr=lr, weight_decay=cfg.weight_decay)
+    return cls(model.parameters(), lr=lr, weight_decay=cfg.decay())
 
 
 def make_schedule(opt: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int):
