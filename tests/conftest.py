@@ -83,3 +83,9 @@ def display():
     if proc is not None:
         proc.terminate()
         proc.wait(5)
+
+
+# tests/digit_strokes.py is a helper module beside the tests, imported by name.
+import sys as _sys  # noqa: E402
+
+_sys.path.insert(0, str(Path(__file__).parent))
