@@ -9,7 +9,7 @@ STAMP  := $(VENV)/.installed
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	$(BIN)/python -m pip install --quiet -e '.[dev,build]'
 	touch $@
 
 run: $(STAMP)
@@ -28,6 +28,11 @@ lint: $(STAMP)
 
 bench: $(STAMP)
 	$(BIN)/python bench/train_throughput.py
+
+# The one-folder app dist/desktop-cnn/ (PyInstaller; work files in build/work/).
+# Skipped when already built from the same sources; build/build.py --force rebuilds.
+dist: $(STAMP)
+	$(BIN)/python build/build.py
 
 clean:
 	rm -rf dist build/work .pytest_cache .ruff_cache
