@@ -175,3 +175,6 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:  # e.g. `desktop-cnn eval ... | head`: the reader left
+        sys.stderr.close()
+        return 0
