@@ -217,12 +217,3 @@ def load_dataset(
     mean, std = channel_stats(train.images)
     ds = Dataset(name, names, train, test, mean, std)
     return ds.with_classes(list(classes)) if classes else ds
-
-
-def dataset_present(name: str, data_dir: str | os.PathLike | None = None) -> bool:
-    """Whether ``name`` can load without a download (for the GUI's prompt)."""
-    try:
-        load_dataset(name, data_dir, download=False)
-    except DatasetNotFoundError:
-        return False
-    return True
