@@ -39,7 +39,8 @@ def device_name(device: torch.device | str) -> str:
         return f"CUDA: {torch.cuda.get_device_name(index)}"
     if device.type == "mps":
         return "Apple MPS"
-    return f"CPU ({torch.get_num_threads()} threads)"
+    n = torch.get_num_threads()
+    return f"CPU ({n} thread{'s' * (n != 1)})"
 
 
 def synchronize(device: torch.device) -> None:

@@ -216,7 +216,7 @@ class Trainer:
                          "scheduler": sched.state_dict(), "config": asdict(cfg),
                          "loader_rng": train.generator_state().cpu()}
                 save_checkpoint(checkpoint_path, self.model, self.info(), state)
-        return self._finish("finished", f"trained {epochs} epochs", t_run)
+        return self._finish("finished", f"trained {epochs} epoch{'s' * (epochs != 1)}", t_run)
 
     def _amp_dtype(self) -> torch.dtype | None:
         if not (self.config.amp and self.device.type == "cuda"):

@@ -11,19 +11,21 @@ matplotlib has been imported too, build the Train and Model panels.
 from __future__ import annotations
 
 import argparse
+import gc
 import json
 import sys
 import time
 import tkinter as tk
+import traceback
 from pathlib import Path
 from tkinter import ttk
 
-from .. import __version__
 from ..core.paths import models_dir, resource_path, settings_file
 from .draw_panel import DrawPanel
+from .menubar import MenuBar, about_text
 from .panel import Panel
 from .state import AppState, Settings
-from .widgets import StatusBar
+from .widgets import Placeholder, StatusBar, set_theme
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
@@ -65,11 +67,14 @@ class App(Panel):
     # --- layout ---------------------------------------------------------------------------
     def create_widgets(self) -> None:
         root = self.root
+        set_theme(root)
         root.title("desktop-cnn")
         root.geometry("1100x740")
-        root.minsize(980, 660)
+        root.minsize(1000, 660)
         root.protocol("WM_DELETE_WINDOW", self.quit_app)
-        self.create_menu()
+        root.report_callback_exception = self.report_bug
+        self.menu = MenuBar(root, self)
+        self.menu.show_recent(self.settings.recent_models)
         self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
         self.status.pack(side="bottom", fill="x")
         ttk.Separator(root).pack(side="bottom", fill="x")
@@ -79,50 +84,17 @@ class App(Panel):
         self.notebook.enable_traversal()  # Ctrl+Tab between panels
         self.tabs: dict[str, ttk.Frame] = {}
         for name in TABS:
-            tab = ttk.Frame(self.notebook)
+            tab = self.tabs[name] = ttk.Frame(self.notebook)
             self.notebook.add(tab, text=name, underline=0)
-            waiting = ttk.Frame(tab, padding=40)
-            ttk.Label(waiting, text="Loading PyTorch...").pack()
-            bar = ttk.Progressbar(waiting, mode="indeterminate", length=200)
-            bar.pack(pady=8)
-            bar.start(20)
-            waiting.pack()
-            self.tabs[name] = tab
+            Placeholder(tab, "Loading PyTorch...").pack()
         self.status.set("device", "device: ...")
         self.status.set("model", "model: loading...")
-        for key in ("o", "O"):
-            root.bind(f"<Control-{key}>", lambda e: self.open_model())
-        for key in ("s", "S"):
-            root.bind(f"<Control-{key}>", lambda e: self.save_model_as())
-        for key in ("q", "Q"):
-            root.bind(f"<Control-{key}>", lambda e: self.quit_app())
+        for key, command in {"o": self.open_model, "s": self.save_model_as,
+                             "q": self.quit_app}.items():
+            for k in (key, key.upper()):  # Caps Lock on
+                root.bind(f"<Control-{k}>", lambda e, c=command: c())
         root.bind("<Escape>", lambda e: self.drawing_key("clear"))
         root.bind("<Control-z>", lambda e: self.drawing_key("undo"))
-
-    def create_menu(self) -> None:
-        menubar = tk.Menu(self.root)
-        self.file_menu = tk.Menu(menubar, tearoff=False)
-        self.file_menu.add_command(label="Open model...", accelerator="Ctrl+O",
-                                   command=self.open_model, state="disabled")
-        self.file_menu.add_command(label="Save model as...", accelerator="Ctrl+S",
-                                   command=self.save_model_as, state="disabled")
-        self.recent_menu = tk.Menu(self.file_menu, tearoff=False)
-        self.file_menu.add_cascade(label="Recent models", menu=self.recent_menu)
-        self.file_menu.add_separator()
-        self.file_menu.add_command(label="Quit", accelerator="Ctrl+Q", command=self.quit_app)
-        menubar.add_cascade(label="File", menu=self.file_menu, underline=0)
-        help_menu = tk.Menu(menubar, tearoff=False)
-        help_menu.add_command(label="About desktop-cnn", command=self.about)
-        menubar.add_cascade(label="Help", menu=help_menu, underline=0)
-        self.root.configure(menu=menubar)
-        self.update_recent_menu()
-
-    def update_recent_menu(self) -> None:
-        self.recent_menu.delete(0, "end")
-        for path in self.settings.recent_models:
-            self.recent_menu.add_command(label=path, command=lambda p=path: self.open_model(p))
-        if not self.settings.recent_models:
-            self.recent_menu.add_command(label="(none yet)", state="disabled")
 
     def install(self, name: str, panel: Panel) -> None:
         """Swap a tab's placeholder for its panel."""
@@ -173,8 +145,7 @@ class App(Panel):
             return
         self.state.datasets = DatasetCache()
         self.status.set("device", pre.device)
-        for i in (0, 1):
-            self.file_menu.entryconfigure(i, state="normal")
+        self.menu.enable_model_actions()
         self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.state,
                                                     self.panels["Draw"]))
         if pre.checkpoint is not None:
@@ -202,9 +173,20 @@ class App(Panel):
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
             self.panels["Train"].start_button.invoke()
+            self.schedule(100, self.announce_training)
         if self.args.startup_report:
             print(json.dumps(self.times), flush=True)
             self.quit_app()
+
+    def announce_training(self) -> None:
+        """Hidden --train: say on stdout when batches flow (tests close the window then)."""
+        train = self.panels["Train"]
+        if train.mode == "training" and train.step > 0:
+            print("desktop-cnn: training", flush=True)
+        elif train.running:
+            self.schedule(100, self.announce_training)
+        else:
+            print(f"desktop-cnn: training ended: {train.last_status}", flush=True)
 
     @property
     def ready(self) -> bool:
@@ -232,7 +214,7 @@ class App(Panel):
         except CheckpointError as exc:
             if str(path) in self.settings.recent_models and not Path(path).exists():
                 self.settings.forget_recent(path)
-                self.update_recent_menu()
+                self.menu.show_recent(self.settings.recent_models)
             self.show_error("Cannot open the model", str(exc))
             return False
         self.state.set_model(ck, str(path))
@@ -265,7 +247,7 @@ class App(Panel):
 
     def remember(self, path: str | Path, message: str) -> None:
         self.settings.add_recent(path)
-        self.update_recent_menu()
+        self.menu.show_recent(self.settings.recent_models)
         self.status.set("message", message)
 
     # --- the rest ---------------------------------------------------------------------------
@@ -275,18 +257,28 @@ class App(Panel):
         if draw is not None and TABS[current] in ("Draw", "Feature maps"):
             getattr(draw, action)()
 
-    def about(self) -> None:
-        lines = [f"desktop-cnn {__version__}",
-                 "Learn convolutional networks: draw, train, look inside.", "",
-                 f"Python {sys.version.split()[0]}, Tk {self.root.tk.call('info', 'patchlevel')}"]
-        if "core" in self.times:
-            import torch
+    def report_bug(self, exc_type, exc, tb) -> None:
+        """An exception escaped a Tk callback: a bug. Trace on stderr, one line on screen."""
+        traceback.print_exception(exc_type, exc, tb)
+        self.status.set("message", f"internal error: {exc_type.__name__}: {exc} (see the log)")
 
-            lines += [f"PyTorch {torch.__version__}", f"Device: {self.preloader.device}"]
-        self.show_info("About desktop-cnn", "\n".join(lines))
+    def about(self) -> None:
+        device = self.preloader.device if self.preloader is not None else None
+        self.show_info("About desktop-cnn", about_text(self.root, device))
 
     def quit_app(self) -> None:
-        """Stop training (no file is being written: the GUI never checkpoints mid-run), exit."""
+        """File > Quit, Ctrl+Q and the window's close button."""
+        if self.closing:
+            return
+        self.shutdown()
+        # Polls still queued would fire into a dead window. Plain Tcl "after cancel":
+        # tkinter's after_cancel also deletes the callback, which destroy() deletes again.
+        for job in self.root.tk.splitlist(self.root.tk.call("after", "info")):
+            self.root.tk.call("after", "cancel", job)
+        self.root.destroy()
+
+    def shutdown(self) -> None:
+        """Stop training (no file is open for writing: the GUI never checkpoints mid-run)."""
         if self.closing:
             return
         self.closing = True
@@ -296,7 +288,6 @@ class App(Panel):
         if self.state.datasets is not None:
             self.state.datasets.shutdown()
         self.settings.save()
-        self.root.destroy()
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -306,4 +297,8 @@ def main(argv: list[str] | None = None) -> int:
     root.update()  # the window is on screen from here; everything heavy comes after
     app.start()
     root.mainloop()
+    app.shutdown()  # when the window was destroyed some other way than quit_app
+    # Tearing down torch and matplotlib object by object takes the interpreter ~1-2 s at
+    # exit on a small CPU; freezing the heap skips the final garbage collections of it.
+    gc.freeze()
     return app.exit_code

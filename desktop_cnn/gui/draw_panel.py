@@ -10,14 +10,12 @@ from __future__ import annotations
 
 import random
 import tkinter as tk
-from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
 from typing import TYPE_CHECKING
 
-from PIL import Image
-
 from .images import to_rgb
+from .inputs import DRAWING, TIPS_COLOUR, TIPS_DIGITS, Source, describe_steps, test_source
 from .panel import PAD, Panel, set_enabled
 from .sketch import Sketch
 from .sketchpad import SketchPad
@@ -25,25 +23,10 @@ from .state import AppState
 from .widgets import ArrayView, ProbabilityBars
 
 if TYPE_CHECKING:
-    import torch
-
     from ..core.data import Dataset
 
 PREDICT_EVERY_MS = 40  # 25 predictions/s feels live and leaves the CPU to drawing
 IMAGE_TYPES = [("Images", "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"), ("All", "*")]
-
-
-@dataclass
-class Source:
-    """The current input: the sketch, an image file, or a test image (C, H, W) uint8."""
-
-    kind: str  # "drawing", "file" or "test"
-    caption: str
-    image: Image.Image | None = None
-    tensor: torch.Tensor | None = None
-
-
-DRAWING = Source("drawing", "Draw a digit with the mouse")
 
 
 class DrawPanel(Panel):
@@ -88,6 +71,11 @@ class DrawPanel(Panel):
                               padx=(PAD, 0))
         self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=280, foreground="#555")
         self.caption.grid(row=3, column=0, columnspan=3, sticky="w", pady=(PAD, 0))
+        tips = ttk.LabelFrame(left, text="Tips", padding=PAD)
+        tips.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
+        self.tips = ttk.Label(tips, wraplength=270, justify="left", foreground="#444",
+                              text=TIPS_DIGITS)
+        self.tips.pack(anchor="w")
 
         seen = ttk.LabelFrame(self, text="What the network sees", padding=PAD)
         seen.grid(row=0, column=1, sticky="n", padx=PAD * 2)
@@ -99,6 +87,7 @@ class DrawPanel(Panel):
 
         out = ttk.LabelFrame(self, text="Prediction", padding=PAD)
         out.grid(row=0, column=2, sticky="nsew")
+        self.rowconfigure(0, weight=1)
         self.big_font = tkfont.Font(self, family=tkfont.nametofont("TkDefaultFont").cget(
             "family"), size=60, weight="bold")
         self.answer = ttk.Label(out, text="", font=self.big_font, anchor="center", width=6)
@@ -198,24 +187,12 @@ class DrawPanel(Panel):
     def pick_test_image(self, data: Dataset) -> None:
         from ..core.errors import DesktopCnnError
 
-        info = self.state.checkpoint.info
         try:
-            if list(data.classes) != list(info.classes):
-                data = data.with_classes(info.classes)  # e.g. a cat/airplane CIFAR-10 model
+            source = test_source(data, self.state.checkpoint.info, self.rng)
         except DesktopCnnError as exc:
-            self.show_error("Dataset does not fit the model", str(exc))
+            self.show_error("The dataset does not fit the model", str(exc))
             return
-        if tuple(data.input_shape) != tuple(info.input_shape):
-            self.show_error("Dataset does not fit the model",
-                            f"{data.name} images are {data.input_shape}, the model takes "
-                            f"{tuple(info.input_shape)}")
-            return
-        i = self.rng.randrange(len(data.test))
-        tensor, label = data.test.images[i], int(data.test.labels[i])
-        arr = tensor.numpy()
-        image = Image.fromarray(arr[0] if arr.shape[0] == 1 else arr.transpose(1, 2, 0))
-        caption = f"{data.name} test image #{i}, labelled {data.classes[label]!r}"
-        self.set_source(Source("test", caption, image=image, tensor=tensor))
+        self.set_source(source)
 
     # --- prediction -----------------------------------------------------------------------
     def request_prediction(self, immediately: bool = False) -> None:
@@ -269,7 +246,11 @@ class DrawPanel(Panel):
         k = analysis.predicted
         self.big_font.configure(size=60 if len(classes[k]) <= 2 else 26)
         self.answer.configure(text=classes[k])
-        self.confidence.configure(text=f"{analysis.probs[k]:.1%} sure")
+        verdict = ""
+        if self.source.kind == "test":
+            label = self.source.label
+            verdict = ", right" if label == k else f", wrong: it is {classes[label]!r}"
+        self.confidence.configure(text=f"{analysis.probs[k]:.1%} sure{verdict}")
         self.bars.set_probs(analysis.probs)
         self.preview.show(to_rgb(analysis.seen))
         self.preview_caption.configure(text=describe_steps(analysis, self.source.kind))
@@ -277,21 +258,8 @@ class DrawPanel(Panel):
     def model_changed(self) -> None:
         ck = self.state.checkpoint
         self.bars.set_classes(ck.info.classes)
+        self.tips.configure(text=TIPS_DIGITS if ck.info.is_digits else TIPS_COLOUR)
         tensor = self.source.tensor
         if tensor is not None and tuple(tensor.shape) != tuple(ck.info.input_shape):
             self.set_source(DRAWING, predict=False)  # a test image the new model cannot read
         self.request_prediction(immediately=True)
-
-
-def describe_steps(analysis, kind: str) -> str:
-    """What happened between the input and the tensor in the preview, in one sentence."""
-    c, h, w = analysis.x.shape[1:]
-    steps = analysis.steps
-    if kind == "test":
-        return f"The test image as stored: {w}x{h}, {c} channel{'s' * (c > 1)}, normalised."
-    if steps is None or steps.crop_box is None:
-        return f"Resized to {w}x{h}, normalised."
-    left, top, right, bottom = steps.crop_box
-    dx, dy = steps.shift
-    return (f"Ink box {right - left}x{bottom - top} px scaled to fit 20x20, placed in "
-            f"{w}x{h} and moved ({dx:+d}, {dy:+d}) px to centre its mass; normalised.")

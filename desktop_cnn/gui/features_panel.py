@@ -20,7 +20,7 @@ from .panel import PAD, Panel
 from .state import AppState
 from .widgets import ArrayView
 
-DETAIL = 196  # px: the enlarged map, 7x a 28x28 input
+DETAIL = 168  # px: the enlarged map, 6x a 28x28 input
 
 
 class LayerGrid(ttk.Frame):
@@ -39,8 +39,9 @@ class LayerGrid(ttk.Frame):
         self.layout: GridLayout | None = None
         self.count = 0
 
-    def show(self, tiles: list[np.ndarray], caption: str) -> None:
-        layout = layout_for(len(tiles), tiles[0].shape[0], target=self.target)
+    def show(self, tiles: list[np.ndarray], caption: str, max_width: int | None = None) -> None:
+        layout = layout_for(len(tiles), tiles[0].shape[0], target=self.target,
+                            max_width=max_width)
         img = Image.fromarray(grid(tiles, layout))
         if self.photo is None or layout != self.layout:
             self.photo = ImageTk.PhotoImage(img)
@@ -76,23 +77,28 @@ class FeatureMapsPanel(Panel):
         left.grid(row=0, column=0, sticky="n")
         box = ttk.LabelFrame(left, text="Input: draw here too", padding=PAD)
         box.pack(fill="x")
-        self.pad = self.draw.make_pad(box, size=196)
+        self.pad = self.draw.make_pad(box, size=168)
         self.pad.pack()
         buttons = ttk.Frame(box)
         buttons.pack(fill="x", pady=(PAD, 0))
         ttk.Button(buttons, text="Clear", command=self.draw.clear).pack(side="left")
         ttk.Button(buttons, text="Test image", command=self.draw.random_test_image).pack(
             side="right")
+        seen = ttk.LabelFrame(left, text="What the network sees", padding=PAD)
+        seen.pack(fill="x", pady=(PAD, 0))
+        self.input_parent = seen
+        filters = ttk.LabelFrame(left, text="conv1 filters", padding=PAD)
+        filters.pack(fill="x", pady=(PAD, 0))
+        self.filters = LayerGrid(filters, "filters", self.select, target=36)
+        self.filters.pack(anchor="w")
         self.per_map = tk.BooleanVar(self, False)
         ttk.Checkbutton(left, text="Scale each map to its own range", variable=self.per_map,
                         command=self.render).pack(anchor="w", pady=PAD)
-        filters = ttk.LabelFrame(left, text="conv1 filters (blue < 0 < red)", padding=PAD)
-        filters.pack(fill="x")
-        self.filters = LayerGrid(filters, "filters", self.select, target=36)
-        self.filters.pack(anchor="w")
 
         self.layers = ttk.LabelFrame(self, text="Activations", padding=PAD)
         self.layers.grid(row=0, column=1, sticky="nsew", padx=PAD * 2)
+        self.layers.bind("<Configure>", self._resized)
+        self._width = 0
         self.empty = ttk.Label(self.layers, text="Draw something or pick a test image.")
         self.empty.pack(anchor="w")
 
@@ -114,6 +120,13 @@ class FeatureMapsPanel(Panel):
         self.empty.pack(anchor="w")
         self.show_filters()
 
+    def _resized(self, event: tk.Event) -> None:
+        """Fit the grids to the new width (they keep their size while it is unchanged)."""
+        if event.width != self._width:
+            self._width = event.width
+            self._dirty = True
+            self.after_idle(lambda: self.render() if self._dirty and self.visible else None)
+
     def analysis_changed(self) -> None:
         self._dirty = True
         if self.visible:
@@ -126,7 +139,8 @@ class FeatureMapsPanel(Panel):
         weights = conv1_filters(ck) if ck is not None else None
         if weights is not None:
             out, cin, k, _ = weights.shape
-            self.filters.show(filter_tiles(weights), f"{out} filters, {cin}x{k}x{k}")
+            how = "blue < 0 < red" if cin == 1 else "as RGB"
+            self.filters.show(filter_tiles(weights), f"{out} filters, {cin}x{k}x{k}, {how}")
 
     def layer_arrays(self) -> dict[str, np.ndarray]:
         """The input (as the model saw it) followed by each layer's maps (C, H, W)."""
@@ -146,12 +160,19 @@ class FeatureMapsPanel(Panel):
         for name, maps in arrays.items():
             g = self.grids.get(name)
             if g is None:
-                g = self.grids[name] = LayerGrid(self.layers, name, self.select)
+                parent = self.input_parent if name == "input" else self.layers
+                g = self.grids[name] = LayerGrid(parent, name, self.select)
             if not g.winfo_manager():
                 g.pack(anchor="w", pady=(0, PAD))
-            g.show(self.tiles(name, maps), caption(name, maps))
+            g.show(self.tiles(name, maps), caption(name, maps),
+                   None if name == "input" else self.grid_width())
         self.renders += 1
         self.show_detail()
+
+    def grid_width(self) -> int | None:
+        """The px a layer grid may take: the Activations box less its padding."""
+        width = self.layers.winfo_width() - 2 * PAD - 4
+        return width if width > 100 else None  # not laid out yet: natural size
 
     def tiles(self, name: str, maps: np.ndarray) -> list[np.ndarray]:
         if name == "input":
@@ -178,7 +199,9 @@ class FeatureMapsPanel(Panel):
         else:
             self.detail.show(colorize(a, lo, hi))
         shape = "x".join(str(d) for d in a.shape[-2:])
-        if layer == "filters":
+        if layer == "filters" and a.shape[0] == 3:
+            text = f"conv1 filter {i + 1}, 3x{shape}\nweights {lo:.3g} to {hi:.3g}, as RGB"
+        elif layer == "filters":
             text = f"conv1 filter {i + 1}, {shape}\nweights {lo:.3g} (blue) to {hi:.3g} (red)"
         else:
             text = f"{layer} map {i + 1}, {shape}\nvalues {lo:.3g} (dark) to {hi:.3g} (bright)"
@@ -202,6 +225,6 @@ class FeatureMapsPanel(Panel):
 
 def caption(name: str, maps: np.ndarray) -> str:
     if name == "input":
-        return f"input {'x'.join(map(str, maps.shape))} (what the network sees)"
+        return f"input, {'x'.join(map(str, maps.shape))}"
     c, h, w = maps.shape
     return f"{name}: {c} maps of {h}x{w}, values {maps.min():.2g} to {maps.max():.2g}"

@@ -45,9 +45,14 @@ def to_rgb(image: np.ndarray) -> np.ndarray:
     return np.repeat(u8[:, :, None], 3, 2) if u8.ndim == 2 else u8
 
 
-def zoom(rgb: np.ndarray, factor: int) -> np.ndarray:
-    """Nearest-neighbour enlargement: small maps stay crisp squares, not blur."""
-    return rgb.repeat(factor, 0).repeat(factor, 1) if factor > 1 else rgb
+def zoom(rgb: np.ndarray, size: int) -> np.ndarray:
+    """Nearest-neighbour enlargement to size x size: small maps stay crisp squares, not blur."""
+    n = rgb.shape[0]
+    if size % n == 0:
+        k = size // n
+        return rgb.repeat(k, 0).repeat(k, 1) if k > 1 else rgb
+    idx = np.arange(size) * n // size  # uneven by at most one pixel per cell
+    return rgb[idx][:, idx]
 
 
 @dataclass(frozen=True)
@@ -85,12 +90,21 @@ class GridLayout:
         return i if i < self.count else None
 
 
-def layout_for(count: int, side: int, max_cols: int = 8, target: int = 84) -> GridLayout:
-    """Tiles about ``target`` px wide (smaller when there are many), in rows of ``max_cols``."""
+def layout_for(count: int, side: int, max_cols: int = 8, target: int = 84,
+               max_width: int | None = None) -> GridLayout:
+    """Tiles about ``target`` px (smaller when there are many), in rows of ``max_cols``.
+
+    A whole multiple of the map's side keeps its pixels square; when the grid
+    would be wider than ``max_width`` the tiles shrink to fit instead.
+    """
     if count > max_cols:
         target = target * 3 // 4
-    factor = max(1, round(target / side))
-    return GridLayout(count, min(count, max_cols), side * factor)
+    cols = min(count, max_cols)
+    tile = side * max(1, round(target / side))
+    if max_width:
+        gap = GridLayout.gap
+        tile = max(side, min(tile, (max_width - gap) // cols - gap))
+    return GridLayout(count, cols, tile)
 
 
 def grid(tiles: list[np.ndarray], layout: GridLayout, background: int = 240) -> np.ndarray:
@@ -98,7 +112,7 @@ def grid(tiles: list[np.ndarray], layout: GridLayout, background: int = 240) -> 
     w, h = layout.size
     out = np.full((h, w, 3), background, dtype=np.uint8)
     for i, tile in enumerate(tiles):
-        big = zoom(tile, layout.tile // tile.shape[0])
+        big = zoom(tile, layout.tile)
         x, y = layout.origin(i)
         out[y:y + big.shape[0], x:x + big.shape[1]] = big
     return out

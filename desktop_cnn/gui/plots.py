@@ -1,22 +1,25 @@
-"""matplotlib figures embedded in Tk: training curves, confusion matrix, saved history.
+"""matplotlib figures embedded in Tk: the confusion matrix and a model's saved history.
 
 Figures are plain ``matplotlib.figure.Figure`` objects (never pyplot: no
 global state, no second event loop) on a ``FigureCanvasTkAgg`` with the
 navigation toolbar. Only the Tk thread updates them, through ``draw_idle``,
-which coalesces requests into one redraw when Tk is idle.
+which coalesces requests into one redraw when Tk is idle. The live training
+curves are in curves.py.
 """
 
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
 from tkinter import ttk
 
 import numpy as np
 from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg, NavigationToolbar2Tk
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 SMOOTH = 0.9  # exponential moving average: about the last 10 batches
-MAX_POINTS = 2000  # more batches than this are thinned for drawing: same shape, faster
+MAX_POINTS = 3000  # more batches than this are thinned for drawing: same shape, faster
 
 
 def smooth(values: list[float], alpha: float = SMOOTH) -> np.ndarray:
@@ -37,75 +40,38 @@ def thin(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[np.ndar
 class FigurePane(ttk.Frame):
     """A figure, its Tk canvas and matplotlib's navigation toolbar (zoom, pan, save as PNG)."""
 
-    def __init__(self, master: tk.Misc, size: tuple[float, float] = (6, 4)) -> None:
+    def __init__(self, master: tk.Misc, size: tuple[float, float] = (6, 4),
+                 layout: str | None = "constrained") -> None:
         super().__init__(master)
-        self.figure = Figure(figsize=size, dpi=90, layout="constrained")
+        self.figure = Figure(figsize=size, dpi=90, layout=layout)
         self.canvas = FigureCanvasTkAgg(self.figure, master=self)
         self.toolbar = NavigationToolbar2Tk(self.canvas, self, pack_toolbar=False)
         self.toolbar.update()
         self.toolbar.pack(side="bottom", fill="x")
-        self.canvas.get_tk_widget().pack(side="top", fill="both", expand=True)
+        widget = self.canvas.get_tk_widget()
+        widget.pack(side="top", fill="both", expand=True)
+        widget.bind("<Map>", lambda e: self._run_pending(), add="+")
         self.draws = 0  # redraw requests, for tests
+        self._pending: Callable[[], None] | None = None
 
     def redraw(self) -> None:
         self.draws += 1
         self.canvas.draw_idle()
 
+    def when_visible(self, fn: Callable[[], None]) -> None:
+        """Build and draw now if on screen, else when next shown: a hidden tab costs nothing.
 
-class CurvesPane(FigurePane):
-    """Training loss per batch (raw and smoothed); test loss and accuracy per epoch."""
+        Building a figure's artists and drawing them takes 0.1-0.3 s on a small busy
+        CPU; paying that for a tab nobody looks at would only stall the event loop.
+        """
+        self._pending = fn
+        if self.canvas.get_tk_widget().winfo_ismapped():
+            self._run_pending()
 
-    def __init__(self, master: tk.Misc) -> None:
-        super().__init__(master, (7, 3.6))
-        self.loss_ax, self.epoch_ax = self.figure.subplots(1, 2)
-        self.acc_ax = self.epoch_ax.twinx()
-        self.raw_line, = self.loss_ax.plot([], [], color="#9ec3e6", lw=0.8, label="per batch")
-        self.smooth_line, = self.loss_ax.plot([], [], color="#1f5fa8", lw=1.8, label="smoothed")
-        self.test_loss_line, = self.epoch_ax.plot([], [], "o-", color="#c0392b", label="test loss")
-        self.acc_line, = self.acc_ax.plot([], [], "s-", color="#27864a", label="test accuracy")
-        self.loss_ax.set(title="Training loss", xlabel="batch", ylabel="cross-entropy")
-        self.epoch_ax.set(title="Test set, per epoch", xlabel="epoch", ylabel="loss")
-        self.acc_ax.set_ylabel("accuracy")
-        self.loss_ax.legend(loc="upper right", fontsize="small")
-        self.epoch_ax.legend(handles=[self.test_loss_line, self.acc_line], loc="center right",
-                             fontsize="small")
-        for ax in (self.loss_ax, self.epoch_ax):
-            ax.grid(alpha=0.3)
-        self.clear()
-
-    def clear(self) -> None:
-        self._smoothed: list[float] = []  # extended as losses arrive: O(new) per redraw
-        self._avg = 0.0
-        self.show([], [], 0)
-
-    def _smooth_more(self, losses: list[float]) -> np.ndarray:
-        for i in range(len(self._smoothed), len(losses)):
-            self._avg = SMOOTH * self._avg + (1 - SMOOTH) * losses[i]
-            self._smoothed.append(self._avg / (1 - SMOOTH ** (i + 1)))
-        return np.asarray(self._smoothed)
-
-    def show(self, batch_loss: list[float], epochs: list[dict], first_step: int) -> None:
-        """``epochs`` are the core's per-epoch records; batches are numbered from first_step."""
-        y = np.asarray(batch_loss, dtype=float)
-        x = np.arange(first_step + 1, first_step + 1 + len(y))
-        self.raw_line.set_data(*thin(x, y))
-        self.smooth_line.set_data(*thin(x, self._smooth_more(batch_loss)))
-        ep = [e["epoch"] for e in epochs]
-        self.test_loss_line.set_data(ep, [e["test_loss"] for e in epochs])
-        self.acc_line.set_data(ep, [e["test_accuracy"] for e in epochs])
-        for ax in (self.loss_ax, self.epoch_ax, self.acc_ax):
-            ax.relim()
-            ax.autoscale_view()
-        if len(y):
-            self.loss_ax.set_xlim(x[0], max(x[-1], x[0] + 1))
-        if ep:
-            self.epoch_ax.set_xlim(0.5, max(ep) + 0.5)
-            self.epoch_ax.xaxis.get_major_locator().set_params(integer=True)
-        self.redraw()
-
-    @property
-    def points(self) -> int:
-        return len(self.raw_line.get_xdata())
+    def _run_pending(self) -> None:
+        fn, self._pending = self._pending, None
+        if fn is not None:
+            fn()
 
 
 class ConfusionPane(FigurePane):
@@ -118,9 +84,12 @@ class ConfusionPane(FigurePane):
         self.show(None, [])
 
     def show(self, confusion: np.ndarray | None, classes: list[str]) -> None:
+        self.matrix = confusion
+        self.when_visible(lambda: self._draw(confusion, classes))
+
+    def _draw(self, confusion: np.ndarray | None, classes: list[str]) -> None:
         ax = self.ax
         ax.clear()
-        self.matrix = confusion
         if confusion is None:
             ax.set_axis_off()
             ax.text(0.5, 0.5, "The confusion matrix appears\nwhen a run has been evaluated.",
@@ -153,6 +122,9 @@ class HistoryPane(FigurePane):
         self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
 
     def show(self, history: dict) -> None:
+        self.when_visible(lambda: self._draw(history))
+
+    def _draw(self, history: dict) -> None:
         losses = list(history.get("batch_loss") or [])
         epochs = list(history.get("epochs") or [])
         for ax in (self.loss_ax, self.acc_ax):
@@ -169,7 +141,35 @@ class HistoryPane(FigurePane):
             ep = [e.get("epoch", i + 1) for i, e in enumerate(epochs)]
             self.acc_ax.plot(ep, [e.get("test_accuracy", np.nan) for e in epochs], "s-",
                              color="#27864a")
-            self.acc_ax.xaxis.get_major_locator().set_params(integer=True)
+            self.acc_ax.set_xlim(min(ep) - 0.5, max(ep) + 0.5)
+            self.acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         self.loss_ax.set(title="Training loss per batch", xlabel="batch")
         self.acc_ax.set(title="Test accuracy per epoch", xlabel="epoch")
         self.redraw()
+
+
+class ResultsPane(ttk.Frame):
+    """After a run: the per-class accuracy table (the book's) beside the confusion matrix."""
+
+    def __init__(self, master: tk.Misc) -> None:
+        super().__init__(master, padding=6)
+        self.table = ttk.Treeview(self, columns=("acc", "right", "total"), height=12,
+                                  selectmode="none")
+        for col, title, width in (("#0", "class", 100), ("acc", "accuracy", 80),
+                                  ("right", "correct", 64), ("total", "of", 64)):
+            self.table.heading(col, text=title)
+            self.table.column(col, width=width, anchor="w" if col == "#0" else "e",
+                              stretch=False)
+        self.table.pack(side="left", fill="y")
+        self.confusion = ConfusionPane(self)
+        self.confusion.pack(side="left", fill="both", expand=True, padx=(6, 0))
+
+    def show(self, evaluation, classes: list[str]) -> None:
+        """``evaluation`` is the core's EvalResult of the last epoch."""
+        confusion = evaluation.confusion.numpy()  # (K, K): row = true class
+        self.table.delete(*self.table.get_children())
+        for k, name in enumerate(classes):
+            right, total = int(confusion[k, k]), int(confusion[k].sum())
+            self.table.insert("", "end", text=name, values=(
+                f"{evaluation.per_class[k]:.2%}", f"{right:,}", f"{total:,}"))
+        self.confusion.show(confusion, classes)

@@ -10,6 +10,7 @@ nothing here touches Tk.
 from __future__ import annotations
 
 import importlib
+import os
 import threading
 import time
 import traceback
@@ -22,6 +23,20 @@ CORE_MODULES = (
     "desktop_cnn.gui.train_job",
 )  # fmt: skip
 PLOT_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_tkagg")
+
+
+def leave_a_core_to_the_ui() -> None:
+    """Train on all cores but one: the Tk thread needs one to stay fluid.
+
+    On a 2-core CPU, two intra-op threads plus the Tk thread oversubscribe
+    the cores, and OpenMP's spinning workers then make LeNet-5 batches ~5x
+    slower and the window stutter. One thread per remaining core avoids both.
+    """
+    import torch
+
+    cores = os.cpu_count() or 1
+    if cores <= 4:
+        torch.set_num_threads(max(1, cores - 1))
 
 
 class Preloader:
@@ -50,6 +65,7 @@ class Preloader:
             for name in CORE_MODULES:
                 importlib.import_module(name)
             self.times["torch"] = time.time()
+            leave_a_core_to_the_ui()
             self._load_model()
             self._describe_device()
         except Exception as exc:  # a broken install: report it in the window, not only stderr

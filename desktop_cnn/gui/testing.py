@@ -7,6 +7,7 @@ the app itself.
 
 from __future__ import annotations
 
+import math
 import shutil
 import subprocess
 import time
@@ -85,26 +86,97 @@ def screenshot(root: tk.Tk, path: str | Path) -> Path:
     root.update()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    window = root.wm_frame()  # the toplevel's wrapper: menu bar and content together
-    subprocess.run(["import", "-window", window, str(path)], check=True, timeout=30,
-                   capture_output=True)
+    subprocess.run(["import", "-window", wrapper_window(root), str(path)], check=True,
+                   timeout=30, capture_output=True)
     return path
 
 
-def small_dataset(data, n_train: int, n_test: int):
-    """The first images of each split: a quick run that still learns something."""
+def wrapper_window(root: tk.Tk) -> str:
+    """The X window holding the menu bar and the content (the toplevel's parent).
+
+    ``wm frame`` names it only when a window manager reparented the window;
+    on a bare Xvfb it returns the inner window, which lacks the menu bar.
+    """
+    out = subprocess.run(["xwininfo", "-tree", "-id", str(root.winfo_id())],
+                         capture_output=True, text=True, timeout=10).stdout
+    for line in out.splitlines():
+        if "Parent window id:" in line and "(the root window)" not in line:
+            return line.split(":", 1)[1].split()[0]
+    return root.wm_frame()
+
+
+def small_dataset(data, n_train: int, n_test: int, seed: int = 0):
+    """A random (seeded) subset of each split: image folders are sorted by class."""
+    import torch
+
     from ..core.data import Split
 
-    return replace(data, train=Split(data.train.images[:n_train], data.train.labels[:n_train]),
-                   test=Split(data.test.images[:n_test], data.test.labels[:n_test]))
+    g = torch.Generator().manual_seed(seed)
+
+    def pick(split, n: int):
+        idx = torch.randperm(len(split), generator=g)[:n]
+        return Split(split.images[idx], split.labels[idx])
+
+    return replace(data, train=pick(data.train, n_train), test=pick(data.test, n_test))
 
 
-def quick_model(data, path: str | Path, epochs: int = 1, n_train: int = 8000) -> Path:
+def quick_model(data, path: str | Path, epochs: int = 1, n_train: int = 6000) -> Path:
     """Train LeNet-5 briefly (a few seconds on a CPU) and save it: a model for tests."""
     from ..core.checkpoints import save_checkpoint
-    from ..core.training import Trainer, TrainConfig
+    from ..core.training import TrainConfig, Trainer
+    from .startup import leave_a_core_to_the_ui
 
+    leave_a_core_to_the_ui()  # as the app does: on 2 cores, 2 threads run ~5x slower
     trainer = Trainer(small_dataset(data, n_train, 2000), "lenet5",
                       TrainConfig(epochs=epochs, batch_size=64, seed=0))
     result = trainer.run()
     return save_checkpoint(path, result.checkpoint.model, result.checkpoint.info)
+
+
+class LagProbe:
+    """Event-loop lag: how late ``after(interval)`` callbacks run, in ms.
+
+    A callback scheduled for t+interval that runs at t+interval+d was held up
+    by d ms of work on the Tk thread (a redraw, a long handler): the delay a
+    click or a keypress would have seen at that moment.
+    """
+
+    def __init__(self, widget: tk.Misc, interval_ms: int = 20) -> None:
+        self.widget, self.interval = widget, interval_ms
+        self.lags: list[float] = []
+        self._due = 0.0
+        self._job: str | None = None
+
+    def start(self) -> None:
+        self._due = time.perf_counter() + self.interval / 1000
+        self._job = self.widget.after(self.interval, self._tick)
+
+    def _tick(self) -> None:
+        now = time.perf_counter()
+        self.lags.append(max(0.0, (now - self._due) * 1000))
+        self._due = now + self.interval / 1000
+        self._job = self.widget.after(self.interval, self._tick)
+
+    def stop(self) -> None:
+        if self._job is not None:
+            self.widget.after_cancel(self._job)
+            self._job = None
+
+
+def percentile(values: Sequence[float], q: float) -> float:
+    """The q-th percentile (0..100) by nearest rank; nan for no values."""
+    if not values:
+        return float("nan")
+    ordered = sorted(values)
+    rank = math.ceil(q / 100 * len(ordered))
+    return ordered[min(len(ordered), max(1, rank)) - 1]
+
+
+def cached_test_model(data) -> Path:
+    """One quickly trained model per test session (per $DESKTOP_CNN_HOME), for all modules."""
+    from ..core.paths import user_home
+
+    path = user_home() / "test-models" / "lenet5_mnist_quick.pt"
+    if not path.exists():
+        quick_model(data, path)
+    return path

@@ -81,11 +81,19 @@ class TrainForm(ttk.LabelFrame):
         self.lr_hint = ttk.Label(self, foreground="#666")
         self.lr_hint.grid(row=5, column=2, sticky="w", padx=(4, 0))
         self.augment_check.grid(row=len(rows), column=0, columnspan=3, sticky="w", pady=2)
+        self.model_hint = ttk.Label(self, foreground="#666", wraplength=330)
+        self.model_hint.grid(row=len(rows) + 1, column=0, columnspan=3, sticky="w")
+        self.arch_box.bind("<<ComboboxSelected>>", lambda e: self._model_hint())
+        self._model_hint()
         self.columnconfigure(1, weight=1)
         self.inputs = [self.dataset_box, self.data_entry, self.browse, self.arch_box,
                        self.epochs_box, self.batch_box, self.lr_entry, self.optimizer_box,
                        self.device_box, self.augment_check]
         self._lr_hint()
+
+    def _model_hint(self) -> None:
+        spec = MODELS.get(self.arch.get())
+        self.model_hint.configure(text=f"{self.arch.get()}: {spec.description}" if spec else "")
 
     def _lr_hint(self) -> None:
         self.lr_hint.configure(text=f"blank: {DEFAULT_LR.get(self.optimizer.get(), '?')}")

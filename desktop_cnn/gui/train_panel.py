@@ -2,8 +2,8 @@
 
 Training runs in a ``TrainJob`` worker; this panel drains the job's queue
 every ``POLL_MS`` on the Tk thread, spending at most ``POLL_BUDGET_S`` per
-visit so the window keeps answering, and redraws the curves at most every
-``PLOT_EVERY_S`` (matplotlib's Agg redraw costs tens of ms on a small CPU).
+visit so the window keeps answering, and updates the curves at most every
+``PLOT_EVERY_S`` (by blitting: see curves.py).
 """
 
 from __future__ import annotations
@@ -15,8 +15,9 @@ from tkinter import ttk
 from ..core.data import Dataset
 from ..core.errors import DesktopCnnError
 from ..core.events import BatchEnd, EpochEnd, Failed, Finished, Started
+from .curves import CurvesPane
 from .panel import PAD, Panel, set_enabled
-from .plots import ConfusionPane, CurvesPane
+from .plots import ResultsPane
 from .state import AppState
 from .train_form import TrainForm
 from .train_job import JobDone, JobFailed, Loaded, Loading, TrainJob
@@ -24,7 +25,11 @@ from .widgets import LogView
 
 POLL_MS = 50  # 20 visits/s: progress looks continuous, the queue never grows long
 POLL_BUDGET_S = 0.02  # per visit; what is left waits for the next one
-PLOT_EVERY_S = 0.5  # curves redraw twice a second at most
+PLOT_EVERY_S = 0.25  # curve updates (blits, a few ms each) four times a second at most
+
+
+def plural(n: int, word: str) -> str:
+    return f"{n:,} {word}" + ("" if n == 1 else "es" if word.endswith("ch") else "s")
 
 
 def clock(seconds: float) -> str:
@@ -54,7 +59,8 @@ class TrainPanel(Panel):
     def create_widgets(self) -> None:
         left = ttk.Frame(self)
         left.grid(row=0, column=0, sticky="nsew")
-        self.form = TrainForm(left, self.state.settings.data_dir, self.ask_directory)
+        self.form = TrainForm(left, self.state.settings.data_dir,
+                              lambda **kw: self.ask_directory(**kw))  # a seam tests replace
         self.form.pack(fill="x")
         buttons = ttk.Frame(left)
         buttons.pack(fill="x", pady=PAD)
@@ -74,19 +80,9 @@ class TrainPanel(Panel):
         tabs.grid(row=0, column=1, sticky="nsew", padx=(PAD * 2, 0))
         self.curves = CurvesPane(tabs)
         tabs.add(self.curves, text="Curves")
-        results = ttk.Frame(tabs, padding=PAD)
-        tabs.add(results, text="Results")
+        self.results = ResultsPane(tabs)
+        tabs.add(self.results, text="Results")
         self.tabs = tabs
-        self.table = ttk.Treeview(results, columns=("acc", "right", "total"), height=12,
-                                  selectmode="none")
-        for col, title, width in (("#0", "class", 110), ("acc", "accuracy", 80),
-                                  ("right", "correct", 70), ("total", "of", 70)):
-            self.table.heading(col, text=title)
-            self.table.column(col, width=width, anchor="w" if col == "#0" else "e",
-                              stretch=False)
-        self.table.pack(side="left", fill="y")
-        self.confusion = ConfusionPane(results)
-        self.confusion.pack(side="left", fill="both", expand=True, padx=(PAD, 0))
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1)
         self.set_mode("idle")
@@ -104,8 +100,8 @@ class TrainPanel(Panel):
         if mode == "loading":
             self.progress.configure(mode="indeterminate")
             self.progress.start(15)
-        else:
-            self.progress.stop()
+        elif str(self.progress.cget("mode")) == "indeterminate":
+            self.progress.stop()  # note: ttk's stop also resets the value to 0
             self.progress.configure(mode="determinate")
 
     def load_dataset(self, name: str, data_dir: str) -> Dataset:
@@ -172,14 +168,21 @@ class TrainPanel(Panel):
         self.step = self.first_step = self.total_steps = 0
         self.progress.configure(value=0, maximum=1)
         self.log.clear()
-        self.curves.clear()
+        self.curves.clear(redraw=False)  # start() draws the new run's axes
 
     def poll(self) -> None:
-        """Drain the queue for at most POLL_BUDGET_S, then come back; stop when the job ends."""
+        """Drain the queue for at most POLL_BUDGET_S, then come back while the job lives."""
         self._poll_job = None
         if self.events is None:
             return
-        events, deadline = self.events, self.now() + POLL_BUDGET_S
+        try:
+            self.drain(self.events)
+        finally:  # even after a bug in a handler: a dead poll would freeze the progress
+            if self.events is not None and self._poll_job is None:
+                self._poll_job = self.schedule(POLL_MS, self.poll)
+
+    def drain(self, events: queue.Queue) -> None:
+        deadline = self.now() + POLL_BUDGET_S
         progress = None
         while self.now() < deadline:
             try:
@@ -198,7 +201,6 @@ class TrainPanel(Panel):
             self.show_progress(progress)
         if self._plot_dirty and self.now() - self._last_plot >= PLOT_EVERY_S:
             self.plot()
-        self._poll_job = self.schedule(POLL_MS, self.poll)
 
     def handle(self, event) -> None:
         if isinstance(event, Loading):
@@ -211,11 +213,12 @@ class TrainPanel(Panel):
         elif isinstance(event, EpochEnd):
             self.epochs.append({"epoch": event.epoch, "test_loss": event.test_loss,
                                 "test_accuracy": event.test_accuracy})
+            if self.curves.winfo_ismapped():
+                self.curves.set_epochs(self.epochs)
             self.log.append(f"epoch {event.epoch}: train loss {event.train_loss:.4f}, "
                             f"accuracy {event.train_accuracy:.2%}; test loss "
                             f"{event.test_loss:.4f}, accuracy {event.test_accuracy:.2%} "
                             f"({event.seconds:.1f} s)")
-            self._plot_dirty = True
         elif isinstance(event, Finished):
             acc = f", test accuracy {event.test_accuracy:.2%}" if event.test_accuracy else ""
             self.log.append(f"{event.status}: {event.message} in {event.seconds:.1f} s{acc}")
@@ -234,8 +237,9 @@ class TrainPanel(Panel):
         self.total_steps = e.epochs * e.steps_per_epoch
         self.set_mode("training")
         self.progress.configure(maximum=max(1, self.total_steps - self.first_step), value=0)
-        self.log.append(f"training on {e.device}: {e.epochs} epochs of {e.steps_per_epoch} "
-                        "batches")
+        self.curves.start(self.first_step, self.total_steps, e.epochs)
+        self.log.append(f"training on {e.device}: {plural(e.epochs, 'epoch')} of "
+                        f"{plural(e.steps_per_epoch, 'batch')}")
         self.progress_text.configure(text="Training...")
 
     def show_progress(self, e: BatchEnd) -> None:
@@ -246,15 +250,23 @@ class TrainPanel(Panel):
                  f"{e.images_per_s:,.0f} images/s   ETA {clock(e.eta_s)}")
 
     def plot(self) -> None:
+        """New losses onto the curves; skipped while the tab is hidden (drawn when shown)."""
+        if not self.curves.winfo_ismapped():
+            return
         self._plot_dirty = False
         self._last_plot = self.now()
-        self.curves.show(self.batch_loss, self.epochs, self.first_step)
+        if len(self.curves.epochs) != len(self.epochs):  # epochs ended while hidden
+            self.curves.set_epochs(self.epochs)
+        self.curves.add_losses(self.batch_loss)
 
     def done(self, event: JobDone) -> None:
         result = event.result
-        self.plot()
+        if self.epochs:
+            self.curves.set_epochs(self.epochs)
+        self.curves.add_losses(self.batch_loss)
+        self.curves.finish()
         if event.evaluation is not None:
-            self.show_results(event.evaluation, list(event.classes))
+            self.results.show(event.evaluation, list(event.classes))
         if result.status == "finished":
             self.progress.configure(value=self.progress.cget("maximum"))
             self.progress_text.configure(text="Finished.")
@@ -275,12 +287,3 @@ class TrainPanel(Panel):
         self._poll_job = None
         self.job, self.events = None, None
         self.set_mode("idle")
-
-    def show_results(self, evaluation, classes: list[str]) -> None:
-        confusion = evaluation.confusion.numpy()
-        self.table.delete(*self.table.get_children())
-        for k, name in enumerate(classes):
-            right, total = int(confusion[k, k]), int(confusion[k].sum())
-            self.table.insert("", "end", text=name, values=(
-                f"{evaluation.per_class[k]:.2%}", f"{right:,}", f"{total:,}"))
-        self.confusion.show(confusion, classes)

@@ -13,6 +13,25 @@ TOP_COLOR = "#2f6db5"  # the predicted class stands out from the rest
 MAX_BARS = 15  # more classes than this: show the most probable ones only
 
 
+def set_theme(root: tk.Tk) -> None:
+    """Native themes on Windows and macOS; on X11 'clam' instead of the 1990s 'default'."""
+    style = ttk.Style(root)
+    if style.theme_use() == "default" and "clam" in style.theme_names():
+        style.theme_use("clam")
+        style.configure("TProgressbar", background="#4a7fc1")  # clam's grey bar is hard to see
+
+
+class Placeholder(ttk.Frame):
+    """A message and a busy bar, where a panel will appear."""
+
+    def __init__(self, master: tk.Misc, text: str) -> None:
+        super().__init__(master, padding=40)
+        ttk.Label(self, text=text).pack()
+        self.bar = ttk.Progressbar(self, mode="indeterminate", length=200)
+        self.bar.pack(pady=8)
+        self.bar.start(20)
+
+
 class StatusBar(ttk.Frame):
     """Named fields separated by lines, like idlelib's MultiStatusBar."""
 
@@ -68,7 +87,7 @@ class ProbabilityBars(tk.Canvas):
         w, h = self.winfo_width(), self.winfo_height()
         w = w if w > 1 else int(self.cget("width"))
         h = h if h > 1 else int(self.cget("height"))
-        row_h = min(26, h // len(rows))
+        row_h = min(34, h // len(rows))
         label_w, pct_w = 86, 54
         bar_w = max(10, w - label_w - pct_w - 8)
         top = int(self.probs.argmax()) if self.probs is not None else -1
