@@ -1,4 +1,5 @@
 import zipfile
+from pathlib import Path
 
 import pytest
 import torch
@@ -122,3 +123,20 @@ def test_crop_flip_is_an_exact_shift_or_mirror():
         hits = [torch.equal(out[i], v[:, dy:dy + 8, dx:dx + 8])
                 for v in (xp[i], xp[i].flip(2)) for dy in range(5) for dx in range(5)]
         assert any(hits)
+
+
+DEBIAN_FASHION = Path("/usr/share/datasets/fashion-mnist")
+
+
+@pytest.mark.skipif(not DEBIAN_FASHION.exists(), reason="apt-get install dataset-fashion-mnist")
+def test_fashion_mnist_through_torchvision(tmp_path):
+    import gzip
+
+    raw = tmp_path / "FashionMNIST" / "raw"
+    raw.mkdir(parents=True)
+    for gz in DEBIAN_FASHION.glob("*.gz"):
+        (raw / gz.stem).write_bytes(gzip.decompress(gz.read_bytes()))
+    ds = load_dataset("fashion-mnist", tmp_path, download=False)
+    assert (len(ds.train), len(ds.test), ds.input_shape) == (60000, 10000, (1, 28, 28))
+    assert ds.classes[0] == "T-shirt/top" and ds.classes[-1] == "Ankle boot"
+    assert ds.test.labels.bincount().tolist() == [1000] * 10

@@ -1,0 +1,208 @@
+"""Self-describing model files: weights plus everything needed to use them.
+
+A checkpoint is a plain dict ``{"format", "format_version", "info", "state_dict",
+"training_state"}`` written with ``torch.save`` to a temp file in the target
+directory and renamed over the target, so a crash never leaves half a file.
+Loading uses ``weights_only=True``: a file that would run code is refused.
+A bare ``state_dict`` saved the book's way is recognised by its keys and shapes.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+import os
+import pickle
+import pickletools
+import tempfile
+import warnings
+import zipfile
+from dataclasses import asdict, dataclass, field, fields
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from .. import __version__
+from .errors import CheckpointError, UnknownNameError
+from .models import NamedActivations, build_model
+from .state_import import guess_architecture
+
+FORMAT = "desktop-cnn-checkpoint"
+FORMAT_VERSION = 1
+
+
+@dataclass
+class ModelInfo:
+    """What a model is and how to feed it; saved beside the weights."""
+
+    arch: str
+    arch_args: dict[str, Any]
+    dataset: str
+    classes: list[str]
+    input_shape: tuple[int, int, int]
+    mean: tuple[float, ...]
+    std: tuple[float, ...]
+    train_config: dict[str, Any] = field(default_factory=dict)
+    metrics: dict[str, Any] = field(default_factory=dict)  # test_accuracy, per_class, ...
+    history: dict[str, Any] = field(default_factory=dict)  # batch_loss, epochs
+    versions: dict[str, str] = field(default_factory=dict)
+    created: str = ""
+    notes: list[str] = field(default_factory=list)  # what was assumed on import
+
+    @property
+    def is_digits(self) -> bool:
+        return self.input_shape[0] == 1
+
+    @property
+    def title(self) -> str:
+        acc = self.metrics.get("test_accuracy")
+        acc_s = f", test accuracy {acc:.1%}" if isinstance(acc, float) else ""
+        return f"{self.arch} on {self.dataset}{acc_s}"
+
+
+@dataclass
+class Checkpoint:
+    model: NamedActivations
+    info: ModelInfo
+    training_state: dict[str, Any] | None = None  # optimizer, scheduler, epoch: for --resume
+    path: Path | None = None
+
+
+def versions() -> dict[str, str]:
+    import torchvision
+
+    # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses.
+    return {"desktop_cnn": __version__, "torch": str(torch.__version__),
+            "torchvision": str(torchvision.__version__)}
+
+
+def _plain(info: ModelInfo) -> dict[str, Any]:
+    """The info as builtins and tensors only, which weights_only can read back."""
+    d = asdict(info)
+    losses = d["history"].get("batch_loss")
+    if isinstance(losses, list):  # a float32 tensor is 4 bytes a point, a pickled float 9
+        d["history"] = {**d["history"], "batch_loss": torch.tensor(losses, dtype=torch.float32)}
+    d["input_shape"] = list(d["input_shape"])
+    d["mean"], d["std"] = list(d["mean"]), list(d["std"])
+    return d
+
+
+def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: ModelInfo,
+                    training_state: dict[str, Any] | None = None) -> Path:
+    """Write atomically: a temp file beside ``path``, fsync, then rename over it."""
+    path = Path(path)
+    info.versions = info.versions or versions()
+    info.created = info.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
+    state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
+    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "info": _plain(info),
+               "state_dict": state, "training_state": training_state}
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as f:
+            torch.save(payload, f)
+            f.flush()
+            os.fsync(f.fileno())
+        # mkstemp makes the file private (0600); a model file is an ordinary document.
+        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def _info_from_dict(d: dict[str, Any]) -> ModelInfo:
+    known = {f.name for f in fields(ModelInfo)}
+    d = {k: v for k, v in d.items() if k in known}
+    hist = dict(d.get("history") or {})
+    if isinstance(hist.get("batch_loss"), torch.Tensor):
+        hist["batch_loss"] = hist["batch_loss"].tolist()
+    d["history"] = hist
+    d["input_shape"] = tuple(d["input_shape"])
+    d["mean"], d["std"] = tuple(d["mean"]), tuple(d["std"])
+    return ModelInfo(**d)
+
+
+def _code_globals(path: Path) -> list[str]:
+    """Names a pickle would import (GLOBAL opcodes) other than torch's own rebuild helpers."""
+    raw = path.read_bytes()
+    if zipfile.is_zipfile(path):
+        with zipfile.ZipFile(path) as zf:
+            names = [n for n in zf.namelist() if n.endswith("data.pkl")]
+            raw = zf.read(names[0]) if names else b""
+    found, strings = [], []
+    try:
+        for op, arg, _ in pickletools.genops(raw):
+            if isinstance(arg, str):
+                strings.append(arg)
+            if op.name == "GLOBAL":
+                found.append(str(arg).replace(" ", "."))
+            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
+                found.append(f"{strings[-2]}.{strings[-1]}")
+    except Exception:  # not a pickle stream at all
+        pass
+    return [g for g in found if not g.startswith(("torch.", "collections.OrderedDict"))]
+
+
+def _read(path: Path, map_location) -> Any:
+    if not path.exists():
+        raise CheckpointError(f"{path}: no such file")
+    if path.is_dir():
+        raise CheckpointError(f"{path} is a folder, not a model file")
+    if path.stat().st_size == 0:
+        raise CheckpointError(f"{path} is empty: not a model file")
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            return torch.load(path, map_location=map_location, weights_only=True)
+    except pickle.UnpicklingError:
+        code = _code_globals(path)
+        if code:
+            raise CheckpointError(
+                f"refused to load {path}: it would run code when opened ({code[0]}); "
+                "only open model files from sources you trust"
+            ) from None
+        raise CheckpointError(f"{path} is not a PyTorch model file") from None
+    except (RuntimeError, EOFError, KeyError, ValueError, OSError, zipfile.BadZipFile) as exc:
+        why = "truncated or corrupt" if zipfile.is_zipfile(path) or "zip" in str(exc) else (
+            "not a PyTorch model file")
+        raise CheckpointError(f"{path} cannot be read: {why}") from None
+
+
+def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu",
+                    ) -> Checkpoint:
+    """Load a checkpoint (or a bare book-style state_dict) and rebuild its model."""
+    path = Path(path)
+    obj = _read(path, map_location)
+    if isinstance(obj, dict) and obj.get("format") == FORMAT:
+        if obj.get("format_version", 0) > FORMAT_VERSION:
+            raise CheckpointError(f"{path} was written by a newer desktop-cnn; please upgrade")
+        try:
+            info = _info_from_dict(obj["info"])
+        except (KeyError, TypeError) as exc:
+            raise CheckpointError(f"{path} has damaged metadata ({exc})") from None
+        state = obj["state_dict"]
+        training_state = obj.get("training_state")
+    elif isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        info = guess_architecture(obj, ModelInfo)  # raises CheckpointError when nothing fits
+        state, training_state = obj, None
+    else:
+        raise CheckpointError(f"{path} holds a {type(obj).__name__}, not a model checkpoint")
+    model = _build(info, state, path)
+    return Checkpoint(model, info, training_state, path)
+
+
+def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
+    try:
+        model = build_model(info.arch, **info.arch_args)
+    except UnknownNameError as exc:
+        raise CheckpointError(f"{path}: {exc}") from None
+    try:
+        model.load_state_dict(state)
+    except RuntimeError as exc:
+        first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
+        raise CheckpointError(
+            f"{path}: the weights do not fit {info.arch} {info.arch_args}: {first}"
+        ) from None
+    return model.eval()

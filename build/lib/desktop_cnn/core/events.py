@@ -1,0 +1,55 @@
+"""Typed events the Trainer reports; plain data, safe to pass through a queue."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+
+@dataclass(frozen=True)
+class Started:
+    device: str
+    train_size: int
+    test_size: int
+    steps_per_epoch: int
+    epochs: int
+    start_epoch: int  # > 0 when resuming
+
+
+@dataclass(frozen=True)
+class BatchEnd:
+    epoch: int  # 1-based
+    epochs: int
+    step: int  # 1-based, within the epoch
+    steps: int
+    global_step: int
+    loss: float
+    lr: float
+    images_per_s: float
+    eta_s: float
+
+
+@dataclass(frozen=True)
+class EpochEnd:
+    epoch: int
+    train_loss: float
+    train_accuracy: float
+    test_loss: float
+    test_accuracy: float
+    seconds: float
+    per_class: dict[str, float] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class Finished:
+    status: str  # "finished" or "stopped"
+    message: str
+    seconds: float
+    test_accuracy: float | None
+
+
+@dataclass(frozen=True)
+class Failed:
+    message: str
+
+
+Event = Started | BatchEnd | EpochEnd | Finished | Failed

@@ -1,0 +1,189 @@
+"""The chapter's networks, by name.
+
+Layer names follow the book (conv1, conv2, fc1, fc2, fc3), so a bare
+``state_dict`` saved the book's way loads into these classes unchanged.
+Every model returns its named intermediate activations from
+``activations(x)``: the feature-map viewer needs them for one forward pass.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+import torch
+from torch import nn
+
+from .errors import UnknownNameError
+
+
+class NamedActivations(nn.Module):
+    """A model whose ``forward`` is the last entry of ``activations``."""
+
+    input_shape: tuple[int, int, int]
+
+    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return next(reversed(self.activations(x).values()))
+
+
+class LeNet5(NamedActivations):
+    """LeNet-5 (LeCun et al. 1998) in the book's two flavours.
+
+    ``classic``: tanh and average pooling, as in the paper (without its
+    partially connected C3 and RBF output). ``modern``: ReLU and max pooling.
+    For 28x28 input conv1 pads by 2, so the paper's 32x32 geometry holds:
+    28 -> 28 -> 14 -> 10 -> 5, and fc1 always sees 16*5*5 = 400 numbers.
+    """
+
+    def __init__(
+        self,
+        in_channels: int = 1,
+        num_classes: int = 10,
+        input_size: int = 28,
+        variant: str = "modern",
+    ) -> None:
+        super().__init__()
+        if variant not in ("modern", "classic"):
+            raise ValueError(f"LeNet5 variant must be 'modern' or 'classic', not {variant!r}")
+        if input_size not in (28, 32):
+            raise ValueError(f"LeNet5 takes 28x28 or 32x32 input, not {input_size}x{input_size}")
+        self.variant = variant
+        self.input_shape = (in_channels, input_size, input_size)
+        pad = (32 - input_size) // 2  # 2 for MNIST-sized input, 0 for 32x32
+        self.conv1 = nn.Conv2d(in_channels, 6, kernel_size=5, padding=pad)
+        self.conv2 = nn.Conv2d(6, 16, kernel_size=5)
+        self.fc1 = nn.Linear(16 * 5 * 5, 120)
+        self.fc2 = nn.Linear(120, 84)
+        self.fc3 = nn.Linear(84, num_classes)
+        modern = variant == "modern"
+        self.act = nn.ReLU() if modern else nn.Tanh()
+        self.pool = nn.MaxPool2d(2) if modern else nn.AvgPool2d(2)
+
+    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        a: dict[str, torch.Tensor] = {}
+        a["conv1"] = x = self.act(self.conv1(x))  # (N, 6, 28, 28)
+        a["pool1"] = x = self.pool(x)  # (N, 6, 14, 14)
+        a["conv2"] = x = self.act(self.conv2(x))  # (N, 16, 10, 10)
+        a["pool2"] = x = self.pool(x)  # (N, 16, 5, 5)
+        x = torch.flatten(x, 1)
+        a["fc1"] = x = self.act(self.fc1(x))
+        a["fc2"] = x = self.act(self.fc2(x))
+        a["fc3"] = self.fc3(x)  # logits
+        return a
+
+
+class CifarNet(NamedActivations):
+    """The book's small CIFAR net: 18,090 parameters for two classes at 3x32x32."""
+
+    def __init__(self, in_channels: int = 3, num_classes: int = 2, input_size: int = 32) -> None:
+        super().__init__()
+        if input_size % 4:
+            raise ValueError(f"CifarNet needs an input size divisible by 4, not {input_size}")
+        self.input_shape = (in_channels, input_size, input_size)
+        self.conv1 = nn.Conv2d(in_channels, 16, kernel_size=3, padding=1)
+        self.conv2 = nn.Conv2d(16, 8, kernel_size=3, padding=1)
+        self.fc1 = nn.Linear(8 * (input_size // 4) ** 2, 32)  # 512 for 32x32
+        self.fc2 = nn.Linear(32, num_classes)
+        self.act = nn.Tanh()
+        self.pool = nn.MaxPool2d(2)
+
+    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        a: dict[str, torch.Tensor] = {}
+        a["conv1"] = x = self.act(self.conv1(x))  # (N, 16, 32, 32)
+        a["pool1"] = x = self.pool(x)  # (N, 16, 16, 16)
+        a["conv2"] = x = self.act(self.conv2(x))  # (N, 8, 16, 16)
+        a["pool2"] = x = self.pool(x)  # (N, 8, 8, 8)
+        a["fc1"] = x = self.act(self.fc1(torch.flatten(x, 1)))
+        a["fc2"] = self.fc2(x)
+        return a
+
+
+class DCGANGenerator(NamedActivations):
+    """The book's DCGAN generator (section 11.3.5): (N, nz, 1, 1) -> (N, nc, 64, 64).
+
+    Each transposed convolution follows out = (n-1)s - 2p + f, so the spatial
+    size walks 1 -> 4 -> 8 -> 16 -> 32 -> 64.
+    """
+
+    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 3) -> None:
+        super().__init__()
+        self.input_shape = (nz, 1, 1)
+        chans = [nz, ngf * 8, ngf * 4, ngf * 2, ngf, nc]
+        self.tconv1 = nn.ConvTranspose2d(chans[0], chans[1], 4, 1, 0, bias=False)  # 1 -> 4
+        self.tconv2 = nn.ConvTranspose2d(chans[1], chans[2], 4, 2, 1, bias=False)  # 4 -> 8
+        self.tconv3 = nn.ConvTranspose2d(chans[2], chans[3], 4, 2, 1, bias=False)  # 8 -> 16
+        self.tconv4 = nn.ConvTranspose2d(chans[3], chans[4], 4, 2, 1, bias=False)  # 16 -> 32
+        self.tconv5 = nn.ConvTranspose2d(chans[4], chans[5], 4, 2, 1, bias=False)  # 32 -> 64
+        self.bn1 = nn.BatchNorm2d(chans[1])
+        self.bn2 = nn.BatchNorm2d(chans[2])
+        self.bn3 = nn.BatchNorm2d(chans[3])
+        self.bn4 = nn.BatchNorm2d(chans[4])
+
+    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        a: dict[str, torch.Tensor] = {}
+        for i in range(1, 5):
+            conv, bn = getattr(self, f"tconv{i}"), getattr(self, f"bn{i}")
+            a[f"tconv{i}"] = x = torch.relu(bn(conv(x)))
+        a["tconv5"] = torch.tanh(self.tconv5(x))
+        return a
+
+
+@dataclass(frozen=True)
+class ModelSpec:
+    """How to build one registered architecture, and what it is for."""
+
+    factory: Callable[..., NamedActivations]
+    description: str
+    defaults: dict[str, Any] = field(default_factory=dict)
+    classifier: bool = True  # False for the generator: no classes, no training here
+
+
+MODELS: dict[str, ModelSpec] = {
+    "lenet5": ModelSpec(
+        LeNet5, "LeNet-5, modern: ReLU and max pooling", {"variant": "modern"}
+    ),
+    "lenet5-classic": ModelSpec(
+        LeNet5, "LeNet-5, classic: tanh and average pooling", {"variant": "classic"}
+    ),
+    "cifar-net": ModelSpec(
+        CifarNet, "the book's small CIFAR net (18,090 parameters for 2 classes)"
+    ),
+    "dcgan-generator": ModelSpec(
+        DCGANGenerator, "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
+        classifier=False,
+    ),
+}
+
+
+def model_spec(name: str) -> ModelSpec:
+    try:
+        return MODELS[name]
+    except KeyError:
+        raise UnknownNameError(
+            f"unknown model {name!r}: choose one of {', '.join(MODELS)}"
+        ) from None
+
+
+def build_model(name: str, **kwargs: Any) -> NamedActivations:
+    """Build a registered model; ``kwargs`` override the registry's defaults."""
+    spec = model_spec(name)
+    args = {**spec.defaults, **kwargs}
+    try:
+        return spec.factory(**args)
+    except (TypeError, ValueError) as exc:
+        raise UnknownNameError(f"cannot build {name} with {args}: {exc}") from None
+
+
+def classifier_args(name: str, input_shape: tuple[int, int, int], num_classes: int) -> dict:
+    """The constructor arguments that fit a classifier to a dataset's shape and classes."""
+    spec = model_spec(name)
+    if not spec.classifier:
+        raise UnknownNameError(f"{name} is not a classifier and cannot be trained here")
+    c, h, w = input_shape
+    if h != w:
+        raise UnknownNameError(f"{name} needs square images, not {h}x{w}")
+    return {**spec.defaults, "in_channels": c, "num_classes": num_classes, "input_size": h}

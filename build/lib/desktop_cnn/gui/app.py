@@ -1,0 +1,304 @@
+"""The main window: menu, status bar, the four panels, and a start-up that never freezes.
+
+Start-up order (torch takes ~3 s to import on a small CPU): create the window
+with placeholder tabs and show it; build the Draw panel, which needs only
+PIL, so people can start drawing; import torch, load and warm up the model
+in a ``Preloader`` thread; when it is ready install the model (the first
+prediction is possible from here) and build the Feature-maps panel; when
+matplotlib has been imported too, build the Train and Model panels.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import sys
+import time
+import tkinter as tk
+import traceback
+from pathlib import Path
+from tkinter import ttk
+
+from ..core.paths import models_dir, resource_path, settings_file
+from .draw_panel import DrawPanel
+from .menubar import MenuBar, about_text
+from .panel import Panel
+from .state import AppState, Settings
+from .widgets import Placeholder, StatusBar, set_theme
+
+BUNDLED_MODEL = "assets/lenet5_mnist.pt"
+STARTUP_POLL_MS = 30
+CLOSE_WAIT_S = 1.5  # for the training thread; the process must be gone within 2 s
+MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]
+TABS = ("Draw", "Train", "Feature maps", "Model")
+
+
+def parse_args(argv: list[str] | None) -> argparse.Namespace:
+    p = argparse.ArgumentParser(prog="desktop-cnn gui", description="Open the desktop app.")
+    p.add_argument("--model", help=f"open this model file instead of the bundled {BUNDLED_MODEL}")
+    p.add_argument("--no-model", action="store_true", help="start without a model")
+    p.add_argument("--data-dir", help="where datasets are stored (remembered for next time)")
+    # Hidden: start a training run at once (the close-during-training test, demos) and
+    # print start-up timings as JSON, then quit (tests/test_gui_latency.py).
+    p.add_argument("--train", action="store_true", help=argparse.SUPPRESS)
+    p.add_argument("--startup-report", action="store_true", help=argparse.SUPPRESS)
+    return p.parse_args(argv)
+
+
+class App(Panel):
+    """The main window's content; ``root`` is the Tk instance it fills."""
+
+    def __init__(self, root: tk.Tk, args: argparse.Namespace) -> None:
+        super().__init__(root, padding=(4, 4, 4, 0))
+        self.root, self.args = root, args
+        self.times: dict[str, float] = {}  # time.time() of each start-up milestone
+        self.settings = Settings.load(settings_file())
+        if args.data_dir:
+            self.settings.data_dir = str(Path(args.data_dir).expanduser())
+        self.state = AppState(self.settings)
+        self.state.subscribe("model", self.model_changed)
+        self.panels: dict[str, Panel] = {}
+        self.preloader = None
+        self.closing = False
+        self.exit_code = 0
+        self.create_widgets()
+
+    # --- layout ---------------------------------------------------------------------------
+    def create_widgets(self) -> None:
+        root = self.root
+        set_theme(root)
+        root.title("desktop-cnn")
+        root.geometry("1100x740")
+        root.minsize(1000, 660)
+        root.protocol("WM_DELETE_WINDOW", self.quit_app)
+        root.report_callback_exception = self.report_bug
+        self.menu = MenuBar(root, self)
+        self.menu.show_recent(self.settings.recent_models)
+        self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
+        self.status.pack(side="bottom", fill="x")
+        ttk.Separator(root).pack(side="bottom", fill="x")
+        self.pack(fill="both", expand=True)
+        self.notebook = ttk.Notebook(self)
+        self.notebook.pack(fill="both", expand=True)
+        self.notebook.enable_traversal()  # Ctrl+Tab between panels
+        self.tabs: dict[str, ttk.Frame] = {}
+        for name in TABS:
+            tab = self.tabs[name] = ttk.Frame(self.notebook)
+            self.notebook.add(tab, text=name, underline=0)
+            Placeholder(tab, "Loading PyTorch...").pack()
+        self.status.set("device", "device: ...")
+        self.status.set("model", "model: loading...")
+        for key, command in {"o": self.open_model, "s": self.save_model_as,
+                             "q": self.quit_app}.items():
+            for k in (key, key.upper()):  # Caps Lock on
+                root.bind(f"<Control-{k}>", lambda e, c=command: c())
+        root.bind("<Escape>", lambda e: self.drawing_key("clear"))
+        root.bind("<Control-z>", lambda e: self.drawing_key("undo"))
+
+    def install(self, name: str, panel: Panel) -> None:
+        """Swap a tab's placeholder for its panel."""
+        for child in self.tabs[name].winfo_children():
+            if child is not panel:
+                child.destroy()
+        panel.pack(in_=self.tabs[name], fill="both", expand=True)
+        self.panels[name] = panel
+
+    # --- start-up ---------------------------------------------------------------------------
+    def start(self) -> None:
+        """Called once the empty window is on screen."""
+        from .startup import Preloader
+
+        self.times["window"] = time.time()
+        self.install("Draw", DrawPanel(self.tabs["Draw"], self.state))
+        self.preloader = Preloader(self.first_model_path())
+        self.preloader.start()
+        self.schedule(STARTUP_POLL_MS, self.poll_startup)
+
+    def first_model_path(self) -> Path | None:
+        if self.args.no_model:
+            return None
+        if self.args.model:
+            return Path(self.args.model).expanduser()
+        bundled = resource_path(BUNDLED_MODEL)
+        return bundled if bundled.exists() else None
+
+    def poll_startup(self) -> None:
+        pre = self.preloader
+        if "core" not in self.times and pre.core_ready.is_set():
+            self.times["core"] = time.time()
+            self.core_ready()
+        if "core" in self.times and pre.plots_ready.is_set():
+            self.times["panels"] = time.time()
+            self.plots_ready()
+            return
+        self.schedule(STARTUP_POLL_MS, self.poll_startup)
+
+    def core_ready(self) -> None:
+        from .datasets import DatasetCache
+        from .features_panel import FeatureMapsPanel
+
+        pre = self.preloader
+        if pre.error:
+            self.status.set("message", pre.error)
+            self.show_error("desktop-cnn cannot start", pre.error)
+            return
+        self.state.datasets = DatasetCache()
+        self.status.set("device", pre.device)
+        self.menu.enable_model_actions()
+        self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.state,
+                                                    self.panels["Draw"]))
+        if pre.checkpoint is not None:
+            self.state.set_model(pre.checkpoint, str(self.first_model_path()))
+        else:
+            self.no_model(pre.model_error)
+        self.times["model"] = time.time()
+
+    def no_model(self, error: str | None) -> None:
+        draw = self.panels["Draw"]
+        draw.confidence.configure(text="No model yet: open one (Ctrl+O) or train one.")
+        self.status.set("model", "model: none")
+        if error:
+            self.status.set("message", f"could not load the model: {error}")
+
+    def plots_ready(self) -> None:
+        if self.preloader.error:
+            return
+        from .model_panel import ModelPanel
+        from .train_panel import TrainPanel
+
+        self.install("Train", TrainPanel(self.tabs["Train"], self.state))
+        self.install("Model", ModelPanel(self.tabs["Model"], self.state))
+        self.times["done"] = time.time()
+        if self.args.train:
+            self.notebook.select(self.tabs["Train"])
+            self.panels["Train"].start_button.invoke()
+            self.schedule(100, self.announce_training)
+        if self.args.startup_report:
+            print(json.dumps(self.times), flush=True)
+            self.quit_app()
+
+    def announce_training(self) -> None:
+        """Hidden --train: say on stdout when batches flow (tests close the window then)."""
+        train = self.panels["Train"]
+        if train.mode == "training" and train.step > 0:
+            print("desktop-cnn: training", flush=True)
+        elif train.running:
+            self.schedule(100, self.announce_training)
+        else:
+            print(f"desktop-cnn: training ended: {train.last_status}", flush=True)
+
+    @property
+    def ready(self) -> bool:
+        return "done" in self.times
+
+    # --- model files ----------------------------------------------------------------------
+    def model_changed(self) -> None:
+        title = self.state.title
+        self.status.set("model", f"model: {title}")
+        self.root.title(f"desktop-cnn - {title}")
+
+    def open_model(self, path: str | Path | None = None) -> bool:
+        """Load a model file and make it current; on any error the current model stays."""
+        if "core" not in self.times:
+            return False
+        from ..core.checkpoints import load_checkpoint
+        from ..core.errors import CheckpointError
+
+        path = path or self.ask_open_filename(title="Open a model", filetypes=MODEL_TYPES,
+                                              initialdir=models_dir())
+        if not path:
+            return False
+        try:
+            ck = load_checkpoint(path)
+        except CheckpointError as exc:
+            if str(path) in self.settings.recent_models and not Path(path).exists():
+                self.settings.forget_recent(path)
+                self.menu.show_recent(self.settings.recent_models)
+            self.show_error("Cannot open the model", str(exc))
+            return False
+        self.state.set_model(ck, str(path))
+        self.remember(path, f"opened {path}")
+        return True
+
+    def save_model_as(self, path: str | Path | None = None) -> bool:
+        if "core" not in self.times:
+            return False
+        from ..core.checkpoints import save_checkpoint
+
+        ck = self.state.checkpoint
+        if ck is None:
+            self.show_error("Nothing to save", "There is no model yet: train or open one.")
+            return False
+        name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.pt"
+        path = path or self.ask_save_filename(title="Save the model as", filetypes=MODEL_TYPES,
+                                              defaultextension=".pt", initialdir=models_dir(),
+                                              initialfile=name)
+        if not path:
+            return False
+        try:
+            save_checkpoint(path, ck.model, ck.info)  # atomic: temp file, fsync, rename
+        except OSError as exc:
+            self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
+            return False
+        self.state.model_source = str(path)
+        self.remember(path, f"saved {path}")
+        return True
+
+    def remember(self, path: str | Path, message: str) -> None:
+        self.settings.add_recent(path)
+        self.menu.show_recent(self.settings.recent_models)
+        self.status.set("message", message)
+
+    # --- the rest ---------------------------------------------------------------------------
+    def drawing_key(self, action: str) -> None:
+        draw = self.panels.get("Draw")
+        current = self.notebook.index("current")
+        if draw is not None and TABS[current] in ("Draw", "Feature maps"):
+            getattr(draw, action)()
+
+    def report_bug(self, exc_type, exc, tb) -> None:
+        """An exception escaped a Tk callback: a bug. Trace on stderr, one line on screen."""
+        traceback.print_exception(exc_type, exc, tb)
+        self.status.set("message", f"internal error: {exc_type.__name__}: {exc} (see the log)")
+
+    def about(self) -> None:
+        device = self.preloader.device if self.preloader is not None else None
+        self.show_info("About desktop-cnn", about_text(self.root, device))
+
+    def quit_app(self) -> None:
+        """File > Quit, Ctrl+Q and the window's close button."""
+        if self.closing:
+            return
+        self.shutdown()
+        # Polls still queued would fire into a dead window. Plain Tcl "after cancel":
+        # tkinter's after_cancel also deletes the callback, which destroy() deletes again.
+        for job in self.root.tk.splitlist(self.root.tk.call("after", "info")):
+            self.root.tk.call("after", "cancel", job)
+        self.root.destroy()
+
+    def shutdown(self) -> None:
+        """Stop training (no file is open for writing: the GUI never checkpoints mid-run)."""
+        if self.closing:
+            return
+        self.closing = True
+        train = self.panels.get("Train")
+        if train is not None and not train.shutdown(CLOSE_WAIT_S):
+            print("desktop-cnn: the training thread did not stop in time", file=sys.stderr)
+        if self.state.datasets is not None:
+            self.state.datasets.shutdown()
+        self.settings.save()
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = parse_args(argv)
+    root = tk.Tk(className="desktop-cnn")
+    app = App(root, args)
+    root.update()  # the window is on screen from here; everything heavy comes after
+    app.start()
+    root.mainloop()
+    app.shutdown()  # when the window was destroyed some other way than quit_app
+    # Tearing down torch and matplotlib object by object takes the interpreter ~1-2 s at
+    # exit on a small CPU; freezing the heap skips the final garbage collections of it.
+    gc.freeze()
+    return app.exit_code

@@ -1,0 +1,156 @@
+"""Small reusable widgets: status bar, probability bars, log, array image view."""
+
+from __future__ import annotations
+
+import tkinter as tk
+from tkinter import ttk
+
+import numpy as np
+from PIL import Image, ImageTk
+
+BAR_COLOR = "#8fb3de"
+TOP_COLOR = "#2f6db5"  # the predicted class stands out from the rest
+MAX_BARS = 15  # more classes than this: show the most probable ones only
+
+
+def set_theme(root: tk.Tk) -> None:
+    """Native themes on Windows and macOS; on X11 'clam' instead of the 1990s 'default'."""
+    style = ttk.Style(root)
+    if style.theme_use() == "default" and "clam" in style.theme_names():
+        style.theme_use("clam")
+        style.configure("TProgressbar", background="#4a7fc1")  # clam's grey bar is hard to see
+
+
+class Placeholder(ttk.Frame):
+    """A message and a busy bar, where a panel will appear."""
+
+    def __init__(self, master: tk.Misc, text: str) -> None:
+        super().__init__(master, padding=40)
+        ttk.Label(self, text=text).pack()
+        self.bar = ttk.Progressbar(self, mode="indeterminate", length=200)
+        self.bar.pack(pady=8)
+        self.bar.start(20)
+
+
+class StatusBar(ttk.Frame):
+    """Named fields separated by lines, like idlelib's MultiStatusBar."""
+
+    def __init__(self, master: tk.Misc, fields: list[tuple[str, int]]) -> None:
+        super().__init__(master, padding=(6, 2))
+        self.labels: dict[str, ttk.Label] = {}
+        for i, (name, width) in enumerate(fields):
+            if i:
+                ttk.Separator(self, orient="vertical").pack(side="left", fill="y", padx=6)
+            last = i == len(fields) - 1
+            label = ttk.Label(self, width=width or None, anchor="w")
+            label.pack(side="left", fill="x", expand=last)
+            self.labels[name] = label
+
+    def set(self, name: str, text: str) -> None:
+        self.labels[name].configure(text=text)
+
+    def get(self, name: str) -> str:
+        return str(self.labels[name].cget("text"))
+
+
+class ProbabilityBars(tk.Canvas):
+    """One horizontal bar per class; ``set_probs(None)`` shows empty bars."""
+
+    def __init__(self, master: tk.Misc, width: int = 300, height: int = 250) -> None:
+        super().__init__(master, width=width, height=height, highlightthickness=0,
+                         background=ttk.Style().lookup("TFrame", "background") or "#d9d9d9")
+        self.classes: list[str] = []
+        self.probs: np.ndarray | None = None
+        self.bind("<Configure>", lambda e: self._draw())
+
+    def set_classes(self, classes: list[str]) -> None:
+        self.classes = list(classes)
+        self.probs = None
+        self._draw()
+
+    def set_probs(self, probs: np.ndarray | None) -> None:
+        self.probs = probs
+        self._draw()
+
+    def _rows(self) -> list[int]:
+        n = len(self.classes)
+        if self.probs is None or n <= MAX_BARS:
+            return list(range(min(n, MAX_BARS)))
+        return sorted(np.argsort(-self.probs)[:MAX_BARS].tolist())
+
+    def _draw(self) -> None:
+        # Redrawing ~40 items is cheaper than tracking them, and keeps resizing trivial.
+        self.delete("all")
+        rows = self._rows()
+        if not rows:
+            return
+        w, h = self.winfo_width(), self.winfo_height()
+        w = w if w > 1 else int(self.cget("width"))
+        h = h if h > 1 else int(self.cget("height"))
+        row_h = min(34, h // len(rows))
+        label_w, pct_w = 86, 54
+        bar_w = max(10, w - label_w - pct_w - 8)
+        top = int(self.probs.argmax()) if self.probs is not None else -1
+        for r, k in enumerate(rows):
+            y = r * row_h + 2
+            p = float(self.probs[k]) if self.probs is not None else 0.0
+            self.create_text(label_w - 6, y + row_h / 2, text=self.classes[k][:12], anchor="e")
+            self.create_rectangle(label_w, y + 3, label_w + bar_w, y + row_h - 3,
+                                  outline="#b0b0b0", fill="white")
+            if p > 0:
+                self.create_rectangle(label_w, y + 3, label_w + max(1, p * bar_w), y + row_h - 3,
+                                      outline="", fill=TOP_COLOR if k == top else BAR_COLOR)
+            pct = f"{p:.1%}" if self.probs is not None else ""
+            self.create_text(label_w + bar_w + 6, y + row_h / 2, text=pct, anchor="w")
+
+
+class LogView(ttk.Frame):
+    """A read-only, scrolling text log that keeps its last ``limit`` lines."""
+
+    def __init__(self, master: tk.Misc, height: int = 8, limit: int = 2000) -> None:
+        super().__init__(master)
+        self.limit = limit
+        self.text = tk.Text(self, height=height, width=40, wrap="word", state="disabled",
+                            relief="sunken", borderwidth=1, font="TkFixedFont")
+        scroll = ttk.Scrollbar(self, orient="vertical", command=self.text.yview)
+        self.text.configure(yscrollcommand=scroll.set)
+        self.text.pack(side="left", fill="both", expand=True)
+        scroll.pack(side="right", fill="y")
+
+    def append(self, line: str) -> None:
+        self.text.configure(state="normal")
+        self.text.insert("end", line + "\n")
+        lines = int(self.text.index("end-1c").split(".")[0])
+        if lines > self.limit:
+            self.text.delete("1.0", f"{lines - self.limit}.0")
+        self.text.configure(state="disabled")
+        self.text.see("end")
+
+    def clear(self) -> None:
+        self.text.configure(state="normal")
+        self.text.delete("1.0", "end")
+        self.text.configure(state="disabled")
+
+    @property
+    def lines(self) -> list[str]:
+        return self.text.get("1.0", "end-1c").splitlines()
+
+
+class ArrayView(tk.Canvas):
+    """Shows an (H, W, 3) uint8 array enlarged to the canvas with crisp (nearest) pixels."""
+
+    def __init__(self, master: tk.Misc, size: int, **kw) -> None:
+        super().__init__(master, width=size, height=size, highlightthickness=1,
+                         highlightbackground="#a0a0a0", background="#f0f0f0", **kw)
+        self.size = size
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (size, size), (240, 240, 240)))
+        self.item = self.create_image(1, 1, anchor="nw", image=self.photo)
+        self.array: np.ndarray | None = None
+
+    def show(self, rgb: np.ndarray | None) -> None:
+        self.array = rgb
+        if rgb is None:
+            img = Image.new("RGB", (self.size, self.size), (240, 240, 240))
+        else:
+            img = Image.fromarray(rgb).resize((self.size, self.size), Image.Resampling.NEAREST)
+        self.photo.paste(img)
