@@ -85,6 +85,28 @@ def display():
         proc.wait(5)
 
 
+# --- GUI tests: each module defines its own ``app`` fixture --------------------------
+
+@pytest.fixture
+def no_real_dialogs(monkeypatch):
+    """A modal dialog would wait for a click forever: fail the test instead."""
+    def refuse(*args, **kwargs):
+        raise AssertionError(f"unexpected dialog: {args}")
+
+    for name in ("showerror", "showinfo"):
+        monkeypatch.setattr(f"tkinter.messagebox.{name}", refuse)
+    for name in ("askopenfilename", "asksaveasfilename", "askdirectory"):
+        monkeypatch.setattr(f"tkinter.filedialog.{name}", refuse)
+
+
+@pytest.fixture
+def errors(app, monkeypatch):
+    """Message boxes, captured instead of shown (every panel's ``show_error`` seam)."""
+    shown: list[tuple[str, str]] = []
+    for panel in [app, *app.panels.values()]:
+        monkeypatch.setattr(panel, "show_error", lambda t, m: shown.append((t, m)))
+    return shown
+
 # tests/digit_strokes.py is a helper module beside the tests, imported by name.
 import sys as _sys  # noqa: E402
 

@@ -24,20 +24,8 @@ from desktop_cnn.gui.testing import (
     screenshot,
 )
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture(autouse=True)
-def no_real_dialogs(monkeypatch):
-    """A modal dialog would wait for a click forever: fail the test instead."""
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"unexpected dialog: {args}")
-
-    for name in ("showerror", "showinfo"):
-        monkeypatch.setattr(f"tkinter.messagebox.{name}", refuse)
-    for name in ("askopenfilename", "asksaveasfilename", "askdirectory"):
-        monkeypatch.setattr(f"tkinter.filedialog.{name}", refuse)
 
 
 @pytest.fixture(scope="module")
@@ -55,15 +43,6 @@ def draw(app):
     panel.clear()
     pump(app.root, 0.1)
     return panel
-
-
-@pytest.fixture
-def errors(app, monkeypatch):
-    """Message boxes, captured instead of shown (every panel's seam)."""
-    shown: list[tuple[str, str]] = []
-    for panel in [app, *app.panels.values()]:
-        monkeypatch.setattr(panel, "show_error", lambda t, m: shown.append((t, m)))
-    return shown
 
 
 def test_window_menu_and_status_bar(app):

@@ -15,20 +15,8 @@ import pytest
 
 from desktop_cnn.gui.testing import cached_test_model, launch, pump, screenshot, small_dataset
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture(autouse=True)
-def no_real_dialogs(monkeypatch):
-    """A modal dialog would wait for a click forever: fail the test instead."""
-    def refuse(*args, **kwargs):
-        raise AssertionError(f"unexpected dialog: {args}")
-
-    for name in ("showerror", "showinfo"):
-        monkeypatch.setattr(f"tkinter.messagebox.{name}", refuse)
-    for name in ("askopenfilename", "asksaveasfilename", "askdirectory"):
-        monkeypatch.setattr(f"tkinter.filedialog.{name}", refuse)
 
 
 @pytest.fixture(scope="module")
@@ -52,13 +40,6 @@ def train(app, mnist, monkeypatch):
     if panel.running:
         panel.stop_button.invoke()
         pump(app.root, until=lambda: not panel.running, timeout=10)
-
-
-@pytest.fixture
-def errors(app, monkeypatch):
-    shown: list[tuple[str, str]] = []
-    monkeypatch.setattr(app.panels["Train"], "show_error", lambda t, m: shown.append((t, m)))
-    return shown
 
 
 def test_a_short_run_trains_and_becomes_the_current_model(app, train):
