@@ -1,4 +1,4 @@
-"""The main window: menu, status bar, the four panels, and a start-up that never freezes.
+"""The main window: menu, status bar, the panels, and a start-up that never freezes.
 
 Start-up order (torch takes ~3 s to import on a small CPU): create the window
 with placeholder tabs and show it; build the Draw panel, which needs only
@@ -31,7 +31,7 @@ BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
 CLOSE_WAIT_S = 1.5  # for the training thread; the process must be gone within 2 s
 MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]
-TABS = ("Draw", "Train", "Feature maps", "Model")
+TABS = ("Draw", "Train", "Feature maps", "Model", "Mistakes", "Playground")
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -85,7 +85,8 @@ class App(Panel):
         self.tabs: dict[str, ttk.Frame] = {}
         for name in TABS:
             tab = self.tabs[name] = ttk.Frame(self.notebook)
-            self.notebook.add(tab, text=name, underline=0)
+            # Alt+letter selects a tab: Mistakes takes "i", "M" is the Model tab's
+            self.notebook.add(tab, text=name, underline=1 if name == "Mistakes" else 0)
             Placeholder(tab, "Loading PyTorch...").pack()
         self.status.set("device", "device: ...")
         self.status.set("model", "model: loading...")
