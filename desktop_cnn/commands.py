@@ -20,8 +20,9 @@ from .core.training import TrainConfig, Trainer
 class ProgressPrinter:
     """Turns trainer events into a tqdm bar per epoch and a line per epoch."""
 
-    def __init__(self) -> None:
+    def __init__(self, held_out: str = "test") -> None:
         self.bar = None
+        self.held_out = held_out  # "val" when --validation replaced the test set
 
     def __call__(self, e: Event) -> None:
         from tqdm import tqdm
@@ -41,7 +42,8 @@ class ProgressPrinter:
                 self.bar.close()
                 self.bar = None
             print(f"epoch {e.epoch}: train loss {e.train_loss:.4f} acc {e.train_accuracy:.2%} | "
-                  f"test loss {e.test_loss:.4f} acc {e.test_accuracy:.2%} ({e.seconds:.1f}s)")
+                  f"{self.held_out} loss {e.test_loss:.4f} acc {e.test_accuracy:.2%} "
+                  f"({e.seconds:.1f}s)")
         elif isinstance(e, Failed):
             if self.bar is not None:
                 self.bar.close()
@@ -59,13 +61,15 @@ def train(dataset: str, classes: list[str] | None, arch: str, config: TrainConfi
         data = data.holdout(validation, config.seed)
         print(f"validation: {len(data.test)} training images held out; the test set is unused",
               file=sys.stderr)
-    trainer = Trainer(data, arch, config, ProgressPrinter(), resume=resume_ck)
+    trainer = Trainer(data, arch, config, ProgressPrinter("val" if validation else "test"),
+                      resume=resume_ck)
     result = trainer.run(out if every_epoch else None)
     if result.status == "failed":
         raise DesktopCnnError(result.message)
     save_checkpoint(out, result.checkpoint.model, result.checkpoint.info)
     acc = result.checkpoint.info.metrics.get("test_accuracy")
-    print(f"saved {out}" + (f" (test accuracy {acc:.2%})" if acc is not None else ""))
+    held_out = "validation" if validation else "test"
+    print(f"saved {out}" + (f" ({held_out} accuracy {acc:.2%})" if acc is not None else ""))
     return 0
 
 
