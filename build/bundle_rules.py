@@ -25,6 +25,10 @@ EXCLUDED_MODULES = {
     "triton": "kernel compiler for torch.compile / TorchInductor only (891 MiB). The app never "
               "calls torch.compile; torch imports triton behind has_triton() checks, and the "
               "self-test's optimizer (which imports torch._dynamo) proves torch works without it.",
+    **{name: "ONNX export only (File > Export to ONNX, `desktop-cnn export`): optional extras "
+             "that torch.onnx imports when present. The frozen app says how to export from a "
+             "Python install instead of carrying them."
+       for name in ("onnx", "onnxscript", "onnx_ir", "onnxruntime")},
 }
 
 # Paths inside the bundle's _internal/ (glob patterns) that are dropped after analysis.

@@ -4,6 +4,7 @@
     desktop-cnn eval m.pt --dataset mnist --json
     desktop-cnn predict m.pt digit.png --json
     desktop-cnn summary --model cifar-net --input 3x32x32
+    desktop-cnn export m.pt --onnx m.onnx
 """
 
 from __future__ import annotations
@@ -83,6 +84,15 @@ def _add_summary(sub) -> None:
     p.set_defaults(func=cmd_summary)
 
 
+def _add_export(sub) -> None:
+    p = sub.add_parser("export", help="write a model in another format (ONNX)")
+    p.add_argument("file")
+    p.add_argument("--onnx", required=True, metavar="OUT",
+                   help="ONNX file to write (needs: pip install onnx onnxscript); its metadata "
+                   "holds the classes and the input normalisation x = (pixel/255 - mean) / std")
+    p.set_defaults(func=cmd_export)
+
+
 def build_parser() -> argparse.ArgumentParser:
     from . import __version__
 
@@ -90,7 +100,7 @@ def build_parser() -> argparse.ArgumentParser:
                                      "predict. Run with no arguments to open the app.")
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
-    for add in (_add_train, _add_eval, _add_predict, _add_summary):
+    for add in (_add_train, _add_eval, _add_predict, _add_summary, _add_export):
         add(sub)
     return parser
 
@@ -161,6 +171,17 @@ def cmd_summary(args) -> int:
         print(format_summary(summary(model, shape or model.input_shape)))
     except ValueError as exc:
         raise DesktopCnnError(str(exc)) from None
+    return 0
+
+
+def cmd_export(args) -> int:
+    from .commands import export_file
+
+    r = export_file(args.file, args.onnx)
+    shape = ", ".join(str(d) for d in r["input_shape"])
+    print(f"saved {r['onnx']}: input {r['input_name']!r} (N, {shape}) float32, "
+          f"{r['normalisation']} with mean={r['mean']} std={r['std']}; "
+          f"output {r['output_name']!r}: logits for {len(r['classes'])} classes")
     return 0
 
 

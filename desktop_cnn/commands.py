@@ -13,6 +13,7 @@ from .core.device import pick_device
 from .core.errors import DesktopCnnError
 from .core.evaluation import evaluate, predict_proba
 from .core.events import BatchEnd, EpochEnd, Event, Failed, Started
+from .core.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
 from .core.preprocess import load_image, prepare
 from .core.training import TrainConfig, Trainer
 
@@ -111,3 +112,13 @@ def predict_files(path: str, images: list[str]) -> list[dict[str, Any]]:
         out.append({"image": image, "label": info.classes[label], "index": label,
                     "probabilities": dict(zip(info.classes, probs, strict=True))})
     return out
+
+
+def export_file(path: str, onnx_out: str) -> dict[str, Any]:
+    ck = load_checkpoint(path)
+    info = ck.info
+    out = export_onnx(ck, onnx_out)
+    return {"file": str(path), "onnx": str(out), "input_name": INPUT_NAME,
+            "input_shape": list(info.input_shape), "output_name": OUTPUT_NAME,
+            "normalisation": NORMALISATION, "mean": list(info.mean), "std": list(info.std),
+            "classes": list(info.classes)}

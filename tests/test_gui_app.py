@@ -52,7 +52,8 @@ def test_window_menu_and_status_bar(app):
     menu = app.menu.file_menu
     labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
               if menu.type(i) != "separator"]
-    assert labels == ["Open model...", "Save model as...", "Recent models", "Quit"]
+    assert labels == ["Open model...", "Save model as...", "Export to ONNX...",
+                      "Compare models...", "Recent models", "Quit"]
     assert menu.entrycget(0, "accelerator") == "Ctrl+O"
     assert "CPU" in app.status.get("device") or "CUDA" in app.status.get("device")
     assert "lenet5 on mnist" in app.status.get("model")

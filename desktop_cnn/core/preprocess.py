@@ -33,6 +33,8 @@ class DigitSteps:
     scaled: np.ndarray | None  # the cropped digit, longer side BOX px
     shift: tuple[int, int]  # (dx, dy) applied to move the centre of mass to the centre
     tensor: torch.Tensor | None  # (1, 28, 28) float 0..1, not yet normalised
+    placed: np.ndarray | None = None  # (28, 28): the scaled digit's box centred, before the shift
+    center: bool = True  # False: centring was switched off, so ``shift`` is (0, 0)
 
     @property
     def empty(self) -> bool:
@@ -74,7 +76,7 @@ def preprocess_digit(img: Image.Image | np.ndarray, center: bool = True) -> Digi
     gray = np.clip(gray - np.median(border if not inverted else 1.0 - border), 0, 1)
     ink = gray > INK_THRESHOLD
     if not ink.any():
-        return DigitSteps(gray, inverted, None, None, (0, 0), None)
+        return DigitSteps(gray, inverted, None, None, (0, 0), None, center=center)
     rows, cols = np.nonzero(ink)
     box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
     crop = gray[box[1]:box[3], box[0]:box[2]]
@@ -87,16 +89,22 @@ def preprocess_digit(img: Image.Image | np.ndarray, center: bool = True) -> Digi
     canvas = np.zeros((SIZE, SIZE), dtype=np.float32)
     top, left = (SIZE - new[1]) // 2, (SIZE - new[0]) // 2
     canvas[top:top + new[1], left:left + new[0]] = scaled
-    shift = _center_of_mass_shift(canvas) if center else (0, 0)
-    canvas = _shift(canvas, *shift)
+    shift = center_of_mass_shift(canvas) if center else (0, 0)
+    moved = _shift(canvas, *shift)
     return DigitSteps(gray, inverted, box, scaled, shift,
-                      torch.from_numpy(np.clip(canvas, 0, 1)).unsqueeze(0))
+                      torch.from_numpy(np.clip(moved, 0, 1)).unsqueeze(0), canvas, center)
 
 
-def _center_of_mass_shift(a: np.ndarray) -> tuple[int, int]:
+def center_of_mass(a: np.ndarray) -> tuple[float, float]:
+    """(x, y) of the ink's centre of mass, in pixels of ``a``; ``a`` must have some ink."""
     total = a.sum()
     ys, xs = np.indices(a.shape)
-    cy, cx = (ys * a).sum() / total, (xs * a).sum() / total
+    return float((xs * a).sum() / total), float((ys * a).sum() / total)
+
+
+def center_of_mass_shift(a: np.ndarray) -> tuple[int, int]:
+    """The whole-pixel (dx, dy) that brings the centre of mass of a 28x28 image to its centre."""
+    cx, cy = center_of_mass(a)
     c = (SIZE - 1) / 2
     return int(round(c - cx)), int(round(c - cy))
 

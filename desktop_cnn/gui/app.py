@@ -165,11 +165,17 @@ class App(Panel):
     def plots_ready(self) -> None:
         if self.preloader.error:
             return
+        from .mistakes_panel import MistakesPanel
         from .model_panel import ModelPanel
+        from .playground_panel import PlaygroundPanel
         from .train_panel import TrainPanel
 
         self.install("Train", TrainPanel(self.tabs["Train"], self.state))
         self.install("Model", ModelPanel(self.tabs["Model"], self.state))
+        self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
+        self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state,
+                                               self.panels["Draw"], self.notebook,
+                                               self.panels["Train"]))
         self.times["done"] = time.time()
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
@@ -245,6 +251,63 @@ class App(Panel):
         self.state.model_source = str(path)
         self.remember(path, f"saved {path}")
         return True
+
+    def export_onnx(self, path: str | Path | None = None) -> bool:
+        """File > Export to ONNX: in a child process (seconds), polled from here."""
+        if "core" not in self.times:
+            return False
+        from ..core.errors import DesktopCnnError
+        from ..core.export import ExportProcess, require_exporter
+
+        ck = self.state.checkpoint
+        if ck is None:
+            self.show_error("Nothing to export", "There is no model yet: train or open one.")
+            return False
+        try:  # optional packages: the app and its bundle run without them
+            require_exporter()
+        except DesktopCnnError as exc:  # it says what to install
+            self.show_error("Export to ONNX", f"{str(exc)[:1].upper()}{str(exc)[1:]}")
+            return False
+        name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.onnx"
+        path = path or self.ask_save_filename(
+            title="Export the model to ONNX", defaultextension=".onnx", initialdir=models_dir(),
+            filetypes=[("ONNX models", "*.onnx"), ("All files", "*")], initialfile=name)
+        if not path:
+            return False
+        try:
+            job = ExportProcess(ck, path)
+        except DesktopCnnError as exc:
+            self.show_error("Cannot export the model", str(exc))
+            return False
+        self.status.set("message", f"exporting to {path}...")
+
+        def poll() -> None:
+            if not job.done():
+                self.schedule(100, poll)
+                return
+            try:
+                job.result()
+            except DesktopCnnError as exc:
+                self.status.set("message", "export failed")
+                self.show_error("Cannot export the model", str(exc))
+                return
+            self.status.set("message", f"exported {path} (input normalisation in its metadata)")
+
+        self.schedule(100, poll)
+        return True
+
+    def compare_models(self) -> tk.Toplevel | None:
+        """File > Compare models: one window, shown again with its list when reopened."""
+        if not self.ready:  # it draws with matplotlib, imported in the background
+            self.status.set("message", "still loading: try again in a moment")
+            return None
+        from .compare_window import CompareWindow
+
+        for child in self.root.winfo_children():
+            if isinstance(child, CompareWindow):  # closing it only hid it
+                child.show()
+                return child
+        return CompareWindow(self.root, self.state)
 
     def remember(self, path: str | Path, message: str) -> None:
         self.settings.add_recent(path)

@@ -3,7 +3,9 @@
 Every stroke change asks for a prediction; they are throttled to one per
 ``PREDICT_EVERY_MS`` with ``after()``, and a released stroke is predicted at
 once. One prediction is preprocessing plus one forward pass (a few ms for
-LeNet-5), run on the Tk thread: cheaper than any hand-off to a thread.
+LeNet-5), run on the Tk thread: cheaper than any hand-off to a thread. The
+"Why this answer?" overlay adds a backward pass (a few ms more), and only
+while it is switched on; the preprocessing steps are drawn only while shown.
 """
 
 from __future__ import annotations
@@ -15,17 +17,31 @@ from tkinter import ttk
 from typing import TYPE_CHECKING
 
 from .images import to_rgb
-from .inputs import DRAWING, TIPS_COLOUR, TIPS_DIGITS, Source, describe_steps, test_source
+from .inputs import (
+    DRAWING,
+    TIPS_COLOUR,
+    TIPS_DIGITS,
+    Source,
+    describe_steps,
+    steps_note,
+    test_source,
+)
 from .panel import PAD, Panel, set_enabled
+from .personal import CorrectionBar
+from .saliency_view import SaliencyView, describe, overlay
 from .sketch import Sketch
 from .sketchpad import SketchPad
 from .state import AppState
+from .steps_view import StepsView
 from .widgets import ArrayView, ProbabilityBars
 
 if TYPE_CHECKING:
     from ..core.data import Dataset
+    from .predictor import Analysis
 
 PREDICT_EVERY_MS = 40  # 25 predictions/s feels live and leaves the CPU to drawing
+SEEN = 140  # px: the input and its overlay, 5x a 28x28 image; two fit beside each other
+SALIENCY_METHODS = ("gradcam", "gradient")  # core.saliency.METHODS, which imports torch
 IMAGE_TYPES = [("Images", "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"), ("All", "*")]
 
 
@@ -43,6 +59,8 @@ class DrawPanel(Panel):
         self._changed_at: float | None = None
         self._last_run = 0.0
         self._loading = None  # a Future while a dataset loads for "random test image"
+        self.saliency = None  # (H, W) 0..1: the map on show, None while the overlay is off
+        self.saliency_target: int | None = None  # the class it explains
         self.create_widgets()
         state.subscribe("model", self.model_changed)
 
@@ -71,31 +89,44 @@ class DrawPanel(Panel):
                               padx=(PAD, 0))
         self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=280, foreground="#555")
         self.caption.grid(row=3, column=0, columnspan=3, sticky="w", pady=(PAD, 0))
-        tips = ttk.LabelFrame(left, text="Tips", padding=PAD)
-        tips.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
-        self.tips = ttk.Label(tips, wraplength=270, justify="left", foreground="#444",
-                              text=TIPS_DIGITS)
+        self.tips_frame = ttk.LabelFrame(left, text="Tips", padding=PAD)
+        self.tips_frame.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
+        self.tips = ttk.Label(self.tips_frame, wraplength=270, justify="left",
+                              foreground="#444", text=TIPS_DIGITS)
         self.tips.pack(anchor="w")
 
         seen = ttk.LabelFrame(self, text="What the network sees", padding=PAD)
         seen.grid(row=0, column=1, sticky="n", padx=PAD * 2)
-        self.preview = ArrayView(seen, 168)
-        self.preview.pack()
-        self.preview_caption = ttk.Label(seen, text="", wraplength=170, foreground="#555",
+        plain = ttk.Frame(seen)
+        plain.grid(row=0, column=0, sticky="n")
+        ttk.Label(plain, text="The input tensor").pack(anchor="w")
+        self.preview = ArrayView(plain, SEEN)
+        self.preview.pack(anchor="w")
+        self.preview_caption = ttk.Label(plain, text="", wraplength=SEEN, foreground="#555",
                                          justify="left")
         self.preview_caption.pack(anchor="w", pady=(PAD, 0))
+        self.show_steps = tk.BooleanVar(self, False)
+        self.steps_check = ttk.Checkbutton(plain, text="Show the steps",
+                                           variable=self.show_steps, command=self.steps_toggled)
+        self.steps_check.pack(anchor="w", pady=(PAD, 0))
+        self.why = SaliencyView(seen, SEEN, self.saliency_changed)
+        self.why.grid(row=0, column=1, sticky="n", padx=(PAD * 2, 0))
+
+        self.center = tk.BooleanVar(self, True)  # the centre-of-mass step of preprocessing
+        self.steps_view = StepsView(self, self.center, self.centring_toggled)
 
         out = ttk.LabelFrame(self, text="Prediction", padding=PAD)
-        out.grid(row=0, column=2, sticky="nsew")
-        self.rowconfigure(0, weight=1)
+        out.grid(row=0, column=2, rowspan=2, sticky="nsew")
+        self.rowconfigure(1, weight=1)  # the steps, when shown, follow right under row 0
         self.big_font = tkfont.Font(self, family=tkfont.nametofont("TkDefaultFont").cget(
             "family"), size=60, weight="bold")
         self.answer = ttk.Label(out, text="", font=self.big_font, anchor="center", width=6)
         self.answer.pack(fill="x")
         self.confidence = ttk.Label(out, text="Loading the model...", anchor="center")
         self.confidence.pack(fill="x")
-        self.bars = ProbabilityBars(out, width=300, height=260)
+        self.bars = ProbabilityBars(out, width=260, height=260)
         self.bars.pack(fill="both", expand=True, pady=(PAD, 0))
+        CorrectionBar(out, self, self.state).pack(fill="x", pady=(PAD, 0))
         self.columnconfigure(2, weight=1)
 
     def make_pad(self, master: tk.Misc, size: int | None = None) -> SketchPad:
@@ -224,7 +255,7 @@ class DrawPanel(Panel):
             x, steps = input_from_test(self.source.tensor, ck.info), None
         else:
             image = self.sketch.image if self.source.kind == "drawing" else self.source.image
-            x, steps = input_from_image(image, ck.info)
+            x, steps = input_from_image(image, ck.info, center=self.center.get())
         analysis = None if x is None else analyse(ck, x, steps, t0)
         self.show_analysis(analysis)
         self.state.set_analysis(analysis)
@@ -241,6 +272,8 @@ class DrawPanel(Panel):
             self.bars.set_probs(None)
             self.preview.show(None)
             self.preview_caption.configure(text="Nothing drawn yet.")
+            self.show_saliency(None)
+            self.show_steps_of(None)
             return
         classes = self.state.checkpoint.info.classes
         k = analysis.predicted
@@ -254,10 +287,80 @@ class DrawPanel(Panel):
         self.bars.set_probs(analysis.probs)
         self.preview.show(to_rgb(analysis.seen))
         self.preview_caption.configure(text=describe_steps(analysis, self.source.kind))
+        self.show_saliency(analysis)
+        self.show_steps_of(analysis)
+
+    # --- why this answer? -------------------------------------------------------------------
+    def set_saliency(self, method: str | None, target: int | None = None) -> None:
+        """Show ``method`` ("gradcam", "gradient", None: off) for class ``target``.
+
+        ``target`` None follows the predicted class. The widgets change as if
+        the user had picked these, and the overlay is redrawn for the current input.
+        """
+        if method is not None and method not in SALIENCY_METHODS:
+            raise ValueError(f"unknown saliency method {method!r}: choose one of "
+                             f"{', '.join(SALIENCY_METHODS)} or None")
+        ck = self.state.checkpoint
+        count = len(ck.info.classes) if ck is not None else 0
+        if target is not None and not 0 <= target < count:
+            raise ValueError(f"class {target} is out of range: the model has {count} classes")
+        self.why.choose(method, target)
+        self.saliency_changed()
+
+    def saliency_changed(self) -> None:
+        self.show_saliency(self.state.analysis)
+
+    def show_saliency(self, analysis: Analysis | None) -> None:
+        """The overlay for the chosen method and class; the backward pass runs only when on."""
+        method, ck = self.why.chosen_method, self.state.checkpoint
+        self.saliency = self.saliency_target = None
+        if method is None:
+            self.why.show(None, describe(None, "", False))
+            return
+        if analysis is None or ck is None:
+            self.why.show(None, "Draw something to see what the answer rests on.")
+            return
+        target = self.why.chosen_target
+        target = analysis.predicted if target is None else target
+        from .predictor import saliency
+
+        try:
+            self.saliency = saliency(ck, analysis.x, target, method)
+        except ValueError as exc:  # a model the method does not fit, e.g. no conv layer
+            self.saliency = None
+            self.why.show(None, str(exc))
+            return
+        self.saliency_target = target
+        self.why.show(overlay(analysis.seen, self.saliency),
+                      describe(method, ck.info.classes[target], target == analysis.predicted))
+
+    # --- the preprocessing steps ------------------------------------------------------------
+    def steps_toggled(self) -> None:
+        if self.show_steps.get():
+            self.tips_frame.grid_remove()  # the steps take the tips' place
+            self.steps_view.grid(row=1, column=0, columnspan=2, sticky="nw", pady=(PAD, 0))
+        else:
+            self.steps_view.grid_remove()
+            self.tips_frame.grid()
+        self.show_steps_of(self.state.analysis)
+
+    def centring_toggled(self) -> None:
+        self.request_prediction(immediately=True)
+
+    def show_steps_of(self, analysis: Analysis | None) -> None:
+        if not self.show_steps.get():
+            return  # drawn when shown: no cost while hidden
+        ck = self.state.checkpoint
+        info = ck.info if ck is not None else None
+        steps = None if analysis is None else analysis.steps
+        can_center = self.source.kind != "test" and (info is None or info.is_digits)
+        self.steps_view.show(steps, steps_note(info, self.source.kind, analysis,
+                                               self.center.get()), can_center)
 
     def model_changed(self) -> None:
         ck = self.state.checkpoint
         self.bars.set_classes(ck.info.classes)
+        self.why.set_classes(ck.info.classes)
         self.tips.configure(text=TIPS_DIGITS if ck.info.is_digits else TIPS_COLOUR)
         tensor = self.source.tensor
         if tensor is not None and tuple(tensor.shape) != tuple(ck.info.input_shape):

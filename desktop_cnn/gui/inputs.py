@@ -63,5 +63,23 @@ def describe_steps(analysis: Analysis, kind: str) -> str:
         return f"Resized to {w}x{h}, normalised."
     left, top, right, bottom = steps.crop_box
     dx, dy = steps.shift
+    moved = (f"moved ({dx:+d}, {dy:+d}) px to centre its mass" if steps.center
+             else "not centred (centring is off)")
     return (f"Ink box {right - left}x{bottom - top} px scaled to fit 20x20, placed in "
-            f"{w}x{h} and moved ({dx:+d}, {dy:+d}) px to centre its mass; normalised.")
+            f"{w}x{h} and {moved}; normalised.")
+
+
+def steps_note(info: ModelInfo | None, kind: str, analysis: Analysis | None,
+               center: bool) -> str:
+    """The line under the preprocessing steps: why there are none, or what step 4 does."""
+    if analysis is None or info is None:
+        return "Nothing drawn yet."
+    if kind == "test":
+        return "A test image goes in as stored: there is nothing to preprocess."
+    _, h, w = info.input_shape
+    if analysis.steps is None:
+        return f"A colour model's input is only resized to {w}x{h}: no steps to show."
+    resized = "" if (h, w) == (28, 28) else f" Then resized to {w}x{h}."
+    if center:
+        return "Untick to skip step 4." + resized
+    return "Step 4 is off; every MNIST digit had it." + resized

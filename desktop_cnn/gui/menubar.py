@@ -28,18 +28,31 @@ class MenuBar(tk.Menu):
                                    command=app.open_model, state="disabled")
         self.file_menu.add_command(label="Save model as...", accelerator="Ctrl+S",
                                    command=app.save_model_as, state="disabled")
+        self.file_menu.add_command(label="Export to ONNX...", command=app.export_onnx,
+                                   state="disabled")
+        self.file_menu.add_command(label="Compare models...", command=app.compare_models,
+                                   state="disabled")
         self.recent_menu = tk.Menu(self.file_menu, tearoff=False)
         self.file_menu.add_cascade(label="Recent models", menu=self.recent_menu)
         self.file_menu.add_separator()
         self.file_menu.add_command(label="Quit", accelerator="Ctrl+Q", command=app.quit_app)
         self.add_cascade(label="File", menu=self.file_menu, underline=0)
+        self.tools_menu = tk.Menu(self, tearoff=False)
+        self.tools_menu.add_command(label="My handwriting...", command=self.my_handwriting)
+        self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab
         help_menu = tk.Menu(self, tearoff=False)
         help_menu.add_command(label="About desktop-cnn", command=app.about)
         self.add_cascade(label="Help", menu=help_menu, underline=0)
 
     def enable_model_actions(self) -> None:
-        for i in (0, 1):
-            self.file_menu.entryconfigure(i, state="normal")
+        for label in ("Open model...", "Save model as...", "Export to ONNX...",
+                      "Compare models..."):
+            self.file_menu.entryconfigure(label, state="normal")
+
+    def my_handwriting(self) -> None:
+        from .personal import PersonalWindow  # lazily: it reads PNGs through the core
+
+        PersonalWindow.open(self.app.root, self.app.state)
 
     def show_recent(self, paths: list[str]) -> None:
         self.recent_menu.delete(0, "end")

@@ -16,6 +16,7 @@ from tkinter import ttk
 import numpy as np
 from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg, NavigationToolbar2Tk
 from matplotlib.figure import Figure
+from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 SMOOTH = 0.9  # exponential moving average: about the last 10 batches
@@ -75,17 +76,51 @@ class FigurePane(ttk.Frame):
 
 
 class ConfusionPane(FigurePane):
-    """The confusion matrix of the last test evaluation: rows true, columns predicted."""
+    """The confusion matrix of the last test evaluation: rows true, columns predicted.
 
-    def __init__(self, master: tk.Misc) -> None:
+    With ``on_cell`` set, a click on cell (i, j) calls ``on_cell(i, j)`` (the
+    Mistakes panel then shows the images of class i predicted as j).
+    """
+
+    def __init__(self, master: tk.Misc,
+                 on_cell: Callable[[int, int], None] | None = None) -> None:
         super().__init__(master, (4.6, 4))
         self.ax = self.figure.add_subplot()
         self.matrix: np.ndarray | None = None
+        self.on_cell = on_cell
+        self.selected: tuple[int, int] | None = None
+        self.canvas.mpl_connect("button_press_event", self._clicked)
         self.show(None, [])
 
     def show(self, confusion: np.ndarray | None, classes: list[str]) -> None:
         self.matrix = confusion
+        self.selected = None
         self.when_visible(lambda: self._draw(confusion, classes))
+
+    def _clicked(self, event) -> None:
+        # Zoom and pan use clicks too: a cell is picked only when neither is on.
+        if (self.on_cell is None or self.matrix is None or event.inaxes is not self.ax
+                or self.toolbar.mode or event.xdata is None):
+            return
+        i, j = int(round(event.ydata)), int(round(event.xdata))
+        if 0 <= i < len(self.matrix) and 0 <= j < len(self.matrix):
+            self.on_cell(i, j)
+
+    def cell_center(self, i: int, j: int) -> tuple[int, int]:
+        """Where cell (i, j) is drawn, in pixels of the Tk canvas (for tests and tooltips)."""
+        x, y = self.ax.transData.transform((j, i))
+        height = self.figure.bbox.height
+        return int(round(x)), int(round(height - y))  # matplotlib counts y from the bottom
+
+    def highlight(self, i: int | None, j: int | None = None) -> None:
+        """Outline one cell (the one whose images are shown), or none."""
+        self.selected = None if i is None else (i, j)
+        for patch in list(self.ax.patches):
+            patch.remove()
+        if self.selected is not None and self.matrix is not None:
+            self.ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
+                                        edgecolor="#e8590c"))
+        self.redraw()
 
     def _draw(self, confusion: np.ndarray | None, classes: list[str]) -> None:
         ax = self.ax
@@ -103,7 +138,9 @@ class ConfusionPane(FigurePane):
         labels = [c[:8] for c in classes]
         ax.set_xticks(ticks, labels, rotation=90 if k > 5 and max(map(len, labels)) > 2 else 0)
         ax.set_yticks(ticks, labels)
-        ax.set(xlabel="predicted", ylabel="true", title="Confusion matrix (test set)")
+        title = "Confusion matrix (test set)" + ("\nclick a cell to see its images"
+                                                 if self.on_cell is not None else "")
+        ax.set(xlabel="predicted", ylabel="true", title=title)
         if k <= 12:
             top = confusion.max() or 1
             for i in range(k):
@@ -111,6 +148,9 @@ class ConfusionPane(FigurePane):
                     v = int(confusion[i, j])
                     ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
                             color="white" if v > top / 2 else "black")
+        if self.selected is not None:
+            self.highlight(*self.selected)
+            return
         self.redraw()
 
 

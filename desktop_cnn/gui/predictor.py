@@ -16,6 +16,7 @@ from PIL import Image
 
 from ..core.checkpoints import Checkpoint, ModelInfo
 from ..core.preprocess import DigitSteps, normalize, prepare
+from ..core.saliency import saliency_map
 
 
 @dataclass
@@ -32,10 +33,13 @@ class Analysis:
         return int(self.probs.argmax())
 
 
-def input_from_image(img: Image.Image, info: ModelInfo,
+def input_from_image(img: Image.Image, info: ModelInfo, center: bool = True,
                      ) -> tuple[torch.Tensor | None, DigitSteps | None]:
-    """A drawing or image file through the core's preprocessing; None when there is no ink."""
-    return prepare(img, info.input_shape, info.mean, info.std)
+    """A drawing or image file through the core's preprocessing; None when there is no ink.
+
+    ``center=False`` skips the centre-of-mass shift, to show what it is for.
+    """
+    return prepare(img, info.input_shape, info.mean, info.std, center=center)
 
 
 def input_from_test(image: torch.Tensor, info: ModelInfo) -> torch.Tensor:
@@ -64,6 +68,14 @@ def analyse(checkpoint: Checkpoint, x: torch.Tensor, steps: DigitSteps | None = 
     maps = {name: a[0].float().cpu().numpy() for name, a in acts.items() if a.ndim == 4}
     return Analysis(x, denormalize(x, checkpoint.info), probs, maps, steps,
                     time.perf_counter() - t0)
+
+
+def saliency(checkpoint: Checkpoint, x: torch.Tensor, target: int, method: str) -> np.ndarray:
+    """The saliency map (H, W), 0..1, of class ``target`` for the model input ``x``.
+
+    A forward and a backward pass (a few ms for LeNet-5): run only while an overlay is shown.
+    """
+    return saliency_map(checkpoint.model, x, target, method).numpy()
 
 
 def conv1_filters(checkpoint: Checkpoint) -> np.ndarray | None:
