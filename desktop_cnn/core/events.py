@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .checkpoints import ModelInfo
 
 
 @dataclass(frozen=True)
@@ -40,6 +44,20 @@ class EpochEnd:
 
 
 @dataclass(frozen=True)
+class Snapshot:
+    """A CPU copy of the weights, taken between two optimizer steps (never mid-update)."""
+
+    step: int  # optimizer steps done in the whole run; 0: the initial, random weights
+    epoch: int  # the epoch (1-based) the step belongs to; 0 before the first batch
+    batch: int  # batches done within that epoch
+    steps_per_epoch: int
+    state_dict: dict[str, Any]  # name -> CPU tensor, a copy nothing else writes to
+    info: ModelInfo  # the model's metadata at that moment, without the per-batch losses
+    kept: bool  # True: one of the run's timeline snapshots; False: a live copy to follow
+    test_accuracy: float | None = None  # measured on exactly these weights (an epoch's end)
+
+
+@dataclass(frozen=True)
 class Finished:
     status: str  # "finished" or "stopped"
     message: str
@@ -52,4 +70,4 @@ class Failed:
     message: str
 
 
-Event = Started | BatchEnd | EpochEnd | Finished | Failed
+Event = Started | BatchEnd | EpochEnd | Snapshot | Finished | Failed

@@ -24,8 +24,9 @@ from .data import Dataset
 from .device import device_name, pick_device
 from .errors import UnknownNameError
 from .evaluation import EvalResult, evaluate
-from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Started
+from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
 from .models import NamedActivations, build_model, classifier_args
+from .snapshots import LiveCopy, cpu_state, snapshot_marks
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("onecycle", "cosine", "constant")
@@ -52,6 +53,9 @@ class TrainConfig:
     seed: int = 0  # same seed, same data order and same initial weights
     device: str = "auto"  # auto picks CUDA, then MPS, then the CPU
     eval_batch_size: int = 1000  # evaluation needs no gradients, so larger batches are cheap
+    # Weight copies kept per epoch (plus one of the initial weights) to replay a run; the GUI
+    # asks for a few, the CLI for none. Each is a Snapshot event; see core/snapshots.py.
+    snapshots_per_epoch: int = 0
 
     def peak_lr(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
@@ -67,6 +71,8 @@ class TrainConfig:
         for name in ("epochs", "batch_size", "eval_batch_size"):
             if getattr(self, name) < 1:
                 raise UnknownNameError(f"{name} must be at least 1")
+        if self.snapshots_per_epoch < 0:
+            raise UnknownNameError("snapshots_per_epoch cannot be negative")
         if not self.peak_lr() > 0:
             raise UnknownNameError("the learning rate must be positive")
 
@@ -121,6 +127,7 @@ class Trainer:
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
         self._running.set()
+        self._live = LiveCopy()
         self.history: dict[str, Any] = {"batch_loss": [], "epochs": []}
         self.last_eval: EvalResult | None = None
 
@@ -138,6 +145,10 @@ class Trainer:
     @property
     def paused(self) -> bool:
         return not self._running.is_set()
+
+    def request_copy(self) -> None:
+        """Ask for a Snapshot (kept=False) of the weights, taken after the batch in flight."""
+        self._live.request()
 
     # --- the loop --------------------------------------------------------------------------
     def run(self, checkpoint_path: str | Path | None = None) -> TrainResult:
@@ -166,6 +177,9 @@ class Trainer:
         steps, epochs = len(train), cfg.epochs
         self.callback(Started(device_name(dev), len(data.train), len(data.test), steps, epochs,
                               start_epoch))
+        marks = snapshot_marks(steps, cfg.snapshots_per_epoch)
+        if marks:  # the weights before any step: random, or where a resumed run left off
+            self._snapshot(start_epoch * steps, start_epoch, steps if start_epoch else 0, steps)
         t_run = time.perf_counter()
         busy = 0.0  # seconds spent training, pauses excluded, for images/s and ETA
         for epoch in range(start_epoch, epochs):
@@ -203,6 +217,11 @@ class Trainer:
                 self.callback(BatchEnd(epoch + 1, epochs, step + 1, steps, epoch * steps + step + 1,
                                        value, opt.param_groups[0]["lr"], rate,
                                        left * cfg.batch_size / max(rate, 1e-9)))
+                # Between two optimizer steps: the weights are whole here, never mid-update.
+                # The epoch's last mark waits for the evaluation, to carry its accuracy.
+                kept = step + 1 in marks and step + 1 < steps
+                if self._live.take() or kept:
+                    self._snapshot(epoch * steps + step + 1, epoch + 1, step + 1, steps, kept)
             result = evaluate(self.model, test, len(data.classes))
             self.last_eval = result
             record = {"epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1),
@@ -211,6 +230,9 @@ class Trainer:
                       "seconds": time.perf_counter() - t_epoch}
             self.history["epochs"].append(record)
             self.callback(EpochEnd(**record, per_class=result.per_class_named(data.classes)))
+            if marks:
+                self._snapshot((epoch + 1) * steps, epoch + 1, steps, steps,
+                               test_accuracy=result.accuracy)
             if checkpoint_path:
                 state = {"epoch": epoch + 1, "optimizer": opt.state_dict(),
                          "scheduler": sched.state_dict(), "config": asdict(cfg),
@@ -237,8 +259,13 @@ class Trainer:
                         "epochs": list(ck.info.history.get("epochs", []))}
         return int(st["epoch"])
 
-    def info(self) -> ModelInfo:
-        """Metadata describing the model as it stands now."""
+    def _snapshot(self, step: int, epoch: int, batch: int, steps: int, kept: bool = True,
+                  test_accuracy: float | None = None) -> None:
+        self.callback(Snapshot(step, epoch, batch, steps, cpu_state(self.model),
+                               self.info(batch_loss=False), kept, test_accuracy))
+
+    def info(self, batch_loss: bool = True) -> ModelInfo:
+        """Metadata describing the model as it stands now (``batch_loss``: with every loss)."""
         d, last = self.data, self.history["epochs"][-1] if self.history["epochs"] else {}
         metrics: dict[str, Any] = {}
         if last:
@@ -252,8 +279,8 @@ class Trainer:
         return ModelInfo(arch=self.arch, arch_args=dict(self.arch_args), dataset=d.name,
                          classes=list(d.classes), input_shape=d.input_shape, mean=d.mean,
                          std=d.std, train_config=asdict(self.config), metrics=metrics,
-                         history={"batch_loss": list(self.history["batch_loss"]),
-                                  "epochs": list(self.history["epochs"])})
+                         history={"batch_loss": list(self.history["batch_loss"]) if batch_loss
+                                  else [], "epochs": list(self.history["epochs"])})
 
     def _finish(self, status: str, message: str, t_run: float) -> TrainResult:
         self.model.eval()

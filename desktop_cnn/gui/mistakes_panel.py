@@ -224,7 +224,9 @@ class MistakesPanel(Panel):
             self.stale = True
             self.say(f"Out of date: the model changed ({self.state.model_source or 'opened'}"
                      f"). What is shown below is the previous model's evaluation.")
-        if self.visible:
+        # Following a run swaps the model every ~300 ms: evaluating 10,000 images for each
+        # would only slow the training down. The run's final model is evaluated as usual.
+        if self.visible and not self.state.model_source.startswith("following training"):
             self.shown_on_screen()
 
     # --- showing ---------------------------------------------------------------------------

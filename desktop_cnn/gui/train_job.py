@@ -77,6 +77,12 @@ class TrainJob:
         if self.trainer is not None:
             self.trainer.resume()
 
+    def request_copy(self) -> None:
+        """Ask for a copy of the weights, delivered as a Snapshot event after the next batch."""
+        trainer = self.trainer
+        if trainer is not None:
+            trainer.request_copy()
+
     @property
     def alive(self) -> bool:
         return self.thread.is_alive()

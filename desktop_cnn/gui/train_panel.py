@@ -4,21 +4,26 @@ Training runs in a ``TrainJob`` worker; this panel drains the job's queue
 every ``POLL_MS`` on the Tk thread, spending at most ``POLL_BUDGET_S`` per
 visit so the window keeps answering, and updates the curves at most every
 ``PLOT_EVERY_S`` (by blitting: see curves.py).
+
+Under the curves, "Watch it learn" (timeline.py) follows the run's weights
+live and replays its snapshots afterwards; this panel hands it the events.
 """
 
 from __future__ import annotations
 
 import queue
 import tkinter as tk
+from dataclasses import replace
 from tkinter import ttk
 
 from ..core.data import Dataset
 from ..core.errors import DesktopCnnError
-from ..core.events import BatchEnd, EpochEnd, Failed, Finished, Started
+from ..core.events import BatchEnd, EpochEnd, Failed, Finished, Snapshot, Started
 from .curves import CurvesPane
 from .panel import PAD, Panel, set_enabled
 from .plots import ResultsPane
 from .state import AppState
+from .timeline import FINAL_SOURCE, LearnTimeline
 from .train_form import TrainForm
 from .train_job import JobDone, JobFailed, Loaded, Loading, TrainJob
 from .widgets import LogView
@@ -26,10 +31,11 @@ from .widgets import LogView
 POLL_MS = 50  # 20 visits/s: progress looks continuous, the queue never grows long
 POLL_BUDGET_S = 0.02  # per visit; what is left waits for the next one
 PLOT_EVERY_S = 0.25  # curve updates (blits, a few ms each) four times a second at most
+SNAPSHOTS_PER_EPOCH = 4  # kept to replay the run; LeNet-5's are ~250 KB each
 
 
 def plural(n: int, word: str) -> str:
-    return f"{n:,} {word}" + ("" if n == 1 else "es" if word.endswith("ch") else "s")
+    return f"{n:,} {word}" + ("" if n == 1 else "es" if word.endswith("tch") else "s")
 
 
 def clock(seconds: float) -> str:
@@ -58,7 +64,7 @@ class TrainPanel(Panel):
 
     def create_widgets(self) -> None:
         left = ttk.Frame(self)
-        left.grid(row=0, column=0, sticky="nsew")
+        left.grid(row=0, column=0, rowspan=2, sticky="nsew")
         self.form = TrainForm(left, self.state.settings.data_dir,
                               lambda **kw: self.ask_directory(**kw))  # a seam tests replace
         self.form.pack(fill="x")
@@ -83,6 +89,8 @@ class TrainPanel(Panel):
         self.results = ResultsPane(tabs)
         tabs.add(self.results, text="Results")
         self.tabs = tabs
+        self.timeline = LearnTimeline(self, self.state, self.log.append)
+        self.timeline.grid(row=1, column=1, sticky="ew", padx=(PAD * 2, 0), pady=(PAD, 0))
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1)
         self.set_mode("idle")
@@ -119,8 +127,9 @@ class TrainPanel(Panel):
         self.state.settings.data_dir = v.data_dir
         self.reset()
         self.events = queue.Queue()
+        config = replace(v.config, snapshots_per_epoch=SNAPSHOTS_PER_EPOCH)
         self.job = TrainJob(v.dataset, lambda: self.load_dataset(v.dataset, v.data_dir), v.arch,
-                            v.config, self.events)
+                            config, self.events)
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
         self.progress_text.configure(text=f"Loading {v.dataset}...")
         self.set_mode("loading")
@@ -166,6 +175,7 @@ class TrainPanel(Panel):
     def reset(self) -> None:
         self.batch_loss, self.epochs = [], []
         self.step = self.first_step = self.total_steps = 0
+        self.timeline.run_starting()
         self.progress.configure(value=0, maximum=1)
         self.log.clear()
         self.curves.clear(redraw=False)  # start() draws the new run's axes
@@ -199,6 +209,7 @@ class TrainPanel(Panel):
                 return
         if progress is not None:
             self.show_progress(progress)
+        self.timeline.follow_latest()
         if self._plot_dirty and self.now() - self._last_plot >= PLOT_EVERY_S:
             self.plot()
 
@@ -210,6 +221,8 @@ class TrainPanel(Panel):
                             f"{event.test_size:,} test images, {len(event.classes)} classes")
         elif isinstance(event, Started):
             self.started(event)
+        elif isinstance(event, Snapshot):
+            self.timeline.snapshot_arrived(event)
         elif isinstance(event, EpochEnd):
             self.epochs.append({"epoch": event.epoch, "test_loss": event.test_loss,
                                 "test_accuracy": event.test_accuracy})
@@ -241,6 +254,7 @@ class TrainPanel(Panel):
         self.log.append(f"training on {e.device}: {plural(e.epochs, 'epoch')} of "
                         f"{plural(e.steps_per_epoch, 'batch')}")
         self.progress_text.configure(text="Training...")
+        self.timeline.run_started(self.job.request_copy)
 
     def show_progress(self, e: BatchEnd) -> None:
         self.step = e.global_step
@@ -271,10 +285,11 @@ class TrainPanel(Panel):
             self.progress.configure(value=self.progress.cget("maximum"))
             self.progress_text.configure(text="Finished.")
         if result.status != "failed" and self.epochs:
-            ck = result.checkpoint
-            ck.model.cpu().eval()  # predictions run on the CPU: one image needs no GPU
-            self.state.set_model(ck, "trained in this session (not saved yet)")
-            self.log.append(f"the trained model is now the current model: {ck.info.title}")
+            final = result.checkpoint
+            final.model.cpu().eval()  # predictions run on the CPU: one image needs no GPU
+            self.state.set_model(final, FINAL_SOURCE)
+            self.log.append(f"the trained model is now the current model: {final.info.title}")
+            self.timeline.run_ended(final)
         elif result.status != "failed":
             self.log.append("stopped before the first test evaluation: the model is unchanged")
         self.ended(result.status)
@@ -287,3 +302,5 @@ class TrainPanel(Panel):
         self._poll_job = None
         self.job, self.events = None, None
         self.set_mode("idle")
+        if self.timeline.running:  # no final model: cancelled, failed or stopped too early
+            self.timeline.run_ended(None)
