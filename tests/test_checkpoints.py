@@ -70,6 +70,18 @@ def test_bad_files_give_one_line_errors(tmp_path, make, match):
     assert not os.path.exists("/tmp/desktop-cnn-pwned")
 
 
+@pytest.mark.parametrize("seed", range(40))
+def test_random_bytes_never_escape_as_other_errors(tmp_path, seed):
+    # Random bytes once reached torch's unpickler as an IndexError ("pop from empty list"):
+    # seeded so that any such case found stays found.
+    import random
+
+    p = tmp_path / "noise.pt"
+    p.write_bytes(random.Random(seed).randbytes(2000))
+    with pytest.raises(CheckpointError, match="not a PyTorch model file|cannot be read"):
+        load_checkpoint(p)
+
+
 def test_truncated_checkpoint(tmp_path):
     p = save_checkpoint(tmp_path / "m.pt", build_model("lenet5"), info())
     data = p.read_bytes()
