@@ -85,7 +85,19 @@ def display():
         proc.wait(5)
 
 
-# --- GUI tests: each module defines its own ``app`` fixture --------------------------
+# --- GUI tests ------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def app(display, mnist, shared_data):
+    """One real app per module, with a quickly trained MNIST model; modules that need
+    another start (no model, a clean personal set) define their own ``app``."""
+    from desktop_cnn.gui.testing import cached_test_model, launch
+
+    app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
+    yield app
+    if not app.closing:
+        app.quit_app()
+
 
 @pytest.fixture
 def no_real_dialogs(monkeypatch):

@@ -16,24 +16,14 @@ from PIL import Image, ImageDraw
 from desktop_cnn.gui.images import to_rgb
 from desktop_cnn.gui.testing import (
     DIGIT_STROKES,
-    cached_test_model,
     draw_digit,
     draw_stroke,
-    launch,
     pump,
     screenshot,
 )
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def app(display, mnist, shared_data):
-    app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
-    yield app
-    if not app.closing:
-        app.quit_app()
 
 
 @pytest.fixture

@@ -13,20 +13,12 @@ from desktop_cnn.core.batches import BatchLoader
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.compare import batch_epochs, smooth
 from desktop_cnn.gui.compare_window import CompareWindow
-from desktop_cnn.gui.testing import cached_test_model, launch, pump, quick_model, screenshot
+from desktop_cnn.gui.testing import pump, quick_model, screenshot
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs"),
               # a Tk object freed in the export's worker thread shows up as one of these
               pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def app(display, mnist, shared_data):
-    app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
-    yield app
-    if not app.closing:
-        app.quit_app()
 
 
 @pytest.fixture(scope="module")

@@ -25,10 +25,8 @@ from desktop_cnn.gui.predictor import input_from_test
 from desktop_cnn.gui.saliency_view import overlay
 from desktop_cnn.gui.steps_view import mass_tile, raw_tile
 from desktop_cnn.gui.testing import (
-    cached_test_model,
     draw_digit,
     draw_stroke,
-    launch,
     pump,
     screenshot,
 )
@@ -45,14 +43,6 @@ def _ellipse(cx, cy, rx, ry, n=24):
 # A 9 whose mass sits high: a loop drawn twice over, then a thin stem. Centring moves it
 # down ~3 px; without centring the quick test model reads it as a 7 (measured 0.86).
 HEAVY_TOPPED_NINE = [_ellipse(140, 80, 60, 45), _ellipse(140, 80, 35, 25), [(198, 80), (190, 270)]]
-
-
-@pytest.fixture(scope="module")
-def app(display, mnist, shared_data):
-    app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
-    yield app
-    if not app.closing:
-        app.quit_app()
 
 
 @pytest.fixture

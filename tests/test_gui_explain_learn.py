@@ -14,10 +14,8 @@ import numpy as np
 import pytest
 
 from desktop_cnn.gui.testing import (
-    cached_test_model,
     draw_digit,
     draw_stroke,
-    launch,
     pump,
     screenshot,
     small_dataset,
@@ -26,14 +24,6 @@ from desktop_cnn.gui.testing import (
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 TOL = 1e-5
-
-
-@pytest.fixture(scope="module")
-def app(display, mnist, shared_data):
-    app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
-    yield app
-    if not app.closing:
-        app.quit_app()
 
 
 @pytest.fixture

@@ -17,18 +17,10 @@ from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.evaluation import evaluate
 from desktop_cnn.gui.mistakes_panel import CELL_LIMIT, GALLERY
 from desktop_cnn.gui.predictor import input_from_test
-from desktop_cnn.gui.testing import cached_test_model, launch, pump, screenshot
+from desktop_cnn.gui.testing import cached_test_model, pump, screenshot
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"
-
-
-@pytest.fixture(scope="module")
-def app(display, mnist, shared_data):
-    app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
-    yield app
-    if not app.closing:
-        app.quit_app()
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ the app itself.
 
 from __future__ import annotations
 
+import gc
 import math
 import shutil
 import subprocess
@@ -44,6 +45,10 @@ def launch(argv: Sequence[str], timeout: float = 60.0):
     """Start the real app in this process (as ``main`` does) and wait until it is built."""
     from .app import App, parse_args
 
+    # A previous app's Tk objects (variables, images) left in reference cycles must be freed
+    # here, on the main thread: if a collection ran later on the preloader thread, their
+    # __del__ would call into that app's dead Tcl interpreter and hang the thread for good.
+    gc.collect()
     root = tk.Tk(className="desktop-cnn")
     app = App(root, parse_args(list(argv)))
     root.update()
