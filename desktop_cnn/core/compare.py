@@ -18,7 +18,7 @@ import numpy as np
 from .checkpoints import ModelInfo, load_checkpoint
 from .errors import CheckpointError
 
-SMOOTH = 0.9  # exponential moving average over about the last 10 batches, as the Train tab
+SMOOTH = 0.9  # exponential moving average over about the last 10 batches (Train tab too)
 
 
 @dataclass

@@ -17,9 +17,9 @@ import tkinter as tk
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
+from ..core.compare import SMOOTH
 from .plots import FigurePane, thin
 
-SMOOTH = 0.9  # exponential moving average: about the last 10 batches
 LIVE_POINTS = 800  # per line while training: ~2 points per pixel of the axes
 
 

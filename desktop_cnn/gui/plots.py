@@ -19,18 +19,9 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-SMOOTH = 0.9  # exponential moving average: about the last 10 batches
+from ..core.compare import smooth
+
 MAX_POINTS = 3000  # more batches than this are thinned for drawing: same shape, faster
-
-
-def smooth(values: list[float], alpha: float = SMOOTH) -> np.ndarray:
-    """Bias-corrected exponential moving average, like TensorBoard's smoothing."""
-    out = np.empty(len(values))
-    avg = 0.0
-    for i, v in enumerate(values):
-        avg = alpha * avg + (1 - alpha) * v
-        out[i] = avg / (1 - alpha ** (i + 1))
-    return out
 
 
 def thin(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[np.ndarray, np.ndarray]:
