@@ -40,6 +40,12 @@ def _add_train(sub) -> None:
     p.add_argument("--weight-decay", type=float, default=d.weight_decay,
                    help="None: 5e-4 for sgd, 0.05 for adamw (decoupled), 0 for adam")
     p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
+    p.add_argument("--teacher", metavar="FILE", help="distil: also learn from this trained "
+                   "model's soft answers (e.g. a widenet checkpoint for the same dataset)")
+    p.add_argument("--temperature", type=float, default=d.temperature,
+                   help="distillation temperature T (with --teacher)")
+    p.add_argument("--distill-weight", type=float, default=d.distill_weight,
+                   help="share of the loss from the teacher, the rest from the labels")
     p.add_argument("--no-augment", dest="augment", action="store_false",
                    help="turn off batch augmentation")
     p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")

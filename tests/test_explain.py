@@ -132,3 +132,12 @@ def test_what_cannot_be_explained_says_why():
     with pytest.raises(ValueError, match="outside conv2's 16 maps of 10x10"):
         explain(model, x, "conv2", 0, 10, 0)
     assert conv_layers(model, ["conv1", "pool1", "conv2", "fc1"]) == ["conv1", "conv2"]
+
+
+def test_batch_norm_between_conv_and_activation_is_refused_clearly():
+    # widenet: conv -> batch norm -> ReLU; the map is not a function of the conv's sum alone.
+    model = build_model("widenet").eval()
+    with torch.no_grad():  # a fresh batch norm is almost the identity: give it a scale
+        model.bn1.weight.fill_(2.0)
+    with pytest.raises(ValueError, match="batch norm"):
+        explain(model, torch.rand(1, 1, 28, 28), "conv1", 0, 5, 5)

@@ -119,7 +119,9 @@ def _activation(model: nn.Module, raw: Tensor, mapped: Tensor) -> str:
         fn = ACTIVATIONS[name][0]
         if raw.shape == mapped.shape and torch.allclose(fn(raw), mapped, rtol=1e-5, atol=1e-6):
             return name
-    raise ValueError("the layer's map is not ReLU, tanh, sigmoid or nothing of its convolution")
+    raise ValueError("this layer's map is not ReLU, tanh, sigmoid or nothing of its convolution "
+                     "(another layer, such as batch norm, sits between them): only conv -> "
+                     "activation is explained")
 
 
 def _window(src: np.ndarray, origin: tuple[int, int], k: tuple[int, int],

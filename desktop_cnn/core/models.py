@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from .errors import UnknownNameError
@@ -102,6 +103,41 @@ class CifarNet(NamedActivations):
         return a
 
 
+class WideNet(NamedActivations):
+    """A wider VGG-style CNN with batch norm: a teacher for distilling into LeNet-5.
+
+    Three stages of 3x3 convolutions (``width``, 2x and 4x filters), each
+    followed by 2x2 max pooling, then global average pooling and one linear
+    layer. With ``width=32`` it has about 140,000 parameters, more than twice
+    LeNet-5's 61,706, and eight convolutions' depth; ``desktop-cnn train
+    --teacher`` passes what it knows (its soft probabilities) to a small model.
+    """
+
+    def __init__(self, in_channels: int = 1, num_classes: int = 10, input_size: int = 28,
+                 width: int = 32) -> None:
+        super().__init__()
+        if input_size < 8:
+            raise ValueError(f"WideNet needs at least 8x8 input, not {input_size}x{input_size}")
+        self.input_shape = (in_channels, input_size, input_size)
+        w = width
+        chans = [(in_channels, w), (w, w), (w, 2 * w), (2 * w, 2 * w), (2 * w, 4 * w)]
+        for i, (a, b) in enumerate(chans, 1):
+            setattr(self, f"conv{i}", nn.Conv2d(a, b, kernel_size=3, padding=1, bias=False))
+            setattr(self, f"bn{i}", nn.BatchNorm2d(b))
+        self.fc = nn.Linear(4 * w, num_classes)
+
+    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
+        a: dict[str, torch.Tensor] = {}
+        for i in range(1, 6):
+            conv, bn = getattr(self, f"conv{i}"), getattr(self, f"bn{i}")
+            a[f"conv{i}"] = x = torch.relu(bn(conv(x)))
+            if i in (2, 4, 5):  # 28 -> 14 -> 7 -> 3
+                a[f"pool{(i + 1) // 2}"] = x = F.max_pool2d(x, 2)
+        x = x.mean((2, 3))  # global average: any input size gives 4 * width numbers
+        a["fc"] = self.fc(x)  # logits
+        return a
+
+
 class DCGANGenerator(NamedActivations):
     """The book's DCGAN generator (section 11.3.5): (N, nz, 1, 1) -> (N, nc, 64, 64).
 
@@ -151,6 +187,10 @@ MODELS: dict[str, ModelSpec] = {
     ),
     "cifar-net": ModelSpec(
         CifarNet, "the book's small CIFAR net (18,090 parameters for 2 classes)"
+    ),
+    "widenet": ModelSpec(
+        WideNet, "a wider CNN with batch norm (3x3 convs, 32-64-128 filters): a teacher for "
+        "distilling into LeNet-5 with --teacher"
     ),
     "dcgan-generator": ModelSpec(
         DCGANGenerator, "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",

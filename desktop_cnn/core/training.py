@@ -22,6 +22,7 @@ from .batches import BatchLoader
 from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
 from .data import Dataset
 from .device import device_name, pick_device
+from .distill import Teacher, distillation_loss
 from .errors import UnknownNameError
 from .evaluation import EvalResult, evaluate
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
@@ -56,6 +57,11 @@ class TrainConfig:
     # Weight copies kept per epoch (plus one of the initial weights) to replay a run; the GUI
     # asks for a few, the CLI for none. Each is a Snapshot event; see core/snapshots.py.
     snapshots_per_epoch: int = 0
+    # Distillation (core/distill.py): learn from this trained model's soft answers as well as
+    # the labels. weight 0.9 and T 4 follow Hinton et al.'s range; None trains on labels alone.
+    teacher: str | None = None  # checkpoint of a trained model for the same classes
+    temperature: float = 4.0  # softens both models' probabilities so the small ones count
+    distill_weight: float = 0.9  # share of the loss from the teacher; the rest is cross-entropy
 
     def peak_lr(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
@@ -75,6 +81,10 @@ class TrainConfig:
             raise UnknownNameError("snapshots_per_epoch cannot be negative")
         if not self.peak_lr() > 0:
             raise UnknownNameError("the learning rate must be positive")
+        if not self.temperature > 0:
+            raise UnknownNameError("the distillation temperature must be positive")
+        if not 0.0 <= self.distill_weight <= 1.0:
+            raise UnknownNameError("the distillation weight must be between 0 and 1")
 
 
 @dataclass
@@ -123,6 +133,8 @@ class Trainer:
             self.arch_args = classifier_args(arch, data.input_shape, len(data.classes))
             self.model = build_model(arch, **self.arch_args)
         self.model.to(self.device)
+        self.teacher = None if self.config.teacher is None else Teacher(
+            self.config.teacher, data.classes, data.input_shape, data.mean, data.std, self.device)
         self._resume = resume
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
@@ -196,7 +208,13 @@ class Trainer:
                 with torch.autocast(dev.type, dtype=amp_dtype or torch.float32,
                                     enabled=amp_dtype is not None):
                     logits = self.model(x)
-                    loss = F.cross_entropy(logits.float(), y, label_smoothing=cfg.label_smoothing)
+                    if self.teacher is None:
+                        loss = F.cross_entropy(logits.float(), y,
+                                               label_smoothing=cfg.label_smoothing)
+                    else:
+                        loss = distillation_loss(logits.float(), self.teacher.logits(x), y,
+                                                 cfg.temperature, cfg.distill_weight,
+                                                 cfg.label_smoothing)
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.step(opt)
