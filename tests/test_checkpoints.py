@@ -129,3 +129,9 @@ def test_saved_on_another_device_loads_on_cpu(tmp_path):
     p = save_checkpoint(tmp_path / "m.pt", build_model("lenet5"), info())
     ck = load_checkpoint(p, map_location="cpu")
     assert all(t.device.type == "cpu" for t in ck.model.state_dict().values())
+
+
+def test_title_says_what_the_accuracy_was_measured_on():
+    assert info(metrics={"test_accuracy": 0.9932}).title.endswith("test accuracy 99.3%")
+    held = info(metrics={"test_accuracy": 0.9954, "evaluated_on": "validation"})
+    assert held.title.endswith("validation accuracy 99.5%") and held.held_out == "validation"

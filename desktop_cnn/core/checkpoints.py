@@ -56,8 +56,13 @@ class ModelInfo:
     @property
     def title(self) -> str:
         acc = self.metrics.get("test_accuracy")
-        acc_s = f", test accuracy {acc:.1%}" if isinstance(acc, float) else ""
+        acc_s = f", {self.held_out} accuracy {acc:.1%}" if isinstance(acc, float) else ""
         return f"{self.arch} on {self.dataset}{acc_s}"
+
+    @property
+    def held_out(self) -> str:
+        """What ``metrics["test_accuracy"]`` was measured on: "test" or "validation"."""
+        return str(self.metrics.get("evaluated_on", "test"))
 
 
 @dataclass

@@ -27,9 +27,9 @@ def metadata_rows(state: AppState) -> list[tuple[str, str]]:
             ("mean / std", f"{_nums(info.mean)} / {_nums(info.std)}"),
             ("source", _tail(state.model_source or "-"))]
     if isinstance(m.get("test_accuracy"), float):
-        rows.append(("test accuracy", f"{m['test_accuracy']:.2%}"))
+        rows.append((f"{info.held_out} accuracy", f"{m['test_accuracy']:.2%}"))
     if isinstance(m.get("test_loss"), float):
-        rows.append(("test loss", f"{m['test_loss']:.4f}"))
+        rows.append((f"{info.held_out} loss", f"{m['test_loss']:.4f}"))
     if "epochs" in m:
         rows.append(("epochs trained", str(m["epochs"])))
     rows += [(f"model: {k}", str(v)) for k, v in info.arch_args.items()]
