@@ -46,6 +46,8 @@ def _add_train(sub) -> None:
                    help="distillation temperature T (with --teacher)")
     p.add_argument("--distill-weight", type=float, default=d.distill_weight,
                    help="share of the loss from the teacher, the rest from the labels")
+    p.add_argument("--mixup", type=float, default=d.mixup, metavar="ALPHA",
+                   help="blend pairs of images by lam ~ Beta(ALPHA, ALPHA); 0: off")
     p.add_argument("--no-augment", dest="augment", action="store_false",
                    help="turn off batch augmentation")
     p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")

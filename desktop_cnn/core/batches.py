@@ -67,6 +67,16 @@ def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4) -> torch
     return torch.where(flip, out.flip(3), out)
 
 
+def mix_batch(x: torch.Tensor, g: torch.Generator, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
+    """Mixup (Zhang et al. 2018): each image blended with another of the batch, by ``lam``.
+
+    Returns the mixed batch and the partner of each image, so the caller can blend
+    the targets too (or, with a teacher, ask it about the blend itself).
+    """
+    partner = torch.randperm(x.shape[0], device=x.device, generator=g)
+    return x * lam + x[partner] * (1.0 - lam), partner
+
+
 def augment_batch(x: torch.Tensor, kind: str, g: torch.Generator) -> torch.Tensor:
     """``digits``: affine and stroke width; ``color``: crop and flip."""
     if kind == "digits":

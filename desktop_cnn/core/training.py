@@ -8,6 +8,7 @@ runs on the training thread, so it must only hand events on, never touch Tk.
 from __future__ import annotations
 
 import math
+import random
 import threading
 import time
 from collections.abc import Callable
@@ -18,7 +19,7 @@ from typing import Any
 import torch
 import torch.nn.functional as F
 
-from .batches import BatchLoader
+from .batches import BatchLoader, mix_batch
 from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
 from .data import Dataset
 from .device import device_name, pick_device
@@ -62,6 +63,10 @@ class TrainConfig:
     teacher: str | None = None  # checkpoint of a trained model for the same classes
     temperature: float = 4.0  # softens both models' probabilities so the small ones count
     distill_weight: float = 0.9  # share of the loss from the teacher; the rest is cross-entropy
+    # Mixup: blend pairs of images by lam ~ Beta(a, a), and their targets by the same lam.
+    # With a teacher the blends are new images it can label ("function matching",
+    # Beyer et al. 2022). 0 turns it off.
+    mixup: float = 0.0
 
     def peak_lr(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
@@ -85,6 +90,8 @@ class TrainConfig:
             raise UnknownNameError("the distillation temperature must be positive")
         if not 0.0 <= self.distill_weight <= 1.0:
             raise UnknownNameError("the distillation weight must be between 0 and 1")
+        if self.mixup < 0:
+            raise UnknownNameError("mixup's alpha cannot be negative")
 
 
 @dataclass
@@ -194,6 +201,7 @@ class Trainer:
             self._snapshot(start_epoch * steps, start_epoch, steps if start_epoch else 0, steps)
         t_run = time.perf_counter()
         busy = 0.0  # seconds spent training, pauses excluded, for images/s and ETA
+        mix_rng = random.Random(cfg.seed)  # lam for mixup: one per batch, reproducible
         for epoch in range(start_epoch, epochs):
             self.model.train()
             t_epoch, seen, correct, loss_sum = time.perf_counter(), 0, 0, 0.0
@@ -205,16 +213,14 @@ class Trainer:
                 if self._stop.is_set():
                     return self._finish("stopped", "stopped by the user", t_run)
                 t0 = time.perf_counter()
+                lam, partner = 1.0, None
+                if cfg.mixup > 0:
+                    lam = mix_rng.betavariate(cfg.mixup, cfg.mixup)
+                    x, partner = mix_batch(x, train.generator, lam)
                 with torch.autocast(dev.type, dtype=amp_dtype or torch.float32,
                                     enabled=amp_dtype is not None):
                     logits = self.model(x)
-                    if self.teacher is None:
-                        loss = F.cross_entropy(logits.float(), y,
-                                               label_smoothing=cfg.label_smoothing)
-                    else:
-                        loss = distillation_loss(logits.float(), self.teacher.logits(x), y,
-                                                 cfg.temperature, cfg.distill_weight,
-                                                 cfg.label_smoothing)
+                    loss = self._loss(logits.float(), x, y, lam, partner)
                 opt.zero_grad(set_to_none=True)
                 scaler.scale(loss).backward()
                 scaler.step(opt)
@@ -257,6 +263,24 @@ class Trainer:
                          "loader_rng": train.generator_state().cpu()}
                 save_checkpoint(checkpoint_path, self.model, self.info(), state)
         return self._finish("finished", f"trained {epochs} epoch{'s' * (epochs != 1)}", t_run)
+
+    def _loss(self, logits: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float,
+              partner: torch.Tensor | None) -> torch.Tensor:
+        """Cross-entropy on the labels, or distillation; blended by ``lam`` under mixup."""
+        cfg = self.config
+
+        def on(labels: torch.Tensor) -> torch.Tensor:
+            if self.teacher is None:
+                return F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
+            return distillation_loss(logits, teacher, labels, cfg.temperature,
+                                     cfg.distill_weight, cfg.label_smoothing)
+
+        teacher = None if self.teacher is None else self.teacher.logits(x)
+        if partner is None:
+            return on(y)
+        # Both terms are linear in the one-hot target, so blending the losses blends the
+        # targets; the teacher's part is the same in both (it saw the blended image).
+        return lam * on(y) + (1.0 - lam) * on(y[partner])
 
     def _amp_dtype(self) -> torch.dtype | None:
         if not (self.config.amp and self.device.type == "cuda"):
