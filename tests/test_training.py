@@ -1,5 +1,6 @@
 import threading
 import time
+from dataclasses import replace
 
 import pytest
 import torch
@@ -13,7 +14,6 @@ from desktop_cnn.core.training import TrainConfig, Trainer
 @pytest.fixture(scope="module")
 def small(mnist) -> Dataset:
     """3,000 real training digits and 1,000 real test digits: a few seconds an epoch."""
-    from dataclasses import replace
 
     return replace(mnist, train=Split(mnist.train.images[:3000], mnist.train.labels[:3000]),
                    test=Split(mnist.test.images[:1000], mnist.test.labels[:1000]))
@@ -141,10 +141,13 @@ def test_mix_batch_blends_each_image_with_a_partner():
 
 
 def test_mixup_learns_and_is_repeatable(small):
-    cfg = TrainConfig(epochs=1, batch_size=64, seed=3, mixup=0.4)
+    cfg = TrainConfig(epochs=2, batch_size=64, seed=3, mixup=0.4)
     a, b = Trainer(small, "lenet5", cfg).run(), Trainer(small, "lenet5", cfg).run()
-    # Blended images are harder: 1 epoch gave 0.79 (plain: 0.9); chance is 0.1.
-    assert a.checkpoint.info.metrics["test_accuracy"] > 0.7
+    # Blended images are harder: 2 epochs gave 0.921 (plain: 0.943).
+    assert a.checkpoint.info.metrics["test_accuracy"] > 0.85
     assert a.history["batch_loss"] == b.history["batch_loss"]
-    plain = Trainer(small, "lenet5", TrainConfig(epochs=1, batch_size=64, seed=3)).run()
-    assert plain.history["batch_loss"] != a.history["batch_loss"]  # mixup did change the batches
+    # Training accuracy counts each blend as its larger share's class, so it tracks learning
+    # (measured 0.78 in epoch 2; against the first image's label alone it stays below 50%).
+    assert a.history["epochs"][1]["train_accuracy"] > 0.65
+    plain = Trainer(small, "lenet5", replace(cfg, mixup=0.0)).run()
+    assert plain.history["batch_loss"][0] != a.history["batch_loss"][0]  # mixup changed batch 1

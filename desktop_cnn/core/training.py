@@ -232,7 +232,9 @@ class Trainer:
                                       f"{step + 1}: try a lower learning rate", t_run)
                 busy += time.perf_counter() - t0
                 seen += len(y)
-                correct += (logits.argmax(1) == y).sum().item()
+                # Under mixup an image counts as its larger share's class.
+                major = y if partner is None or lam >= 0.5 else y[partner]
+                correct += (logits.argmax(1) == major).sum().item()
                 loss_sum += value * len(y)
                 self.history["batch_loss"].append(value)
                 done = (epoch - start_epoch) * steps + step + 1
