@@ -14,7 +14,6 @@ from desktop_cnn.core.training import TrainConfig, Trainer
 @pytest.fixture(scope="module")
 def small(mnist) -> Dataset:
     """3,000 real training digits and 1,000 real test digits: a few seconds an epoch."""
-
     return replace(mnist, train=Split(mnist.train.images[:3000], mnist.train.labels[:3000]),
                    test=Split(mnist.test.images[:1000], mnist.test.labels[:1000]))
 
