@@ -108,13 +108,16 @@ class WideNet(NamedActivations):
 
     Three stages of 3x3 convolutions (``width``, 2x and 4x filters), each
     followed by 2x2 max pooling, then global average pooling and one linear
-    layer. With ``width=32`` it has about 140,000 parameters, more than twice
-    LeNet-5's 61,706, and eight convolutions' depth; ``desktop-cnn train
-    --teacher`` passes what it knows (its soft probabilities) to a small model.
+    layer. With ``width=16`` it has 35,674 parameters, fewer than LeNet-5's
+    61,706, but five conv layers with batch norm and 13 times the multiply-adds
+    per image: on MNIST it makes about a fifth fewer mistakes than LeNet-5 (a
+    validation run: 99.54% against 99.43%). ``width=32`` (140,458 parameters)
+    scored 99.66% there, but did not make a better teacher. ``desktop-cnn
+    train --teacher`` passes what it knows (its soft probabilities) to LeNet-5.
     """
 
     def __init__(self, in_channels: int = 1, num_classes: int = 10, input_size: int = 28,
-                 width: int = 32) -> None:
+                 width: int = 16) -> None:
         super().__init__()
         if input_size < 8:
             raise ValueError(f"WideNet needs at least 8x8 input, not {input_size}x{input_size}")
@@ -189,8 +192,8 @@ MODELS: dict[str, ModelSpec] = {
         CifarNet, "the book's small CIFAR net (18,090 parameters for 2 classes)"
     ),
     "widenet": ModelSpec(
-        WideNet, "a wider CNN with batch norm (3x3 convs, 32-64-128 filters): a teacher for "
-        "distilling into LeNet-5 with --teacher"
+        WideNet, "a deeper, wider CNN with batch norm (five 3x3 convs, 16-32-64 filters): a "
+        "teacher for distilling into LeNet-5 with --teacher"
     ),
     "dcgan-generator": ModelSpec(
         DCGANGenerator, "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
