@@ -30,9 +30,9 @@ class FormValues:
 
 class TrainForm(ttk.LabelFrame):
     def __init__(self, master: tk.Misc, data_dir: str | None,
-                 ask_directory: Callable[..., str]) -> None:
+                 ask_directory: Callable[..., str], ask_file: Callable[..., str]) -> None:
         super().__init__(master, text="Settings", padding=PAD)
-        self.ask_directory = ask_directory
+        self.ask_directory, self.ask_file = ask_directory, ask_file
         self.defaults = TrainConfig()
         self.folder = ""  # the image folder, when "Image folder..." was chosen
         self.create_widgets(data_dir or str(default_data_dir()))
@@ -48,6 +48,8 @@ class TrainForm(ttk.LabelFrame):
         self.optimizer = tk.StringVar(self, d.optimizer)
         self.augment = tk.BooleanVar(self, d.augment)
         self.device = tk.StringVar(self, d.device)
+        self.teacher = tk.StringVar(self, d.teacher or "")  # blank: learn from the labels only
+        self.mixup = tk.StringVar(self, f"{d.mixup:g}")
 
         self.dataset_box = ttk.Combobox(self, textvariable=self.dataset, state="readonly",
                                         values=[*DATASETS, FOLDER], width=18)
@@ -71,15 +73,27 @@ class TrainForm(ttk.LabelFrame):
                                        state="readonly", width=8)
         self.augment_check = ttk.Checkbutton(self, text="Augment the training images",
                                              variable=self.augment)
+        teacher = ttk.Frame(self)
+        self.teacher_entry = ttk.Entry(teacher, textvariable=self.teacher, width=14)
+        self.teacher_entry.pack(side="left", fill="x", expand=True)
+        self.teacher_browse = ttk.Button(teacher, text="...", width=3,
+                                         command=self._browse_teacher)
+        self.teacher_browse.pack(side="left", padx=(2, 0))
+        self.mixup_entry = ttk.Entry(self, textvariable=self.mixup, width=10)
         rows = [("Dataset", self.dataset_box), ("Data folder", folder), ("Model", self.arch_box),
                 ("Epochs", self.epochs_box), ("Batch size", self.batch_box),
                 ("Learning rate", self.lr_entry), ("Optimizer", self.optimizer_box),
-                ("Device", self.device_box)]
+                ("Device", self.device_box), ("Teacher", teacher),
+                ("Mixup alpha", self.mixup_entry)]
         for r, (label, widget) in enumerate(rows):
             ttk.Label(self, text=label).grid(row=r, column=0, sticky="w", pady=2)
             widget.grid(row=r, column=1, sticky="ew", pady=2, padx=(PAD, 0))
         self.lr_hint = ttk.Label(self, foreground="#666")
         self.lr_hint.grid(row=5, column=2, sticky="w", padx=(4, 0))
+        hints = [(8, "blank: none"), (9, "0: off")]  # the README explains both
+        for row, text in hints:
+            ttk.Label(self, text=text, foreground="#666").grid(row=row, column=2, sticky="w",
+                                                               padx=(4, 0))
         self.augment_check.grid(row=len(rows), column=0, columnspan=3, sticky="w", pady=2)
         self.model_hint = ttk.Label(self, foreground="#666", wraplength=330)
         self.model_hint.grid(row=len(rows) + 1, column=0, columnspan=3, sticky="w")
@@ -88,7 +102,8 @@ class TrainForm(ttk.LabelFrame):
         self.columnconfigure(1, weight=1)
         self.inputs = [self.dataset_box, self.data_entry, self.browse, self.arch_box,
                        self.epochs_box, self.batch_box, self.lr_entry, self.optimizer_box,
-                       self.device_box, self.augment_check]
+                       self.device_box, self.teacher_entry, self.teacher_browse,
+                       self.mixup_entry, self.augment_check]
         self._lr_hint()
 
     def _model_hint(self) -> None:
@@ -109,6 +124,12 @@ class TrainForm(ttk.LabelFrame):
         label = f"Folder: {Path(path).name}"
         self.dataset_box.configure(values=[*DATASETS, label, FOLDER])
         self.dataset.set(label)
+
+    def _browse_teacher(self) -> None:
+        path = self.ask_file(title="A trained model to learn from (distillation)",
+                             filetypes=[("desktop-cnn models", "*.pt *.pth"), ("All files", "*")])
+        if path:
+            self.teacher.set(path)
 
     def _browse_data(self) -> None:
         path = self.ask_directory(title="Where datasets are stored (or downloaded to)")
@@ -132,7 +153,8 @@ class TrainForm(ttk.LabelFrame):
                          batch_size=_int(self.batch_size.get(), "batch size"),
                          lr=_float(lr_text, "learning rate") if lr_text else None,
                          optimizer=self.optimizer.get(), augment=bool(self.augment.get()),
-                         device=self.device.get())
+                         device=self.device.get(), teacher=self.teacher.get().strip() or None,
+                         mixup=_float(self.mixup.get().strip() or "0", "mixup alpha"))
         config.validate()
         return FormValues(self.dataset_name(), self.data_dir.get().strip(), self.arch.get(),
                           config)

@@ -65,8 +65,9 @@ class TrainPanel(Panel):
     def create_widgets(self) -> None:
         left = ttk.Frame(self)
         left.grid(row=0, column=0, rowspan=2, sticky="nsew")
-        self.form = TrainForm(left, self.state.settings.data_dir,
-                              lambda **kw: self.ask_directory(**kw))  # a seam tests replace
+        self.form = TrainForm(left, self.state.settings.data_dir,  # lambdas: seams tests replace
+                              lambda **kw: self.ask_directory(**kw),
+                              lambda **kw: self.ask_open_filename(**kw))
         self.form.pack(fill="x")
         buttons = ttk.Frame(left)
         buttons.pack(fill="x", pady=PAD)
