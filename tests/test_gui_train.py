@@ -48,6 +48,7 @@ def test_a_short_run_trains_and_becomes_the_current_model(app, train):
     assert train.mode == "loading" and str(train.stop_button.cget("text")) == "Cancel"
     pump(app.root, until=lambda: not train.running, timeout=120)
     assert train.last_status == "finished"
+    assert train.curves.loss_ax.get_ylabel() == "cross-entropy"
     assert train.progress.cget("value") == train.progress.cget("maximum") == 31  # 2000 // 64
     assert train.curves.points == 31 and train.curves.draws >= 2
     assert list(train.curves.acc_line.get_xdata()) == [1]
@@ -179,6 +180,7 @@ def test_distillation_with_mixup_through_the_form(app, train, mnist, errors, mon
         assert train.last_status == "finished"
         config = app.state.checkpoint.info.train_config
         assert config["teacher"] == str(teacher) and config["mixup"] == 0.4
+        assert train.curves.loss_ax.get_ylabel() == "distillation loss"
         assert app.state.checkpoint.info.metrics["test_accuracy"] > 0.5  # measured 0.71, 1 epoch
         # A file that is no model: one clear message, and the current model stays.
         bad = tmp_path / "not_a_model.pt"

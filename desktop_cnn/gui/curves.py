@@ -67,6 +67,10 @@ class CurvesPane(FigurePane):
         if redraw:
             self.redraw()
 
+    def set_loss_label(self, text: str) -> None:
+        """Name what the batch losses are: cross-entropy, or a distillation loss."""
+        self.loss_ax.set_ylabel(text)
+
     def start(self, first_step: int, total_steps: int, epochs: int) -> None:
         """Fix the x axes for the whole run, so that updates never move them."""
         self.first_step = first_step

@@ -129,6 +129,10 @@ class TrainPanel(Panel):
         self.reset()
         self.events = queue.Queue()
         config = replace(v.config, snapshots_per_epoch=SNAPSHOTS_PER_EPOCH)
+        # With a teacher the batch loss is T² KL + cross-entropy, on another scale than the
+        # test cross-entropy drawn beside it: the axis says so.
+        self.curves.set_loss_label("distillation loss" if config.teacher else
+                                   "cross-entropy, mixed" if config.mixup else "cross-entropy")
         self.job = TrainJob(v.dataset, lambda: self.load_dataset(v.dataset, v.data_dir), v.arch,
                             config, self.events)
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
