@@ -51,7 +51,6 @@ class Teacher:
         if tuple(info.input_shape) != tuple(input_shape):
             raise DesktopCnnError(f"the teacher {Path(path).name} takes {tuple(info.input_shape)} "
                                   f"images, the data has {tuple(input_shape)}")
-        self.name = f"{info.arch} ({Path(path).name})"
         self.model = ck.model.to(device).eval().requires_grad_(False)
 
         def column(v: Sequence[float]) -> torch.Tensor:

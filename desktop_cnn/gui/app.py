@@ -23,14 +23,13 @@ from tkinter import ttk
 from ..core.paths import models_dir, resource_path, settings_file
 from .draw_panel import DrawPanel
 from .menubar import MenuBar, about_text
-from .panel import Panel
+from .panel import MODEL_TYPES, Panel
 from .state import AppState, Settings
 from .widgets import Placeholder, StatusBar, set_theme
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
 CLOSE_WAIT_S = 1.5  # for the training thread; the process must be gone within 2 s
-MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]
 TABS = ("Draw", "Train", "Feature maps", "Model", "Mistakes", "Playground")
 
 

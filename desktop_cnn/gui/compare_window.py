@@ -18,14 +18,13 @@ from matplotlib.ticker import MaxNLocator
 
 from ..core.compare import ModelCurves, curves_from_info, load_curves
 from ..core.paths import models_dir
-from .panel import PAD, Panel
+from .panel import MODEL_TYPES, PAD, Panel
 from .plots import FigurePane, thin
 from .state import AppState
 
 # matplotlib's tab10 without its grey: distinct for the first nine models
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#bcbd22", "#17becf")
-MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]
 CURRENT = "current model"
 
 

@@ -108,4 +108,4 @@ class ModelPanel(Panel):
         self.total.configure(text=f"Total parameters: {s.total_params:,}")
         for key, value in metadata_rows(self.state):
             self.meta.insert("", "end", text=key, values=(value,))
-        self.history.show(ck.info.history)
+        self.history.show(ck.info.history, ck.info.held_out)

@@ -13,6 +13,7 @@ from collections.abc import Callable
 from tkinter import filedialog, messagebox, ttk
 
 PAD = 6  # px between widgets: one value keeps every panel aligned
+MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]  # file dialogs
 
 
 class Panel(ttk.Frame):

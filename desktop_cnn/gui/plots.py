@@ -152,10 +152,11 @@ class HistoryPane(FigurePane):
         super().__init__(master, (6, 3))
         self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
 
-    def show(self, history: dict) -> None:
-        self.when_visible(lambda: self._draw(history))
+    def show(self, history: dict, held_out: str = "test") -> None:
+        """``held_out``: what the per-epoch accuracy was measured on ("test", "validation")."""
+        self.when_visible(lambda: self._draw(history, held_out))
 
-    def _draw(self, history: dict) -> None:
+    def _draw(self, history: dict, held_out: str) -> None:
         losses = list(history.get("batch_loss") or [])
         epochs = list(history.get("epochs") or [])
         for ax in (self.loss_ax, self.acc_ax):
@@ -175,7 +176,7 @@ class HistoryPane(FigurePane):
             self.acc_ax.set_xlim(min(ep) - 0.5, max(ep) + 0.5)
             self.acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         self.loss_ax.set(title="Training loss per batch", xlabel="batch")
-        self.acc_ax.set(title="Test accuracy per epoch", xlabel="epoch")
+        self.acc_ax.set(title=f"{held_out.capitalize()} accuracy per epoch", xlabel="epoch")
         self.redraw()
 
 

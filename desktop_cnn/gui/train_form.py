@@ -12,8 +12,9 @@ from ..core.device import DEVICE_CHOICES
 from ..core.errors import UnknownNameError
 from ..core.models import MODELS
 from ..core.paths import data_dir as default_data_dir
+from ..core.paths import models_dir
 from ..core.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
-from .panel import PAD
+from .panel import MODEL_TYPES, PAD
 
 DATASETS = {"MNIST": "mnist", "Fashion-MNIST": "fashion-mnist", "CIFAR-10": "cifar10"}
 FOLDER = "Image folder..."
@@ -54,11 +55,7 @@ class TrainForm(ttk.LabelFrame):
         self.dataset_box = ttk.Combobox(self, textvariable=self.dataset, state="readonly",
                                         values=[*DATASETS, FOLDER], width=18)
         self.dataset_box.bind("<<ComboboxSelected>>", self._dataset_selected)
-        folder = ttk.Frame(self)
-        self.data_entry = ttk.Entry(folder, textvariable=self.data_dir, width=14)
-        self.data_entry.pack(side="left", fill="x", expand=True)
-        self.browse = ttk.Button(folder, text="...", width=3, command=self._browse_data)
-        self.browse.pack(side="left", padx=(2, 0))
+        folder, self.data_entry, self.browse = self._path_row(self.data_dir, self._browse_data)
         classifiers = [name for name, spec in MODELS.items() if spec.classifier]
         self.arch_box = ttk.Combobox(self, textvariable=self.arch, values=classifiers,
                                      state="readonly", width=18)
@@ -73,12 +70,8 @@ class TrainForm(ttk.LabelFrame):
                                        state="readonly", width=8)
         self.augment_check = ttk.Checkbutton(self, text="Augment the training images",
                                              variable=self.augment)
-        teacher = ttk.Frame(self)
-        self.teacher_entry = ttk.Entry(teacher, textvariable=self.teacher, width=14)
-        self.teacher_entry.pack(side="left", fill="x", expand=True)
-        self.teacher_browse = ttk.Button(teacher, text="...", width=3,
-                                         command=self._browse_teacher)
-        self.teacher_browse.pack(side="left", padx=(2, 0))
+        teacher, self.teacher_entry, self.teacher_browse = self._path_row(self.teacher,
+                                                                          self._browse_teacher)
         self.mixup_entry = ttk.Entry(self, textvariable=self.mixup, width=10)
         rows = [("Dataset", self.dataset_box), ("Data folder", folder), ("Model", self.arch_box),
                 ("Epochs", self.epochs_box), ("Batch size", self.batch_box),
@@ -106,6 +99,15 @@ class TrainForm(ttk.LabelFrame):
                        self.mixup_entry, self.augment_check]
         self._lr_hint()
 
+    def _path_row(self, var: tk.StringVar, browse: Callable[[], None]):
+        """An entry for a path with a "..." button that asks for one: (frame, entry, button)."""
+        row = ttk.Frame(self)
+        entry = ttk.Entry(row, textvariable=var, width=14)
+        entry.pack(side="left", fill="x", expand=True)
+        button = ttk.Button(row, text="...", width=3, command=browse)
+        button.pack(side="left", padx=(2, 0))
+        return row, entry, button
+
     def _model_hint(self) -> None:
         spec = MODELS.get(self.arch.get())
         self.model_hint.configure(text=f"{self.arch.get()}: {spec.description}" if spec else "")
@@ -127,7 +129,7 @@ class TrainForm(ttk.LabelFrame):
 
     def _browse_teacher(self) -> None:
         path = self.ask_file(title="A trained model to learn from (distillation)",
-                             filetypes=[("desktop-cnn models", "*.pt *.pth"), ("All files", "*")])
+                             filetypes=MODEL_TYPES, initialdir=str(models_dir()))
         if path:
             self.teacher.set(path)
 
