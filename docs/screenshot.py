@@ -11,8 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))  # the stroke paths the drawn-digit test uses
 
 from digit_strokes import variants  # noqa: E402
-
-from desktop_cnn.gui.testing import draw_stroke, launch, pump, screenshot  # noqa: E402
+from helpers import draw_stroke, launch, pump, screenshot  # noqa: E402
 
 
 def main() -> None:

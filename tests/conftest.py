@@ -91,7 +91,7 @@ def display():
 def app(display, mnist, shared_data):
     """One real app per module, with a quickly trained MNIST model; modules that need
     another start (no model, a clean personal set) define their own ``app``."""
-    from desktop_cnn.gui.testing import cached_test_model, launch
+    from helpers import cached_test_model, launch
 
     app = launch(["--model", str(cached_test_model(mnist)), "--data-dir", str(shared_data)])
     yield app

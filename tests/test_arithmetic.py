@@ -9,7 +9,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from desktop_cnn.core.arithmetic import (
+from desktop_cnn.core.conv.arithmetic import (
     BookExercise1,
     conv2d_im2col,
     conv_output_shape,

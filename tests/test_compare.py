@@ -15,7 +15,8 @@ from desktop_cnn.core.compare import (
     load_many,
     smooth,
 )
-from desktop_cnn.gui.testing import cached_test_model
+
+from helpers import cached_test_model
 
 
 def test_smooth_is_a_bias_corrected_moving_average():

@@ -10,10 +10,11 @@ the whole path: canvas -> PIL drawing -> MNIST preprocessing -> LeNet-5.
 from __future__ import annotations
 
 import pytest
-from digit_strokes import variants
 
 from desktop_cnn.core.paths import resource_path
-from desktop_cnn.gui.testing import draw_stroke, launch, pump
+
+from digit_strokes import variants
+from helpers import draw_stroke, launch, pump
 
 pytestmark = pytest.mark.gui
 PER_DIGIT = 12

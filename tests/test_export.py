@@ -18,7 +18,8 @@ from desktop_cnn.core import export
 from desktop_cnn.core.batches import BatchLoader
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.errors import DesktopCnnError
-from desktop_cnn.gui.testing import cached_test_model
+
+from helpers import cached_test_model
 
 ROOT = Path(__file__).resolve().parents[1]
 N_IMAGES = 200

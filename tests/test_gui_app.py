@@ -13,8 +13,9 @@ import numpy as np
 import pytest
 from PIL import Image, ImageDraw
 
-from desktop_cnn.gui.images import to_rgb
-from desktop_cnn.gui.testing import (
+from desktop_cnn.gui.common.images import to_rgb
+
+from helpers import (
     DIGIT_STROKES,
     draw_digit,
     draw_stroke,

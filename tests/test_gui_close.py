@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.gui.testing import cached_test_model, launch, pump
+from helpers import cached_test_model, launch, pump
 
 pytestmark = pytest.mark.gui
 ROOT = Path(__file__).resolve().parents[1]

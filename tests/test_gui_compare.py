@@ -12,8 +12,9 @@ import torch
 from desktop_cnn.core.batches import BatchLoader
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.compare import batch_epochs, smooth
-from desktop_cnn.gui.compare_window import CompareWindow
-from desktop_cnn.gui.testing import pump, quick_model, screenshot
+from desktop_cnn.gui.inspect.compare_window import CompareWindow
+
+from helpers import pump, quick_model, screenshot
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs"),
               # a Tk object freed in the export's worker thread shows up as one of these

@@ -19,12 +19,13 @@ from PIL import Image, ImageDraw
 
 from desktop_cnn.core.preprocess import preprocess_digit
 from desktop_cnn.core.saliency import saliency_map
-from desktop_cnn.gui.images import to_rgb
+from desktop_cnn.gui.common.images import to_rgb
+from desktop_cnn.gui.draw.saliency_view import overlay
+from desktop_cnn.gui.draw.steps_view import mass_tile, raw_tile
 from desktop_cnn.gui.inputs import Source
 from desktop_cnn.gui.predictor import input_from_test
-from desktop_cnn.gui.saliency_view import overlay
-from desktop_cnn.gui.steps_view import mass_tile, raw_tile
-from desktop_cnn.gui.testing import (
+
+from helpers import (
     draw_digit,
     draw_stroke,
     pump,
@@ -270,14 +271,14 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
 
 def test_the_draw_panel_still_starts_without_torch():
     """The Draw panel is built before torch is imported (app.py): its new parts must wait too."""
-    code = ("import sys; import desktop_cnn.gui.draw_panel; "
+    code = ("import sys; import desktop_cnn.gui.draw.draw_panel; "
             "sys.exit('torch' in sys.modules)")
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 
 def test_the_step_pictures_show_the_numbers_they_claim():
     """No display needed: the pictures and captions of one preprocessing, checked by hand."""
-    from desktop_cnn.gui.steps_view import CENTRE_COLOUR, MASS_COLOUR, TILE, captions
+    from desktop_cnn.gui.draw.steps_view import CENTRE_COLOUR, MASS_COLOUR, TILE, captions
 
     img = Image.new("L", (280, 280), 0)
     ImageDraw.Draw(img).rectangle((40, 30, 120, 60), fill=255)  # a heavy top bar

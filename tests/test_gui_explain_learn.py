@@ -13,7 +13,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from desktop_cnn.gui.testing import (
+from helpers import (
     draw_digit,
     draw_stroke,
     pump,
@@ -137,7 +137,7 @@ def train(app, mnist, monkeypatch):
 
 def test_follow_training_then_replay_it(app, train, monkeypatch):
     from desktop_cnn.core.snapshots import snapshot_checkpoint, snapshot_step
-    from desktop_cnn.gui.images import filter_tiles
+    from desktop_cnn.gui.common.images import filter_tiles
     from desktop_cnn.gui.predictor import analyse
 
     app.notebook.select(app.tabs["Draw"])
@@ -158,7 +158,7 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
 
     monkeypatch.setattr(train.timeline, "show_preview", record)
     # A copy every 100 ms instead of 300: this 2-second run shows several even on a fast machine
-    monkeypatch.setattr("desktop_cnn.gui.timeline.FOLLOW_MS", 100)
+    monkeypatch.setattr("desktop_cnn.gui.train.timeline.FOLLOW_MS", 100)
     train.start_button.invoke()
     pump(app.root, until=lambda: not train.running, timeout=120)
     assert train.last_status == "finished"
@@ -227,7 +227,8 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
 def test_unfollowing_mid_run_gives_the_old_model_back(app, train, mnist, monkeypatch):
     long = small_dataset(mnist, 30000, 500)  # 468 batches: the run is stopped within epoch 1
     monkeypatch.setattr(train, "load_dataset", lambda name, data_dir: long)
-    monkeypatch.setattr("desktop_cnn.gui.timeline.FOLLOW_MS", 100)  # paused well within epoch 1
+    # paused well within epoch 1
+    monkeypatch.setattr("desktop_cnn.gui.train.timeline.FOLLOW_MS", 100)
     before = app.state.checkpoint
     start = train.timeline.follows
     train.start_button.invoke()

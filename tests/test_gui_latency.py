@@ -26,7 +26,8 @@ from pathlib import Path
 import pytest
 
 from desktop_cnn.core.paths import resource_path
-from desktop_cnn.gui.testing import (
+
+from helpers import (
     DIGIT_STROKES,
     LagProbe,
     cached_test_model,

@@ -10,12 +10,20 @@ import pytest
 import torch
 
 from desktop_cnn.core.training import TrainConfig
-from desktop_cnn.gui.images import GridLayout, filter_tiles, grid, layer_tiles, layout_for, to_rgb
-from desktop_cnn.gui.plots import smooth
+from desktop_cnn.gui.common.images import (
+    GridLayout,
+    filter_tiles,
+    grid,
+    layer_tiles,
+    layout_for,
+    to_rgb,
+)
+from desktop_cnn.gui.common.plots import smooth
 from desktop_cnn.gui.sketch import Sketch
 from desktop_cnn.gui.state import MAX_RECENT, AppState, Settings
-from desktop_cnn.gui.testing import percentile, small_dataset
-from desktop_cnn.gui.train_job import JobDone, JobFailed, Loaded, TrainJob
+from desktop_cnn.gui.train.train_job import JobDone, JobFailed, Loaded, TrainJob
+
+from helpers import percentile, small_dataset
 
 pytestmark = pytest.mark.gui  # no display needed, but part of the GUI suite
 
@@ -157,7 +165,8 @@ def test_train_job_stopped_while_loading_never_trains(mnist):
 def test_analysis_gives_probabilities_and_maps(mnist):
     from desktop_cnn.core.checkpoints import load_checkpoint
     from desktop_cnn.gui.predictor import analyse, conv1_filters, input_from_image
-    from desktop_cnn.gui.testing import DIGIT_STROKES, cached_test_model
+
+    from helpers import DIGIT_STROKES, cached_test_model
 
     ck = load_checkpoint(cached_test_model(mnist))
     s = Sketch()
@@ -178,7 +187,7 @@ def test_analysis_gives_probabilities_and_maps(mnist):
 @pytest.mark.parametrize("bad", ["0", "x", "-1"])
 def test_train_config_rejects_bad_epochs(bad):
     from desktop_cnn.core.errors import DesktopCnnError
-    from desktop_cnn.gui.train_form import _int
+    from desktop_cnn.gui.train.train_form import _int
 
     with pytest.raises(DesktopCnnError):
         TrainConfig(epochs=_int(bad, "epochs")).validate()

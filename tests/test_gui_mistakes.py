@@ -15,9 +15,10 @@ import torch
 from desktop_cnn.core.batches import BatchLoader
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.evaluation import evaluate
-from desktop_cnn.gui.mistakes_panel import CELL_LIMIT, GALLERY
+from desktop_cnn.gui.mistakes.mistakes_panel import CELL_LIMIT, GALLERY
 from desktop_cnn.gui.predictor import input_from_test
-from desktop_cnn.gui.testing import cached_test_model, pump, screenshot
+
+from helpers import cached_test_model, pump, screenshot
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -12,14 +12,14 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from personal_strokes import handwriting
 from PIL import Image
 
 from desktop_cnn.core.finetune import FinetuneConfig
 from desktop_cnn.core.personal import PersonalSet
 from desktop_cnn.gui.inputs import Source
-from desktop_cnn.gui.personal import CorrectionBar, PersonalWindow
-from desktop_cnn.gui.testing import (
+from desktop_cnn.gui.personal.correction import CorrectionBar, PersonalWindow
+
+from helpers import (
     cached_test_model,
     draw_stroke,
     launch,
@@ -27,6 +27,7 @@ from desktop_cnn.gui.testing import (
     screenshot,
     small_dataset,
 )
+from personal_strokes import handwriting
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -14,9 +14,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from desktop_cnn.core.exercises import PRESETS, exercise1_data
-from desktop_cnn.core.formulas import conv_formula, transpose_formula
-from desktop_cnn.gui.testing import launch, pump, screenshot
+from desktop_cnn.core.conv.exercises import PRESETS, exercise1_data
+from desktop_cnn.core.conv.formulas import conv_formula, transpose_formula
+
+from helpers import launch, pump, screenshot
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.gui.testing import cached_test_model, launch, pump, screenshot, small_dataset
+from helpers import cached_test_model, launch, pump, screenshot, small_dataset
 
 pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
 ARTIFACTS = Path(__file__).parent / "artifacts"

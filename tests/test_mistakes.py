@@ -14,7 +14,8 @@ from desktop_cnn.core.errors import UnknownNameError
 from desktop_cnn.core.evaluation import evaluate, predict_proba
 from desktop_cnn.core.mistakes import fit_dataset, predict_split
 from desktop_cnn.core.preprocess import normalize
-from desktop_cnn.gui.testing import cached_test_model, small_dataset
+
+from helpers import cached_test_model, small_dataset
 
 
 @pytest.fixture(scope="module")

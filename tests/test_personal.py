@@ -12,7 +12,6 @@ import json
 import numpy as np
 import pytest
 import torch
-from personal_strokes import handwriting
 
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.errors import DesktopCnnError
@@ -22,7 +21,9 @@ from desktop_cnn.core.mistakes import predict_split
 from desktop_cnn.core.personal import PersonalDataError, PersonalSet
 from desktop_cnn.core.preprocess import normalize, prepare
 from desktop_cnn.gui.sketch import Sketch
-from desktop_cnn.gui.testing import cached_test_model, small_dataset
+
+from helpers import cached_test_model, small_dataset
+from personal_strokes import handwriting
 
 CONFIG = FinetuneConfig(epochs=2, replay=2000, device="cpu")  # ~3 s on one CPU core
 

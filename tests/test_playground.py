@@ -17,8 +17,8 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from desktop_cnn.core.arithmetic import exercise1
-from desktop_cnn.core.exercises import (
+from desktop_cnn.core.conv.arithmetic import exercise1
+from desktop_cnn.core.conv.exercises import (
     PRESETS,
     cifar_net_params,
     dcgan_text,
@@ -32,10 +32,9 @@ from desktop_cnn.core.exercises import (
     exercise3_text,
     grids_side_by_side,
 )
-from desktop_cnn.core.formulas import params_formula
-from desktop_cnn.core.matrix_view import format_view, matrix_view
-from desktop_cnn.core.models import CifarNet, DCGANGenerator
-from desktop_cnn.core.playground import (
+from desktop_cnn.core.conv.formulas import params_formula
+from desktop_cnn.core.conv.matrix_view import format_view, matrix_view
+from desktop_cnn.core.conv.playground import (
     ConvRun,
     LayerSettings,
     SettingsError,
@@ -46,6 +45,7 @@ from desktop_cnn.core.playground import (
     random_data,
     torch_line,
 )
+from desktop_cnn.core.models import CifarNet, DCGANGenerator
 
 
 def evaluate(text: str) -> list[float]:

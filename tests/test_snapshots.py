@@ -19,7 +19,8 @@ from desktop_cnn.core.snapshots import (
     state_bytes,
 )
 from desktop_cnn.core.training import TrainConfig, Trainer
-from desktop_cnn.gui.testing import small_dataset
+
+from helpers import small_dataset
 
 STEPS = 640 // 64  # batches per epoch of the small dataset
 # On the CPU: the live-copy test compares two seeded runs bit for bit, which CUDA's

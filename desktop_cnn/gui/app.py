@@ -21,11 +21,12 @@ from pathlib import Path
 from tkinter import ttk
 
 from ..core.paths import models_dir, resource_path, settings_file
-from .draw_panel import DrawPanel
+from .common.panel import MODEL_TYPES, Panel
+from .common.widgets import Placeholder, StatusBar, set_theme
+from .draw.draw_panel import DrawPanel
 from .menubar import MenuBar, about_text
-from .panel import MODEL_TYPES, Panel
+from .requests import ShowTab
 from .state import AppState, Settings
-from .widgets import Placeholder, StatusBar, set_theme
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
@@ -57,6 +58,7 @@ class App(Panel):
             self.settings.data_dir = str(Path(args.data_dir).expanduser())
         self.state = AppState(self.settings)
         self.state.subscribe("model", self.model_changed)
+        self.state.handle(ShowTab, self.show_tab)
         self.panels: dict[str, Panel] = {}
         self.preloader = None
         self.closing = False
@@ -95,6 +97,9 @@ class App(Panel):
                 root.bind(f"<Control-{k}>", lambda e, c=command: c())
         root.bind("<Escape>", lambda e: self.drawing_key("clear"))
         root.bind("<Control-z>", lambda e: self.drawing_key("undo"))
+
+    def show_tab(self, request: ShowTab) -> None:
+        self.notebook.select(self.tabs[request.name])
 
     def install(self, name: str, panel: Panel) -> None:
         """Swap a tab's placeholder for its panel."""
@@ -136,7 +141,7 @@ class App(Panel):
 
     def core_ready(self) -> None:
         from .datasets import DatasetCache
-        from .features_panel import FeatureMapsPanel
+        from .inspect.features_panel import FeatureMapsPanel
 
         pre = self.preloader
         if pre.error:
@@ -164,10 +169,10 @@ class App(Panel):
     def plots_ready(self) -> None:
         if self.preloader.error:
             return
-        from .mistakes_panel import MistakesPanel
-        from .model_panel import ModelPanel
-        from .playground_panel import PlaygroundPanel
-        from .train_panel import TrainPanel
+        from .inspect.model_panel import ModelPanel
+        from .mistakes.mistakes_panel import MistakesPanel
+        from .playground.playground_panel import PlaygroundPanel
+        from .train.train_panel import TrainPanel
 
         self.install("Train", TrainPanel(self.tabs["Train"], self.state))
         self.install("Model", ModelPanel(self.tabs["Model"], self.state))
@@ -300,7 +305,7 @@ class App(Panel):
         if not self.ready:  # it draws with matplotlib, imported in the background
             self.status.set("message", "still loading: try again in a moment")
             return None
-        from .compare_window import CompareWindow
+        from .inspect.compare_window import CompareWindow
 
         for child in self.root.winfo_children():
             if isinstance(child, CompareWindow):  # closing it only hid it

@@ -50,7 +50,7 @@ class MenuBar(tk.Menu):
             self.file_menu.entryconfigure(label, state="normal")
 
     def my_handwriting(self) -> None:
-        from .personal import PersonalWindow  # lazily: it reads PNGs through the core
+        from .personal.correction import PersonalWindow  # lazily: it reads PNGs through the core
 
         PersonalWindow.open(self.app.root, self.app.state)
 

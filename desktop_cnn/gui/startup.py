@@ -20,7 +20,7 @@ from typing import Any
 CORE_MODULES = (
     "torch", "desktop_cnn.core.checkpoints", "desktop_cnn.core.training",
     "desktop_cnn.core.summary", "desktop_cnn.gui.predictor", "desktop_cnn.gui.datasets",
-    "desktop_cnn.gui.train_job",
+    "desktop_cnn.gui.train.train_job",
 )  # fmt: skip
 PLOT_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_tkagg")
 

@@ -97,6 +97,7 @@ class AppState:
         self.model_source = ""  # the file it came from, or "trained in this session"
         self.analysis: Analysis | None = None
         self._observers: dict[str, list[Callable[[], None]]] = {t: [] for t in self.TOPICS}
+        self._handlers: dict[type, list[Callable[[Any], None]]] = {}
 
     def subscribe(self, topic: str, fn: Callable[[], None]) -> None:
         self._observers[topic].append(fn)
@@ -104,6 +105,17 @@ class AppState:
     def _notify(self, topic: str) -> None:
         for fn in list(self._observers[topic]):
             fn()
+
+    def handle(self, kind: type, fn: Callable[[Any], None]) -> None:
+        """Call ``fn(request)`` for every request of type ``kind`` posted (see requests.py)."""
+        self._handlers.setdefault(kind, []).append(fn)
+
+    def post(self, request: object) -> bool:
+        """Hand a request to its handlers; False when nobody handles it (yet)."""
+        handlers = list(self._handlers.get(type(request), []))
+        for fn in handlers:
+            fn(request)
+        return bool(handlers)
 
     def set_model(self, checkpoint: Checkpoint, source: str = "") -> None:
         self.checkpoint = checkpoint

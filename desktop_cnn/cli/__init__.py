@@ -1,0 +1,52 @@
+"""The command line: the same core as the app, from a terminal.
+
+    desktop-cnn train --dataset mnist --model lenet5 --epochs 5 --out m.pt
+    desktop-cnn eval m.pt --dataset mnist --json
+    desktop-cnn predict m.pt digit.png --json
+    desktop-cnn summary --model cifar-net --input 3x32x32
+    desktop-cnn export m.pt --onnx m.onnx
+
+Each subcommand is one module here with ``add_parser(sub)`` and ``run(args)``; the work
+itself is a function that returns data, so tests can call it without parsing output.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ..core.errors import DesktopCnnError
+from . import evaluate, export, predict, summary, train
+
+PROG = "desktop-cnn"
+COMMANDS = (train, evaluate, predict, summary, export)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    from .. import __version__
+
+    parser = argparse.ArgumentParser(
+        prog=PROG,
+        description="Learn CNNs: train, evaluate, predict. Run with no arguments to open the app.",
+    )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    for command in COMMANDS:
+        command.add_parser(sub)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    try:
+        return args.func(args)
+    except DesktopCnnError as exc:
+        print(f"{PROG}: error: {exc}", file=sys.stderr)
+        return 1
+    except KeyboardInterrupt:
+        print(f"{PROG}: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:  # e.g. `desktop-cnn eval ... | head`: the reader left
+        sys.stderr.close()
+        return 0

@@ -1,0 +1,61 @@
+"""``desktop-cnn eval``: a saved model's test accuracy, per class, and its confusion matrix."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from ..core.batches import BatchLoader
+from ..core.checkpoints import load_checkpoint
+from ..core.data import load_dataset
+from ..core.device import pick_device
+from ..core.errors import DesktopCnnError
+from ..core.evaluation import evaluate
+
+
+def add_parser(sub) -> None:
+    p = sub.add_parser("eval", help="test accuracy, per-class accuracy, confusion matrix")
+    p.add_argument("file")
+    p.add_argument("--dataset", help="default: the dataset recorded in the checkpoint")
+    p.add_argument("--data-dir")
+    p.add_argument("--device", default="auto")
+    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.set_defaults(func=run)
+
+
+def run(args) -> int:
+    result = evaluate_file(args.file, args.dataset, args.data_dir, args.device)
+    if args.json:
+        print(json.dumps(result))
+    else:
+        print(f"test accuracy: {result['accuracy']:.2%} on {result['n']} images "
+              f"({result['dataset']})")
+        width = max(len(c) for c in result["per_class"])
+        for name, acc in result["per_class"].items():
+            print(f"  {name:<{width}}  {acc:6.1%}")
+    return 0
+
+
+def evaluate_file(path: str, dataset: str | None, data_dir: str | None,
+                  device: str = "auto") -> dict[str, Any]:
+    ck = load_checkpoint(path)
+    info = ck.info
+    subset = info.classes if dataset is None or dataset == info.dataset else None
+    data = load_dataset(dataset or info.dataset, data_dir)
+    if set(info.classes) != set(data.classes):
+        if not set(info.classes) <= set(data.classes):
+            raise DesktopCnnError(f"{path} knows classes {info.classes}, which {data.name} "
+                                  f"does not have")
+        subset = info.classes
+    if subset and list(subset) != data.classes:
+        data = data.with_classes(subset)
+    if data.input_shape != tuple(info.input_shape):
+        raise DesktopCnnError(f"{path} takes {info.input_shape} images, {data.name} has "
+                              f"{data.input_shape}")
+    dev = pick_device(device)
+    loader = BatchLoader(data.test, 1000, info.mean, info.std, dev)  # the model's own stats
+    result = evaluate(ck.model.to(dev), loader, len(info.classes))
+    return {"file": str(path), "dataset": data.name, "n": len(data.test),
+            "accuracy": result.accuracy, "loss": result.loss,
+            "per_class": result.per_class_named(info.classes),
+            "confusion": result.confusion.tolist(), "classes": info.classes}

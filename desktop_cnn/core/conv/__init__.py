@@ -1,0 +1,1 @@
+"""Convolution arithmetic: output sizes, formulas, im2col, the playground's engine, exercises."""

@@ -1,0 +1,297 @@
+"""The chapter's exercises and examples, worked by the core, each answer with its formula.
+
+No Tk here. The book's text is not available to this project, so the wording
+below is ours and the exact numbers of the book are not reproduced:
+
+* Exercise 1 uses ``arithmetic.BookExercise1``: the book's shapes (a 5x5
+  input, three 3x3 filters W0, W1, W2) with illustrative integers.
+* Exercise 2 ("the output shape of three layers") and exercise 3 ("the
+  parameter count of a layer and of a model") use the cases that
+  ``tests/test_arithmetic.py`` files under the chapter's exercises (a 3x64x64
+  input with ten 6x6 filters, stride 2, padding 1; an 8x17x17 input with ten
+  5x5 filters; 2x2 max pooling of 3x24x24) and the book's CIFAR net, whose
+  18,090 parameters the book states.
+* The section 11.3.5 walk is the DCGAN generator of ``models.py``.
+
+Every number comes from ``arithmetic`` or from ``summary`` (a real forward
+pass); ``tests/test_playground.py`` checks each against a real torch layer.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import torch
+from torch import Tensor, nn
+
+from ..models import CifarNet, DCGANGenerator
+from ..summary import summary
+from .arithmetic import BookExercise1, exercise1, pool_output_shape
+from .formulas import (
+    Formula,
+    conv_formula,
+    linear_params_formula,
+    number,
+    params_formula,
+    pool_formula,
+)
+from .playground import LayerSettings, layer_formula, torch_line
+
+
+def shape(s: tuple[int, ...]) -> str:
+    return "x".join(str(v) for v in s)
+
+
+def grids_side_by_side(named: list[tuple[str, Tensor]], gap: int = 4) -> list[str]:
+    """Small 2-D tensors printed next to each other under their names."""
+    blocks = []
+    for name, m in named:
+        cells = [[number(v) for v in row] for row in m.tolist()]
+        w = max(len(v) for row in cells for v in row) + 1
+        rows = ["".join(v.rjust(w) for v in row) for row in cells]
+        width = max(len(name), len(rows[0]))
+        blocks.append([name.ljust(width)] + [r.ljust(width) for r in rows])
+    height = max(len(b) for b in blocks)
+    out = []
+    for i in range(height):
+        out.append((" " * gap).join(b[i] if i < len(b) else " " * len(b[0]) for b in blocks))
+    return [line.rstrip() for line in out]
+
+
+# --- exercise 1 ------------------------------------------------------------------------------
+
+
+def exercise1_settings() -> LayerSettings:
+    return LayerSettings(size=5, kernel=3, in_channels=1, out_channels=3)
+
+
+def exercise1_data() -> tuple[Tensor, Tensor]:
+    """``x`` (1, 5, 5) and ``w`` (3, 1, 3, 3): the exercise's input and W0, W1, W2."""
+    d = BookExercise1()
+    x = torch.tensor(d.X, dtype=torch.float32)[None]
+    w = torch.tensor([d.W0, d.W1, d.W2], dtype=torch.float32)[:, None]
+    return x, w
+
+
+def exercise1_text() -> str:
+    r = exercise1()
+    f = conv_formula(5, 3)
+    lines = ["Exercise 1: the 5x5 input X convolved with each 3x3 filter W_k (stride 1, no "
+             "padding) gives Y_k."]
+    lines += grids_side_by_side([(k, r[k]) for k in ("X", "W0", "W1", "W2", "Y0", "Y1", "Y2")])
+    lines += ["", "Y_k[i, j] = sum over a, b of X[i + a, j + b] · W_k[a, b]; its size:",
+              f"  {f.general}", f"  {f.substituted}", "",
+              "The numbers are illustrative, not the book's. Press Next to watch each cell",
+              "being computed; 'Show output channel' k follows filter W_k.",
+              f"PyTorch: {torch_line(exercise1_settings())}"]
+    return "\n".join(lines)
+
+
+# --- exercise 2: three output shapes ---------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShapeCase:
+    question: str
+    in_shape: tuple[int, int, int]
+    out_shape: tuple[int, int, int]
+    formula: Formula
+    layer_line: str  # the torch line; ``build()`` is the same layer
+    settings: LayerSettings | None  # None for pooling, which the playground does not draw
+
+    def build(self) -> nn.Module:
+        return eval(self.layer_line, {"nn": nn})  # our own literal line, never user text
+
+
+def _conv_case(question: str, st: LayerSettings) -> ShapeCase:
+    return ShapeCase(question, st.input_shape, st.output_shape, layer_formula(st),
+                     torch_line(st), st)
+
+
+def exercise2_cases() -> list[ShapeCase]:
+    pool_in = (3, 24, 24)
+    return [
+        _conv_case("(a) a 3x64x64 input, ten 6x6 filters, stride 2, padding 1",
+                   LayerSettings(size=64, kernel=6, stride=2, padding=1, in_channels=3,
+                                 out_channels=10)),
+        _conv_case("(b) an 8x17x17 input, ten 5x5 filters, stride 1, no padding",
+                   LayerSettings(size=17, kernel=5, in_channels=8, out_channels=10)),
+        ShapeCase("(c) 2x2 max pooling, stride 2, of a 3x24x24 input", pool_in,
+                  pool_output_shape(pool_in, 2, 2), pool_formula(24, 2, 2),
+                  "nn.MaxPool2d(kernel_size=2, stride=2)", None),
+    ]
+
+
+def exercise2_text() -> str:
+    lines = ["Exercise 2: the output shape of three layers.",
+             "A filter bank keeps no input channels: the output has one channel per filter;",
+             "pooling works on each channel alone and keeps them.", ""]
+    for case in exercise2_cases():
+        lines += [case.question, f"  {case.formula.general}", f"  {case.formula.substituted}",
+                  f"  shape: {shape(case.in_shape)} -> {shape(case.out_shape)}",
+                  f"  PyTorch: {case.layer_line}", ""]
+    lines.append("The playground shows (a); pick it again after changing the settings.")
+    return "\n".join(lines)
+
+
+# --- exercise 3: parameter counts ------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ParamRow:
+    name: str
+    layer: str  # a short description of the layer
+    formula: Formula
+
+
+def module_params_formula(m: nn.Module) -> Formula:
+    if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
+        return params_formula(m.in_channels, m.out_channels, m.kernel_size[0],
+                              m.bias is not None)
+    if isinstance(m, nn.Linear):
+        return linear_params_formula(m.in_features, m.out_features, m.bias is not None)
+    raise TypeError(f"no parameter formula for {type(m).__name__}")
+
+
+def cifar_net_params() -> tuple[list[ParamRow], int]:
+    """The CIFAR net's layers with parameters, and ``summary``'s total (18,090)."""
+    model = CifarNet()
+    modules = dict(model.named_modules())
+    s = summary(model, model.input_shape)
+    rows, before = [], s.input_shape
+    for r in s.rows:
+        m = modules[r.name]
+        if isinstance(m, nn.Conv2d):
+            k = m.kernel_size[0]
+            about = f"Conv2d {m.in_channels} -> {m.out_channels}, {k}x{k}"
+        else:
+            about = f"Linear {getattr(m, 'in_features', '?')} -> {getattr(m, 'out_features', '?')}"
+            if len(before) == 3:  # a Linear after a conv block sees the maps flattened
+                about += f" (in = {shape(before)} flattened)"
+        if r.params:
+            rows.append(ParamRow(r.name, about, module_params_formula(m)))
+        before = r.output_shape
+    return rows, s.total_params
+
+
+def exercise3_layers() -> list[ShapeCase]:
+    return exercise2_cases()[:2]
+
+
+def exercise3_text() -> str:
+    lines = ["Exercise 3: how many parameters does a layer (and a model) learn?",
+             "A conv layer has C_out filters of C_in·f·f weights and one bias each; the count",
+             "does not depend on the image size (weight sharing). A Linear layer has",
+             "out·in weights and out biases.", ""]
+    for case in exercise3_layers():
+        st = case.settings
+        f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
+        lines += [case.question, f"  {f.general}", f"  {f.substituted}", ""]
+    rows, total = cifar_net_params()
+    lines.append("The book's CIFAR net on 3x32x32 (layer by layer, from summary):")
+    width = max(len(r.formula.substituted) for r in rows)
+    for r in rows:
+        lines.append(f"  {r.name:<6}{r.formula.substituted.ljust(width)}   {r.layer}")
+    sums = " + ".join(str(r.formula.value) for r in rows)
+    lines += [f"  total = {sums} = {sum(r.formula.value for r in rows)}",
+              f"  summary() counts {total:,} parameters."]
+    return "\n".join(lines)
+
+
+# --- section 11.3.5: the DCGAN generator's shape walk ----------------------------------------
+
+
+@dataclass(frozen=True)
+class WalkRow:
+    name: str
+    settings: LayerSettings
+    formula: Formula
+    measured: tuple[int, ...]  # the shape a real forward pass produced (summary)
+
+
+def dcgan_walk() -> list[WalkRow]:
+    model = DCGANGenerator()
+    modules = dict(model.named_modules())
+    s = summary(model, model.input_shape)
+    rows, n = [], model.input_shape[-1]
+    for r in s.rows:
+        m = modules[r.name]
+        if not isinstance(m, nn.ConvTranspose2d):
+            continue
+        st = LayerSettings(size=n, kernel=m.kernel_size[0], stride=m.stride[0],
+                           padding=m.padding[0], dilation=m.dilation[0],
+                           in_channels=m.in_channels, out_channels=m.out_channels,
+                           transposed=True, output_padding=m.output_padding[0],
+                           bias=m.bias is not None)
+        rows.append(WalkRow(r.name, st, layer_formula(st), r.output_shape))
+        n = st.output_size
+    return rows
+
+
+def dcgan_text() -> str:
+    rows = dcgan_walk()
+    sizes = " -> ".join([str(rows[0].settings.size)] + [str(r.formula.value) for r in rows])
+    lines = ["Section 11.3.5: the DCGAN generator turns 100x1x1 noise into a 3x64x64 image.",
+             f"Its transposed convolutions walk {sizes}.",
+             f"  {rows[0].formula.general}", ""]
+    for r in rows:
+        st = r.settings
+        lines += [f"{r.name}: {torch_line(st)}",
+                  f"  {r.formula.substituted}",
+                  f"  {shape(st.input_shape)} -> {shape(st.output_shape)}"
+                  f"   (a real forward pass gives {shape(r.measured)})", ""]
+    lines.append("The playground shows tconv2 (4 -> 8); each input cell is scattered into a "
+                 "4x4 patch, two cells apart.")
+    return "\n".join(lines)
+
+
+# --- presets for the playground --------------------------------------------------------------
+
+
+def layer_text(st: LayerSettings) -> str:
+    f = layer_formula(st)
+    p = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
+    kind = "transposed convolution" if st.transposed else "convolution"
+    return "\n".join([f"A {kind}: {shape(st.input_shape)} -> {shape(st.output_shape)}",
+                      f"  {f.general}", f"  {f.substituted}", f"  {p.substituted}",
+                      f"  PyTorch: {torch_line(st)}"])
+
+
+@dataclass(frozen=True)
+class Preset:
+    settings: LayerSettings
+    text: Callable[[], str]  # may take a few hundred ms (summary): call it off the Tk thread
+    data: Callable[[], tuple[Tensor, Tensor]] | None = None  # x, w; None: random
+
+
+def _example(st: LayerSettings) -> Preset:
+    return Preset(st, lambda: layer_text(st))
+
+
+def _transposed(n: int, f: int, s: int, p: int, op: int = 0) -> tuple[str, Preset]:
+    st = LayerSettings(size=n, kernel=f, stride=s, padding=p, transposed=True,
+                       output_padding=op)
+    extra = f" op{op}" if op else ""
+    return (f"Transposed {n}x{n}, f{f} s{s} p{p}{extra} -> {st.output_size}x{st.output_size}",
+            _example(st))
+
+
+PRESETS: dict[str, Preset] = {
+    "Exercise 1: W0, W1, W2 on 5x5": Preset(exercise1_settings(), exercise1_text,
+                                            exercise1_data),
+    "Exercise 2: three output shapes": Preset(exercise2_cases()[0].settings, exercise2_text),
+    "Exercise 3: parameter counts": Preset(exercise2_cases()[1].settings, exercise3_text),
+    "11.3.5: DCGAN generator walk": Preset(
+        LayerSettings(size=4, kernel=4, stride=2, padding=1, in_channels=512,
+                      out_channels=256, transposed=True, bias=False), dcgan_text),
+    "Example: 5x5, f3 s2 p1, 2 filters": _example(
+        LayerSettings(size=5, kernel=3, stride=2, padding=1, out_channels=2)),
+    "Example: 7x7, f3, dilation 2": _example(LayerSettings(size=7, kernel=3, dilation=2)),
+    "Example: 39x39x3, ten 3x3 filters": _example(
+        LayerSettings(size=39, kernel=3, in_channels=3, out_channels=10)),
+    # The book's transposed-convolution cases (tests/test_arithmetic.py), then output_padding
+    **dict(_transposed(*case) for case in [(5, 4, 1, 0), (5, 4, 1, 1), (5, 3, 1, 1),
+                                           (5, 3, 1, 2), (2, 3, 2, 0), (2, 3, 2, 1),
+                                           (3, 3, 2, 1, 1)]),
+}

@@ -1,0 +1,1 @@
+"""What every panel shares: the Panel base, small widgets, images and matplotlib panes."""

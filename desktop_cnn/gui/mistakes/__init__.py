@@ -1,0 +1,1 @@
+"""The Mistakes tab: the most confident errors and the clickable confusion matrix."""

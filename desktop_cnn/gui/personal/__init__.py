@@ -1,0 +1,1 @@
+"""Your own handwriting: corrections saved from the Draw tab and fine-tuning on them."""

@@ -1,0 +1,1 @@
+"""The Playground tab: one convolution layer stepped through, with its arithmetic."""
