@@ -169,7 +169,7 @@ def test_each_rule_catches_a_bad_import(src, dst, words):
 def test_shared_gui_modules_are_allowed():
     graph = {"desktop_cnn.gui.draw.draw_panel": {"desktop_cnn.gui.state",
                                                 "desktop_cnn.gui.common.panel",
-                                                "desktop_cnn.gui.draw.sketchpad"},
+                                                "desktop_cnn.gui.draw.steps_view"},
              "desktop_cnn.gui.app": {"desktop_cnn.gui.draw.draw_panel",
                                      "desktop_cnn.gui.train.train_panel"}}
     assert violations(graph) == []
@@ -184,13 +184,13 @@ def test_a_bad_import_in_a_copy_of_the_package_fails(tmp_path):
     panel = copy / "gui" / "train" / "curves.py"
     panel.write_text(panel.read_text(encoding="utf-8") + (
         "\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-        "    from ..draw.sketchpad import SketchPad\n"
+        "    from ..draw.saliency_view import SaliencyView\n"
         "\n\ndef _late():\n    from ...core import training  # noqa: F401\n"), encoding="utf-8")
     core = copy / "core" / "errors.py"
     core.write_text(core.read_text(encoding="utf-8") + "\n\ndef _bad():\n"
                     "    from ..gui import state  # noqa: F401\n", encoding="utf-8")
     found = violations(import_graph(copy))
     assert "feature folder gui/train imports gui/draw: desktop_cnn.gui.train.curves -> " \
-           "desktop_cnn.gui.draw.sketchpad" in found
+           "desktop_cnn.gui.draw.saliency_view" in found
     assert any(v.startswith("core imports gui: desktop_cnn.core.errors") for v in found)
     assert any(v.startswith("import cycle:") for v in found)  # gui.state -> ... -> errors

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import queue
+import threading
 
 import numpy as np
 import pytest
@@ -20,8 +21,10 @@ from desktop_cnn.gui.common.images import (
 )
 from desktop_cnn.gui.common.plots import smooth
 from desktop_cnn.gui.sketch import Sketch
+from desktop_cnn.gui.origin import ModelOrigin
 from desktop_cnn.gui.state import MAX_RECENT, AppState, Settings
-from desktop_cnn.gui.train.train_job import JobDone, JobFailed, Loaded, TrainJob
+from desktop_cnn.gui.train.train_job import JobDone, Loaded, TrainJob
+from desktop_cnn.gui.worker import END, JobFailed, Task, Worker, Workers
 
 from helpers import percentile, small_dataset
 
@@ -88,7 +91,7 @@ def test_state_tells_every_observer(tmp_path):
     state.subscribe("model", lambda: seen.append("model"))
     state.subscribe("analysis", lambda: seen.append("analysis"))
     state.set_analysis(None)
-    state.set_model(object(), "x.pt")  # any object will do: the state does not look inside
+    state.set_model(object(), ModelOrigin.file("x.pt"))  # the state does not look inside
     assert seen == ["analysis", "model"] and state.model_source == "x.pt"
 
 
@@ -127,11 +130,10 @@ def _drain(q: queue.Queue, timeout: float = 60):
 
 def test_train_job_reports_through_the_queue(mnist):
     data = small_dataset(mnist, 512, 256)
-    q: queue.Queue = queue.Queue()
-    job = TrainJob("mnist", lambda: data, "lenet5", TrainConfig(epochs=1, batch_size=64), q)
-    job.start()
-    events = _drain(q)
-    assert job.join(5)
+    task = Task.start("training", TrainJob("mnist", lambda: data, "lenet5",
+                                           TrainConfig(epochs=1, batch_size=64)))
+    events = _drain(task.events)
+    assert task.join(5)
     assert isinstance(events[1], Loaded) and events[1].train_size == 512
     done = events[-1]
     assert isinstance(done, JobDone) and done.result.status == "finished"
@@ -144,22 +146,18 @@ def test_train_job_turns_a_missing_dataset_into_a_message():
     def missing():
         raise DatasetNotFoundError("dataset not found in /nowhere; put these files there: x")
 
-    q: queue.Queue = queue.Queue()
-    TrainJob("mnist", missing, "lenet5", TrainConfig(), q).start()
-    last = _drain(q)[-1]
+    task = Task.start("training", TrainJob("mnist", missing, "lenet5", TrainConfig()))
+    last = _drain(task.events)[-1]
     assert isinstance(last, JobFailed) and "/nowhere" in last.message
 
 
 def test_train_job_stopped_while_loading_never_trains(mnist):
-    import threading
-
     gate = threading.Event()
-    q: queue.Queue = queue.Queue()
-    job = TrainJob("mnist", lambda: gate.wait(10) and mnist, "lenet5", TrainConfig(), q)
-    job.start()
-    job.stop()
+    job = TrainJob("mnist", lambda: gate.wait(10) and mnist, "lenet5", TrainConfig())
+    task = Task.start("training", job)
+    task.cancel()
     gate.set()
-    assert job.join(5) and job.trainer is None
+    assert task.join(5) and job.trainer is None
 
 
 def test_analysis_gives_probabilities_and_maps(mnist):

@@ -6,17 +6,24 @@ PIL, so people can start drawing; import torch, load and warm up the model
 in a ``Preloader`` thread; when it is ready install the model (the first
 prediction is possible from here) and build the Feature-maps panel; when
 matplotlib has been imported too, build the Train and Model panels.
+
+The app composes: it builds the panels, puts the correction bar under the
+Draw panel's prediction, answers ``ShowTab`` requests, and owns the app
+state, whose ``workers`` it shuts down on close. Widgets that scripts and
+tests look for have stable Tk names (``WIDGETS`` lists their paths).
 """
 
 from __future__ import annotations
 
 import argparse
+import functools
 import gc
 import json
 import sys
 import time
 import tkinter as tk
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
 from tkinter import ttk
 
@@ -24,14 +31,47 @@ from ..core.paths import models_dir, resource_path, settings_file
 from .common.panel import MODEL_TYPES, Panel
 from .common.widgets import Placeholder, StatusBar, set_theme
 from .draw.draw_panel import DrawPanel
-from .menubar import MenuBar, about_text
+from .menubar import MenuBar, MenuCommands, about_text
+from .origin import ModelOrigin
+from .personal.correction import CorrectionBar
 from .requests import ShowTab
 from .state import AppState, Settings
+from .worker import JobFailed, Task, Worker
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
-CLOSE_WAIT_S = 1.5  # for the training thread; the process must be gone within 2 s
-TABS = ("Draw", "Train", "Feature maps", "Model", "Mistakes", "Playground")
+CLOSE_WAIT_S = 1.5  # for every worker together; the process must be gone within 2 s
+# Tab title -> the Tk name of its frame: ".app.notebook.<name>", its panel "<that>.panel"
+TABS = {"Draw": "draw", "Train": "train", "Feature maps": "features", "Model": "model",
+        "Mistakes": "mistakes", "Playground": "playground"}
+# Stable paths of the widgets scripts and tests look for (root.nametowidget(path))
+WIDGETS = {
+    "notebook": ".app.notebook",
+    "draw canvas": ".app.notebook.draw.panel.left.pad.canvas",
+    "prediction": ".app.notebook.draw.panel.prediction.answer",
+    "confidence": ".app.notebook.draw.panel.prediction.confidence",
+    "correction bar": ".app.notebook.draw.panel.prediction.extras.correction",
+    "train start": ".app.notebook.train.panel.settings.buttons.start",
+    "train stop": ".app.notebook.train.panel.settings.buttons.stop",
+    "feature maps canvas": ".app.notebook.features.panel.pad.canvas",
+    "menu": ".menu",
+}
+
+
+@dataclass(frozen=True)
+class Exported:
+    """The ONNX export's result: where the file is."""
+
+    path: Path
+
+
+def export_work(checkpoint, path: str | Path, task: Task) -> Exported:
+    """On the worker's thread: run the export's child process and wait for it."""
+    from ..core.export import ExportProcess
+
+    job = ExportProcess(checkpoint, path)
+    task.on_cancel(job.proc.kill)  # quitting the app ends the child too
+    return Exported(job.result())
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -50,7 +90,7 @@ class App(Panel):
     """The main window's content; ``root`` is the Tk instance it fills."""
 
     def __init__(self, root: tk.Tk, args: argparse.Namespace) -> None:
-        super().__init__(root, padding=(4, 4, 4, 0))
+        super().__init__(root, padding=(4, 4, 4, 0), name="app")
         self.root, self.args = root, args
         self.times: dict[str, float] = {}  # time.time() of each start-up milestone
         self.settings = Settings.load(settings_file())
@@ -59,6 +99,8 @@ class App(Panel):
         self.state = AppState(self.settings)
         self.state.subscribe("model", self.model_changed)
         self.state.handle(ShowTab, self.show_tab)
+        self.exporter = Worker(self, "the ONNX export", self.export_event, self.state.workers,
+                               poll_ms=100)
         self.panels: dict[str, Panel] = {}
         self.preloader = None
         self.closing = False
@@ -74,18 +116,22 @@ class App(Panel):
         root.minsize(1000, 660)
         root.protocol("WM_DELETE_WINDOW", self.quit_app)
         root.report_callback_exception = self.report_bug
-        self.menu = MenuBar(root, self)
+        self.menu = MenuBar(root, MenuCommands(
+            open_model=self.open_model, open_recent=self.open_model,
+            save_model_as=self.save_model_as, export_onnx=self.export_onnx,
+            compare_models=self.compare_models, my_handwriting=self.my_handwriting,
+            about=self.about, quit_app=self.quit_app))
         self.menu.show_recent(self.settings.recent_models)
         self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
         self.status.pack(side="bottom", fill="x")
         ttk.Separator(root).pack(side="bottom", fill="x")
         self.pack(fill="both", expand=True)
-        self.notebook = ttk.Notebook(self)
+        self.notebook = ttk.Notebook(self, name="notebook")
         self.notebook.pack(fill="both", expand=True)
         self.notebook.enable_traversal()  # Ctrl+Tab between panels
         self.tabs: dict[str, ttk.Frame] = {}
-        for name in TABS:
-            tab = self.tabs[name] = ttk.Frame(self.notebook)
+        for name, tk_name in TABS.items():
+            tab = self.tabs[name] = ttk.Frame(self.notebook, name=tk_name)
             # Alt+letter selects a tab: Mistakes takes "i", "M" is the Model tab's
             self.notebook.add(tab, text=name, underline=1 if name == "Mistakes" else 0)
             Placeholder(tab, "Loading PyTorch...").pack()
@@ -95,8 +141,8 @@ class App(Panel):
                              "q": self.quit_app}.items():
             for k in (key, key.upper()):  # Caps Lock on
                 root.bind(f"<Control-{k}>", lambda e, c=command: c())
-        root.bind("<Escape>", lambda e: self.drawing_key("clear"))
-        root.bind("<Control-z>", lambda e: self.drawing_key("undo"))
+        root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
+        root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -115,7 +161,9 @@ class App(Panel):
         from .startup import Preloader
 
         self.times["window"] = time.time()
-        self.install("Draw", DrawPanel(self.tabs["Draw"], self.state))
+        draw = DrawPanel(self.tabs["Draw"], self.state)
+        CorrectionBar(draw.extras, self.state).pack(fill="x")
+        self.install("Draw", draw)
         self.preloader = Preloader(self.first_model_path())
         self.preloader.start()
         self.schedule(STARTUP_POLL_MS, self.poll_startup)
@@ -151,10 +199,9 @@ class App(Panel):
         self.state.datasets = DatasetCache()
         self.status.set("device", pre.device)
         self.menu.enable_model_actions()
-        self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.state,
-                                                    self.panels["Draw"]))
+        self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.state))
         if pre.checkpoint is not None:
-            self.state.set_model(pre.checkpoint, str(self.first_model_path()))
+            self.state.set_model(pre.checkpoint, ModelOrigin.file(self.first_model_path()))
         else:
             self.no_model(pre.model_error)
         self.times["model"] = time.time()
@@ -177,9 +224,7 @@ class App(Panel):
         self.install("Train", TrainPanel(self.tabs["Train"], self.state))
         self.install("Model", ModelPanel(self.tabs["Model"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
-        self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state,
-                                               self.panels["Draw"], self.notebook,
-                                               self.panels["Train"]))
+        self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
         self.times["done"] = time.time()
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
@@ -228,7 +273,7 @@ class App(Panel):
                 self.menu.show_recent(self.settings.recent_models)
             self.show_error("Cannot open the model", str(exc))
             return False
-        self.state.set_model(ck, str(path))
+        self.state.set_model(ck, ModelOrigin.file(path))
         self.remember(path, f"opened {path}")
         return True
 
@@ -252,7 +297,7 @@ class App(Panel):
         except OSError as exc:
             self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
             return False
-        self.state.model_source = str(path)
+        self.state.origin = ModelOrigin.file(path)  # the same model: nobody needs telling
         self.remember(path, f"saved {path}")
         return True
 
@@ -261,7 +306,7 @@ class App(Panel):
         if "core" not in self.times:
             return False
         from ..core.errors import DesktopCnnError
-        from ..core.export import ExportProcess, require_exporter
+        from ..core.export import require_exporter
 
         ck = self.state.checkpoint
         if ck is None:
@@ -278,27 +323,17 @@ class App(Panel):
             filetypes=[("ONNX models", "*.onnx"), ("All files", "*")], initialfile=name)
         if not path:
             return False
-        try:
-            job = ExportProcess(ck, path)
-        except DesktopCnnError as exc:
-            self.show_error("Cannot export the model", str(exc))
-            return False
+        self.exporter.start(functools.partial(export_work, ck, path))
         self.status.set("message", f"exporting to {path}...")
-
-        def poll() -> None:
-            if not job.done():
-                self.schedule(100, poll)
-                return
-            try:
-                job.result()
-            except DesktopCnnError as exc:
-                self.status.set("message", "export failed")
-                self.show_error("Cannot export the model", str(exc))
-                return
-            self.status.set("message", f"exported {path} (input normalisation in its metadata)")
-
-        self.schedule(100, poll)
         return True
+
+    def export_event(self, event: object) -> None:
+        if isinstance(event, JobFailed):
+            self.status.set("message", "export failed")
+            self.show_error("Cannot export the model", event.message)
+        elif isinstance(event, Exported):
+            self.status.set("message", f"exported {event.path} (input normalisation in its "
+                                       f"metadata)")
 
     def compare_models(self) -> tk.Toplevel | None:
         """File > Compare models: one window, shown again with its list when reopened."""
@@ -313,17 +348,22 @@ class App(Panel):
                 return child
         return CompareWindow(self.root, self.state)
 
+    def my_handwriting(self) -> None:
+        from .personal.correction import PersonalWindow
+
+        PersonalWindow.open(self.root, self.state)
+
     def remember(self, path: str | Path, message: str) -> None:
         self.settings.add_recent(path)
         self.menu.show_recent(self.settings.recent_models)
         self.status.set("message", message)
 
     # --- the rest ---------------------------------------------------------------------------
-    def drawing_key(self, action: str) -> None:
-        draw = self.panels.get("Draw")
-        current = self.notebook.index("current")
-        if draw is not None and TABS[current] in ("Draw", "Feature maps"):
-            getattr(draw, action)()
+    def drawing_key(self, action) -> None:
+        """Esc and Ctrl+Z act on the drawing where it is shown (Draw and Feature maps)."""
+        current = self.notebook.tab("current", "text")
+        if current in ("Draw", "Feature maps"):
+            action()
 
     def report_bug(self, exc_type, exc, tb) -> None:
         """An exception escaped a Tk callback: a bug. Trace on stderr, one line on screen."""
@@ -346,15 +386,16 @@ class App(Panel):
         self.root.destroy()
 
     def shutdown(self) -> None:
-        """Stop training (no file is open for writing: the GUI never checkpoints mid-run)."""
+        """End every background task (the GUI never writes a model file mid-run).
+
+        Each is cancelled and joined: a thread still inside torch when the interpreter
+        exits takes the process down ("terminate called without an active exception").
+        """
         if self.closing:
             return
         self.closing = True
-        train = self.panels.get("Train")
-        if train is not None and not train.shutdown(CLOSE_WAIT_S):
-            print("desktop-cnn: the training thread did not stop in time", file=sys.stderr)
-        if self.state.datasets is not None:
-            self.state.datasets.shutdown()
+        for name in self.state.workers.shutdown(CLOSE_WAIT_S):
+            print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
         self.settings.save()
 
 

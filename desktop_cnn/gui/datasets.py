@@ -2,28 +2,26 @@
 
 Loading MNIST takes about a second and CIFAR-10 from its JPEG zip much more
 (longer still when torchvision has to download), so loads run in worker
-threads and the Tk thread polls a ``Future``. The Train panel and the Draw
-panel's "random test image" share what was loaded.
+tasks (gui/worker.py: ``worker.start(lambda task: cache.load(...))``). The
+Train, Mistakes and Draw panels and the fine-tuning share what was loaded.
 """
 
 from __future__ import annotations
 
 import threading
 from collections.abc import Sequence
-from concurrent.futures import Future, ThreadPoolExecutor
 from pathlib import Path
 
 from ..core.data import Dataset, load_dataset
 
 
 class DatasetCache:
-    """``load`` blocks (call it from a worker); ``submit`` returns a Future for the Tk thread."""
+    """``load`` blocks (call it in a worker task); ``get`` never does."""
 
     def __init__(self) -> None:
         self._loaded: dict[tuple, Dataset] = {}
         self._locks: dict[tuple, threading.Lock] = {}
         self._guard = threading.Lock()
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="dataset")
 
     @staticmethod
     def _key(name: str, data_dir: str | Path | None, classes: Sequence[str] | None) -> tuple:
@@ -44,11 +42,4 @@ class DatasetCache:
             if key not in self._loaded:
                 self._loaded[key] = load_dataset(name, data_dir, classes or None, download)
             return self._loaded[key]
-
-    def submit(self, name: str, data_dir: str | Path | None = None,
-               classes: Sequence[str] | None = None) -> Future:
-        return self._pool.submit(self.load, name, data_dir, classes)
-
-    def shutdown(self) -> None:
-        self._pool.shutdown(wait=False, cancel_futures=True)
 

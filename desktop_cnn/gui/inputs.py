@@ -8,8 +8,6 @@ from typing import TYPE_CHECKING
 
 from PIL import Image
 
-from ..core.errors import UnknownNameError
-
 if TYPE_CHECKING:
     import torch
 
@@ -40,11 +38,9 @@ TIPS_COLOUR = ("This model reads small colour photos: pick a random test image o
 
 def test_source(data: Dataset, info: ModelInfo, rng: random.Random) -> Source:
     """A random test image of the model's dataset; UnknownNameError when they do not fit."""
-    if list(data.classes) != list(info.classes):
-        data = data.with_classes(info.classes)  # e.g. a cat/airplane CIFAR-10 model
-    if tuple(data.input_shape) != tuple(info.input_shape):
-        raise UnknownNameError(f"{data.name} images are {data.input_shape}, the model takes "
-                               f"{tuple(info.input_shape)}")
+    from ..core.mistakes import fit_dataset  # torch: loaded by the time there is a dataset
+
+    data = fit_dataset(data, info)
     i = rng.randrange(len(data.test))
     tensor, label = data.test.images[i], int(data.test.labels[i])
     arr = tensor.numpy()

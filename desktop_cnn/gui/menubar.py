@@ -1,28 +1,40 @@
-"""The menu bar: File (open, save, recent models, quit) and Help (about)."""
+"""The menu bar: File (open, save, export, compare, recent models, quit), Tools and Help."""
 
 from __future__ import annotations
 
 import sys
 import tkinter as tk
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from dataclasses import dataclass
 
 from .. import __version__
 
-if TYPE_CHECKING:
-    from .app import App
+
+@dataclass(frozen=True)
+class MenuCommands:
+    """What the menu entries do; the app hands its methods in (the menu knows no app)."""
+
+    open_model: Callable[[], object]
+    open_recent: Callable[[str], object]
+    save_model_as: Callable[[], object]
+    export_onnx: Callable[[], object]
+    compare_models: Callable[[], object]
+    my_handwriting: Callable[[], object]
+    about: Callable[[], object]
+    quit_app: Callable[[], object]
 
 
 class MenuBar(tk.Menu):
-    """Commands call the ``App``'s methods; model actions wait until torch has loaded."""
+    """Model actions stay disabled until torch has loaded (``enable_model_actions``)."""
 
-    def __init__(self, root: tk.Tk, app: App) -> None:
-        super().__init__(root)
-        self.app = app
+    def __init__(self, root: tk.Tk, commands: MenuCommands) -> None:
+        super().__init__(root, name="menu")
+        self.commands = commands
         self.create_widgets()
         root.configure(menu=self)
 
     def create_widgets(self) -> None:
-        app = self.app
+        app = self.commands
         self.file_menu = tk.Menu(self, tearoff=False)
         self.file_menu.add_command(label="Open model...", accelerator="Ctrl+O",
                                    command=app.open_model, state="disabled")
@@ -38,7 +50,7 @@ class MenuBar(tk.Menu):
         self.file_menu.add_command(label="Quit", accelerator="Ctrl+Q", command=app.quit_app)
         self.add_cascade(label="File", menu=self.file_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
-        self.tools_menu.add_command(label="My handwriting...", command=self.my_handwriting)
+        self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
         self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab
         help_menu = tk.Menu(self, tearoff=False)
         help_menu.add_command(label="About desktop-cnn", command=app.about)
@@ -49,16 +61,11 @@ class MenuBar(tk.Menu):
                       "Compare models..."):
             self.file_menu.entryconfigure(label, state="normal")
 
-    def my_handwriting(self) -> None:
-        from .personal.correction import PersonalWindow  # lazily: it reads PNGs through the core
-
-        PersonalWindow.open(self.app.root, self.app.state)
-
     def show_recent(self, paths: list[str]) -> None:
         self.recent_menu.delete(0, "end")
         for path in paths:
             self.recent_menu.add_command(label=path,
-                                         command=lambda p=path: self.app.open_model(p))
+                                         command=lambda p=path: self.commands.open_recent(p))
         if not paths:
             self.recent_menu.add_command(label="(none yet)", state="disabled")
 

@@ -9,9 +9,36 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from .inputs import Source
+
 
 @dataclass(frozen=True)
 class ShowTab:
     """Bring a notebook tab to the front, by its title ("Draw", "Train", ...)."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class ShowInDraw:
+    """Make ``source`` (an inputs.Source) the input and show it in the Draw tab.
+
+    ``saliency`` ("gradcam", "gradient" or None) switches the "Why this answer?" overlay
+    on for it, as the Mistakes tab does for an image clicked in its gallery.
+    """
+
+    source: Source
+    saliency: str | None = None
+
+
+@dataclass(frozen=True)
+class PickTestImage:
+    """A random test image of the current model's dataset becomes the input."""
+
+
+@dataclass(frozen=True)
+class ShowConfusionCell:
+    """Show the test images of one confusion-matrix cell (true class, predicted class)."""
+
+    true: int
+    predicted: int

@@ -6,6 +6,11 @@ once. One prediction is preprocessing plus one forward pass (a few ms for
 LeNet-5), run on the Tk thread: cheaper than any hand-off to a thread. The
 "Why this answer?" overlay adds a backward pass (a few ms more), and only
 while it is switched on; the preprocessing steps are drawn only while shown.
+
+The input (the sketch and the source) lives in the app state, so the Feature
+maps panel draws on it too; other panels ask for an image to be shown here
+with a ``ShowInDraw`` request, or for a test image with ``PickTestImage``.
+The app puts the correction bar ("That's wrong, it is a ...") in ``extras``.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..common.images import to_rgb
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.sketchpad import SketchPad
 from ..common.widgets import ArrayView, ProbabilityBars
 from ..inputs import (
     DRAWING,
@@ -28,11 +34,11 @@ from ..inputs import (
     steps_note,
     test_source,
 )
-from ..personal.correction import CorrectionBar
+from ..requests import PickTestImage, ShowInDraw, ShowTab
 from ..sketch import Sketch
 from ..state import AppState
+from ..worker import JobFailed, Worker
 from .saliency_view import SaliencyView, describe, overlay
-from .sketchpad import SketchPad
 from .steps_view import StepsView
 
 if TYPE_CHECKING:
@@ -47,27 +53,37 @@ IMAGE_TYPES = [("Images", "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"),
 
 class DrawPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
-        super().__init__(master)
+        super().__init__(master, name="panel")
         self.state = state
-        self.sketch = Sketch(brush=state.settings.brush)
-        self.source = DRAWING
-        self.pads: list[SketchPad] = []
         self.rng = random.Random()
         self.compute_ms: list[float] = []  # preprocessing + forward + widgets, per update
         self.latency_ms: list[float] = []  # first unpredicted change -> prediction shown
         self._pending: str | None = None
         self._changed_at: float | None = None
         self._last_run = 0.0
-        self._loading = None  # a Future while a dataset loads for "random test image"
+        self.loader = Worker(self, "dataset loading", self.test_images_loaded, state.workers)
         self.saliency = None  # (H, W) 0..1: the map on show, None while the overlay is off
         self.saliency_target: int | None = None  # the class it explains
         self.create_widgets()
         state.subscribe("model", self.model_changed)
+        state.subscribe("input", self.input_changed)
+        state.subscribe("sketch", self.sketch_changed)
+        state.handle(ShowInDraw, self.show_in_draw)
+        state.handle(PickTestImage, lambda request: self.random_test_image())
+
+    @property
+    def sketch(self) -> Sketch:
+        return self.state.sketch
+
+    @property
+    def source(self) -> Source:
+        return self.state.source
 
     def create_widgets(self) -> None:
-        left = ttk.Frame(self)
+        left = ttk.Frame(self, name="left")
         left.grid(row=0, column=0, sticky="n")
-        self.pad = self.make_pad(left)
+        self.pad = SketchPad(left, self.sketch, None, self.state.begin_stroke,
+                             self.state.sketch_changed, name="pad")
         self.pad.grid(row=0, column=0, columnspan=3)
         tools = ttk.Frame(left)
         tools.grid(row=1, column=0, columnspan=3, sticky="ew", pady=(PAD, 0))
@@ -115,36 +131,33 @@ class DrawPanel(Panel):
         self.center = tk.BooleanVar(self, True)  # the centre-of-mass step of preprocessing
         self.steps_view = StepsView(self, self.center, self.centring_toggled)
 
-        out = ttk.LabelFrame(self, text="Prediction", padding=PAD)
+        out = ttk.LabelFrame(self, text="Prediction", padding=PAD, name="prediction")
         out.grid(row=0, column=2, rowspan=2, sticky="nsew")
         self.rowconfigure(1, weight=1)  # the steps, when shown, follow right under row 0
         self.big_font = tkfont.Font(self, family=tkfont.nametofont("TkDefaultFont").cget(
             "family"), size=60, weight="bold")
-        self.answer = ttk.Label(out, text="", font=self.big_font, anchor="center", width=6)
+        self.answer = ttk.Label(out, text="", font=self.big_font, anchor="center", width=6,
+                                name="answer")
         self.answer.pack(fill="x")
-        self.confidence = ttk.Label(out, text="Loading the model...", anchor="center")
+        self.confidence = ttk.Label(out, text="Loading the model...", anchor="center",
+                                    name="confidence")
         self.confidence.pack(fill="x")
         self.bars = ProbabilityBars(out, width=260, height=260)
         self.bars.pack(fill="both", expand=True, pady=(PAD, 0))
-        CorrectionBar(out, self, self.state).pack(fill="x", pady=(PAD, 0))
+        self.extras = ttk.Frame(out, name="extras")  # the app's correction bar goes here
+        self.extras.pack(fill="x", pady=(PAD, 0))
         self.columnconfigure(2, weight=1)
 
-    def make_pad(self, master: tk.Misc, size: int | None = None) -> SketchPad:
-        """A pad on this panel's sketch (the Feature-maps panel draws here too)."""
-        pad = SketchPad(master, self.sketch, size, self.begin_stroke, self.sketch_changed)
-        self.pads.append(pad)
-        return pad
-
     # --- input ------------------------------------------------------------------------
-    def begin_stroke(self) -> None:
-        if self.source.kind != "drawing":  # drawing over a picture starts a new drawing
-            self.sketch.clear()
-            self.set_source(DRAWING, predict=False)
+    def sketch_changed(self) -> None:
+        self.pad.refresh()
+        self.request_prediction(immediately=self.state.stroke_done)
 
-    def sketch_changed(self, done: bool) -> None:
-        for pad in self.pads:
-            pad.refresh()
-        self.request_prediction(immediately=done)
+    def input_changed(self) -> None:
+        source = self.source
+        self.caption.configure(text=source.caption)
+        self.pad.show_image(source.image)
+        self.request_prediction(immediately=True)
 
     def brush_changed(self) -> None:
         try:
@@ -155,20 +168,18 @@ class DrawPanel(Panel):
         self.state.settings.brush = size
 
     def clear(self) -> None:
-        self.sketch.clear()
-        self.set_source(DRAWING)
+        self.state.clear_input()
 
     def undo(self) -> None:
-        if self.source.kind == "drawing" and self.sketch.undo():
-            self.sketch_changed(True)
+        self.state.undo_stroke()
 
-    def set_source(self, source: Source, predict: bool = True) -> None:
-        self.source = source
-        self.caption.configure(text=source.caption)
-        for pad in self.pads:
-            pad.show_image(source.image)
-        if predict:
-            self.request_prediction(immediately=True)
+    def set_source(self, source: Source) -> None:
+        self.state.set_source(source)
+
+    def show_in_draw(self, request: ShowInDraw) -> None:
+        self.set_source(request.source)
+        self.set_saliency(request.saliency)
+        self.state.post(ShowTab("Draw"))
 
     def open_image(self, path: str | None = None) -> None:
         from ...core.errors import DesktopCnnError
@@ -189,31 +200,23 @@ class DrawPanel(Panel):
         if ck is None or self.state.datasets is None:
             self.show_error("No model", "Open or train a model first.")
             return
-        name, data_dir = ck.info.dataset, self.state.settings.data_dir
-        data = self.state.datasets.get(name, data_dir)
+        name, data_dir, datasets = ck.info.dataset, self.state.settings.data_dir, \
+            self.state.datasets
+        data = datasets.get(name, data_dir)
         if data is not None:
             self.pick_test_image(data)
-        elif self._loading is None:
-            self._loading = self.state.datasets.submit(name, data_dir)
+        elif not self.loader.running:
+            self.loader.start(lambda task: datasets.load(name, data_dir))
             set_enabled(self.test_button, False)
             self.caption.configure(text=f"Loading the {name} test images...")
-            self.schedule(100, self._poll_loading)
 
-    def _poll_loading(self) -> None:
-        from ...core.errors import DesktopCnnError
-
-        if not self._loading.done():
-            self.schedule(100, self._poll_loading)
-            return
-        future, self._loading = self._loading, None
+    def test_images_loaded(self, event: Dataset | JobFailed) -> None:
         set_enabled(self.test_button, True)
         self.caption.configure(text=self.source.caption)
-        try:
-            data = future.result()
-        except DesktopCnnError as exc:
-            self.show_error("Dataset not found", str(exc))
-            return
-        self.pick_test_image(data)
+        if isinstance(event, JobFailed):
+            self.show_error("Dataset not found", event.message)
+        else:
+            self.pick_test_image(event)
 
     def pick_test_image(self, data: Dataset) -> None:
         from ...core.errors import DesktopCnnError
@@ -364,5 +367,6 @@ class DrawPanel(Panel):
         self.tips.configure(text=TIPS_DIGITS if ck.info.is_digits else TIPS_COLOUR)
         tensor = self.source.tensor
         if tensor is not None and tuple(tensor.shape) != tuple(ck.info.input_shape):
-            self.set_source(DRAWING, predict=False)  # a test image the new model cannot read
-        self.request_prediction(immediately=True)
+            self.set_source(DRAWING)  # a test image the new model cannot read: predicts too
+        else:
+            self.request_prediction(immediately=True)

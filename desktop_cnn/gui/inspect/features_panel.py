@@ -27,8 +27,10 @@ from ..common.images import (
     to_rgb,
 )
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.sketchpad import SketchPad
 from ..common.widgets import ArrayView
-from ..draw.draw_panel import DrawPanel
+from ..origin import ModelOrigin, Origin
+from ..requests import PickTestImage
 from ..state import AppState
 
 DETAIL = 168  # px: the enlarged map, 6x a 28x28 input
@@ -78,9 +80,9 @@ class LayerGrid(ttk.Frame):
 
 
 class FeatureMapsPanel(Panel):
-    def __init__(self, master: tk.Misc, state: AppState, draw: DrawPanel) -> None:
-        super().__init__(master)
-        self.state, self.draw = state, draw
+    def __init__(self, master: tk.Misc, state: AppState) -> None:
+        super().__init__(master, name="panel")
+        self.state = state
         self.grids: dict[str, LayerGrid] = {}
         self.selected: tuple[str, int] | None = None
         self.pixel: Pixel | None = None  # marked on the enlarged map; explained on request
@@ -92,6 +94,8 @@ class FeatureMapsPanel(Panel):
         self.create_widgets()
         state.subscribe("model", self.model_changed)
         state.subscribe("analysis", self.analysis_changed)
+        state.subscribe("sketch", lambda: self.pad.refresh())
+        state.subscribe("input", lambda: self.pad.show_image(state.source.image))
         self.bind("<Map>", lambda e: self.render() if self._dirty else None)
 
     def create_widgets(self) -> None:
@@ -99,13 +103,14 @@ class FeatureMapsPanel(Panel):
         left.grid(row=0, column=0, sticky="n")
         box = ttk.LabelFrame(left, text="Input: draw here too", padding=PAD)
         box.pack(fill="x")
-        self.pad = self.draw.make_pad(box, size=168)
+        self.pad = SketchPad(box, self.state.sketch, 168, self.state.begin_stroke,
+                             self.state.sketch_changed, name="pad")
         self.pad.pack()
         buttons = ttk.Frame(box)
         buttons.pack(fill="x", pady=(PAD, 0))
-        ttk.Button(buttons, text="Clear", command=self.draw.clear).pack(side="left")
-        ttk.Button(buttons, text="Test image", command=self.draw.random_test_image).pack(
-            side="right")
+        ttk.Button(buttons, text="Clear", command=self.state.clear_input).pack(side="left")
+        ttk.Button(buttons, text="Test image",
+                   command=lambda: self.state.post(PickTestImage())).pack(side="right")
         seen = ttk.LabelFrame(left, text="What the network sees", padding=PAD)
         seen.pack(fill="x", pady=(PAD, 0))
         self.input_parent = seen
@@ -152,7 +157,7 @@ class FeatureMapsPanel(Panel):
             self.selected, self.pixel = None, None
             self.empty.pack(anchor="w")
         self._arch = arch
-        self.layers.configure(text=activations_title(ck, self.state.model_source))
+        self.layers.configure(text=activations_title(ck, self.state.origin))
         self.show_filters()
         self.analysis_changed()  # the Draw panel may have published its analysis before us
 
@@ -333,16 +338,16 @@ class FeatureMapsPanel(Panel):
         return maps if layer == "input" else maps[i]
 
 
-def activations_title(ck, source: str) -> str:
+def activations_title(ck, origin: ModelOrigin) -> str:
     """Say so when the maps come from a snapshot's weights rather than a finished model."""
     from ...core.snapshots import snapshot_step
 
     step = None if ck is None else snapshot_step(ck)
     if step is None:
         return "Activations"
-    if source.startswith("following"):
+    if origin.kind is Origin.FOLLOWING:
         return f"Activations: following training, step {step:,}"
-    if source.startswith("replay"):
+    if origin.kind is Origin.REPLAY:
         return f"Activations: replay of the last run, step {step:,}"
     return f"Activations: the weights of step {step:,} of a training run"
 

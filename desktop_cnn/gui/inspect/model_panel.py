@@ -52,7 +52,7 @@ def _nums(values) -> str:
 
 class ModelPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
-        super().__init__(master)
+        super().__init__(master, name="panel")
         self.state = state
         self.create_widgets()
         state.subscribe("model", self.model_changed)

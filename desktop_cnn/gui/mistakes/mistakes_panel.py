@@ -1,20 +1,19 @@
 """The Mistakes panel: where the current model fails on its test set.
 
-"Evaluate on the test set" runs the model over every test image in a worker
-thread (core/mistakes.py keeps each image's prediction and confidence); the
+"Evaluate on the test set" runs the model over every test image as a worker
+task (core/mistakes.py keeps each image's prediction and confidence); the
 panel then shows the most confident mistakes and the confusion matrix. A
-click on a cell shows the images behind it; a click on an image opens it in
-the Draw panel, and so in Feature maps, with its Grad-CAM saliency map.
+click on a cell (here, or a ``ShowConfusionCell`` request from the Train
+tab's matrix) shows the images behind it; a click on an image asks, with a
+``ShowInDraw`` request, for it to be the input of the Draw panel, and so of
+Feature maps, with its Grad-CAM saliency map.
 """
 
 from __future__ import annotations
 
 import copy
-import queue
-import threading
 import time
 import tkinter as tk
-import traceback
 from dataclasses import dataclass
 from tkinter import ttk
 from typing import TYPE_CHECKING
@@ -22,22 +21,22 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from ...core.errors import DesktopCnnError
 from ...core.mistakes import Predictions, fit_dataset, predict_split
+from ..common.gallery import Thumb, ThumbGrid
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ConfusionPane
-from ..draw.draw_panel import DrawPanel
 from ..inputs import Source
+from ..requests import ShowConfusionCell, ShowInDraw, ShowTab
 from ..state import AppState
-from .gallery import Thumb, ThumbGrid
+from ..worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
     from ...core.checkpoints import Checkpoint
     from ...core.data import Dataset
+    from ..datasets import DatasetCache
 
 GALLERY = 60  # most confident mistakes shown: a few screens of thumbnails
 CELL_LIMIT = 300  # images shown for one cell; a diagonal cell holds ~1,000
-POLL_MS = 100
 WRONG, RIGHT = "#b02a1a", "#276b3a"
 
 
@@ -63,9 +62,22 @@ class Reviewed:
     seconds: float
 
 
-@dataclass(frozen=True)
-class ReviewFailed:
-    message: str
+def review(ck: Checkpoint, model, datasets: DatasetCache, data_dir: str | None,
+           task: Task) -> Reviewed | None:
+    """The work (on the worker's thread): load the test set (once per session), predict it.
+
+    ``model`` is a copy of the checkpoint's: the Draw panel keeps using the original.
+    None when cancelled (predict_split stops between two batches).
+    """
+    info = ck.info
+    task.emit(Progress(f"Loading the {info.dataset} test images..."))
+    data = fit_dataset(datasets.load(info.dataset, data_dir), info)
+    task.emit(Progress(f"Predicting {len(data.test):,} test images..."))
+    t0 = time.perf_counter()
+    predictions = predict_split(model, data.test, info.mean, info.std, len(info.classes),
+                                stop=task.cancel_event)
+    return None if predictions is None else Reviewed(data, predictions,
+                                                     time.perf_counter() - t0)
 
 
 def tensor_rgb(image) -> np.ndarray:
@@ -75,21 +87,20 @@ def tensor_rgb(image) -> np.ndarray:
 
 
 class MistakesPanel(Panel):
-    def __init__(self, master: tk.Misc, state: AppState, draw: DrawPanel,
-                 notebook: ttk.Notebook, train=None) -> None:
-        super().__init__(master)
-        self.state, self.draw, self.notebook = state, draw, notebook
+    def __init__(self, master: tk.Misc, state: AppState) -> None:
+        super().__init__(master, name="panel")
+        self.state = state
         self.review: Review | None = None
         self.stale = False  # the model changed since the review was made
         self.cell: tuple[int, int] | None = None  # the cell whose images are shown
         self.shown: list[int] = []  # test-set index of each thumbnail on show
-        self.job: tuple[queue.Queue, threading.Event, Checkpoint] | None = None
+        self.worker = Worker(self, "the evaluation", self.handle, state.workers, poll_ms=100)
+        self.evaluating: Checkpoint | None = None  # the model the running task evaluates
         self._failed_for: Checkpoint | None = None  # do not retry by itself after an error
         self.create_widgets()
         state.subscribe("model", self.model_changed)
+        state.handle(ShowConfusionCell, lambda r: self.open_cell(r.true, r.predicted))
         self.bind("<Map>", lambda e: self.shown_on_screen())
-        if train is not None:  # the Train panel's matrix opens cells here too
-            train.results.confusion.on_cell = self.open_cell
 
     def create_widgets(self) -> None:
         top = ttk.Frame(self)
@@ -134,7 +145,7 @@ class MistakesPanel(Panel):
     # --- evaluating ------------------------------------------------------------------------
     @property
     def running(self) -> bool:
-        return self.job is not None
+        return self.worker.running
 
     @property
     def current(self) -> bool:
@@ -156,59 +167,30 @@ class MistakesPanel(Panel):
         if ck is None or self.state.datasets is None:
             self.say("There is no model yet: open one (Ctrl+O) or train one.")
             return
-        events, stop = queue.Queue(), threading.Event()
-        job = self.job = (events, stop, ck)
         model = copy.deepcopy(ck.model)  # the Draw panel keeps using the original meanwhile
-        args = (ck, model, self.state.settings.data_dir, events, stop)
-        threading.Thread(target=self._work, args=args, name="mistakes", daemon=True).start()
+        datasets, data_dir = self.state.datasets, self.state.settings.data_dir
+        self.evaluating = ck
+        self.worker.start(lambda task: review(ck, model, datasets, data_dir, task))
         set_enabled(self.evaluate_button, False)
         self.progress.pack(side="left", padx=(PAD, 0), before=self.summary)
         self.progress.start(15)
         self.say(f"Evaluating {ck.info.title}...")
-        self.schedule(POLL_MS, lambda: self.poll(job))
 
-    def _work(self, ck: Checkpoint, model, data_dir: str | None, events: queue.Queue,
-              stop: threading.Event) -> None:
-        """On the worker thread: load the test set (once per session) and predict all of it."""
-        info = ck.info
-        try:
-            events.put(Progress(f"Loading the {info.dataset} test images..."))
-            data = fit_dataset(self.state.datasets.load(info.dataset, data_dir), info)
-            events.put(Progress(f"Predicting {len(data.test):,} test images..."))
-            t0 = time.perf_counter()
-            predictions = predict_split(model, data.test, info.mean, info.std,
-                                        len(info.classes), stop=stop)
-            if predictions is not None:
-                events.put(Reviewed(data, predictions, time.perf_counter() - t0))
-        except DesktopCnnError as exc:
-            events.put(ReviewFailed(str(exc)))
-        except Exception as exc:  # a bug: keep the trace, tell the user in one line
-            traceback.print_exc()
-            events.put(ReviewFailed(f"the evaluation crashed: {type(exc).__name__}: {exc}"))
-
-    def poll(self, job: tuple) -> None:
-        if job is not self.job:  # dropped for a newer model; a newer job polls for itself
-            return
-        events, _, ck = job
-        while True:
-            try:
-                event = events.get_nowait()
-            except queue.Empty:
-                break
-            if isinstance(event, Progress):
-                self.say(event.text)
-            elif isinstance(event, Reviewed):
-                self.finished(Review(ck, event.data, event.predictions, event.seconds))
-                return
-            elif isinstance(event, ReviewFailed):
-                self.finished(None)
-                self._failed_for = ck
-                self.say(f"Cannot evaluate: {event.message}")
-                return
-        self.schedule(POLL_MS, lambda: self.poll(job))
+    def handle(self, event: object) -> None:
+        """An event of the evaluation task, on the Tk thread."""
+        ck = self.evaluating
+        if isinstance(event, Progress):
+            self.say(event.text)
+        elif isinstance(event, Reviewed):
+            self.finished(Review(ck, event.data, event.predictions, event.seconds))
+        elif isinstance(event, JobFailed):
+            self.finished(None)
+            self._failed_for = ck
+            self.say(f"Cannot evaluate: {event.message}")
 
     def finished(self, review: Review | None) -> None:
-        self.job = None
+        self.worker.drop()  # done, or dropped for a newer model: nothing more from it
+        self.evaluating = None
         self.progress.stop()
         self.progress.pack_forget()
         set_enabled(self.evaluate_button, True)
@@ -217,8 +199,7 @@ class MistakesPanel(Panel):
             self.show_review()
 
     def model_changed(self) -> None:
-        if self.job is not None:  # evaluating the previous model: drop it
-            self.job[1].set()
+        if self.running:  # evaluating the previous model: drop it
             self.finished(None)
         if self.review is not None:
             self.stale = True
@@ -226,7 +207,7 @@ class MistakesPanel(Panel):
                      f"). What is shown below is the previous model's evaluation.")
         # Following a run swaps the model every ~300 ms: evaluating 10,000 images for each
         # would only slow the training down. The run's final model is evaluated as usual.
-        if self.visible and not self.state.model_source.startswith("following training"):
+        if self.visible and not self.state.origin.live:
             self.shown_on_screen()
 
     # --- showing ---------------------------------------------------------------------------
@@ -260,8 +241,7 @@ class MistakesPanel(Panel):
     def open_cell(self, true: int, predicted: int) -> None:
         """A click on cell (true, predicted) here or in the Train panel's results."""
         self.cell = (true, predicted)
-        if self.notebook.select() != str(self.master):
-            self.notebook.select(self.master)  # shown: evaluates if there is nothing current
+        self.state.post(ShowTab("Mistakes"))  # shown: evaluates if there is nothing current
         if self.current:
             self.show_cell(true, predicted)
         elif not self.running:
@@ -300,7 +280,7 @@ class MistakesPanel(Panel):
         side = images.shape[-1]
         self.gallery.show(thumbs, empty, tile=side * max(1, round(56 / side)))
 
-    # --- into the Draw panel ---------------------------------------------------------------
+    # --- into the Draw panel, by request -----------------------------------------------------
     def open_image(self, k: int) -> None:
         """Thumbnail ``k`` becomes the Draw panel's input, with its saliency map."""
         if not self.current:
@@ -314,7 +294,5 @@ class MistakesPanel(Panel):
         caption = (f"{r.data.name} test image #{i}, labelled {classes[m.label]!r} "
                    f"(from the Mistakes tab)")
         self.gallery.select(k)
-        self.draw.set_source(Source("test", caption, image=image, tensor=tensor,
-                                    label=m.label))
-        self.draw.set_saliency("gradcam")
-        self.notebook.select(self.draw.master)
+        source = Source("test", caption, image=image, tensor=tensor, label=m.label)
+        self.state.post(ShowInDraw(source, saliency="gradcam"))

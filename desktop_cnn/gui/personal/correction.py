@@ -1,9 +1,10 @@
 """Your own handwriting: save drawings the model got wrong, look at them, fine-tune on them.
 
 ``CorrectionBar`` sits under the Draw panel's prediction ("That's wrong, it
-is a [3] [Save]") and stores the drawing with its label in the personal
-dataset (core/personal.py). ``PersonalWindow`` lists the saved drawings,
-deletes them, and fine-tunes the current model on them (finetune_pane.py).
+is a [3] [Save]"; the app puts it there) and stores the current drawing, read
+from the app state, with its label in the personal dataset (core/personal.py).
+``PersonalWindow`` lists the saved drawings, deletes them, and fine-tunes the
+current model on them (finetune_pane.py).
 The Draw panel is built before torch is imported, so the core is imported
 here only when something is saved or the window opens.
 """
@@ -23,22 +24,22 @@ from ..state import AppState
 if TYPE_CHECKING:
     from ...core.finetune import FinetuneReport
     from ...core.personal import Drawing, PersonalSet
-    from ..draw.draw_panel import DrawPanel
 
 THUMB = 56  # px: a 280 px drawing at a fifth, about what the network's 28x28 shows
 WRONG, RIGHT = "#b02a1a", "#276b3a"
 
 
-class CorrectionBar(ttk.Frame):
+class CorrectionBar(Panel):
     """Enabled for a drawing (not a test image or a photo) when the model reads digits."""
 
-    def __init__(self, master: tk.Misc, draw: DrawPanel, state: AppState) -> None:
-        super().__init__(master)
-        self.draw, self.state = draw, state
+    def __init__(self, master: tk.Misc, state: AppState) -> None:
+        super().__init__(master, padding=0, name="correction")
+        self.state = state
         self.saved_version = -1  # the sketch version last saved: one drawing, one save
         self.create_widgets()
         state.subscribe("model", self.model_changed)
         state.subscribe("analysis", self.update_state)
+        state.subscribe("input", self.update_state)
 
     def create_widgets(self) -> None:
         row = ttk.Frame(self)
@@ -65,10 +66,9 @@ class CorrectionBar(ttk.Frame):
     @property
     def usable(self) -> bool:
         """A drawing the model has read, new since the last save, and a digit model."""
-        ck = self.state.checkpoint
-        return (ck is not None and ck.info.is_digits and self.draw.source.kind == "drawing"
-                and self.state.analysis is not None
-                and self.draw.sketch.version != self.saved_version)
+        ck, state = self.state.checkpoint, self.state
+        return (ck is not None and ck.info.is_digits and state.source.kind == "drawing"
+                and state.analysis is not None and state.sketch.version != self.saved_version)
 
     def update_state(self) -> None:
         usable = self.usable
@@ -85,11 +85,11 @@ class CorrectionBar(ttk.Frame):
         said = ck.info.classes[self.state.analysis.predicted]
         personal = PersonalSet(ck.info.dataset)
         try:
-            personal.add(self.draw.sketch.image, label, said)
+            personal.add(self.state.sketch.image, label, said)
         except PersonalDataError as exc:
-            self.draw.show_error("Cannot save the drawing", str(exc))
+            self.show_error("Cannot save the drawing", str(exc))
             return
-        self.saved_version = self.draw.sketch.version
+        self.saved_version = self.state.sketch.version
         verdict = "it said so too" if said == label else f"the model said {said!r}"
         self.status.configure(text=f"Saved as a {label!r} ({verdict}): {len(personal)} "
                                    f"drawings in your set.")
@@ -149,7 +149,7 @@ class PersonalPanel(Panel):
         self.refresh()
 
     def create_widgets(self) -> None:
-        from ..mistakes.gallery import ThumbGrid
+        from ..common.gallery import ThumbGrid
         from .finetune_pane import FinetunePane
 
         self.header = ttk.Label(self, wraplength=820, justify="left")
@@ -199,7 +199,7 @@ class PersonalPanel(Panel):
                     and not self.finetune.running)
 
     def show_drawings(self, personal: PersonalSet | None) -> None:
-        from ..mistakes.gallery import Thumb
+        from ..common.gallery import Thumb
 
         thumbs = []
         for d in self.drawings:

@@ -1,43 +1,32 @@
 """Fine-tune the current model on the personal drawings, and show what it learned and forgot.
 
-The run (core/finetune.py) goes in a worker thread that puts the core's
-events and the final report on a queue; this pane drains it with ``after()``.
+The run (core/finetune.py) is a worker task (gui/worker.py): the core's
+events and the final report come to this pane on the Tk thread.
 The report is a before/after table: accuracy on the model's own test set
 (a drop there is forgetting) and on the personal drawings.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
 import tkinter as tk
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 from tkinter import ttk
 from typing import TYPE_CHECKING
 
-from ...core.errors import DesktopCnnError
 from ...core.events import BatchEnd, EpochEnd, Failed, Started
 from ...core.finetune import FineTune, FinetuneConfig, FinetuneReport, Phase, Score
 from ...core.mistakes import fit_dataset
 from ...core.personal import PersonalSet
 from ..common.panel import PAD, Panel, set_enabled
+from ..origin import ModelOrigin
 from ..state import AppState
+from ..worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
     from ...core.checkpoints import Checkpoint
     from ...core.data import Dataset
     from ...core.personal import Drawing
-
-POLL_MS = 50
-FINETUNED = "fine-tuned on my handwriting (not saved yet)"
-
-
-@dataclass(frozen=True)
-class JobFailed:
-    message: str
-
 
 @dataclass(frozen=True)
 class Prepared:
@@ -60,9 +49,7 @@ class FinetunePane(Panel):
         super().__init__(master, padding=0)
         self.state, self.on_report = state, on_report
         self.config = FinetuneConfig()
-        self.job: FineTune | None = None
-        self.events: queue.Queue | None = None
-        self.cancelled = threading.Event()
+        self.worker = Worker(self, "fine-tuning", self.handle, state.workers)
         self.drawings: list[Drawing] = []
         self.report: FinetuneReport | None = None
         self.create_widgets()
@@ -104,7 +91,7 @@ class FinetunePane(Panel):
 
     @property
     def running(self) -> bool:
-        return self.events is not None
+        return self.worker.running
 
     # --- the run ---------------------------------------------------------------------------
     def load_dataset(self, name: str, data_dir: str | None) -> Dataset:
@@ -118,56 +105,32 @@ class FinetunePane(Panel):
         if not ck.info.is_digits:
             self.show_error("Cannot fine-tune", "Personal drawings are for digit models.")
             return
-        self.events, self.cancelled = queue.Queue(), threading.Event()
-        self.job, self.report = None, None
+        self.report = None
         self.table.delete(*self.table.get_children())
         set_enabled(self.use_button, False)
         self.progress.configure(value=0, maximum=1)
         self.status.configure(text=f"Loading {ck.info.dataset}...")
         self.set_running(True)
-        args = (ck, self.state.settings.data_dir, self.events, self.cancelled)
-        threading.Thread(target=self._work, args=args, name="finetune", daemon=True).start()
-        events = self.events
-        self.schedule(POLL_MS, lambda: self.poll(events))
+        config, data_dir = self.config, self.state.settings.data_dir
+        self.worker.start(lambda task: self.work(ck, config, data_dir, task))
 
-    def _work(self, ck: Checkpoint, data_dir: str | None, events: queue.Queue,
-              cancelled: threading.Event) -> None:
+    def work(self, ck: Checkpoint, config: FinetuneConfig, data_dir: str | None,
+             task: Task) -> FinetuneReport:
+        """On the worker's thread: the data, the personal split, the run; its report."""
         info = ck.info
-        try:
-            data = fit_dataset(self.load_dataset(info.dataset, data_dir), info)
-            personal, drawings = PersonalSet(info.dataset).load(info.classes, info.input_shape)
-            events.put(Prepared(drawings))
-            job = FineTune(ck, data, personal, self.config, callback=events.put)
-            self.job = job
-            if cancelled.is_set():
-                job.stop()  # FineTune checks between its phases and batches
-            events.put(job.run())
-        except DesktopCnnError as exc:
-            events.put(JobFailed(str(exc)))
-        except Exception as exc:  # a bug: keep the trace, say it in one line
-            traceback.print_exc()
-            events.put(JobFailed(f"fine-tuning crashed: {type(exc).__name__}: {exc}"))
+        data = fit_dataset(self.load_dataset(info.dataset, data_dir), info)
+        personal, drawings = PersonalSet(info.dataset).load(info.classes, info.input_shape)
+        task.emit(Prepared(drawings))
+        job = FineTune(ck, data, personal, config, callback=task.emit)
+        task.on_cancel(job.stop)  # FineTune checks between its phases and batches
+        return job.run()
 
     def stop(self) -> None:
-        self.cancelled.set()
-        if self.job is not None:
-            self.job.stop()
+        self.worker.cancel()
         self.status.configure(text="Stopping...")
 
-    def poll(self, events: queue.Queue) -> None:
-        if events is not self.events:
-            return
-        while True:
-            try:
-                event = events.get_nowait()
-            except queue.Empty:
-                break
-            if not self.handle(event):
-                return
-        self.schedule(POLL_MS, lambda: self.poll(events))
-
-    def handle(self, event) -> bool:
-        """One event from the worker; False when the run is over."""
+    def handle(self, event: object) -> None:
+        """One event of the fine-tuning task, on the Tk thread."""
         if isinstance(event, Prepared):
             self.drawings = event.drawings
         elif isinstance(event, Phase):
@@ -185,15 +148,12 @@ class FinetunePane(Panel):
             self.ended()
             self.status.configure(text=f"Cannot fine-tune: {event.message}")
             self.show_error("Cannot fine-tune", event.message)
-            return False
         elif isinstance(event, FinetuneReport):
             self.ended()
             self.show_report(event)
-            return False
-        return True
 
     def ended(self) -> None:
-        self.events, self.job = None, None
+        self.worker.drop()  # the run is over: nothing more from it
         self.set_running(False)
 
     def show_report(self, report: FinetuneReport) -> None:
@@ -224,12 +184,11 @@ class FinetunePane(Panel):
         r = self.report
         if r is None or r.checkpoint is None:
             return
-        self.state.set_model(r.checkpoint, FINETUNED)
+        self.state.set_model(r.checkpoint, ModelOrigin.finetuned())
         set_enabled(self.use_button, False)
         self.status.configure(text="The fine-tuned model is now the current model (File > "
                                    "Save model as... keeps it).")
 
     def shutdown(self) -> None:
-        if self.running:
-            self.stop()
-        self.events = None  # the worker's last events are ignored
+        """The window closes: stop the run and ignore what it still sends."""
+        self.worker.drop()

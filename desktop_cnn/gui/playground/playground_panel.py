@@ -3,13 +3,12 @@
 Everything it states about a shape comes from ``core.playground`` (checked
 against real torch layers in tests/test_playground.py). The worked exercises
 come from ``core.exercises``; a few of them run ``summary`` on a real model
-(~0.2 s), so they are worked out in a thread and the Tk thread polls for them.
+(~0.2 s), so they are worked out as a worker task (gui/worker.py).
 """
 
 from __future__ import annotations
 
 import tkinter as tk
-from concurrent.futures import Future, ThreadPoolExecutor
 from tkinter import ttk
 
 from ...core.conv.exercises import PRESETS, layer_text
@@ -27,6 +26,7 @@ from ...core.conv.playground import (
 )
 from ..common.panel import PAD, Panel, set_enabled
 from ..state import AppState
+from ..worker import JobFailed, Worker
 from .conv_canvas import ConvCanvas
 from .layer_form import ERROR_COLOUR, LayerForm
 
@@ -37,7 +37,7 @@ POLL_MS = 30
 
 class PlaygroundPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
-        super().__init__(master)
+        super().__init__(master, name="panel")
         self.state = state
         self.settings: LayerSettings | None = None
         self.data = None  # (x, w) tensors, or None for a layer too large for numbers
@@ -46,8 +46,8 @@ class PlaygroundPanel(Panel):
         self.playing = False
         self._job: str | None = None
         self._resize_job: str | None = None
-        self._answer: Future | None = None
-        self._pool = ThreadPoolExecutor(max_workers=1, thread_name_prefix="exercises")
+        self.answers = Worker(self, "the exercise", self.answer_ready, state.workers,
+                              poll_ms=POLL_MS)
         self.matrix_spans: list = []
         self.create_widgets()
         self.apply()
@@ -162,7 +162,7 @@ class PlaygroundPanel(Panel):
         preset = PRESETS.get(self.preset.get())
         if preset is None or preset.settings != st:
             self.preset.set(CUSTOM)
-            self._answer = None  # a preset's answer still being worked out no longer fits
+            self.answers.drop()  # a preset's answer still being worked out no longer fits
             self.set_text(self.answer, layer_text(st))
 
     def invalid(self, message: str) -> None:
@@ -180,7 +180,7 @@ class PlaygroundPanel(Panel):
         for b in [*self.buttons, self.form.reroll]:
             set_enabled(b, False)
         self.set_text(self.matrices, "")
-        self._answer = None
+        self.answers.drop()
         self.set_text(self.answer, f"No layer: {message}")
 
     def load_preset(self) -> None:
@@ -193,18 +193,11 @@ class PlaygroundPanel(Panel):
         self.apply()
         self.texts.select(0)
         self.set_text(self.answer, "Working it out...")
-        self._answer = self._pool.submit(preset.text)
-        self.schedule(POLL_MS, self._poll_answer)
+        self.answers.start(lambda task: preset.text())
 
-    def _poll_answer(self) -> None:
-        future = self._answer
-        if future is None:
-            return
-        if not future.done():
-            self.schedule(POLL_MS, self._poll_answer)
-            return
-        self._answer = None
-        self.set_text(self.answer, future.result())  # an exception here is a bug: report it
+    def answer_ready(self, event: str | JobFailed) -> None:
+        text = f"Cannot work it out: {event.message}" if isinstance(event, JobFailed) else event
+        self.set_text(self.answer, text)
 
     def new_numbers(self) -> None:
         if self.settings is None or not has_values(self.settings):
@@ -343,5 +336,5 @@ class PlaygroundPanel(Panel):
 
     def destroy(self) -> None:
         self.pause()
-        self._pool.shutdown(wait=False, cancel_futures=True)
+        self.answers.drop()
         super().destroy()

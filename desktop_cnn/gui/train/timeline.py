@@ -28,11 +28,11 @@ from ...core.events import Snapshot
 from ...core.snapshots import SnapshotRecorder, cpu_state, describe, snapshot_checkpoint
 from ..common.images import filter_tiles, grid, layout_for
 from ..common.panel import PAD, Panel, set_enabled
+from ..origin import ModelOrigin
 from ..state import AppState
 
 FOLLOW_MS = 300  # a new model ~3 times a second: live, and the panels' redraws stay cheap
 PICK_MS = 60  # a dragged slider shows ~15 models a second
-FINAL_SOURCE = "trained in this session (not saved yet)"
 FOLLOW_TEXT = "Follow training: Draw and Feature maps use the latest weights"
 IDLE_TEXT = "After a run, slide from its random weights (step 0) to the trained model."
 
@@ -45,8 +45,8 @@ class LearnTimeline(Panel):
         self.state, self.log = state, log
         self.recorder = SnapshotRecorder()
         self.final: Checkpoint | None = None  # the run's final model: the slider's last stop
-        self.final_source = FINAL_SOURCE
-        self.before: tuple[Checkpoint | None, str] = (None, "")  # current when the run began
+        self.final_origin = ModelOrigin.trained()
+        self.before: tuple[Checkpoint | None, ModelOrigin] = (None, ModelOrigin.trained())
         self.shown: Checkpoint | None = None  # the followed or replayed model made current
         self.shown_step = -1
         self.latest: Snapshot | None = None  # the newest weights the running job sent
@@ -129,7 +129,7 @@ class LearnTimeline(Panel):
     def run_starting(self) -> None:
         self.recorder.clear()
         self.final, self.shown, self.latest, self.shown_step = None, None, None, -1
-        self.before = (self.state.checkpoint, self.state.model_source)
+        self.before = (self.state.checkpoint, self.state.origin)  # current when the run began
         self.set_entries(0, enabled=False)
         self.say("The run's snapshots will be here to replay when it ends.")
 
@@ -150,7 +150,7 @@ class LearnTimeline(Panel):
         self._tick = self._request = None
         if final is not None:
             self.add_final(final)
-            self.shown, self.final, self.final_source = None, final, FINAL_SOURCE
+            self.shown, self.final, self.final_origin = None, final, ModelOrigin.trained()
         else:
             self.unfollow()
         if len(self.recorder) >= 2:
@@ -176,7 +176,7 @@ class LearnTimeline(Panel):
         if e is None or not self.running or not self.follow.get() or e.step <= self.shown_step:
             return
         t0 = self.now()
-        self.show_snapshot(e, f"following training: {describe(e)}")
+        self.show_snapshot(e, ModelOrigin.following(describe(e)))
         self.follows += 1
         self.follow_ms.append((self.now() - t0) * 1000)
         self.say(f"following: {describe(e)}")
@@ -189,16 +189,16 @@ class LearnTimeline(Panel):
 
     def unfollow(self) -> None:
         """Give the panels back the model from before the run, if following replaced it."""
-        ck, source = self.before
+        ck, origin = self.before
         if self.shown is not None and self.state.checkpoint is self.shown and ck is not None:
             self.shown, self.shown_step = None, -1
-            self.state.set_model(ck, source)
+            self.state.set_model(ck, origin)
             self.log("the panels are back on the model from before the run")
 
-    def show_snapshot(self, snap: Snapshot, source: str) -> None:
+    def show_snapshot(self, snap: Snapshot, origin: ModelOrigin) -> None:
         ck = snapshot_checkpoint(snap)
         self.shown, self.shown_step = ck, snap.step  # before set_model: model_changed reads it
-        self.state.set_model(ck, source)
+        self.state.set_model(ck, origin)
         self.show_preview(ck)
 
     def model_changed(self) -> None:
@@ -226,15 +226,14 @@ class LearnTimeline(Panel):
         if self.running or not 0 <= k < len(self.recorder):
             return
         if self.final is not None and self.state.checkpoint is self.final:
-            self.final_source = self.state.model_source  # e.g. the file it was saved to since
+            self.final_origin = self.state.origin  # e.g. the file it was saved to since
         if k == len(self.recorder) - 1 and self.final is not None:
             self.shown = None
-            self.state.set_model(self.final, self.final_source)
+            self.state.set_model(self.final, self.final_origin)
             self.show_preview(self.final)
         else:
             snap = self.recorder[k]
-            self.show_snapshot(snap, f"replay of the last run: {describe(snap)} "
-                                     f"(not the final model)")
+            self.show_snapshot(snap, ModelOrigin.replay(describe(snap)))
         self.say(self.replay_label(k))
 
     def replay_label(self, k: int) -> str:

@@ -1,24 +1,20 @@
-"""One training run in a worker thread: load the data, train, report through a queue.
+"""One training run as a worker task (gui/worker.py): load the data, train, return the result.
 
-The worker never touches Tk or matplotlib: it puts the core's events (and the
-few below) on a ``queue.Queue`` that the Tk thread drains with ``after()``.
-Loading cannot be interrupted (torchvision downloads and decodes in one
-call), so cancelling a load abandons it: the thread finishes on its own and
-its result is thrown away.
+The work runs on the worker's thread and never touches Tk or matplotlib: the
+core's events go straight onto the task's queue. Loading cannot be
+interrupted (torchvision downloads and decodes in one call), so cancelling a
+load abandons it: the thread finishes on its own and trains nothing.
 """
 
 from __future__ import annotations
 
-import queue
-import threading
-import traceback
 from collections.abc import Callable
 from dataclasses import dataclass
 
 from ...core.data import Dataset
-from ...core.errors import DesktopCnnError
 from ...core.evaluation import EvalResult
 from ...core.training import TrainConfig, Trainer, TrainResult
+from ..worker import Task
 
 
 @dataclass(frozen=True)
@@ -35,13 +31,6 @@ class Loaded:
 
 
 @dataclass(frozen=True)
-class JobFailed:
-    """The run could not start or crashed; ``message`` is for a person."""
-
-    message: str
-
-
-@dataclass(frozen=True)
 class JobDone:
     result: TrainResult
     evaluation: EvalResult | None  # the last epoch's test evaluation, for the results table
@@ -49,25 +38,28 @@ class JobDone:
 
 
 class TrainJob:
-    """Start with ``start()``; ``stop``/``pause``/``resume`` are safe from the Tk thread."""
+    """The work function (call it with a ``Task``); pause/resume/copy are safe from Tk."""
 
     def __init__(self, dataset: str, load: Callable[[], Dataset], arch: str,
-                 config: TrainConfig, events: queue.Queue) -> None:
+                 config: TrainConfig) -> None:
         self.dataset, self.load, self.arch, self.config = dataset, load, arch, config
-        self.events = events
         self.trainer: Trainer | None = None
-        self.cancelled = False
-        self._lock = threading.Lock()  # orders "trainer created" against "stop requested"
-        self.thread = threading.Thread(target=self._work, name="train-worker", daemon=True)
 
-    def start(self) -> None:
-        self.thread.start()
+    def __call__(self, task: Task) -> JobDone | None:
+        task.emit(Loading(self.dataset))
+        data = self.load()  # a DesktopCnnError here becomes the task's JobFailed
+        if task.cancelled:
+            return None
+        task.emit(Loaded(data.name, len(data.train), len(data.test), tuple(data.classes)))
+        trainer = Trainer(data, self.arch, self.config, callback=task.emit)
+        self.trainer = trainer
+        task.on_cancel(trainer.stop)  # at once when the task was cancelled meanwhile
+        result = trainer.run()
+        return JobDone(result, trainer.last_eval, tuple(data.classes))
 
-    def stop(self) -> None:
-        with self._lock:
-            self.cancelled = True
-            if self.trainer is not None:
-                self.trainer.stop()
+    @property
+    def paused(self) -> bool:
+        return self.trainer is not None and self.trainer.paused
 
     def pause(self) -> None:
         if self.trainer is not None:
@@ -83,41 +75,4 @@ class TrainJob:
         if trainer is not None:
             trainer.request_copy()
 
-    @property
-    def alive(self) -> bool:
-        return self.thread.is_alive()
 
-    def join(self, timeout: float) -> bool:
-        """Wait up to ``timeout`` s; True when the worker has ended."""
-        if self.thread.is_alive():
-            self.thread.join(timeout)
-        return not self.thread.is_alive()
-
-    def _work(self) -> None:
-        try:
-            self._train()
-        except Exception as exc:  # a bug, not a user error: say so, keep the trace on stderr
-            traceback.print_exc()
-            self.events.put(JobFailed(f"training crashed: {type(exc).__name__}: {exc}"))
-
-    def _train(self) -> None:
-        self.events.put(Loading(self.dataset))
-        try:
-            data = self.load()
-        except DesktopCnnError as exc:
-            self.events.put(JobFailed(str(exc)))
-            return
-        if self.cancelled:
-            return
-        self.events.put(Loaded(data.name, len(data.train), len(data.test), tuple(data.classes)))
-        try:
-            trainer = Trainer(data, self.arch, self.config, callback=self.events.put)
-        except DesktopCnnError as exc:
-            self.events.put(JobFailed(str(exc)))
-            return
-        with self._lock:
-            if self.cancelled:
-                return
-            self.trainer = trainer
-        result = trainer.run()
-        self.events.put(JobDone(result, trainer.last_eval, tuple(data.classes)))

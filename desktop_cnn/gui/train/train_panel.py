@@ -1,9 +1,9 @@
 """The Train panel: settings, Start/Pause/Stop, live progress, curves, log and results.
 
-Training runs in a ``TrainJob`` worker; this panel drains the job's queue
-every ``POLL_MS`` on the Tk thread, spending at most ``POLL_BUDGET_S`` per
-visit so the window keeps answering, and updates the curves at most every
-``PLOT_EVERY_S`` (by blitting: see curves.py).
+Training runs as a ``TrainJob`` task on the panel's ``Worker`` (gui/worker.py),
+which hands the events over on the Tk thread in short visits so the window
+keeps answering; the curves are updated at most every ``PLOT_EVERY_S`` (by
+blitting: see curves.py).
 
 Under the curves, "Watch it learn" (timeline.py) follows the run's weights
 live and replays its snapshots afterwards; this panel hands it the events.
@@ -11,7 +11,6 @@ live and replays its snapshots afterwards; this panel hands it the events.
 
 from __future__ import annotations
 
-import queue
 import tkinter as tk
 from dataclasses import replace
 from tkinter import ttk
@@ -22,14 +21,15 @@ from ...core.events import BatchEnd, EpochEnd, Failed, Finished, Snapshot, Start
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ResultsPane
 from ..common.widgets import LogView
+from ..origin import ModelOrigin
+from ..requests import ShowConfusionCell
 from ..state import AppState
+from ..worker import JobFailed, Worker
 from .curves import CurvesPane
-from .timeline import FINAL_SOURCE, LearnTimeline
+from .timeline import LearnTimeline
 from .train_form import TrainForm
-from .train_job import JobDone, JobFailed, Loaded, Loading, TrainJob
+from .train_job import JobDone, Loaded, Loading, TrainJob
 
-POLL_MS = 50  # 20 visits/s: progress looks continuous, the queue never grows long
-POLL_BUDGET_S = 0.02  # per visit; what is left waits for the next one
 PLOT_EVERY_S = 0.25  # curve updates (blits, a few ms each) four times a second at most
 SNAPSHOTS_PER_EPOCH = 4  # kept to replay the run; LeNet-5's are ~250 KB each
 
@@ -46,10 +46,11 @@ def clock(seconds: float) -> str:
 
 class TrainPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
-        super().__init__(master)
+        super().__init__(master, name="panel")
         self.state = state
         self.job: TrainJob | None = None
-        self.events: queue.Queue | None = None
+        self.worker = Worker(self, "training", self.handle, state.workers,
+                             budget_s=0.02, after_poll=self.after_poll)
         self.mode = "idle"  # idle, loading, training, stopping
         self.batch_loss: list[float] = []
         self.epochs: list[dict] = []
@@ -59,21 +60,22 @@ class TrainPanel(Panel):
         self.last_status = ""  # how the last run ended: finished, stopped, failed, cancelled
         self._last_plot = 0.0
         self._plot_dirty = False
-        self._poll_job: str | None = None
+        self._progress: BatchEnd | None = None  # the newest batch of this visit
         self.create_widgets()
 
     def create_widgets(self) -> None:
-        left = ttk.Frame(self)
+        left = ttk.Frame(self, name="settings")
         left.grid(row=0, column=0, rowspan=2, sticky="nsew")
         self.form = TrainForm(left, self.state.settings.data_dir,  # lambdas: seams tests replace
                               lambda **kw: self.ask_directory(**kw),
                               lambda **kw: self.ask_open_filename(**kw))
         self.form.pack(fill="x")
-        buttons = ttk.Frame(left)
+        buttons = ttk.Frame(left, name="buttons")
         buttons.pack(fill="x", pady=PAD)
-        self.start_button = ttk.Button(buttons, text="Start", command=self.start)
-        self.pause_button = ttk.Button(buttons, text="Pause", command=self.pause_resume)
-        self.stop_button = ttk.Button(buttons, text="Stop", command=self.stop)
+        self.start_button = ttk.Button(buttons, text="Start", command=self.start, name="start")
+        self.pause_button = ttk.Button(buttons, text="Pause", command=self.pause_resume,
+                                       name="pause")
+        self.stop_button = ttk.Button(buttons, text="Stop", command=self.stop, name="stop")
         for b in (self.start_button, self.pause_button, self.stop_button):
             b.pack(side="left", expand=True, fill="x", padx=(0, 2))
         self.progress = ttk.Progressbar(left, mode="determinate", maximum=1)
@@ -89,6 +91,8 @@ class TrainPanel(Panel):
         tabs.add(self.curves, text="Curves")
         self.results = ResultsPane(tabs)
         tabs.add(self.results, text="Results")
+        # A click on a cell of the matrix: whoever shows a cell's images (the Mistakes tab)
+        self.results.confusion.on_cell = lambda i, j: self.state.post(ShowConfusionCell(i, j))
         self.tabs = tabs
         self.timeline = LearnTimeline(self, self.state, self.log.append)
         self.timeline.grid(row=1, column=1, sticky="ew", padx=(PAD * 2, 0), pady=(PAD, 0))
@@ -127,24 +131,22 @@ class TrainPanel(Panel):
             return
         self.state.settings.data_dir = v.data_dir
         self.reset()
-        self.events = queue.Queue()
         config = replace(v.config, snapshots_per_epoch=SNAPSHOTS_PER_EPOCH)
         # With a teacher the batch loss is T² KL + cross-entropy, on another scale than the
         # test cross-entropy drawn beside it: the axis says so.
         self.curves.set_loss_label("distillation loss" if config.teacher else
                                    "cross-entropy, mixed" if config.mixup else "cross-entropy")
         self.job = TrainJob(v.dataset, lambda: self.load_dataset(v.dataset, v.data_dir), v.arch,
-                            config, self.events)
+                            config)
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
         self.progress_text.configure(text=f"Loading {v.dataset}...")
         self.set_mode("loading")
-        self.job.start()
-        self._poll_job = self.schedule(POLL_MS, self.poll)
+        self.worker.start(self.job)
 
     def pause_resume(self) -> None:
         if self.mode != "training" or self.job is None or self.job.trainer is None:
             return
-        if self.job.trainer.paused:
+        if self.job.paused:
             self.job.resume()
             self.pause_button.configure(text="Pause")
             self.log.append("resumed")
@@ -156,21 +158,15 @@ class TrainPanel(Panel):
     def stop(self) -> None:
         if self.job is None:
             return
-        self.job.stop()
         if self.mode == "loading":  # loading cannot be interrupted: abandon it
+            self.worker.drop()
             self.log.append("cancelled: the loading thread is left to finish and discarded")
             self.progress_text.configure(text="Cancelled.")
             self.ended("cancelled")
         elif self.mode == "training":
+            self.worker.cancel()  # the trainer stops after this batch and reports
             self.log.append("stopping after this batch...")
             self.set_mode("stopping")
-
-    def shutdown(self, timeout: float) -> bool:
-        """Stop any run and wait up to ``timeout`` s for the worker; True when it ended."""
-        if self.job is None:
-            return True
-        self.job.stop()
-        return self.job.join(timeout)
 
     @property
     def running(self) -> bool:
@@ -185,43 +181,25 @@ class TrainPanel(Panel):
         self.log.clear()
         self.curves.clear(redraw=False)  # start() draws the new run's axes
 
-    def poll(self) -> None:
-        """Drain the queue for at most POLL_BUDGET_S, then come back while the job lives."""
-        self._poll_job = None
-        if self.events is None:
+    def after_poll(self) -> None:
+        """Once per visit of the worker, not per batch: progress, following, curves."""
+        if self.job is None:  # the run ended during the visit
             return
-        try:
-            self.drain(self.events)
-        finally:  # even after a bug in a handler: a dead poll would freeze the progress
-            if self.events is not None and self._poll_job is None:
-                self._poll_job = self.schedule(POLL_MS, self.poll)
-
-    def drain(self, events: queue.Queue) -> None:
-        deadline = self.now() + POLL_BUDGET_S
-        progress = None
-        while self.now() < deadline:
-            try:
-                event = events.get_nowait()
-            except queue.Empty:
-                break
-            if isinstance(event, BatchEnd):
-                progress = event
-                self.batch_loss.append(event.loss)
-                self._plot_dirty = True
-            else:
-                self.handle(event)
-            if events is not self.events:  # the job ended (or was abandoned) in handle()
-                return
-        if progress is not None:
-            self.show_progress(progress)
+        if self._progress is not None:
+            self.show_progress(self._progress)
+            self._progress = None
         self.timeline.follow_latest()
         if self._plot_dirty and self.now() - self._last_plot >= PLOT_EVERY_S:
             self.plot()
 
     def handle(self, event) -> None:
-        if isinstance(event, Loading):
+        if isinstance(event, BatchEnd):
+            self._progress = event
+            self.batch_loss.append(event.loss)
+            self._plot_dirty = True
+        elif isinstance(event, Loading):
             return
-        if isinstance(event, Loaded):
+        elif isinstance(event, Loaded):
             self.log.append(f"{event.dataset}: {event.train_size:,} training and "
                             f"{event.test_size:,} test images, {len(event.classes)} classes")
         elif isinstance(event, Started):
@@ -292,7 +270,7 @@ class TrainPanel(Panel):
         if result.status != "failed" and self.epochs:
             final = result.checkpoint
             final.model.cpu().eval()  # predictions run on the CPU: one image needs no GPU
-            self.state.set_model(final, FINAL_SOURCE)
+            self.state.set_model(final, ModelOrigin.trained())
             self.log.append(f"the trained model is now the current model: {final.info.title}")
             self.timeline.run_ended(final)
         elif result.status != "failed":
@@ -303,9 +281,7 @@ class TrainPanel(Panel):
         self.last_status = status
         if status != "finished":
             self.progress_text.configure(text=status.capitalize() + ".")
-        self.cancel(self._poll_job)
-        self._poll_job = None
-        self.job, self.events = None, None
+        self.job, self._progress = None, None
         self.set_mode("idle")
         if self.timeline.running:  # no final model: cancelled, failed or stopped too early
             self.timeline.run_ended(None)

@@ -15,7 +15,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from ..common.images import zoom
+from .images import zoom
 
 SELECTED = "#2f6db5"
 

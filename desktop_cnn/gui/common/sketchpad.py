@@ -22,8 +22,9 @@ class SketchPad(ttk.Frame):
 
     def __init__(self, master: tk.Misc, sketch: Sketch, size: int | None = None,
                  on_begin: Callable[[], None] | None = None,
-                 on_change: Callable[[bool], None] | None = None) -> None:
-        super().__init__(master)
+                 on_change: Callable[[bool], None] | None = None, name: str | None = None,
+                 ) -> None:
+        super().__init__(master, name=name)
         self.sketch = sketch
         self.size = size or sketch.size
         self.scale = sketch.size / self.size  # pad px -> sketch px
@@ -36,7 +37,7 @@ class SketchPad(ttk.Frame):
     def create_widgets(self) -> None:
         self.canvas = tk.Canvas(self, width=self.size, height=self.size, background="white",
                                 highlightthickness=1, highlightbackground="#808080",
-                                cursor="pencil")
+                                cursor="pencil", name="canvas")
         self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size), "white"))
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
         self.canvas.pack()
