@@ -5,6 +5,7 @@
     desktop-cnn predict m.pt digit.png --json
     desktop-cnn summary --model cifar-net --input 3x32x32
     desktop-cnn export m.pt --onnx m.onnx
+    desktop-cnn spec lenet5 > my_net.json; desktop-cnn code my_net.json
 
 Each subcommand is one module here with ``add_parser(sub)`` and ``run(args)``; the work
 itself is a function that returns data, so tests can call it without parsing output.
@@ -16,10 +17,10 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import evaluate, export, predict, summary, train
+from . import code, evaluate, export, predict, spec, summary, train
 
 PROG = "desktop-cnn"
-COMMANDS = (train, evaluate, predict, summary, export)
+COMMANDS = (train, evaluate, predict, summary, export, spec, code)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -2,16 +2,26 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from ..core.errors import DesktopCnnError
-from ..core.models import MODELS, build_model, model_spec
+from ..core.models import MODELS, build_model, model_spec, resolve_model
+from ..core.spec.arith import check
+from ..core.spec.files import fit_to_data
+from ..core.spec.layers import NetSpec
+from ..core.spec.table import format_table
 from ..core.summary import format_summary, summary
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameters of a model")
-    p.add_argument("--model", required=True, choices=list(MODELS))
+    p.add_argument("--model", required=True, metavar="NAME_OR_FILE",
+                   help=f"one of {', '.join(MODELS)}, or a .json spec file or .pt checkpoint "
+                   "(then with the arithmetic of every layer)")
     p.add_argument("--input", help="CxHxW, e.g. 3x32x32 (default: the model's own)")
     p.add_argument("--classes", type=int, help="number of output classes")
+    p.add_argument("--force", action="store_true",
+                   help="show a spec even when it is too big to train on a desktop")
     p.set_defaults(func=run)
 
 
@@ -25,17 +35,32 @@ def parse_shape(text: str) -> tuple[int, int, int]:
     return c, h, w
 
 
+def spec_summary(spec: NetSpec, shape: tuple[int, int, int] | None, classes: int | None,
+                 force: bool) -> str:
+    """The arithmetic table of a spec; SpecError (one line) when a layer cannot be built."""
+    if classes:
+        spec = fit_to_data(spec, shape or spec.input_shape, classes)
+    elif shape:
+        spec = replace(spec, input_shape=shape)
+    return f"{spec.name}, input {'x'.join(map(str, spec.input_shape))}\n" + format_table(
+        check(spec, force=force))
+
+
 def run(args) -> int:
-    kwargs = {}
     shape = parse_shape(args.input) if args.input else None
-    if model_spec(args.model).classifier:
+    found = args.model if args.model in MODELS else resolve_model(args.model)
+    if isinstance(found, NetSpec):
+        print(spec_summary(found, shape, args.classes, args.force))
+        return 0
+    kwargs = {}
+    if model_spec(found).classifier:
         if shape:
             kwargs.update(in_channels=shape[0], input_size=shape[1])
         if args.classes:
             kwargs["num_classes"] = args.classes
     elif shape:
         kwargs["nz"] = shape[0]
-    model = build_model(args.model, **kwargs)
+    model = build_model(found, **kwargs)
     try:
         print(format_summary(summary(model, shape or model.input_shape)))
     except ValueError as exc:

@@ -10,7 +10,8 @@ from pathlib import Path
 from ..core.checkpoints import load_checkpoint, save_checkpoint
 from ..core.data import DATASET_HELP, load_dataset
 from ..core.errors import DesktopCnnError
-from ..core.models import MODELS
+from ..core.models import MODELS, resolve_model
+from ..core.spec.layers import NetSpec
 from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from .progress import ProgressPrinter
 
@@ -21,8 +22,8 @@ def add_parser(sub) -> None:
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--dataset", required=True, help=DATASET_HELP)
     p.add_argument("--classes", help="keep only these classes, e.g. airplane,bird")
-    p.add_argument("--model", default="lenet5", choices=[n for n, s in MODELS.items()
-                                                         if s.classifier])
+    p.add_argument("--model", default="lenet5", help="a model name (" + ", ".join(
+        n for n, s in MODELS.items() if s.classifier) + ") or a .json spec file")
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (None: by optimizer)")
@@ -59,11 +60,11 @@ def run(args) -> int:
     cfg_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
-    return train(args.dataset, classes, args.model, config, args.data_dir, Path(args.out),
-                 args.resume, args.checkpoint_every_epoch, args.validation)
+    return train(args.dataset, classes, resolve_model(args.model), config, args.data_dir,
+                 Path(args.out), args.resume, args.checkpoint_every_epoch, args.validation)
 
 
-def train(dataset: str, classes: list[str] | None, arch: str, config: TrainConfig,
+def train(dataset: str, classes: list[str] | None, arch: str | NetSpec, config: TrainConfig,
           data_dir: str | None, out: Path, resume: str | None, every_epoch: bool,
           validation: float = 0.0) -> int:
     resume_ck = load_checkpoint(resume) if resume else None

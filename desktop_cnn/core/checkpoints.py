@@ -24,7 +24,8 @@ import torch
 
 from .. import __version__
 from .errors import CheckpointError, UnknownNameError
-from .models import NamedActivations, build_model
+from .models import NamedActivations, arch_name, build_model, spec_for
+from .spec.layers import NetSpec, SpecError
 from .state_import import guess_architecture
 
 FORMAT = "desktop-cnn-checkpoint"
@@ -48,6 +49,17 @@ class ModelInfo:
     versions: dict[str, str] = field(default_factory=dict)
     created: str = ""
     notes: list[str] = field(default_factory=list)  # what was assumed on import
+
+    def __post_init__(self) -> None:
+        # A Trainer given a NetSpec passes it on as ``arch``: keep its name here (its layers
+        # are in arch_args["spec"]), so the metadata stays plain JSON-like data.
+        self.arch = arch_name(self.arch)
+
+    @property
+    def spec(self) -> NetSpec:
+        """The model as a spec: its own (``arch_args["spec"]``) or its preset's; SpecError
+        for a model that is not a chain of layers (the DCGAN generator)."""
+        return spec_for(self.arch, self.arch_args)
 
     @property
     def is_digits(self) -> bool:
@@ -202,7 +214,7 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
 def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
     try:
         model = build_model(info.arch, **info.arch_args)
-    except UnknownNameError as exc:
+    except (UnknownNameError, SpecError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     try:
         model.load_state_dict(state)

@@ -4,12 +4,18 @@ Layer names follow the book (conv1, conv2, fc1, fc2, fc3), so a bare
 ``state_dict`` saved the book's way loads into these classes unchanged.
 Every model returns its named intermediate activations from
 ``activations(x)``: the feature-map viewer needs them for one forward pass.
+
+The four classifier classes are exactly the presets of the same names in
+``spec/presets.py`` (same keys, same outputs); they stay so every file written
+before specs existed rebuilds bit for bit. Any other network is a spec
+(``build_model(NetSpec)`` or ``arch_args={"spec": {...}}``), built by one builder.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from pathlib import Path
 from typing import Any
 
 import torch
@@ -17,18 +23,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from .errors import UnknownNameError
-
-
-class NamedActivations(nn.Module):
-    """A model whose ``forward`` is the last entry of ``activations``."""
-
-    input_shape: tuple[int, int, int]
-
-    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        raise NotImplementedError
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return next(reversed(self.activations(x).values()))
+from .spec import presets as _presets
+from .spec.base import ConvUnit, NamedActivations, conv_units  # noqa: F401 - re-exported
+from .spec.builder import build_spec
+from .spec.files import dataset_mismatch, load_spec_file
+from .spec.layers import NetSpec, SpecError, parse_spec
 
 
 class LeNet5(NamedActivations):
@@ -171,6 +170,13 @@ class DCGANGenerator(NamedActivations):
         return a
 
 
+def _preset_factory(name: str) -> Callable[..., NamedActivations]:
+    """A spec-only preset as a registry factory: its arguments are the preset's."""
+    def make(**kwargs: Any) -> NamedActivations:
+        return build_spec(_presets.preset_spec(name, **kwargs))
+    return make
+
+
 @dataclass(frozen=True)
 class ModelSpec:
     """How to build one registered architecture, and what it is for."""
@@ -195,6 +201,9 @@ MODELS: dict[str, ModelSpec] = {
         WideNet, "a deeper, wider CNN with batch norm (five 3x3 convs, 16-32-64 filters): a "
         "teacher for distilling into LeNet-5 with --teacher"
     ),
+    **{name: ModelSpec(_preset_factory(name), p.description, dict(p.defaults))
+       for name, p in _presets.PRESETS.items()
+       if name in ("fig3-convnet", "allconv", "mnist-example")},
     "dcgan-generator": ModelSpec(
         DCGANGenerator, "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
         classifier=False,
@@ -211,18 +220,35 @@ def model_spec(name: str) -> ModelSpec:
         ) from None
 
 
-def build_model(name: str, **kwargs: Any) -> NamedActivations:
-    """Build a registered model; ``kwargs`` override the registry's defaults."""
+def build_model(name: str | NetSpec, **kwargs: Any) -> NamedActivations:
+    """Build a registered model (``kwargs`` override the registry's defaults), a NetSpec, or
+    the spec in ``kwargs["spec"]`` (how a checkpoint of an own design stores it)."""
+    if isinstance(name, NetSpec):
+        return build_spec(name, force=kwargs.get("force", False))
+    if "spec" in kwargs:
+        return build_spec(parse_spec(kwargs["spec"]), force=kwargs.get("force", False))
     spec = model_spec(name)
     args = {**spec.defaults, **kwargs}
     try:
         return spec.factory(**args)
+    except SpecError:
+        raise
     except (TypeError, ValueError) as exc:
         raise UnknownNameError(f"cannot build {name} with {args}: {exc}") from None
 
 
-def classifier_args(name: str, input_shape: tuple[int, int, int], num_classes: int) -> dict:
-    """The constructor arguments that fit a classifier to a dataset's shape and classes."""
+def classifier_args(name: str | NetSpec, input_shape: tuple[int, int, int],
+                    num_classes: int) -> dict:
+    """The constructor arguments that fit a classifier to a dataset's shape and classes.
+
+    A NetSpec must already fit (``spec.files.fit_to_data`` adapts one); its
+    arguments are ``{"spec": <the spec as JSON data>}``.
+    """
+    if isinstance(name, NetSpec):
+        problems = dataset_mismatch(name, input_shape, num_classes)
+        if problems:
+            raise SpecError("; ".join(problems))
+        return {"spec": name.to_dict()}
     spec = model_spec(name)
     if not spec.classifier:
         raise UnknownNameError(f"{name} is not a classifier and cannot be trained here")
@@ -230,3 +256,34 @@ def classifier_args(name: str, input_shape: tuple[int, int, int], num_classes: i
     if h != w:
         raise UnknownNameError(f"{name} needs square images, not {h}x{w}")
     return {**spec.defaults, "in_channels": c, "num_classes": num_classes, "input_size": h}
+
+
+def arch_name(arch: str | NetSpec) -> str:
+    return arch.name if isinstance(arch, NetSpec) else arch
+
+
+def spec_for(arch: str, arch_args: dict[str, Any]) -> NetSpec:
+    """The spec of a model saved as (arch, arch_args): its own, or its preset's."""
+    if "spec" in arch_args:
+        return parse_spec(arch_args["spec"])
+    if arch not in _presets.PRESETS:
+        raise SpecError(f"{arch} is not a network of layers a spec can describe")
+    return _presets.preset_spec(arch, **arch_args)
+
+
+def resolve_model(text: str) -> str | NetSpec:
+    """What ``--model`` names: a registered model, a .json spec file, or a checkpoint's model."""
+    if text in MODELS:
+        return text
+    if text in _presets.PRESETS:
+        return _presets.preset_spec(text)
+    path = Path(text)
+    if path.suffix.lower() == ".json" or (path.exists() and path.suffix.lower() != ".pt"):
+        return load_spec_file(path)
+    if path.suffix.lower() == ".pt":
+        from .checkpoints import load_checkpoint  # checkpoints imports this module
+
+        info = load_checkpoint(path).info
+        return spec_for(info.arch, info.arch_args)
+    raise UnknownNameError(f"unknown model {text!r}: choose one of {', '.join(MODELS)}, or "
+                           "give a .json spec file or a .pt checkpoint")

@@ -1,0 +1,79 @@
+"""Spec files (JSON) in and out, and the question "does this spec fit that dataset?"."""
+
+from __future__ import annotations
+
+import json
+import os
+from dataclasses import replace
+from pathlib import Path
+
+from .arith import analyse, shape_text
+from .layers import Conv, Linear, NetSpec, SpecError, parse_spec
+
+
+def spec_json(spec: NetSpec) -> str:
+    return json.dumps(spec.to_dict(), indent=2) + "\n"
+
+
+def load_spec_file(path: str | os.PathLike) -> NetSpec:
+    """Read and check a spec file; SpecError (one line, naming file, layer and field) if bad."""
+    path = Path(path)
+    try:
+        text = path.read_text(encoding="utf-8")
+    except OSError as exc:
+        raise SpecError(f"{path}: cannot read it ({exc.strerror or exc})") from None
+    except UnicodeDecodeError:
+        raise SpecError(f"{path}: not a text file, so not a JSON model spec") from None
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise SpecError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}, column "
+                        f"{exc.colno})") from None
+    try:
+        spec = parse_spec(data)
+    except SpecError as exc:
+        raise SpecError(f"{path}: {exc}") from None
+    if "name" not in data:
+        spec = replace(spec, name=path.stem)
+    return spec
+
+
+def save_spec_file(spec: NetSpec, path: str | os.PathLike) -> Path:
+    path = Path(path)
+    path.write_text(spec_json(spec), encoding="utf-8")
+    return path
+
+
+def dataset_mismatch(spec: NetSpec, input_shape: tuple[int, int, int],
+                     num_classes: int) -> list[str]:
+    """Why ``spec`` cannot train on images of ``input_shape`` with ``num_classes`` classes
+    (empty: it can). Each line says what differs; ``fit_to_data`` fixes the simple ones."""
+    problems = []
+    c, h, w = spec.input_shape
+    dc, dh, dw = input_shape
+    if c != dc:
+        problems.append(f"{spec.name} takes {c}-channel images, the data has {dc} "
+                        f"({'grey' if dc == 1 else 'colour'})")
+    if (h, w) != (dh, dw):
+        problems.append(f"{spec.name} takes {h}x{w} images, the data has {dh}x{dw}")
+    a = analyse(replace(spec, input_shape=tuple(input_shape)))
+    if a.error:
+        problems.append(f"on {dc}x{dh}x{dw} images: {a.error}")
+    elif a.output_shape != (num_classes,):
+        problems.append(f"{spec.name} gives {shape_text(a.output_shape)} numbers, the data has "
+                        f"{num_classes} classes")
+    return problems
+
+
+def fit_to_data(spec: NetSpec, input_shape: tuple[int, int, int], num_classes: int) -> NetSpec:
+    """The spec with the data's input shape and, when the last layer with a size is a linear
+    layer (or a conv before global pooling), that many outputs; check the result again."""
+    layers = list(spec.layers)
+    for i in range(len(layers) - 1, -1, -1):
+        if isinstance(layers[i], Linear):
+            layers[i] = replace(layers[i], out_features=num_classes)
+            break
+        if isinstance(layers[i], Conv):
+            layers[i] = replace(layers[i], out_channels=num_classes)
+            break
+    return replace(spec, input_shape=tuple(input_shape), layers=layers)
