@@ -1,8 +1,15 @@
-"""``desktop-cnn summary``: a model's layers, output shapes and parameter counts."""
+"""``desktop-cnn summary``: a model's layers, output shapes and parameter counts.
+
+The model is built on PyTorch's "meta" device: shapes and parameter counts
+without memory, so a large input or model costs nothing to summarise.
+"""
 
 from __future__ import annotations
 
-from ..core.errors import DesktopCnnError
+import torch
+
+from ..core.errors import ConfigError, DesktopCnnError
+from ..core.limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE, check_range
 from ..core.models import MODELS, build_model, model_spec
 from ..core.summary import format_summary, summary
 
@@ -10,8 +17,9 @@ from ..core.summary import format_summary, summary
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameters of a model")
     p.add_argument("--model", required=True, choices=list(MODELS))
-    p.add_argument("--input", help="CxHxW, e.g. 3x32x32 (default: the model's own)")
-    p.add_argument("--classes", type=int, help="number of output classes")
+    p.add_argument("--input", help=f"CxHxW, e.g. 3x32x32 (default: the model's own; at most "
+                   f"{MAX_CHANNELS} channels and {MAX_SIDE} pixels a side)")
+    p.add_argument("--classes", type=int, help=f"number of output classes (1 to {MAX_CLASSES})")
     p.set_defaults(func=run)
 
 
@@ -19,15 +27,21 @@ def parse_shape(text: str) -> tuple[int, int, int]:
     try:
         c, h, w = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise DesktopCnnError(f"bad --input {text!r}: write it as CxHxW, e.g. 1x28x28") from None
+        raise ConfigError(f"bad --input {text!r}: write it as CxHxW, e.g. 1x28x28",
+                          "input") from None
     if min(c, h, w) < 1:
-        raise DesktopCnnError(f"bad --input {text!r}: every size must be at least 1")
+        raise ConfigError(f"bad --input {text!r}: every size must be at least 1", "input")
+    if c > MAX_CHANNELS or max(h, w) > MAX_SIDE:
+        raise ConfigError(f"bad --input {text!r}: at most {MAX_CHANNELS} channels and "
+                          f"{MAX_SIDE} pixels a side", "input")
     return c, h, w
 
 
 def run(args) -> int:
     kwargs = {}
     shape = parse_shape(args.input) if args.input else None
+    if args.classes is not None:
+        check_range("--classes", args.classes, 1, MAX_CLASSES, integer=True, field="classes")
     if model_spec(args.model).classifier:
         if shape:
             kwargs.update(in_channels=shape[0], input_size=shape[1])
@@ -35,9 +49,10 @@ def run(args) -> int:
             kwargs["num_classes"] = args.classes
     elif shape:
         kwargs["nz"] = shape[0]
-    model = build_model(args.model, **kwargs)
-    try:
-        print(format_summary(summary(model, shape or model.input_shape)))
-    except ValueError as exc:
-        raise DesktopCnnError(str(exc)) from None
+    with torch.device("meta"):  # shapes and counts only: nothing is allocated
+        model = build_model(args.model, **kwargs)
+        try:
+            print(format_summary(summary(model, shape or model.input_shape)))
+        except ValueError as exc:
+            raise DesktopCnnError(str(exc)) from None
     return 0
