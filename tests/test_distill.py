@@ -9,7 +9,7 @@ import torch.nn.functional as F
 from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.data import Split
 from desktop_cnn.core.distill import Teacher, distillation_loss
-from desktop_cnn.core.errors import DesktopCnnError, UnknownNameError
+from desktop_cnn.core.errors import ConfigError, DesktopCnnError
 from desktop_cnn.core.models import build_model, classifier_args
 from desktop_cnn.core.training import TrainConfig, Trainer
 
@@ -79,7 +79,7 @@ def test_teacher_must_fit_the_data(small, teacher_file, tmp_path):
     with pytest.raises(DesktopCnnError, match="takes"):
         Teacher(teacher_file, small.classes, (3, 32, 32), [0.5] * 3, [0.25] * 3,
                 torch.device("cpu"))
-    with pytest.raises(UnknownNameError, match="temperature"):
+    with pytest.raises(ConfigError, match="temperature"):
         TrainConfig(teacher=str(teacher_file), temperature=0).validate()
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-import json
+import math
 from typing import Any
 
 from ..core.batches import BatchLoader
@@ -11,6 +11,7 @@ from ..core.data import load_dataset
 from ..core.device import pick_device
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import evaluate
+from . import jsonout
 
 
 def add_parser(sub) -> None:
@@ -26,13 +27,14 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     result = evaluate_file(args.file, args.dataset, args.data_dir, args.device)
     if args.json:
-        print(json.dumps(result))
+        print(jsonout.dumps(result))  # strict: NaN (no images) becomes null
     else:
         print(f"test accuracy: {result['accuracy']:.2%} on {result['n']} images "
               f"({result['dataset']})")
         width = max(len(c) for c in result["per_class"])
         for name, acc in result["per_class"].items():
-            print(f"  {name:<{width}}  {acc:6.1%}")
+            shown = f"{acc:6.1%}" if math.isfinite(acc) else "   n/a"  # no test images
+            print(f"  {name:<{width}}  {shown}")
     return 0
 
 
@@ -52,6 +54,8 @@ def evaluate_file(path: str, dataset: str | None, data_dir: str | None,
     if data.input_shape != tuple(info.input_shape):
         raise DesktopCnnError(f"{path} takes {info.input_shape} images, {data.name} has "
                               f"{data.input_shape}")
+    if len(data.test) == 0:
+        raise DesktopCnnError(f"{data.name} has no test images to evaluate {path} on")
     dev = pick_device(device)
     loader = BatchLoader(data.test, 1000, info.mean, info.std, dev)  # the model's own stats
     result = evaluate(ck.model.to(dev), loader, len(info.classes))

@@ -1,45 +1,73 @@
-"""``desktop-cnn predict``: classify image files with a saved model."""
+"""``desktop-cnn predict``: classify image files with a saved model.
+
+Every readable image gets its answer; each one that cannot be used is named on
+stderr and the others still get theirs. Exit status: 0 when every image was
+answered, 1 when the model cannot be used or any image failed.
+"""
 
 from __future__ import annotations
 
-import json
+import sys
 from typing import Any
 
 from ..core.checkpoints import load_checkpoint
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import predict_proba
 from ..core.preprocess import load_image, prepare
+from . import jsonout
+
+SOME_FAILED = 1  # exit status when at least one image could not be answered
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("predict", help="classify image files (digits get MNIST preprocessing)")
+    p = sub.add_parser("predict", help="classify image files (digits get MNIST preprocessing); "
+                       "exit status 1 if any image cannot be read")
     p.add_argument("file")
     p.add_argument("images", nargs="+")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("--json", action="store_true", help="print a JSON list; an image that "
+                   "failed has an \"error\" instead of a label")
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
+    from . import PROG
+
     results = predict_files(args.file, args.images)
+    for r in results:
+        if "error" in r:
+            print(f"{PROG}: error: {r['error']}", file=sys.stderr)
     if args.json:
-        print(json.dumps(results))
+        print(jsonout.dumps(results))
     else:
         for r in results:
-            p = r["probabilities"][r["label"]]
-            print(f"{r['image']}: {r['label']} ({p:.1%})")
-    return 0
+            if "error" not in r:
+                p = r["probabilities"][r["label"]]
+                print(f"{r['image']}: {r['label']} ({p:.1%})")
+    return SOME_FAILED if any("error" in r for r in results) else 0
 
 
 def predict_files(path: str, images: list[str]) -> list[dict[str, Any]]:
-    ck = load_checkpoint(path)
-    info = ck.info
+    """One dict per image, in order: its answer, or ``{"image", "error"}`` when it failed."""
+    ck = load_checkpoint(path)  # a model that cannot be used stops everything: one line
     out = []
     for image in images:
-        x, _ = prepare(load_image(image), info.input_shape, info.mean, info.std)
-        if x is None:
-            raise DesktopCnnError(f"{image}: the image is empty (no ink found)")
-        probs = predict_proba(ck.model, x)[0].tolist()
-        label = max(range(len(probs)), key=probs.__getitem__)
-        out.append({"image": image, "label": info.classes[label], "index": label,
-                    "probabilities": dict(zip(info.classes, probs, strict=True))})
+        try:
+            out.append(_predict_one(ck, image))
+        except DesktopCnnError as exc:
+            out.append({"image": image, "error": str(exc)})
     return out
+
+
+def _predict_one(ck, image: str) -> dict[str, Any]:
+    info = ck.info
+    img = load_image(image)
+    try:
+        x, _ = prepare(img, info.input_shape, info.mean, info.std)
+    except (OSError, ValueError) as exc:  # PIL decodes lazily: a damaged image can fail here
+        raise DesktopCnnError(f"{image} cannot be used as an image ({exc})") from None
+    if x is None:
+        raise DesktopCnnError(f"{image}: the image is empty (no ink found)")
+    probs = predict_proba(ck.model, x)[0].tolist()
+    label = max(range(len(probs)), key=probs.__getitem__)
+    return {"image": image, "label": info.classes[label], "index": label,
+            "probabilities": dict(zip(info.classes, probs, strict=True))}

@@ -7,7 +7,12 @@ import sys
 from dataclasses import fields
 from pathlib import Path
 
-from ..core.checkpoints import load_checkpoint, save_checkpoint
+from ..core.checkpoints import (
+    check_output_path,
+    checkpoint_bytes,
+    load_checkpoint,
+    save_with_fallback,
+)
 from ..core.data import DATASET_HELP, load_dataset
 from ..core.errors import DesktopCnnError
 from ..core.models import MODELS, resolve_model
@@ -67,6 +72,8 @@ def run(args) -> int:
 def train(dataset: str, classes: list[str] | None, arch: str | NetSpec, config: TrainConfig,
           data_dir: str | None, out: Path, resume: str | None, every_epoch: bool,
           validation: float = 0.0) -> int:
+    config.validate()  # bad flags and an unwritable --out fail before the data is read
+    check_output_path(out)
     resume_ck = load_checkpoint(resume) if resume else None
     if resume_ck is not None and classes is None:
         classes = list(resume_ck.info.classes)  # the resumed run's class subset, if it had one
@@ -77,10 +84,13 @@ def train(dataset: str, classes: list[str] | None, arch: str | NetSpec, config: 
               file=sys.stderr)
     trainer = Trainer(data, arch, config, ProgressPrinter("val" if validation else "test"),
                       resume=resume_ck)
+    check_output_path(out, checkpoint_bytes(trainer.model, every_epoch))  # room for the file
     result = trainer.run(out if every_epoch else None)
     if result.status == "failed":
         raise DesktopCnnError(result.message)
-    save_checkpoint(out, result.checkpoint.model, result.checkpoint.info)
+    saved = save_with_fallback(out, result.checkpoint.model, result.checkpoint.info)
+    if saved.error:  # the model is safe in the user's models folder: say where, exit 1
+        raise DesktopCnnError(saved.error)
     acc = result.checkpoint.info.metrics.get("test_accuracy")
     held_out = "validation" if validation else "test"
     print(f"saved {out}" + (f" ({held_out} accuracy {acc:.2%})" if acc is not None else ""))

@@ -10,9 +10,12 @@ A bare ``state_dict`` saved the book's way is recognised by its keys and shapes.
 from __future__ import annotations
 
 import datetime as _dt
+import errno
+import math
 import os
 import pickle
 import pickletools
+import shutil
 import tempfile
 import warnings
 import zipfile
@@ -23,9 +26,17 @@ from typing import Any
 import torch
 
 from .. import __version__
+<<<<<<< HEAD
 from .errors import CheckpointError, UnknownNameError
 from .models import NamedActivations, arch_name, build_model, spec_for
 from .spec.layers import NetSpec, SpecError
+=======
+from .atomic import remove_stale_temps, temp_beside
+from .errors import CheckpointError, SaveError, UnknownNameError
+from .model_checks import check_fit, check_info, check_state
+from .models import NamedActivations, build_model
+from .paths import models_dir
+>>>>>>> rel
 from .state_import import guess_architecture
 
 FORMAT = "desktop-cnn-checkpoint"
@@ -68,7 +79,8 @@ class ModelInfo:
     @property
     def title(self) -> str:
         acc = self.metrics.get("test_accuracy")
-        acc_s = f", {self.held_out} accuracy {acc:.1%}" if isinstance(acc, float) else ""
+        known = isinstance(acc, float) and math.isfinite(acc)
+        acc_s = f", {self.held_out} accuracy {acc:.1%}" if known else ""
         return f"{self.arch} on {self.dataset}{acc_s}"
 
     @property
@@ -106,15 +118,25 @@ def _plain(info: ModelInfo) -> dict[str, Any]:
 
 def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: ModelInfo,
                     training_state: dict[str, Any] | None = None) -> Path:
-    """Write atomically: a temp file beside ``path``, fsync, then rename over it."""
+    """Write atomically: a temp file beside ``path``, fsync, then rename over it.
+
+    Raises SaveError (an OSError) with one line when the file cannot be written;
+    a previous file at ``path`` is then unchanged.
+    """
     path = Path(path)
     info.versions = info.versions or versions()
     info.created = info.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
     payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "info": _plain(info),
                "state_dict": state, "training_state": training_state}
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        if path.is_dir():
+            raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        remove_stale_temps(path.parent)  # what an interrupted earlier save left behind
+        fd, tmp = temp_beside(path)
+    except OSError as exc:
+        raise SaveError(f"cannot write {path}: {_why(exc, path)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(payload, f)
@@ -123,10 +145,98 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: Model
         # mkstemp makes the file private (0600); a model file is an ordinary document.
         os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
         os.replace(tmp, path)
-    except BaseException:
+    except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
+        if isinstance(exc, OSError | RuntimeError):  # torch reports a full disk as RuntimeError
+            old = " (the previous file is unchanged)" if path.exists() else ""
+            raise SaveError(f"cannot write {path}: {_why(exc, path)}{old}") from None
         raise
     return path
+
+
+def _why(exc: BaseException, path: Path) -> str:
+    """One line for a failed write: the OS's reason, or 'the disk is full'."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or _free(path) < 64 * 1024:
+        return "the disk is full"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower() if exc.strerror[1:].islower() else exc.strerror
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def _free(path: Path) -> int:
+    """Free bytes where ``path`` would go (its nearest existing folder); huge when unknown."""
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                break
+    return 1 << 62
+
+
+def checkpoint_bytes(model: torch.nn.Module, with_training_state: bool = False) -> int:
+    """About how large a checkpoint of ``model`` will be: weights, metadata, optimizer state."""
+    weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    # Adam/AdamW keep two moments per weight (SGD one), so 3x covers the optimizer;
+    # 1 MiB covers the metadata, loss history and the zip container.
+    return weights * (3 if with_training_state else 1) + (1 << 20)
+
+
+def check_output_path(path: str | os.PathLike, nbytes: int = 0) -> Path:
+    """Refuse, before any work, an output path that cannot be written or has no room.
+
+    ``path`` must not be a folder; its folder (or the nearest existing parent,
+    when the folders are to be made) must be a writable folder with ``nbytes`` free.
+    """
+    path = Path(path).expanduser()
+    if path.is_dir():
+        raise SaveError(f"cannot write {path}: it is a folder; give a file name such as "
+                        f"{path / 'model.pt'}")
+    folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
+    if not folder.is_dir():
+        raise SaveError(f"cannot write {path}: {folder} is a file, not a folder")
+    try:
+        fd, probe = tempfile.mkstemp(prefix=".desktop-cnn-probe.", dir=folder)
+        os.close(fd)
+        os.unlink(probe)
+    except OSError as exc:
+        raise SaveError(f"cannot write {path}: {folder} is not writable "
+                        f"({exc.strerror or exc})") from None
+    free = _free(folder)
+    if free < nbytes:
+        raise SaveError(f"cannot write {path}: {free / 1e6:.1f} MB free in {folder}, a model "
+                        f"file needs about {nbytes / 1e6:.1f} MB: make room or choose another "
+                        "place")
+    return path
+
+
+@dataclass
+class Saved:
+    """Where a model went; ``error`` is one line when it is not where it was asked to go."""
+
+    path: Path
+    error: str = ""
+
+
+def save_with_fallback(path: str | os.PathLike, model: torch.nn.Module, info: ModelInfo,
+                       training_state: dict[str, Any] | None = None) -> Saved:
+    """Save to ``path``; if that fails, to the user's models folder, so no trained model is lost.
+
+    Raises SaveError only when both places fail.
+    """
+    try:
+        return Saved(save_checkpoint(path, model, info, training_state))
+    except SaveError as exc:
+        first = str(exc)
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    name = Path(path).stem or "model"
+    fallback = models_dir() / f"{name}-{stamp}.pt"
+    try:
+        save_checkpoint(fallback, model, info, training_state)
+    except SaveError as exc:
+        raise SaveError(f"{first}; the fallback failed too: {exc}") from None
+    return Saved(fallback, f"{first}; the trained model is saved as {fallback} instead")
 
 
 def _info_from_dict(d: dict[str, Any]) -> ModelInfo:
@@ -190,37 +300,58 @@ def _read(path: Path, map_location) -> Any:
 
 def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu",
                     ) -> Checkpoint:
-    """Load a checkpoint (or a bare book-style state_dict) and rebuild its model."""
+    """Load a checkpoint (or a bare book-style state_dict), check it, and rebuild its model.
+
+    Anything wrong with the file, its metadata or its weights is one CheckpointError line.
+    """
     path = Path(path)
     obj = _read(path, map_location)
     if isinstance(obj, dict) and obj.get("format") == FORMAT:
-        if obj.get("format_version", 0) > FORMAT_VERSION:
+        version = obj.get("format_version", 0)
+        if not isinstance(version, int) or version > FORMAT_VERSION:
             raise CheckpointError(f"{path} was written by a newer desktop-cnn; please upgrade")
         try:
             info = _info_from_dict(obj["info"])
-        except (KeyError, TypeError) as exc:
-            raise CheckpointError(f"{path} has damaged metadata ({exc})") from None
-        state = obj["state_dict"]
+        except (KeyError, TypeError, ValueError, AttributeError) as exc:
+            raise CheckpointError(f"{path} has damaged metadata ({type(exc).__name__}: "
+                                  f"{str(exc)[:120]})") from None
+        state = check_state(obj.get("state_dict"), path)
         training_state = obj.get("training_state")
+        if training_state is not None and not isinstance(training_state, dict):
+            raise CheckpointError(f"{path} has damaged training state (for --resume)")
     elif isinstance(obj, dict) and obj and all(isinstance(v, torch.Tensor) for v in obj.values()):
+        state = check_state(obj, path)
         info = guess_architecture(obj, ModelInfo)  # raises CheckpointError when nothing fits
-        state, training_state = obj, None
+        training_state = None
     else:
         raise CheckpointError(f"{path} holds a {type(obj).__name__}, not a model checkpoint")
+    check_info(info, path)
     model = _build(info, state, path)
     return Checkpoint(model, info, training_state, path)
 
 
 def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
+    """Build on the meta device first (shapes, no memory), check the fit, then for real."""
     try:
+<<<<<<< HEAD
         model = build_model(info.arch, **info.arch_args)
     except (UnknownNameError, SpecError) as exc:
+=======
+        with torch.device("meta"):
+            meta = build_model(info.arch, **info.arch_args)
+    except UnknownNameError as exc:
+>>>>>>> rel
         raise CheckpointError(f"{path}: {exc}") from None
+    except Exception as exc:  # noqa: BLE001 - crafted arguments can fail in any layer's init
+        raise CheckpointError(f"{path}: cannot build {info.arch} from {info.arch_args} "
+                              f"({type(exc).__name__})") from None
+    check_fit(meta, info, state, path)
+    model = build_model(info.arch, **info.arch_args)
     try:
         model.load_state_dict(state)
-    except RuntimeError as exc:
+    except RuntimeError as exc:  # e.g. a dtype the parameter cannot take
         first = str(exc).splitlines()[1].strip() if "\n" in str(exc) else str(exc)
         raise CheckpointError(
-            f"{path}: the weights do not fit {info.arch} {info.arch_args}: {first}"
+            f"{path}: the weights do not fit {info.arch} {info.arch_args}: {first[:160]}"
         ) from None
     return model.eval()

@@ -15,23 +15,18 @@ from pathlib import Path
 
 import torch
 
-from . import imagefiles
-from .errors import DatasetNotFoundError, UnknownNameError
+from . import idx, imagefiles
+from .errors import DatasetError, DatasetNotFoundError, UnknownNameError
+from .limits import check_range
 from .paths import data_dir as default_data_dir
+from .split import Split
+
+__all__ = ["Dataset", "Split", "load_dataset", "channel_stats", "DATASETS", "DATASET_HELP"]
 
 CIFAR10_CLASSES = [
     "airplane", "automobile", "bird", "cat", "deer",
     "dog", "frog", "horse", "ship", "truck",
 ]  # fmt: skip
-
-
-@dataclass(frozen=True)
-class Split:
-    images: torch.Tensor  # (N, C, H, W) uint8
-    labels: torch.Tensor  # (N,) int64
-
-    def __len__(self) -> int:
-        return len(self.labels)
 
 
 @dataclass(frozen=True)
@@ -83,8 +78,8 @@ class Dataset:
 
         Choose epochs and settings on this, so the test set stays unseen until the end.
         """
-        if not 0 < fraction < 1:
-            raise UnknownNameError(f"the validation fraction must be in (0, 1), not {fraction}")
+        check_range("--validation", fraction, 0, 1, lo_open=True, hi_open=True,
+                    field="validation")
         n = len(self.train)
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
         k = max(1, int(n * fraction))
@@ -134,14 +129,22 @@ def _load_torchvision(cls, root: Path, folder: str, files: list[str], download: 
     """Both splits through torchvision, downloading when allowed; clear error when not."""
     try:
         return cls(root, train=True, download=False), cls(root, train=False, download=False)
-    except RuntimeError:
+    except RuntimeError:  # torchvision's "Dataset not found or corrupted"
         if not download:
             raise _missing(root / folder, files, "download is off") from None
+    except Exception as exc:  # noqa: BLE001 - a damaged pickle or array file, any error type
+        raise _damaged(root / folder, exc) from None
     try:
         return cls(root, train=True, download=True), cls(root, train=False, download=True)
     except Exception as exc:  # URLError, HTTPError, timeouts, checksum failures...
         reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
         raise _missing(root / folder, files, f"download failed: {reason}") from None
+
+
+def _damaged(where: Path, exc: Exception) -> DatasetError:
+    reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
+    return DatasetError(f"the dataset files in {where} cannot be read ({reason}): delete them "
+                        "to download them again, or replace them with intact copies")
 
 
 def _missing(where: Path, files: list[str], why: str) -> DatasetNotFoundError:
@@ -152,8 +155,18 @@ def _missing(where: Path, files: list[str], why: str) -> DatasetNotFoundError:
 
 def _mnist_like(cls, folder: str, classes: list[str] | None = None):
     def load(root: Path, download: bool) -> tuple[Split, Split, list[str]]:
+        raw = root / folder / "raw"
+        idx.check_folder(raw, len(classes or cls.classes))  # names a damaged file, if any
+        absent = [f for f in MNIST_FILES if not (raw / f).exists()]
+        if absent and len(absent) < len(MNIST_FILES) and not download:
+            splits = " and ".join(s for s, names in idx.SPLITS.items() if set(names) & set(absent))
+            raise DatasetNotFoundError(
+                f"{raw} lacks {', '.join(absent)} (the {splits} split; download is off): "
+                "put these files there"
+            )
         files = [f"{folder}/raw/{f}" for f in MNIST_FILES]
         train, test = _load_torchvision(cls, root, "", files, download)
+        idx.check_folder(raw, len(classes or cls.classes))  # what a download brought
         return _split_from_tv(train), _split_from_tv(test), classes or list(train.classes)
 
     return load
@@ -214,6 +227,9 @@ def load_dataset(
         train, test, names = DATASETS[name]()(root, download)
     else:
         raise UnknownNameError(f"unknown dataset {name!r}: use {DATASET_HELP}")
+    if len(names) < 2 or len(train) == 0:
+        raise DatasetError(f"{name} has {len(names)} class(es) and {len(train)} training images: "
+                           "a classifier needs at least two classes with images")
     mean, std = channel_stats(train.images)
     ds = Dataset(name, names, train, test, mean, std)
     return ds.with_classes(list(classes)) if classes else ds

@@ -24,3 +24,26 @@ class UnknownNameError(DesktopCnnError):
 
 class TrainingError(DesktopCnnError):
     """Training cannot go on (NaN loss, out of memory, ...)."""
+
+
+class ConfigError(DesktopCnnError, ValueError):
+    """A setting or flag outside its allowed range; the message names it and the range.
+
+    ``field`` is the setting's name (e.g. ``"label_smoothing"``), so a form can
+    point at the widget; the message itself names the command-line flag.
+    """
+
+    def __init__(self, message: str, field: str = "") -> None:
+        super().__init__(message)
+        self.field = field
+
+
+class DatasetError(DesktopCnnError):
+    """A dataset is on disk but cannot be used: an unreadable file, a missing split, ..."""
+
+
+class SaveError(CheckpointError, OSError):
+    """A file could not be written (disk full, read-only, a folder in the way).
+
+    Also an ``OSError``, so callers that caught the raw error keep working.
+    """

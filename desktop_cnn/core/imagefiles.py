@@ -4,11 +4,18 @@ Layout: ``<root>/<class>/*.png`` (a held-out test split is carved off), or
 ``<root>/train/<class>/...`` and ``<root>/test/<class>/...``. A zip may hold
 one extra top-level folder (``cifar10-jpg.zip`` holds ``cifar10-jpg/...``).
 Decoding tens of thousands of small JPEGs takes seconds, so the tensors are
-cached under the user cache directory, keyed by the tree's names and sizes.
+cached under the user cache directory, keyed by every file's name, size and
+modification time (a zip member's size and CRC): any change of content on disk
+makes a new key, so the cache never serves pixels that are no longer there.
+
+A file that cannot be decoded refuses the whole tree, naming it (and counting
+the others): training quietly on fewer images than the user thinks is worse
+than one line saying which file to fix or remove.
 """
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import io
 import os
@@ -19,12 +26,14 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .errors import DatasetNotFoundError
+from .errors import DatasetError, DatasetNotFoundError
 from .paths import cache_dir
+from .split import Split
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 HELD_OUT = 1 / 6  # MNIST's own train/test ratio, for trees without a test/ folder
 MAX_SIDE = 64  # larger images are resized to 32x32: LeNet-scale models expect small input
+CACHE_VERSION = 2  # bump when the cached layout or the decoding changes
 
 
 Parts = tuple[str, ...]
@@ -61,6 +70,49 @@ def _layout(items: list[Parts]) -> dict[str, dict[str, list[str]]]:
     return out
 
 
+def _check_layout(root: Path, layout: dict[str, dict[str, list[str]]]) -> list[str]:
+    """The class names, or a DatasetError saying what the tree lacks."""
+    if not layout:
+        raise DatasetNotFoundError(
+            f"no images found in {root}: expected <class>/<image> or train/<class>/<image> "
+            f"with one of {', '.join(sorted(IMAGE_SUFFIXES))}"
+        )
+    for have, lack in (("train", "test"), ("test", "train")):
+        if have in layout and lack not in layout:
+            raise DatasetError(
+                f"{root} has {have}/ but no {lack}/<class>/ images: add them, or move the class "
+                f"folders out of {have}/ to the top so a test split is carved off"
+            )
+    train = layout.get("train", layout.get("all", {}))
+    classes = sorted({c for split in layout.values() for c in split})
+    if len(classes) < 2:
+        raise DatasetError(f"{root} has only one class ({', '.join(classes)}): a classifier "
+                           "needs at least two, one sub-folder of images per class")
+    untrained = [c for c in classes if c not in train]
+    if untrained:
+        raise DatasetError(f"{root}: class {untrained[0]!r} has test images but no training "
+                           f"images in train/{untrained[0]}/")
+    return classes
+
+
+def _fingerprint(root: Path, zf: zipfile.ZipFile | None, prefix: str,
+                 items: list[Parts]) -> str:
+    """A key that changes whenever any image's bytes may have changed."""
+    h = hashlib.sha256(repr((CACHE_VERSION, str(root.resolve()))).encode())
+    for p in items:
+        name = prefix + "/".join(p)
+        if zf is not None:
+            zi = zf.getinfo(name)
+            h.update(repr((name, zi.file_size, zi.CRC)).encode())
+        else:
+            try:
+                st = (root / name).stat()
+            except OSError as exc:  # removed or made unreadable while we looked
+                raise DatasetError(f"{root / name} cannot be read ({exc.strerror})") from None
+            h.update(repr((name, st.st_size, st.st_mtime_ns)).encode())
+    return h.hexdigest()[:24]
+
+
 def _decode(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
     img = Image.open(io.BytesIO(data)).convert(mode)
     if img.size != size:
@@ -73,40 +125,72 @@ def _read(root: Path, zf, prefix: str, path: str) -> bytes:
     return zf.read(prefix + path) if zf else (root / path).read_bytes()
 
 
-def load_tree(root: Path) -> tuple:
-    """(train Split, test Split, class names) for an image tree or zip; cached."""
-    from .data import Split  # here, not at the top: data imports this module
+class _Decoder:
+    """Decodes a tree's images to one mode and size, collecting the files that fail."""
 
+    def __init__(self, root: Path, zf, prefix: str) -> None:
+        self.root, self.zf, self.prefix = root, zf, prefix
+        self.mode, self.size = "L", (0, 0)
+        self.failed: list[tuple[str, str]] = []  # (path, why)
+
+    def probe(self, paths: list[str]) -> None:
+        """Take mode and size from the first readable image."""
+        for p in paths:
+            try:
+                img = Image.open(io.BytesIO(_read(self.root, self.zf, self.prefix, p)))
+                img.load()
+            except Exception:  # noqa: BLE001 - reported by decode() for this file
+                continue
+            self.mode = "L" if img.mode in ("L", "1", "I;16") else "RGB"
+            self.size = img.size if max(img.size) <= MAX_SIDE else (32, 32)
+            return
+
+    def decode(self, path: str) -> np.ndarray | None:
+        try:
+            return _decode(_read(self.root, self.zf, self.prefix, path), self.mode, self.size)
+        # PIL raises OSError, ValueError, SyntaxError, DecompressionBombError, ... for bad
+        # bytes; a zip member can fail its CRC (BadZipFile). Each is this file's fault.
+        except Exception as exc:  # noqa: BLE001
+            why = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
+            self.failed.append((path, why[:120]))
+            return None
+
+    def raise_failures(self) -> None:
+        if not self.failed:
+            return
+        path, why = self.failed[0]
+        more = len(self.failed) - 1
+        others = f" and {more} other file{'s' * (more != 1)}" if more else ""
+        where = f"{self.root}!{self.prefix}{path}" if self.zf else str(self.root / path)
+        raise DatasetError(f"{where} cannot be read as an image ({why}){others}: fix or "
+                           "remove the unreadable files and load the folder again")
+
+
+def load_tree(root: Path) -> tuple[Split, Split, list[str]]:
+    """(train Split, test Split, class names) for an image tree or zip; cached."""
     items, zf, prefix = _entries(root)
     layout = _layout(items)
-    if not layout:
-        raise DatasetNotFoundError(
-            f"no images found in {root}: expected <class>/<image> or train/<class>/<image> "
-            f"with one of {', '.join(sorted(IMAGE_SUFFIXES))}"
-        )
-    classes = sorted({c for split in layout.values() for c in split})
-    stat = root.stat()
-    key = hashlib.sha256(repr((str(root.resolve()), stat.st_size, stat.st_mtime_ns, items))
-                         .encode()).hexdigest()[:16]
-    cached = cache_dir() / "imagefolders" / f"{key}.pt"
+    classes = _check_layout(root, layout)
+    cached = cache_dir() / "imagefolders" / f"{_fingerprint(root, zf, prefix, items)}.pt"
     if cached.exists():
         try:
             d = torch.load(cached, weights_only=True)
             return Split(d["xtr"], d["ytr"]), Split(d["xte"], d["yte"]), d["classes"]
-        except Exception:  # a stale or broken cache is rebuilt, never trusted
+        except Exception:  # noqa: BLE001 - a broken cache is rebuilt, never trusted
             pass
-    first = next(iter(next(iter(layout.values())).values()))[0]
-    probe = Image.open(io.BytesIO(_read(root, zf, prefix, first)))
-    mode = "L" if probe.mode in ("L", "1", "I;16") else "RGB"
-    size = probe.size if max(probe.size) <= MAX_SIDE else (32, 32)
+    dec = _Decoder(root, zf, prefix)
+    dec.probe([p for split in layout.values() for paths in split.values() for p in paths])
 
     def split(name: str) -> tuple[torch.Tensor, torch.Tensor]:
-        paths, labels = [], []
+        images, labels = [], []
         for label, cls in enumerate(classes):
             for p in layout.get(name, {}).get(cls, []):
-                paths.append(p)
-                labels.append(label)
-        images = [_decode(_read(root, zf, prefix, p), mode, size) for p in paths]
+                arr = dec.decode(p)
+                if arr is not None:
+                    images.append(arr)
+                    labels.append(label)
+        if not images:
+            return torch.zeros((0, 1, 1, 1), dtype=torch.uint8), torch.zeros(0, dtype=torch.long)
         return torch.from_numpy(np.stack(images)), torch.tensor(labels, dtype=torch.long)
 
     if "train" in layout:
@@ -117,15 +201,20 @@ def load_tree(root: Path) -> tuple:
         n_test = max(1, int(len(y) * HELD_OUT))
         te, tr = perm[:n_test], perm[n_test:]
         xtr, ytr, xte, yte = x[tr], y[tr], x[te], y[te]
+    dec.raise_failures()
+    if len(ytr) == 0 or len(yte) == 0:
+        raise DatasetError(f"{root} has too few images to train and test on: put at least "
+                           "two images in each class folder")
     _save_cache(cached, {"xtr": xtr, "ytr": ytr, "xte": xte, "yte": yte, "classes": classes})
     return Split(xtr, ytr), Split(xte, yte), classes
 
 
 def _save_cache(path: Path, obj: dict) -> None:
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
-        tmp = path.with_suffix(".tmp")
         torch.save(obj, tmp)
         tmp.replace(path)
-    except OSError:  # a read-only cache only costs speed
-        pass
+    except (OSError, RuntimeError):  # a read-only or full cache only costs speed
+        with contextlib.suppress(OSError):
+            tmp.unlink(missing_ok=True)

@@ -24,9 +24,10 @@ from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
 from .data import Dataset
 from .device import device_name, pick_device
 from .distill import Teacher, distillation_loss
-from .errors import UnknownNameError
+from .errors import ConfigError, UnknownNameError
 from .evaluation import EvalResult, evaluate
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
+from .limits import TRAIN_RANGES, check_range
 from .models import NamedActivations, build_model, classifier_args
 from .snapshots import LiveCopy, cpu_state, snapshot_marks
 
@@ -75,23 +76,19 @@ class TrainConfig:
         return self.weight_decay if self.weight_decay is not None else DEFAULT_WD[self.optimizer]
 
     def validate(self) -> None:
+        """Raise ConfigError (or UnknownNameError for names) naming the flag and its range."""
         if self.optimizer not in OPTIMIZERS:
             raise UnknownNameError(f"unknown optimizer {self.optimizer!r}: use {OPTIMIZERS}")
         if self.schedule not in SCHEDULES:
             raise UnknownNameError(f"unknown schedule {self.schedule!r}: use {SCHEDULES}")
-        for name in ("epochs", "batch_size", "eval_batch_size"):
-            if getattr(self, name) < 1:
-                raise UnknownNameError(f"{name} must be at least 1")
-        if self.snapshots_per_epoch < 0:
-            raise UnknownNameError("snapshots_per_epoch cannot be negative")
-        if not self.peak_lr() > 0:
-            raise UnknownNameError("the learning rate must be positive")
-        if not self.temperature > 0:
-            raise UnknownNameError("the distillation temperature must be positive")
-        if not 0.0 <= self.distill_weight <= 1.0:
-            raise UnknownNameError("the distillation weight must be between 0 and 1")
-        if self.mixup < 0:
-            raise UnknownNameError("mixup's alpha cannot be negative")
+        for name, lo, hi, integer, lo_open, hi_open in TRAIN_RANGES:
+            value = getattr(self, name)
+            if value is None and name in ("lr", "weight_decay"):  # None: the optimizer's default
+                continue
+            check_range("--" + name.replace("_", "-"), value, lo, hi, integer=integer,
+                        lo_open=lo_open, hi_open=hi_open, field=name)
+        if self.teacher is not None and not isinstance(self.teacher, str | Path):
+            raise ConfigError(f"--teacher must be a file name, not {self.teacher!r}", "teacher")
 
 
 @dataclass

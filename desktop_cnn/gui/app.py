@@ -167,6 +167,8 @@ class App(Panel):
         self.preloader = Preloader(self.first_model_path())
         self.preloader.start()
         self.schedule(STARTUP_POLL_MS, self.poll_startup)
+        if self.settings.warning:  # a broken settings.json was kept aside: say so, once
+            self.after_idle(self.show_error, "Settings not read", self.settings.take_warning())
 
     def first_model_path(self) -> Path | None:
         if self.args.no_model:

@@ -8,15 +8,12 @@ other for things by posting typed requests (requests.py).
 
 from __future__ import annotations
 
-import json
-import os
-import tempfile
 from collections.abc import Callable
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from .inputs import DRAWING, Source
 from .origin import NO_MODEL, ModelOrigin
+from .settings import DEFAULT_BRUSH, MAX_RECENT, Settings  # noqa: F401 - re-exported
 from .sketch import Sketch
 from .worker import Workers
 
@@ -24,73 +21,6 @@ if TYPE_CHECKING:  # torch is imported later, in the background (see startup.py)
     from ..core.checkpoints import Checkpoint
     from .datasets import DatasetCache
     from .predictor import Analysis
-
-MAX_RECENT = 8  # a File menu longer than this is harder to read than an Open dialog
-DEFAULT_BRUSH = 20  # px on the 280 px canvas: ~2 px strokes after MNIST's 20 px box
-
-
-class Settings:
-    """A small JSON file of user choices; a missing or broken file means defaults."""
-
-    def __init__(self, path: Path, values: dict[str, Any] | None = None) -> None:
-        self.path = path
-        self.values: dict[str, Any] = values or {}
-
-    @classmethod
-    def load(cls, path: Path) -> Settings:
-        try:
-            values = json.loads(path.read_text(encoding="utf-8"))
-        except (OSError, ValueError):
-            values = {}
-        return cls(path, values if isinstance(values, dict) else {})
-
-    def save(self) -> None:
-        """Write atomically, like checkpoints: a crash never leaves half a settings file."""
-        try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(prefix=".settings.", suffix=".tmp", dir=self.path.parent)
-        except OSError:  # a read-only home costs the recent list, not the app
-            return
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8") as f:
-                json.dump(self.values, f, indent=2)
-            os.replace(tmp, self.path)
-        except OSError:
-            Path(tmp).unlink(missing_ok=True)
-
-    @property
-    def recent_models(self) -> list[str]:
-        recent = self.values.get("recent_models", [])
-        return [str(p) for p in recent] if isinstance(recent, list) else []
-
-    def add_recent(self, path: str | Path) -> None:
-        path = str(Path(path).resolve())
-        recent = [p for p in self.recent_models if p != path]
-        self.values["recent_models"] = [path, *recent][:MAX_RECENT]
-        self.save()
-
-    def forget_recent(self, path: str | Path) -> None:
-        self.values["recent_models"] = [p for p in self.recent_models if p != str(path)]
-        self.save()
-
-    @property
-    def data_dir(self) -> str | None:
-        value = self.values.get("data_dir")
-        return str(value) if value else None
-
-    @data_dir.setter
-    def data_dir(self, value: str | None) -> None:
-        self.values["data_dir"] = value or None
-
-    @property
-    def brush(self) -> int:
-        value = self.values.get("brush", DEFAULT_BRUSH)
-        return value if isinstance(value, int) and 2 <= value <= 60 else DEFAULT_BRUSH
-
-    @brush.setter
-    def brush(self, value: int) -> None:
-        self.values["brush"] = int(value)
-
 
 class AppState:
     """The one current model, the current input and its latest analysis, the app's workers.

@@ -1,0 +1,60 @@
+"""Sizes the app accepts, and one range check that names the setting and its range.
+
+A model file, a flag or a form field can ask for any number; these limits keep
+a typo or a crafted file from allocating hundreds of gigabytes. They are far
+above anything this app trains (LeNet-scale models on small images).
+"""
+
+from __future__ import annotations
+
+from numbers import Real
+
+from .errors import ConfigError
+
+MAX_CLASSES = 10_000
+MAX_SIDE = 4096  # pixels per image side
+MAX_CHANNELS = 4096
+
+# (field, low, high, whole number, low excluded, high excluded): what TrainConfig.validate()
+# allows.
+# Wide on purpose: they catch typos and nonsense, not unusual but meaningful choices.
+TRAIN_RANGES: tuple[tuple[str, float, float, bool, bool, bool], ...] = (
+    ("epochs", 1, 100_000, True, False, False),
+    ("batch_size", 1, 1_000_000, True, False, False),
+    ("eval_batch_size", 1, 1_000_000, True, False, False),
+    ("snapshots_per_epoch", 0, 10_000, True, False, False),
+    ("seed", 0, 2**63 - 1, True, False, False),
+    ("lr", 0, 100, False, True, False),
+    ("momentum", 0, 1, False, False, True),
+    ("weight_decay", 0, 10, False, False, False),
+    ("label_smoothing", 0, 1, False, False, True),  # 1 would make every target uniform
+    ("temperature", 0, 1000, False, True, False),
+    ("distill_weight", 0, 1, False, False, False),
+    ("mixup", 0, 1000, False, False, False),  # Beta(a, a) needs a > 0; 0 turns mixup off
+)
+
+
+def _fmt(x: float) -> str:
+    return f"{x:g}" if isinstance(x, float) else str(x)
+
+
+def range_text(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> str:
+    """The allowed range in words, e.g. "from 0 to below 1"."""
+    low = f"above {_fmt(lo)}" if lo_open else f"from {_fmt(lo)}"
+    high = f"below {_fmt(hi)}" if hi_open else f"{_fmt(hi)}"
+    return f"{low} to {high}"
+
+
+def check_range(flag: str, value: object, lo: float, hi: float, *, integer: bool = False,
+                lo_open: bool = False, hi_open: bool = False, field: str = "") -> None:
+    """Raise ConfigError unless ``lo <= value <= hi`` (open ends excluded); NaN never passes."""
+    kind = "a whole number" if integer else "a number"
+    allowed = range_text(lo, hi, lo_open, hi_open)
+    ok_type = isinstance(value, int) if integer else isinstance(value, Real)
+    if isinstance(value, bool) or not ok_type:
+        raise ConfigError(f"{flag} must be {kind} {allowed}, not {value!r}", field)
+    x = float(value)  # type: ignore[arg-type]
+    # Written as "not inside" so that NaN, which fails every comparison, is refused too.
+    inside = (lo < x if lo_open else lo <= x) and (x < hi if hi_open else x <= hi)
+    if not inside:
+        raise ConfigError(f"{flag} must be {kind} {allowed}, not {_fmt(value)}", field)  # type: ignore[arg-type]
