@@ -6,41 +6,30 @@ without memory, so a large input or model costs nothing to summarise.
 
 from __future__ import annotations
 
-<<<<<<< HEAD
 from dataclasses import replace
 
-from ..core.errors import DesktopCnnError
+import torch
+
+from ..core.errors import ConfigError, DesktopCnnError
+from ..core.limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE, check_range
 from ..core.models import MODELS, build_model, model_spec, resolve_model
 from ..core.spec.arith import check
 from ..core.spec.files import fit_to_data
 from ..core.spec.layers import NetSpec
 from ..core.spec.table import format_table
-=======
-import torch
-
-from ..core.errors import ConfigError, DesktopCnnError
-from ..core.limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE, check_range
-from ..core.models import MODELS, build_model, model_spec
->>>>>>> rel
 from ..core.summary import format_summary, summary
 
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameters of a model")
-<<<<<<< HEAD
     p.add_argument("--model", required=True, metavar="NAME_OR_FILE",
                    help=f"one of {', '.join(MODELS)}, or a .json spec file or .pt checkpoint "
                    "(then with the arithmetic of every layer)")
-    p.add_argument("--input", help="CxHxW, e.g. 3x32x32 (default: the model's own)")
-    p.add_argument("--classes", type=int, help="number of output classes")
-    p.add_argument("--force", action="store_true",
-                   help="show a spec even when it is too big to train on a desktop")
-=======
-    p.add_argument("--model", required=True, choices=list(MODELS))
     p.add_argument("--input", help=f"CxHxW, e.g. 3x32x32 (default: the model's own; at most "
                    f"{MAX_CHANNELS} channels and {MAX_SIDE} pixels a side)")
     p.add_argument("--classes", type=int, help=f"number of output classes (1 to {MAX_CLASSES})")
->>>>>>> rel
+    p.add_argument("--force", action="store_true",
+                   help="show a spec even when it is too big to train on a desktop")
     p.set_defaults(func=run)
 
 
@@ -71,36 +60,24 @@ def spec_summary(spec: NetSpec, shape: tuple[int, int, int] | None, classes: int
 
 def run(args) -> int:
     shape = parse_shape(args.input) if args.input else None
-<<<<<<< HEAD
+    if args.classes is not None:
+        check_range("--classes", args.classes, 1, MAX_CLASSES, integer=True, field="classes")
     found = args.model if args.model in MODELS else resolve_model(args.model)
     if isinstance(found, NetSpec):
         print(spec_summary(found, shape, args.classes, args.force))
         return 0
     kwargs = {}
     if model_spec(found).classifier:
-=======
-    if args.classes is not None:
-        check_range("--classes", args.classes, 1, MAX_CLASSES, integer=True, field="classes")
-    if model_spec(args.model).classifier:
->>>>>>> rel
         if shape:
             kwargs.update(in_channels=shape[0], input_size=shape[1])
         if args.classes:
             kwargs["num_classes"] = args.classes
     elif shape:
         kwargs["nz"] = shape[0]
-<<<<<<< HEAD
-    model = build_model(found, **kwargs)
-    try:
-        print(format_summary(summary(model, shape or model.input_shape)))
-    except ValueError as exc:
-        raise DesktopCnnError(str(exc)) from None
-=======
     with torch.device("meta"):  # shapes and counts only: nothing is allocated
-        model = build_model(args.model, **kwargs)
+        model = build_model(found, **kwargs)
         try:
             print(format_summary(summary(model, shape or model.input_shape)))
         except ValueError as exc:
             raise DesktopCnnError(str(exc)) from None
->>>>>>> rel
     return 0

@@ -26,17 +26,12 @@ from typing import Any
 import torch
 
 from .. import __version__
-<<<<<<< HEAD
-from .errors import CheckpointError, UnknownNameError
-from .models import NamedActivations, arch_name, build_model, spec_for
-from .spec.layers import NetSpec, SpecError
-=======
 from .atomic import remove_stale_temps, temp_beside
 from .errors import CheckpointError, SaveError, UnknownNameError
 from .model_checks import check_fit, check_info, check_state
-from .models import NamedActivations, build_model
+from .models import NamedActivations, arch_name, build_model, spec_for
 from .paths import models_dir
->>>>>>> rel
+from .spec.layers import NetSpec, SpecError
 from .state_import import guess_architecture
 
 FORMAT = "desktop-cnn-checkpoint"
@@ -333,14 +328,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
 def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
     """Build on the meta device first (shapes, no memory), check the fit, then for real."""
     try:
-<<<<<<< HEAD
-        model = build_model(info.arch, **info.arch_args)
-    except (UnknownNameError, SpecError) as exc:
-=======
         with torch.device("meta"):
             meta = build_model(info.arch, **info.arch_args)
-    except UnknownNameError as exc:
->>>>>>> rel
+    except (UnknownNameError, SpecError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - crafted arguments can fail in any layer's init
         raise CheckpointError(f"{path}: cannot build {info.arch} from {info.arch_args} "
