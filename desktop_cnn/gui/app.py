@@ -19,6 +19,7 @@ import argparse
 import functools
 import gc
 import json
+import os
 import sys
 import time
 import tkinter as tk
@@ -104,6 +105,7 @@ class App(Panel):
         self.panels: dict[str, Panel] = {}
         self.preloader = None
         self.closing = False
+        self.unfinished: list[str] = []  # tasks still running after the close (loads)
         self.exit_code = 0
         self.create_widgets()
 
@@ -394,7 +396,8 @@ class App(Panel):
         if self.closing:
             return
         self.closing = True
-        for name in self.state.workers.shutdown(CLOSE_WAIT_S):
+        self.unfinished = self.state.workers.shutdown(CLOSE_WAIT_S)
+        for name in self.unfinished:  # a dataset load: it cannot be interrupted
             print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
         self.settings.save()
 
@@ -410,4 +413,10 @@ def main(argv: list[str] | None = None) -> int:
     # Tearing down torch and matplotlib object by object takes the interpreter ~1-2 s at
     # exit on a small CPU; freezing the heap skips the final garbage collections of it.
     gc.freeze()
+    if app.unfinished:
+        # Finalising the interpreter while a thread may be inside torch's C++ aborts the
+        # process; the settings are saved and nothing else is open: leave without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(app.exit_code)
     return app.exit_code
