@@ -16,7 +16,6 @@ tests look for have stable Tk names (``WIDGETS`` lists their paths).
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
 import json
 import os
@@ -24,20 +23,20 @@ import sys
 import time
 import tkinter as tk
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from tkinter import ttk
 
-from ..core.paths import models_dir, resource_path, settings_file
-from .common.panel import MODEL_TYPES, Panel
+from ..core.paths import resource_path, settings_file
+from .common.panel import Panel
 from .common.widgets import Placeholder, StatusBar, set_theme
 from .draw.draw_panel import DrawPanel
 from .menubar import MenuBar, MenuCommands, about_text
+from .model_files import ModelFileActions
 from .origin import ModelOrigin
 from .personal.correction import CorrectionBar
 from .requests import ShowTab
 from .state import AppState, Settings
-from .worker import JobFailed, Task, Worker
+from .worker import Worker
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
@@ -54,25 +53,9 @@ WIDGETS = {
     "correction bar": ".app.notebook.draw.panel.prediction.extras.correction",
     "train start": ".app.notebook.train.panel.settings.buttons.start",
     "train stop": ".app.notebook.train.panel.settings.buttons.stop",
-    "feature maps canvas": ".app.notebook.features.panel.pad.canvas",
+    "feature maps canvas": ".app.notebook.features.panel.left.input.pad.canvas",
     "menu": ".menu",
 }
-
-
-@dataclass(frozen=True)
-class Exported:
-    """The ONNX export's result: where the file is."""
-
-    path: Path
-
-
-def export_work(checkpoint, path: str | Path, task: Task) -> Exported:
-    """On the worker's thread: run the export's child process and wait for it."""
-    from ..core.export import ExportProcess
-
-    job = ExportProcess(checkpoint, path)
-    task.on_cancel(job.proc.kill)  # quitting the app ends the child too
-    return Exported(job.result())
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -87,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-class App(Panel):
+class App(ModelFileActions, Panel):
     """The main window's content; ``root`` is the Tk instance it fills."""
 
     def __init__(self, root: tk.Tk, args: argparse.Namespace) -> None:
@@ -250,115 +233,11 @@ class App(Panel):
     def ready(self) -> bool:
         return "done" in self.times
 
-    # --- model files ----------------------------------------------------------------------
+    # --- the current model -------------------------------------------------------------
     def model_changed(self) -> None:
         title = self.state.title
         self.status.set("model", f"model: {title}")
         self.root.title(f"desktop-cnn - {title}")
-
-    def open_model(self, path: str | Path | None = None) -> bool:
-        """Load a model file and make it current; on any error the current model stays."""
-        if "core" not in self.times:
-            return False
-        from ..core.checkpoints import load_checkpoint
-        from ..core.errors import CheckpointError
-
-        path = path or self.ask_open_filename(title="Open a model", filetypes=MODEL_TYPES,
-                                              initialdir=models_dir())
-        if not path:
-            return False
-        try:
-            ck = load_checkpoint(path)
-        except CheckpointError as exc:
-            if str(path) in self.settings.recent_models and not Path(path).exists():
-                self.settings.forget_recent(path)
-                self.menu.show_recent(self.settings.recent_models)
-            self.show_error("Cannot open the model", str(exc))
-            return False
-        self.state.set_model(ck, ModelOrigin.file(path))
-        self.remember(path, f"opened {path}")
-        return True
-
-    def save_model_as(self, path: str | Path | None = None) -> bool:
-        if "core" not in self.times:
-            return False
-        from ..core.checkpoints import save_checkpoint
-
-        ck = self.state.checkpoint
-        if ck is None:
-            self.show_error("Nothing to save", "There is no model yet: train or open one.")
-            return False
-        name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.pt"
-        path = path or self.ask_save_filename(title="Save the model as", filetypes=MODEL_TYPES,
-                                              defaultextension=".pt", initialdir=models_dir(),
-                                              initialfile=name)
-        if not path:
-            return False
-        try:
-            save_checkpoint(path, ck.model, ck.info)  # atomic: temp file, fsync, rename
-        except OSError as exc:
-            self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
-            return False
-        self.state.origin = ModelOrigin.file(path)  # the same model: nobody needs telling
-        self.remember(path, f"saved {path}")
-        return True
-
-    def export_onnx(self, path: str | Path | None = None) -> bool:
-        """File > Export to ONNX: in a child process (seconds), polled from here."""
-        if "core" not in self.times:
-            return False
-        from ..core.errors import DesktopCnnError
-        from ..core.export import require_exporter
-
-        ck = self.state.checkpoint
-        if ck is None:
-            self.show_error("Nothing to export", "There is no model yet: train or open one.")
-            return False
-        try:  # optional packages: the app and its bundle run without them
-            require_exporter()
-        except DesktopCnnError as exc:  # it says what to install
-            self.show_error("Export to ONNX", f"{str(exc)[:1].upper()}{str(exc)[1:]}")
-            return False
-        name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.onnx"
-        path = path or self.ask_save_filename(
-            title="Export the model to ONNX", defaultextension=".onnx", initialdir=models_dir(),
-            filetypes=[("ONNX models", "*.onnx"), ("All files", "*")], initialfile=name)
-        if not path:
-            return False
-        self.exporter.start(functools.partial(export_work, ck, path))
-        self.status.set("message", f"exporting to {path}...")
-        return True
-
-    def export_event(self, event: object) -> None:
-        if isinstance(event, JobFailed):
-            self.status.set("message", "export failed")
-            self.show_error("Cannot export the model", event.message)
-        elif isinstance(event, Exported):
-            self.status.set("message", f"exported {event.path} (input normalisation in its "
-                                       f"metadata)")
-
-    def compare_models(self) -> tk.Toplevel | None:
-        """File > Compare models: one window, shown again with its list when reopened."""
-        if not self.ready:  # it draws with matplotlib, imported in the background
-            self.status.set("message", "still loading: try again in a moment")
-            return None
-        from .inspect.compare_window import CompareWindow
-
-        for child in self.root.winfo_children():
-            if isinstance(child, CompareWindow):  # closing it only hid it
-                child.show()
-                return child
-        return CompareWindow(self.root, self.state)
-
-    def my_handwriting(self) -> None:
-        from .personal.correction import PersonalWindow
-
-        PersonalWindow.open(self.root, self.state)
-
-    def remember(self, path: str | Path, message: str) -> None:
-        self.settings.add_recent(path)
-        self.menu.show_recent(self.settings.recent_models)
-        self.status.set("message", message)
 
     # --- the rest ---------------------------------------------------------------------------
     def drawing_key(self, action) -> None:
