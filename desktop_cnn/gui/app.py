@@ -3,7 +3,7 @@
 Start-up order (torch takes ~3 s to import on a small CPU): create the window
 with placeholder tabs and show it; build the Draw panel, which needs only
 PIL, so people can start drawing; import torch, load and warm up the model
-in a ``Preloader`` thread; when it is ready install the model (the first
+in a ``Preloader`` worker task; when it is ready install the model (the first
 prediction is possible from here) and build the Feature-maps panel; when
 matplotlib has been imported too, build the Train and Model panels.
 
@@ -150,8 +150,8 @@ class App(ModelFileActions, Panel):
         CorrectionBar(draw.extras, self.state).pack(fill="x")
         self.install("Draw", draw)
         self.preloader = Preloader(self.first_model_path())
-        self.preloader.start()
-        self.schedule(STARTUP_POLL_MS, self.poll_startup)
+        Worker(self, "start-up", self.startup_event, self.state.workers,
+               poll_ms=STARTUP_POLL_MS).start(self.preloader)
 
     def first_model_path(self) -> Path | None:
         if self.args.no_model:
@@ -161,16 +161,15 @@ class App(ModelFileActions, Panel):
         bundled = resource_path(BUNDLED_MODEL)
         return bundled if bundled.exists() else None
 
-    def poll_startup(self) -> None:
-        pre = self.preloader
-        if "core" not in self.times and pre.core_ready.is_set():
+    def startup_event(self, event: object) -> None:
+        from .startup import CoreReady, PlotsReady
+
+        if isinstance(event, CoreReady):
             self.times["core"] = time.time()
             self.core_ready()
-        if "core" in self.times and pre.plots_ready.is_set():
+        elif isinstance(event, PlotsReady):
             self.times["panels"] = time.time()
             self.plots_ready()
-            return
-        self.schedule(STARTUP_POLL_MS, self.poll_startup)
 
     def core_ready(self) -> None:
         from .datasets import DatasetCache
