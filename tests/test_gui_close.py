@@ -80,8 +80,57 @@ def test_window_close_button_stops_training_in_process(display, mnist, shared_da
     app.notebook.select(app.tabs["Train"])
     train.start_button.invoke()
     pump(app.root, until=lambda: train.step >= 3, timeout=120)
-    worker = train.job.thread
+    worker = train.worker.task.thread
     t0 = time.perf_counter()
     app.root.tk.call(app.root.wm_protocol("WM_DELETE_WINDOW"))
     assert time.perf_counter() - t0 < 2.0
     assert app.closing and not worker.is_alive()
+
+
+QUIT_DURING_REVIEW = """
+import sys, threading
+import desktop_cnn.core.mistakes as mistakes
+from desktop_cnn.gui import app as gui
+
+predict = mistakes.predict_split
+def slow(*args, **kw):  # the same evaluation 50 times over: still predicting at the quit
+    for _ in range(50):
+        result = predict(*args, **kw)
+        if result is None:
+            return None
+    return result
+mistakes.predict_split = slow
+
+ready = gui.App.plots_ready
+def plots_ready(self):
+    ready(self)
+    self.notebook.select(self.tabs["Mistakes"])
+    panel = self.panels["Mistakes"]
+    def quit_when_predicting():
+        if not panel.summary.cget("text").startswith("Predicting"):
+            self.root.after(50, quit_when_predicting)
+            return
+        print("quitting while predicting", flush=True)
+        self.quit_app()
+        alive = [t.name for t in threading.enumerate() if t.name == "the evaluation"]
+        print(f"still running after the close: {alive}", flush=True)
+    self.root.after(300, quit_when_predicting)
+gui.App.plots_ready = plots_ready
+sys.exit(gui.main(sys.argv[1:]))
+"""
+
+
+def test_quitting_during_the_mistakes_evaluation_ends_it_first(display, mnist, shared_data,
+                                                               tmp_path):
+    """A thread left inside torch at interpreter exit aborts the process ("terminate called
+    without an active exception", status 134): the close cancels and joins it first."""
+    env = {**os.environ, "DESKTOP_CNN_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1",
+           "PYTHONPATH": str(ROOT)}
+    proc = subprocess.run(
+        [sys.executable, "-c", QUIT_DURING_REVIEW, "--model", str(cached_test_model(mnist)),
+         "--data-dir", str(shared_data)],
+        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+    assert "quitting while predicting" in proc.stdout, proc.stderr[-2000:]
+    assert "still running after the close: []" in proc.stdout
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    assert "terminate called" not in proc.stderr and "Traceback" not in proc.stderr

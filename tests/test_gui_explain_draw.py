@@ -23,6 +23,7 @@ from desktop_cnn.gui.common.images import to_rgb
 from desktop_cnn.gui.draw.saliency_view import overlay
 from desktop_cnn.gui.draw.steps_view import mass_tile, raw_tile
 from desktop_cnn.gui.inputs import Source
+from desktop_cnn.gui.origin import ModelOrigin
 from desktop_cnn.gui.predictor import input_from_test
 
 from helpers import (
@@ -239,11 +240,12 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
     from desktop_cnn.core.checkpoints import Checkpoint, ModelInfo
     from desktop_cnn.core.models import build_model
 
-    old = app.state.checkpoint
+    old, origin = app.state.checkpoint, app.state.origin
     torch.manual_seed(0)
     info = ModelInfo("cifar-net", {}, "cifar10:cat,airplane", ["cat", "airplane"], (3, 32, 32),
                      (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
-    app.state.set_model(Checkpoint(build_model("cifar-net"), info), "a test")
+    app.state.set_model(Checkpoint(build_model("cifar-net"), info),
+                        ModelOrigin.file("a test"))
     try:
         image = torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8,
                               generator=torch.Generator().manual_seed(3))
@@ -266,7 +268,7 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
         screenshot(app.root, ARTIFACTS / "draw_saliency_colour.png")
     finally:
         _choose_class(draw, "predicted")
-        app.state.set_model(old, "back")
+        app.state.set_model(old, origin)
 
 
 def test_the_draw_panel_still_starts_without_torch():

@@ -20,11 +20,11 @@ from desktop_cnn.gui.common.images import (
     to_rgb,
 )
 from desktop_cnn.gui.common.plots import smooth
-from desktop_cnn.gui.sketch import Sketch
 from desktop_cnn.gui.origin import ModelOrigin
+from desktop_cnn.gui.sketch import Sketch
 from desktop_cnn.gui.state import MAX_RECENT, AppState, Settings
 from desktop_cnn.gui.train.train_job import JobDone, Loaded, TrainJob
-from desktop_cnn.gui.worker import END, JobFailed, Task, Worker, Workers
+from desktop_cnn.gui.worker import JobFailed, Task
 
 from helpers import percentile, small_dataset
 

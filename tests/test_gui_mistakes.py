@@ -16,6 +16,7 @@ from desktop_cnn.core.batches import BatchLoader
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.evaluation import evaluate
 from desktop_cnn.gui.mistakes.mistakes_panel import CELL_LIMIT, GALLERY
+from desktop_cnn.gui.origin import ModelOrigin
 from desktop_cnn.gui.predictor import input_from_test
 
 from helpers import cached_test_model, pump, screenshot
@@ -124,7 +125,7 @@ def test_a_new_model_puts_it_out_of_date_until_shown(app, panel, mnist):
     pump(app.root, 0.1)
     old = panel.review
     retrained = load_checkpoint(cached_test_model(mnist))
-    app.state.set_model(retrained, "trained in this session (not saved yet)")
+    app.state.set_model(retrained, ModelOrigin.trained())
     assert panel.stale and not panel.current and not panel.running  # hidden: no work yet
     assert "Out of date" in panel.summary.cget("text")
     assert "trained in this session" in panel.summary.cget("text")

@@ -1,8 +1,13 @@
 """The Tkinter desktop app: draw, train, look inside, save and load.
 
-Modules without Tk (``state``, ``sketch``, ``images``, ``predictor``,
-``datasets``, ``train_job``, ``startup``) hold the logic and are tested
-without a display; the panels are thin ttk frames over them. Only
-``startup`` may import torch in a worker thread; no module here calls Tk off
-the main thread.
+Layout: one folder per feature (draw, train, inspect, mistakes, playground,
+personal), ``common`` for widgets any of them may use, and at this level what
+they share: ``state`` (the current model, its ``origin``, the input and its
+analysis), ``requests`` (typed asks one part makes of another), ``worker``
+(the one way to run long work off the Tk thread), ``sketch``, ``inputs``,
+``predictor`` and ``datasets``. A feature folder never imports another one
+(tests/test_architecture.py); ``app`` builds the panels and wires them.
+Modules without Tk (``state``, ``sketch``, ``predictor``, ``datasets``,
+``train/train_job``, ``startup``, ``worker``) are tested without a display.
+No module here calls Tk off the main thread.
 """

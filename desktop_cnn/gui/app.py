@@ -3,7 +3,7 @@
 Start-up order (torch takes ~3 s to import on a small CPU): create the window
 with placeholder tabs and show it; build the Draw panel, which needs only
 PIL, so people can start drawing; import torch, load and warm up the model
-in a ``Preloader`` thread; when it is ready install the model (the first
+in a ``Preloader`` worker task; when it is ready install the model (the first
 prediction is possible from here) and build the Feature-maps panel; when
 matplotlib has been imported too, build the Train and Model panels.
 
@@ -16,27 +16,27 @@ tests look for have stable Tk names (``WIDGETS`` lists their paths).
 from __future__ import annotations
 
 import argparse
-import functools
 import gc
 import json
+import os
 import sys
 import time
 import tkinter as tk
 import traceback
-from dataclasses import dataclass
 from pathlib import Path
 from tkinter import ttk
 
-from ..core.paths import models_dir, resource_path, settings_file
-from .common.panel import MODEL_TYPES, Panel
+from ..core.paths import resource_path, settings_file
+from .common.panel import Panel
 from .common.widgets import Placeholder, StatusBar, set_theme
 from .draw.draw_panel import DrawPanel
 from .menubar import MenuBar, MenuCommands, about_text
+from .model_files import ModelFileActions
 from .origin import ModelOrigin
 from .personal.correction import CorrectionBar
 from .requests import ShowTab
 from .state import AppState, Settings
-from .worker import JobFailed, Task, Worker
+from .worker import Worker
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
@@ -53,25 +53,9 @@ WIDGETS = {
     "correction bar": ".app.notebook.draw.panel.prediction.extras.correction",
     "train start": ".app.notebook.train.panel.settings.buttons.start",
     "train stop": ".app.notebook.train.panel.settings.buttons.stop",
-    "feature maps canvas": ".app.notebook.features.panel.pad.canvas",
+    "feature maps canvas": ".app.notebook.features.panel.left.input.pad.canvas",
     "menu": ".menu",
 }
-
-
-@dataclass(frozen=True)
-class Exported:
-    """The ONNX export's result: where the file is."""
-
-    path: Path
-
-
-def export_work(checkpoint, path: str | Path, task: Task) -> Exported:
-    """On the worker's thread: run the export's child process and wait for it."""
-    from ..core.export import ExportProcess
-
-    job = ExportProcess(checkpoint, path)
-    task.on_cancel(job.proc.kill)  # quitting the app ends the child too
-    return Exported(job.result())
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
@@ -86,7 +70,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-class App(Panel):
+class App(ModelFileActions, Panel):
     """The main window's content; ``root`` is the Tk instance it fills."""
 
     def __init__(self, root: tk.Tk, args: argparse.Namespace) -> None:
@@ -104,6 +88,7 @@ class App(Panel):
         self.panels: dict[str, Panel] = {}
         self.preloader = None
         self.closing = False
+        self.unfinished: list[str] = []  # tasks still running after the close (loads)
         self.exit_code = 0
         self.create_widgets()
 
@@ -165,8 +150,8 @@ class App(Panel):
         CorrectionBar(draw.extras, self.state).pack(fill="x")
         self.install("Draw", draw)
         self.preloader = Preloader(self.first_model_path())
-        self.preloader.start()
-        self.schedule(STARTUP_POLL_MS, self.poll_startup)
+        Worker(self, "start-up", self.startup_event, self.state.workers,
+               poll_ms=STARTUP_POLL_MS).start(self.preloader)
         if self.settings.warning:  # a broken settings.json was kept aside: say so, once
             self.after_idle(self.show_error, "Settings not read", self.settings.take_warning())
 
@@ -178,16 +163,15 @@ class App(Panel):
         bundled = resource_path(BUNDLED_MODEL)
         return bundled if bundled.exists() else None
 
-    def poll_startup(self) -> None:
-        pre = self.preloader
-        if "core" not in self.times and pre.core_ready.is_set():
+    def startup_event(self, event: object) -> None:
+        from .startup import CoreReady, PlotsReady
+
+        if isinstance(event, CoreReady):
             self.times["core"] = time.time()
             self.core_ready()
-        if "core" in self.times and pre.plots_ready.is_set():
+        elif isinstance(event, PlotsReady):
             self.times["panels"] = time.time()
             self.plots_ready()
-            return
-        self.schedule(STARTUP_POLL_MS, self.poll_startup)
 
     def core_ready(self) -> None:
         from .datasets import DatasetCache
@@ -250,115 +234,11 @@ class App(Panel):
     def ready(self) -> bool:
         return "done" in self.times
 
-    # --- model files ----------------------------------------------------------------------
+    # --- the current model -------------------------------------------------------------
     def model_changed(self) -> None:
         title = self.state.title
         self.status.set("model", f"model: {title}")
         self.root.title(f"desktop-cnn - {title}")
-
-    def open_model(self, path: str | Path | None = None) -> bool:
-        """Load a model file and make it current; on any error the current model stays."""
-        if "core" not in self.times:
-            return False
-        from ..core.checkpoints import load_checkpoint
-        from ..core.errors import CheckpointError
-
-        path = path or self.ask_open_filename(title="Open a model", filetypes=MODEL_TYPES,
-                                              initialdir=models_dir())
-        if not path:
-            return False
-        try:
-            ck = load_checkpoint(path)
-        except CheckpointError as exc:
-            if str(path) in self.settings.recent_models and not Path(path).exists():
-                self.settings.forget_recent(path)
-                self.menu.show_recent(self.settings.recent_models)
-            self.show_error("Cannot open the model", str(exc))
-            return False
-        self.state.set_model(ck, ModelOrigin.file(path))
-        self.remember(path, f"opened {path}")
-        return True
-
-    def save_model_as(self, path: str | Path | None = None) -> bool:
-        if "core" not in self.times:
-            return False
-        from ..core.checkpoints import save_checkpoint
-
-        ck = self.state.checkpoint
-        if ck is None:
-            self.show_error("Nothing to save", "There is no model yet: train or open one.")
-            return False
-        name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.pt"
-        path = path or self.ask_save_filename(title="Save the model as", filetypes=MODEL_TYPES,
-                                              defaultextension=".pt", initialdir=models_dir(),
-                                              initialfile=name)
-        if not path:
-            return False
-        try:
-            save_checkpoint(path, ck.model, ck.info)  # atomic: temp file, fsync, rename
-        except OSError as exc:
-            self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
-            return False
-        self.state.origin = ModelOrigin.file(path)  # the same model: nobody needs telling
-        self.remember(path, f"saved {path}")
-        return True
-
-    def export_onnx(self, path: str | Path | None = None) -> bool:
-        """File > Export to ONNX: in a child process (seconds), polled from here."""
-        if "core" not in self.times:
-            return False
-        from ..core.errors import DesktopCnnError
-        from ..core.export import require_exporter
-
-        ck = self.state.checkpoint
-        if ck is None:
-            self.show_error("Nothing to export", "There is no model yet: train or open one.")
-            return False
-        try:  # optional packages: the app and its bundle run without them
-            require_exporter()
-        except DesktopCnnError as exc:  # it says what to install
-            self.show_error("Export to ONNX", f"{str(exc)[:1].upper()}{str(exc)[1:]}")
-            return False
-        name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.onnx"
-        path = path or self.ask_save_filename(
-            title="Export the model to ONNX", defaultextension=".onnx", initialdir=models_dir(),
-            filetypes=[("ONNX models", "*.onnx"), ("All files", "*")], initialfile=name)
-        if not path:
-            return False
-        self.exporter.start(functools.partial(export_work, ck, path))
-        self.status.set("message", f"exporting to {path}...")
-        return True
-
-    def export_event(self, event: object) -> None:
-        if isinstance(event, JobFailed):
-            self.status.set("message", "export failed")
-            self.show_error("Cannot export the model", event.message)
-        elif isinstance(event, Exported):
-            self.status.set("message", f"exported {event.path} (input normalisation in its "
-                                       f"metadata)")
-
-    def compare_models(self) -> tk.Toplevel | None:
-        """File > Compare models: one window, shown again with its list when reopened."""
-        if not self.ready:  # it draws with matplotlib, imported in the background
-            self.status.set("message", "still loading: try again in a moment")
-            return None
-        from .inspect.compare_window import CompareWindow
-
-        for child in self.root.winfo_children():
-            if isinstance(child, CompareWindow):  # closing it only hid it
-                child.show()
-                return child
-        return CompareWindow(self.root, self.state)
-
-    def my_handwriting(self) -> None:
-        from .personal.correction import PersonalWindow
-
-        PersonalWindow.open(self.root, self.state)
-
-    def remember(self, path: str | Path, message: str) -> None:
-        self.settings.add_recent(path)
-        self.menu.show_recent(self.settings.recent_models)
-        self.status.set("message", message)
 
     # --- the rest ---------------------------------------------------------------------------
     def drawing_key(self, action) -> None:
@@ -396,7 +276,8 @@ class App(Panel):
         if self.closing:
             return
         self.closing = True
-        for name in self.state.workers.shutdown(CLOSE_WAIT_S):
+        self.unfinished = self.state.workers.shutdown(CLOSE_WAIT_S)
+        for name in self.unfinished:  # a dataset load: it cannot be interrupted
             print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
         self.settings.save()
 
@@ -412,4 +293,10 @@ def main(argv: list[str] | None = None) -> int:
     # Tearing down torch and matplotlib object by object takes the interpreter ~1-2 s at
     # exit on a small CPU; freezing the heap skips the final garbage collections of it.
     gc.freeze()
+    if app.unfinished:
+        # Finalising the interpreter while a thread may be inside torch's C++ aborts the
+        # process; the settings are saved and nothing else is open: leave without it.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os._exit(app.exit_code)
     return app.exit_code

@@ -1,21 +1,24 @@
 """Heavy imports and the first model load, in the background, so the window shows at once.
 
 Importing torch takes ~3 s on a small CPU and matplotlib another second.
-The Tk thread shows the window first, then polls these flags with
-``after()``; panels that need torch or matplotlib are built when they are
-ready. Importing in a worker thread is safe; creating widgets is not, so
-nothing here touches Tk.
+The Tk thread shows the window first, then runs the ``Preloader`` as a worker
+task (worker.py) and builds the panels that need torch or matplotlib when its
+``CoreReady`` and ``PlotsReady`` events arrive. Importing in a worker thread
+is safe; creating widgets is not, so nothing here touches Tk.
 """
 
 from __future__ import annotations
 
 import importlib
 import os
-import threading
 import time
 import traceback
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:
+    from .worker import Task
 
 CORE_MODULES = (
     "torch", "desktop_cnn.core.checkpoints", "desktop_cnn.core.training",
@@ -39,28 +42,32 @@ def leave_a_core_to_the_ui() -> None:
         torch.set_num_threads(max(1, cores - 1))
 
 
+@dataclass(frozen=True)
+class CoreReady:
+    """torch and the core are imported, the first model loaded (or not: see the Preloader)."""
+
+
+@dataclass(frozen=True)
+class PlotsReady:
+    """matplotlib is imported: the panels that plot can be built."""
+
+
 class Preloader:
     """Imports torch and the core, loads and warms up the first model, then imports matplotlib.
 
-    The Tk thread reads ``core_ready``/``plots_ready`` (threading.Events) and
-    the results; the worker writes each result before setting its event.
+    Call it with a worker ``Task``. It writes its results here before emitting
+    the event that announces them, so the Tk thread reads them on that event.
     """
 
     def __init__(self, model_path: Path | None) -> None:
         self.model_path = model_path
-        self.core_ready = threading.Event()
-        self.plots_ready = threading.Event()
         self.checkpoint: Any = None  # core.checkpoints.Checkpoint once loaded
         self.model_error: str | None = None  # a CheckpointError's message, for the status bar
         self.error: str | None = None  # an import failed: the app cannot work
         self.device = ""
         self.times: dict[str, float] = {}
-        self.thread = threading.Thread(target=self._run, name="preload", daemon=True)
 
-    def start(self) -> None:
-        self.thread.start()
-
-    def _run(self) -> None:
+    def __call__(self, task: Task) -> None:
         try:
             for name in CORE_MODULES:
                 importlib.import_module(name)
@@ -72,7 +79,7 @@ class Preloader:
             traceback.print_exc()
             self.error = f"cannot start: {type(exc).__name__}: {exc}"
         finally:
-            self.core_ready.set()
+            task.emit(CoreReady())
         try:
             for name in PLOT_MODULES:
                 importlib.import_module(name)
@@ -81,7 +88,7 @@ class Preloader:
             self.error = self.error or f"cannot load matplotlib: {type(exc).__name__}: {exc}"
         finally:
             self.times["plots"] = time.time()
-            self.plots_ready.set()
+            task.emit(PlotsReady())
 
     def _load_model(self) -> None:
         from ..core.errors import CheckpointError

@@ -1,1 +1,2 @@
-"""What every panel shares: the Panel base, small widgets, images and matplotlib panes."""
+"""What every panel may use: the Panel base, small widgets, the sketch pad, the thumbnail
+gallery, images and matplotlib panes."""

@@ -99,9 +99,9 @@ class FeatureMapsPanel(Panel):
         self.bind("<Map>", lambda e: self.render() if self._dirty else None)
 
     def create_widgets(self) -> None:
-        left = ttk.Frame(self)
+        left = ttk.Frame(self, name="left")
         left.grid(row=0, column=0, sticky="n")
-        box = ttk.LabelFrame(left, text="Input: draw here too", padding=PAD)
+        box = ttk.LabelFrame(left, text="Input: draw here too", padding=PAD, name="input")
         box.pack(fill="x")
         self.pad = SketchPad(box, self.state.sketch, 168, self.state.begin_stroke,
                              self.state.sketch_changed, name="pad")
