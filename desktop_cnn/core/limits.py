@@ -40,9 +40,12 @@ def _fmt(x: float) -> str:
 
 def range_text(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> str:
     """The allowed range in words, e.g. "from 0 to below 1"."""
-    low = f"above {_fmt(lo)}" if lo_open else f"from {_fmt(lo)}"
-    high = f"below {_fmt(hi)}" if hi_open else f"{_fmt(hi)}"
-    return f"{low} to {high}"
+    lo_s, hi_s = _fmt(lo), _fmt(hi)
+    if lo_open and hi_open:
+        return f"between {lo_s} and {hi_s} (both excluded)"
+    if lo_open:
+        return f"above {lo_s} and at most {hi_s}"
+    return f"from {lo_s} to {'below ' if hi_open else ''}{hi_s}"
 
 
 def check_range(flag: str, value: object, lo: float, hi: float, *, integer: bool = False,
