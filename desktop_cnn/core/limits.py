@@ -7,6 +7,7 @@ above anything this app trains (LeNet-scale models on small images).
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 from .errors import ConfigError
@@ -56,8 +57,15 @@ def check_range(flag: str, value: object, lo: float, hi: float, *, integer: bool
     ok_type = isinstance(value, int) if integer else isinstance(value, Real)
     if isinstance(value, bool) or not ok_type:
         raise ConfigError(f"{flag} must be {kind} {allowed}, not {value!r}", field)
-    x = float(value)  # type: ignore[arg-type]
+    x = value if integer else _as_float(value)  # ints compared exactly, even beyond 2**53
     # Written as "not inside" so that NaN, which fails every comparison, is refused too.
-    inside = (lo < x if lo_open else lo <= x) and (x < hi if hi_open else x <= hi)
+    inside = (lo < x if lo_open else lo <= x) and (x < hi if hi_open else x <= hi)  # type: ignore
     if not inside:
-        raise ConfigError(f"{flag} must be {kind} {allowed}, not {_fmt(value)}", field)  # type: ignore[arg-type]
+        raise ConfigError(f"{flag} must be {kind} {allowed}, not {_fmt(value)}", field)  # type: ignore
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an int too large for a float is outside every range here
+        return math.inf
