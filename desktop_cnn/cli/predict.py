@@ -33,16 +33,14 @@ def run(args) -> int:
     from . import PROG
 
     results = predict_files(args.file, args.images)
-    for r in results:
+    for r in results:  # in the order given: an answer on stdout or the reason on stderr
         if "error" in r:
-            print(f"{PROG}: error: {r['error']}", file=sys.stderr)
+            print(f"{PROG}: error: {r['error']}", file=sys.stderr, flush=True)
+        elif not args.json:
+            p = r["probabilities"][r["label"]]
+            print(f"{r['image']}: {r['label']} ({p:.1%})", flush=True)
     if args.json:
         print(jsonout.dumps(results))
-    else:
-        for r in results:
-            if "error" not in r:
-                p = r["probabilities"][r["label"]]
-                print(f"{r['image']}: {r['label']} ({p:.1%})")
     return SOME_FAILED if any("error" in r for r in results) else 0
 
 

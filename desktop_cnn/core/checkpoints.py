@@ -250,9 +250,12 @@ def _code_globals(path: Path) -> list[str]:
     """Names a pickle would import (GLOBAL opcodes) other than torch's own rebuild helpers."""
     raw = path.read_bytes()
     if zipfile.is_zipfile(path):
-        with zipfile.ZipFile(path) as zf:
-            names = [n for n in zf.namelist() if n.endswith("data.pkl")]
-            raw = zf.read(names[0]) if names else b""
+        try:
+            with zipfile.ZipFile(path) as zf:
+                names = [n for n in zf.namelist() if n.endswith("data.pkl")]
+                raw = zf.read(names[0]) if names else b""
+        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
+            return []  # a damaged container: "cannot be read", not "would run code"
     found, strings = [], []
     try:
         for op, arg, _ in pickletools.genops(raw):

@@ -227,9 +227,10 @@ def load_dataset(
         train, test, names = DATASETS[name]()(root, download)
     else:
         raise UnknownNameError(f"unknown dataset {name!r}: use {DATASET_HELP}")
-    if len(names) < 2 or len(train) == 0:
-        raise DatasetError(f"{name} has {len(names)} class(es) and {len(train)} training images: "
-                           "a classifier needs at least two classes with images")
+    present = torch.unique(train.labels).numel()
+    if len(names) < 2 or present < 2:  # one class trains to a meaningless "100%"
+        raise DatasetError(f"{name}: the training images show {present} of its {len(names)} "
+                           "classes; a classifier needs images of at least two classes")
     mean, std = channel_stats(train.images)
     ds = Dataset(name, names, train, test, mean, std)
     return ds.with_classes(list(classes)) if classes else ds

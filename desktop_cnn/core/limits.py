@@ -7,6 +7,7 @@ above anything this app trains (LeNet-scale models on small images).
 
 from __future__ import annotations
 
+import math
 from numbers import Real
 
 from .errors import ConfigError
@@ -40,9 +41,12 @@ def _fmt(x: float) -> str:
 
 def range_text(lo: float, hi: float, lo_open: bool = False, hi_open: bool = False) -> str:
     """The allowed range in words, e.g. "from 0 to below 1"."""
-    low = f"above {_fmt(lo)}" if lo_open else f"from {_fmt(lo)}"
-    high = f"below {_fmt(hi)}" if hi_open else f"{_fmt(hi)}"
-    return f"{low} to {high}"
+    lo_s, hi_s = _fmt(lo), _fmt(hi)
+    if lo_open and hi_open:
+        return f"between {lo_s} and {hi_s} (both excluded)"
+    if lo_open:
+        return f"above {lo_s} and at most {hi_s}"
+    return f"from {lo_s} to {'below ' if hi_open else ''}{hi_s}"
 
 
 def check_range(flag: str, value: object, lo: float, hi: float, *, integer: bool = False,
@@ -53,8 +57,15 @@ def check_range(flag: str, value: object, lo: float, hi: float, *, integer: bool
     ok_type = isinstance(value, int) if integer else isinstance(value, Real)
     if isinstance(value, bool) or not ok_type:
         raise ConfigError(f"{flag} must be {kind} {allowed}, not {value!r}", field)
-    x = float(value)  # type: ignore[arg-type]
+    x = value if integer else _as_float(value)  # ints compared exactly, even beyond 2**53
     # Written as "not inside" so that NaN, which fails every comparison, is refused too.
-    inside = (lo < x if lo_open else lo <= x) and (x < hi if hi_open else x <= hi)
+    inside = (lo < x if lo_open else lo <= x) and (x < hi if hi_open else x <= hi)  # type: ignore
     if not inside:
-        raise ConfigError(f"{flag} must be {kind} {allowed}, not {_fmt(value)}", field)  # type: ignore[arg-type]
+        raise ConfigError(f"{flag} must be {kind} {allowed}, not {_fmt(value)}", field)  # type: ignore
+
+
+def _as_float(value: object) -> float:
+    try:
+        return float(value)  # type: ignore[arg-type]
+    except OverflowError:  # an int too large for a float is outside every range here
+        return math.inf
