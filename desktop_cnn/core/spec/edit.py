@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .layers import LAYER_TYPES, Layer, NetSpec, SpecError, _check_value, layer_fields, named
+from .layers import LAYER_TYPES, Layer, NetSpec, SpecError, check_value, layer_fields, named
 
 
 def parse_value(layer: Layer, field: str, text: Any) -> Any:
@@ -27,7 +27,7 @@ def parse_value(layer: Layer, field: str, text: Any) -> Any:
         except (KeyError, ValueError):
             word = {bool: "true or false", int: "a whole number", float: "a number"}[info.kind]
             raise SpecError(f"{layer.name}: {field} must be {word}, not {text!r}") from None
-    return _check_value(layer.name, field, text, info)
+    return check_value(layer.name, field, text, info)
 
 
 def with_field(layer: Layer, field: str, value: Any) -> Layer:
