@@ -16,15 +16,18 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .models import NamedActivations
+from .spec.base import ConvUnit, conv_units
 
 # Activation name -> (torch form to identify it, numpy form to compute the shown value).
 ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]] = {
     "ReLU": (torch.relu, lambda v: max(v, 0.0)),
     "tanh": (torch.tanh, lambda v: float(np.tanh(v))),
     "sigmoid": (torch.sigmoid, lambda v: float(1 / (1 + np.exp(-v)))),
+    "leaky ReLU": (F.leaky_relu, lambda v: v if v >= 0 else 0.01 * v),  # torch's default slope
     "none": (lambda t: t, lambda v: v),
 }
 MODULE_NAMES = {nn.ReLU: "ReLU", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
@@ -55,6 +58,7 @@ class Explanation:
     activation: str  # a key of ACTIVATIONS
     value: float  # activation(pre_activation): the explained number
     map_value: float  # the same number read from model.activations(x)
+    shown: str = ""  # the map the number is read from: the conv's own, or its activation's
 
     @property
     def error(self) -> float:
@@ -62,8 +66,25 @@ class Explanation:
 
 
 def conv_layers(model: nn.Module, names: list[str]) -> list[str]:
-    """Which of ``names`` (activation maps) are the output of an nn.Conv2d, i.e. explainable."""
-    return [n for n in names if isinstance(getattr(model, n, None), nn.Conv2d)]
+    """Which of ``names`` (activation maps) show a conv layer's output, i.e. are explainable.
+
+    The model says which (``conv_units``): a conv's own map and the map of the
+    activation right after it, whatever they are called.
+    """
+    shown = {n for u in conv_units(model) for n in (u.conv, u.map)}
+    return [n for n in names if n in shown and isinstance(getattr(model, _unit(model, n).conv,
+                                                                  None), nn.Conv2d)]
+
+
+def _unit(model: nn.Module, name: str) -> ConvUnit:
+    """The conv unit whose conv or map is ``name``; asking for the conv's name of a unit with
+    a separate activation map explains the conv's own (raw) map."""
+    for u in conv_units(model):
+        if name == u.map:
+            return u
+        if name == u.conv:
+            return ConvUnit(u.conv, u.conv, "none") if u.map != u.conv else u
+    raise ValueError(f"{name!r} is not a Conv2d layer of {type(model).__name__}")
 
 
 def _padding(conv: nn.Conv2d) -> tuple[int, int]:
@@ -110,8 +131,11 @@ def _source_name(acts: dict[str, Tensor], x: Tensor, received: Tensor) -> str:
     return "input" if received.shape == x.shape and torch.equal(received, x) else "(unnamed)"
 
 
-def _activation(model: nn.Module, raw: Tensor, mapped: Tensor) -> str:
-    """The function that turns the conv's raw output into the named map, found by trying."""
+def _activation(model: nn.Module, raw: Tensor, mapped: Tensor, unit: ConvUnit) -> str:
+    """The function that turns the conv's raw output into the named map: the model's word
+    for it, or (a hand-written model that does not say) found by trying."""
+    if unit.activation is not None:
+        return unit.activation
     declared = MODULE_NAMES.get(type(getattr(model, "act", None)))
     order = [declared] if declared else []
     order += [n for n in ACTIVATIONS if n != declared]
@@ -140,7 +164,8 @@ def _window(src: np.ndarray, origin: tuple[int, int], k: tuple[int, int],
 def explain(model: NamedActivations, x: Tensor, layer: str, channel: int, row: int,
             col: int) -> Explanation:
     """Explain ``model.activations(x)[layer][0, channel, row, col]``; ``x`` is (1, C, H, W)."""
-    conv = getattr(model, layer, None)
+    unit = _unit(model, layer)
+    conv = getattr(model, unit.conv, None)
     if not isinstance(conv, nn.Conv2d):
         raise ValueError(f"{layer!r} is not a Conv2d layer of {type(model).__name__}")
     if conv.groups != 1:
@@ -148,7 +173,7 @@ def explain(model: NamedActivations, x: Tensor, layer: str, channel: int, row: i
     device = next(model.parameters()).device
     x = x.to(device)
     acts, received, raw = _run(model, conv, x)
-    mapped = acts[layer]
+    mapped = acts[unit.map]
     _, channels, height, width = mapped.shape
     if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):
         raise ValueError(f"({channel}, {row}, {col}) is outside {layer}'s {channels} maps of "
@@ -162,10 +187,19 @@ def explain(model: NamedActivations, x: Tensor, layer: str, channel: int, row: i
     channel_sums = products.sum(axis=(1, 2))
     total = float(channel_sums.sum())
     bias = float(conv.bias[channel].detach()) if conv.bias is not None else 0.0
-    activation = _activation(model, raw, mapped)
+    activation = _activation(model, raw, mapped, unit)
     pre = total + bias
     return Explanation(
-        layer, _source_name(acts, x, received), channel, row, col, origin, tuple(stride),
+        unit.conv, _source_name(acts, x, received), channel, row, col, origin, tuple(stride),
         padding, tuple(dilation), src, window, padded, weights, products, channel_sums, total,
-        bias, pre, activation, ACTIVATIONS[activation][1](pre),
-        float(mapped[0, channel, row, col]))
+        bias, pre, activation, _value(model, unit, activation, pre),
+        float(mapped[0, channel, row, col]), unit.map)
+
+
+def _value(model: nn.Module, unit: ConvUnit, activation: str, pre: float) -> float:
+    """The activation of ``pre`` in float64; a model's own activation layer (e.g. a leaky ReLU
+    with its slope) computes it when the model names one."""
+    module = getattr(model, unit.map, None) if unit.map != unit.conv else None
+    if isinstance(module, nn.Module) and not isinstance(module, nn.Conv2d):
+        return float(module(torch.tensor(pre, dtype=torch.float64)))
+    return ACTIVATIONS[activation][1](pre)

@@ -22,6 +22,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from .models import NamedActivations
+from .spec.base import conv_units
 
 METHODS = ("gradcam", "gradient")
 
@@ -57,12 +58,19 @@ def _score(logits: torch.Tensor, target: int) -> torch.Tensor:
     return logits[0, target]
 
 
-def last_conv_layer(acts: dict[str, torch.Tensor]) -> str:
-    """The last layer named conv* with (N, C, H, W) output: Grad-CAM's usual choice."""
-    convs = [name for name, a in acts.items() if a.ndim == 4 and name.startswith("conv")]
-    if not convs:
+def last_conv_layer(acts: dict[str, torch.Tensor], model: nn.Module | None = None) -> str:
+    """The map of the model's last conv layer (after its activation): Grad-CAM's usual choice.
+
+    The model says which its conv layers are (``conv_units``); without a model,
+    the last map named conv*.
+    """
+    if model is not None:
+        maps = [u.map for u in conv_units(model) if u.map in acts and acts[u.map].ndim == 4]
+    else:
+        maps = [name for name, a in acts.items() if a.ndim == 4 and name.startswith("conv")]
+    if not maps:
         raise ValueError(f"no conv layer among {', '.join(acts)}")
-    return convs[-1]
+    return maps[-1]
 
 
 def grad_cam(model: NamedActivations, x: torch.Tensor, target: int,
@@ -75,7 +83,7 @@ def grad_cam(model: NamedActivations, x: torch.Tensor, target: int,
     with _evaluating(model):
         xr = _input(model, x)
         acts = model.activations(xr)
-        layer = layer or last_conv_layer(acts)
+        layer = layer or last_conv_layer(acts, model)
         if layer not in acts:
             raise ValueError(f"no layer {layer!r}: the model has {', '.join(acts)}")
         a = acts[layer]  # (1, K, h, w)

@@ -79,8 +79,12 @@ def saliency(checkpoint: Checkpoint, x: torch.Tensor, target: int, method: str) 
 
 
 def conv1_filters(checkpoint: Checkpoint) -> np.ndarray | None:
-    """The first layer's weights (out, in, k, k), the only filters that read like pictures."""
-    conv1 = getattr(checkpoint.model, "conv1", None)
+    """The first conv layer's weights (out, in, k, k), the only filters that read like
+    pictures; the model says which layer that is."""
+    from ..core.spec.base import conv_units
+
+    units = conv_units(checkpoint.model)
+    conv1 = getattr(checkpoint.model, units[0].conv, None) if units else None
     weight = getattr(conv1, "weight", None)
     return None if weight is None else weight.detach().float().cpu().numpy()
 

@@ -4,6 +4,8 @@ from .arith import LayerArith, SpecArith, analyse, check
 from .base import ConvUnit, NamedActivations, conv_units
 from .builder import SpecNet, build_spec
 from .code import spec_code
+from .edit import insert_layer, move_layer, remove_layer, rename_layer, with_field, with_layer
+from .files import dataset_mismatch, fit_to_data, load_spec_file, save_spec_file, spec_json
 from .layers import (
     LAYER_TYPES,
     FieldInfo,
@@ -16,8 +18,12 @@ from .layers import (
     spec_of,
 )
 from .presets import PRESETS, preset_spec
+from .table import COLUMNS, format_table, table_rows
 
-__all__ = ["LAYER_TYPES", "PRESETS", "ConvUnit", "FieldInfo", "Layer", "LayerArith",
+__all__ = ["COLUMNS", "LAYER_TYPES", "PRESETS", "ConvUnit", "FieldInfo", "Layer", "LayerArith",
            "NamedActivations", "NetSpec", "SpecArith", "SpecError", "SpecNet", "analyse",
-           "build_spec", "check", "conv_units", "layer", "layer_fields", "parse_spec",
-           "preset_spec", "spec_code", "spec_of"]
+           "build_spec", "check", "conv_units", "dataset_mismatch", "fit_to_data",
+           "format_table", "insert_layer", "layer", "layer_fields", "load_spec_file",
+           "move_layer", "parse_spec", "preset_spec", "remove_layer", "rename_layer",
+           "save_spec_file", "spec_code", "spec_json", "spec_of", "table_rows", "with_field",
+           "with_layer"]

@@ -13,7 +13,7 @@ norm folds into the conv before it at inference).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 
 from .layers import (
     BatchNorm,
@@ -116,95 +116,92 @@ def _side(n: int, f: int, s: int, p: int, d: int, pool: bool) -> tuple[int, str,
     return out, text, exact
 
 
-def _window_layer(row: LayerArith, layer: Conv | MaxPool, rf: Field) -> tuple[LayerArith, Field]:
+def _window_layer(name: str, in_shape: Shape, layer: Conv | MaxPool,
+                  rf: Field) -> tuple[dict, Field]:
     """Conv and pooling: the output size per side, the reasons it fails, the new field."""
-    c, h, w = row.in_shape
+    c, h, w = in_shape
     pool = isinstance(layer, MaxPool)
     f, p = layer.kernel, layer.padding
     s = (layer.stride or f) if pool else layer.stride
     d = 1 if pool else layer.dilation
     if pool and 2 * p > f:
-        return replace(row, error=f"{row.name}: padding {p} is more than half the {f}x{f} "
-                       "kernel: torch refuses it; use padding at most kernel // 2"), rf
-    (oh, th, eh), (ow, tw, ew) = (_side(n, f, s, p, d, pool) for n in (h, w))
+        return {"error": f"{name}: padding {p} is more than half the {f}x{f} kernel: torch "
+                "refuses it; use padding at most kernel // 2"}, rf
+    oh, th, eh = _side(h, f, s, p, d, pool)
+    ow, tw, ew = (oh, th, eh) if w == h else _side(w, f, s, p, d, pool)
     text = th if h == w else f"height {th}; width {tw}"
+    span = d * (f - 1) + 1
     if min(oh, ow) < 1:
-        span = d * (f - 1) + 1
         what = f"a {f}x{f} kernel" + (f" with dilation {d} spans {span}x{span} and" if d > 1
                                       else "")
         pad = f" padded by {p}" if p else ""
-        return replace(row, shape_formula=text, error=f"{row.name}: {th if oh < 1 else tw}: "
-                       f"{what} does not fit a {h}x{w} input{pad}"), rf
+        return {"shape_formula": text, "error": f"{name}: {th if oh < 1 else tw}: {what} does "
+                f"not fit a {h}x{w} input{pad}"}, rf
     note = ""
     if eh != oh or ew != ow:
-        lost = (h + 2 * p - d * (f - 1) - 1) % s if eh != oh else (w + 2 * p - d * (f - 1) - 1) % s
+        lost = (h + 2 * p - span) % s if eh != oh else (w + 2 * p - span) % s
         note = (f"not a whole number: torch floors it, so the last {lost} row(s)/column(s) "
                 "of the (padded) input are never read")
     oc = c if pool else layer.out_channels
-    out = (oc, oh, ow)
-    span = d * (f - 1) + 1
     new_rf = rf if rf.size is None else Field(rf.size + (span - 1) * rf.jump, rf.jump * s,
                                               rf.start - p * rf.jump)
-    row = replace(row, out_shape=out, shape_formula=text, note=note, field=new_rf)
+    kw = {"out_shape": (oc, oh, ow), "shape_formula": text, "note": note, "field": new_rf}
     if not pool:
         per = c * f * f
         bias = layer.out_channels if layer.bias else 0
         params = layer.out_channels * per + bias
         formula = f"{layer.out_channels}*{c}*{f}*{f}" + (f" + {bias}" if bias else "")
-        row = replace(row, params=params, params_formula=f"{formula} = {params:,}",
-                      macs=oc * oh * ow * per)
-    return row, new_rf
+        kw.update(params=params, params_formula=f"{formula} = {params:,}", macs=oc * oh * ow * per)
+    return kw, new_rf
 
 
-def _other_layer(row: LayerArith, layer: Layer, rf: Field) -> tuple[LayerArith, Field]:
+def _other_layer(name: str, shape: Shape, layer: Layer, rf: Field) -> tuple[dict, Field]:
     """Layers that are not windows: linear, flatten, global pooling, batch norm, pointwise."""
-    shape = row.in_shape
     maps = len(shape) == 3
     if isinstance(layer, Linear):
         if maps:
-            return replace(row, error=f"{row.name}: gets {shape_text(shape)} maps: put a flatten "
-                           "(or gap) layer before this linear layer"), rf
+            return {"error": f"{name}: gets {shape_text(shape)} maps: put a flatten (or gap) "
+                    "layer before this linear layer"}, rf
         n, k = shape[0], layer.out_features
         params = k * n + (k if layer.bias else 0)
         formula = f"{k}*{n}" + (f" + {k}" if layer.bias else "")
-        return replace(row, out_shape=(k,), shape_formula=f"{k} outputs", params=params,
-                       params_formula=f"{formula} = {params:,}", macs=k * n,
-                       field=Field(None)), Field(None)
+        return {"out_shape": (k,), "shape_formula": f"{k} outputs", "params": params,
+                "params_formula": f"{formula} = {params:,}", "macs": k * n,
+                "field": Field(None)}, Field(None)
     if isinstance(layer, Flatten):
         n = 1
         for d in shape:
             n *= d
         text = f"{'*'.join(str(d) for d in shape)} = {n}" if maps else f"{n} (already flat)"
-        return replace(row, out_shape=(n,), shape_formula=text, field=rf), rf
+        return {"out_shape": (n,), "shape_formula": text, "field": rf}, rf
     if isinstance(layer, GlobalAvgPool):
         if not maps:
-            return replace(row, error=f"{row.name}: global average pooling needs maps "
-                           f"(C x H x W), not a vector of {shape[0]} numbers"), rf
-        return replace(row, out_shape=(shape[0],), field=Field(None),
-                       shape_formula=f"the mean of each {shape[1]}x{shape[2]} map: "
-                       f"{shape[0]} numbers"), Field(None)
-    row = replace(row, out_shape=shape, shape_formula="unchanged", field=rf)
+            return {"error": f"{name}: global average pooling needs maps (C x H x W), not a "
+                    f"vector of {shape[0]} numbers"}, rf
+        return {"out_shape": (shape[0],), "field": Field(None), "shape_formula": f"the mean of "
+                f"each {shape[1]}x{shape[2]} map: {shape[0]} numbers"}, Field(None)
+    kw: dict = {"out_shape": shape, "shape_formula": "unchanged", "field": rf}
     if isinstance(layer, BatchNorm):
-        row = replace(row, params=2 * shape[0], params_formula=f"2*{shape[0]} = {2 * shape[0]}")
-    return row, rf
+        kw.update(params=2 * shape[0], params_formula=f"2*{shape[0]} = {2 * shape[0]}")
+    return kw, rf
 
 
 def layer_arith(layer: Layer, in_shape: Shape, rf: Field) -> tuple[LayerArith, Field]:
     """One layer's row from its input shape and the receptive field so far."""
-    row = LayerArith(layer.name, layer.type, in_shape)
     if isinstance(layer, (Conv, MaxPool)):
         if len(in_shape) != 3:
-            return replace(row, error=f"{layer.name}: {layer.type} needs maps (C x H x W), but "
-                           f"it gets a vector of {in_shape[0]} numbers"), rf
-        row, rf = _window_layer(row, layer, rf)
+            kw: dict = {"error": f"{layer.name}: {layer.type} needs maps (C x H x W), but it "
+                        f"gets a vector of {in_shape[0]} numbers"}
+        else:
+            kw, rf = _window_layer(layer.name, in_shape, layer, rf)
     else:
-        row, rf = _other_layer(row, layer, rf)
-    if row.error:
-        return row, rf
-    size = 1
-    for d in row.out_shape:
-        size *= d
-    return replace(row, memory=size * BYTES_PER_NUMBER), rf
+        kw, rf = _other_layer(layer.name, in_shape, layer, rf)
+    if not kw.get("error"):
+        size = 1
+        for d in kw["out_shape"]:
+            size *= d
+        kw["memory"] = size * BYTES_PER_NUMBER
+    return LayerArith(layer.name, layer.type, in_shape, **kw), rf
 
 
 def analyse(spec: NetSpec) -> SpecArith:

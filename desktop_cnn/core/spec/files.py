@@ -15,8 +15,12 @@ def spec_json(spec: NetSpec) -> str:
     return json.dumps(spec.to_dict(), indent=2) + "\n"
 
 
-def load_spec_file(path: str | os.PathLike) -> NetSpec:
-    """Read and check a spec file; SpecError (one line, naming file, layer and field) if bad."""
+def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
+    """Read and check a spec file; SpecError (one line, naming file, layer and field) if bad.
+
+    ``shapes``: also refuse a spec whose shapes cannot flow (the Build tab passes
+    False, to open such a file and show the failing layer in its table).
+    """
     path = Path(path)
     try:
         text = path.read_text(encoding="utf-8")
@@ -35,6 +39,9 @@ def load_spec_file(path: str | os.PathLike) -> NetSpec:
         raise SpecError(f"{path}: {exc}") from None
     if "name" not in data:
         spec = replace(spec, name=path.stem)
+    error = analyse(spec).error if shapes else ""
+    if error:
+        raise SpecError(f"{path}: {error}")
     return spec
 
 

@@ -198,7 +198,7 @@ def _values(layer: Layer) -> dict[str, Any]:
     return {f.name: getattr(layer, f.name) for f in fields(layer)}
 
 
-def _check_value(where: str, name: str, value: Any, info: FieldInfo) -> Any:
+def check_value(where: str, name: str, value: Any, info: FieldInfo) -> Any:
     if value is None and info.optional:
         return None
     if info.kind is bool:
@@ -244,7 +244,7 @@ def parse_layer(d: Any, index: int) -> Layer:
     for key in REQUIRED.get(kind, ()):
         if key not in d:
             raise SpecError(f"{where}: {kind} needs {key}")
-    values = {k: _check_value(where, k, v, infos[k]) for k, v in d.items() if k in infos}
+    values = {k: check_value(where, k, v, infos[k]) for k, v in d.items() if k in infos}
     return LAYER_TYPES[kind](name=name or "", **values)
 
 

@@ -30,7 +30,9 @@ PAD_FILL = "#cfcfcf"  # the zero padding, in the thumbnails and in the window gr
 BOX = "#e0301e"  # the window on the source map
 MAX_HEIGHT = 440  # px of rows shown before the canvas scrolls: the window fits 768 px screens
 LABEL_W = 40  # characters before the numbers in the sum lines, so the numbers line up
-FORMULAS = {"ReLU": "max(0, x)", "tanh": "tanh(x)", "sigmoid": "1 / (1 + e^-x)", "none": "x"}
+MAX_WIDTH = 1100  # px of columns shown before the canvas scrolls sideways (an 11x11 kernel)
+FORMULAS = {"ReLU": "max(0, x)", "tanh": "tanh(x)", "sigmoid": "1 / (1 + e^-x)", "none": "x",
+            "leaky ReLU": "x if x > 0 else slope * x"}
 
 
 def number(v: float) -> str:
@@ -87,7 +89,9 @@ class ExplainView(tk.Toplevel):
         bg = ttk.Style().lookup("TFrame", "background") or "#dcdad5"
         self.canvas = tk.Canvas(frame, highlightthickness=0, background=bg)
         self.scroll = ttk.Scrollbar(frame, orient="vertical", command=self.canvas.yview)
-        self.canvas.configure(yscrollcommand=self.scroll.set)
+        self.xscroll = ttk.Scrollbar(frame, orient="horizontal", command=self.canvas.xview)
+        self.canvas.configure(yscrollcommand=self.scroll.set, xscrollcommand=self.xscroll.set)
+        self.xscroll.pack(side="bottom", fill="x")
         self.canvas.pack(side="left", fill="both", expand=True)
         self.canvas.bind("<MouseWheel>", lambda e: self.canvas.yview_scroll(-e.delta // 120,
                                                                              "units"))
@@ -185,16 +189,20 @@ class ExplainView(tk.Toplevel):
         self.boxes: list[int] = []  # the window's outline on each thumbnail
         self.origins: list[tuple[int, int]] = []  # each thumbnail's top-left corner
         c_in, kh, kw = e.window.shape
-        grid_w = kw * CELL_W
+        titles = (f"window ({e.source})", "kernel weights", "products")
+        # A column is as wide as its grid or its title, whichever is wider: a 1x1 kernel's
+        # grid is narrower than "kernel weights".
+        title_font = tkfont.nametofont("TkDefaultFont")
+        win_w, ker_w, prod_w = (max(kw * CELL_W, title_font.measure(t) + 6) for t in titles)
         x_win = 8 + THUMB + 18
-        x_ker = x_win + grid_w + GAP
-        x_prod = x_ker + grid_w + GAP
-        x_sum = x_prod + grid_w + 14
+        x_ker = x_win + win_w + GAP
+        x_prod = x_ker + ker_w + GAP
+        x_sum = x_prod + prod_w + 14
         row_h = max(kh * CELL_H, THUMB + 16) + ROW_GAP
         top = 18
-        for x, title in ((8, "where"), (x_win, f"window ({e.source})"), (x_ker, "kernel weights"),
-                         (x_prod, "products"), (x_sum, "sum")):
-            cv.create_text(x, 2, text=title, anchor="nw", fill="#333")
+        for x, title in ((8, "where"), (x_win, titles[0]), (x_ker, titles[1]),
+                         (x_prod, titles[2]), (x_sum, "sum")):
+            cv.create_text(x, 2, text=title, anchor="nw", fill="#333", font=title_font)
         ph, pw = e.padding
         h, w = e.source_map.shape[1:]
         self.zoom = max(1, THUMB // max(h + 2 * ph, w + 2 * pw))
@@ -214,8 +222,12 @@ class ExplainView(tk.Toplevel):
             self.sums.append(cv.create_text(x_sum, y + kh * CELL_H / 2, anchor="w",
                                             font=self.cell_font))
         width, height = x_sum + 110, top + c_in * row_h
-        cv.configure(scrollregion=(0, 0, width, height), width=width,
+        cv.configure(scrollregion=(0, 0, width, height), width=min(width, MAX_WIDTH),
                      height=min(height, MAX_HEIGHT))
+        if width > MAX_WIDTH:
+            self.xscroll.pack(side="bottom", fill="x", before=self.canvas)
+        else:
+            self.xscroll.pack_forget()
         if height > MAX_HEIGHT:
             self.scroll.pack(side="right", fill="y")
         else:

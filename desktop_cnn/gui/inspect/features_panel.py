@@ -27,6 +27,7 @@ from ..common.images import (
     to_rgb,
 )
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.scrolled import ScrolledFrame
 from ..common.sketchpad import SketchPad
 from ..common.widgets import ArrayView
 from ..origin import ModelOrigin, Origin
@@ -114,7 +115,7 @@ class FeatureMapsPanel(Panel):
         seen = ttk.LabelFrame(left, text="What the network sees", padding=PAD)
         seen.pack(fill="x", pady=(PAD, 0))
         self.input_parent = seen
-        filters = ttk.LabelFrame(left, text="conv1 filters", padding=PAD)
+        filters = self.filters_box = ttk.LabelFrame(left, text="conv1 filters", padding=PAD)
         filters.pack(fill="x", pady=(PAD, 0))
         self.filters = LayerGrid(filters, "filters", self.select, target=36)
         self.filters.pack(anchor="w")
@@ -125,8 +126,12 @@ class FeatureMapsPanel(Panel):
         self.layers = ttk.LabelFrame(self, text="Activations", padding=PAD)
         self.layers.grid(row=0, column=1, sticky="nsew", padx=PAD * 2)
         self.layers.bind("<Configure>", self._resized)
+        # A deep net's layers do not fit the window: they scroll (every one stays clickable).
+        self.scroller = ScrolledFrame(self.layers, height=420)
+        self.scroller.pack(fill="both", expand=True)
+        self.layer_box = self.scroller.inner
         self._width = 0
-        self.empty = ttk.Label(self.layers, text="Draw something or pick a test image.")
+        self.empty = ttk.Label(self.layer_box, text="Draw something or pick a test image.")
         self.empty.pack(anchor="w")
 
         right = ttk.LabelFrame(self, text="Selected map", padding=PAD)
@@ -142,6 +147,7 @@ class FeatureMapsPanel(Panel):
         self.explain_button.pack(fill="x", pady=(PAD, 0))
         set_enabled(self.explain_button, False)
         self.columnconfigure(1, weight=1)
+        self.rowconfigure(0, weight=1)
 
     # --- updates --------------------------------------------------------------------------
     def model_changed(self) -> None:
@@ -184,6 +190,7 @@ class FeatureMapsPanel(Panel):
 
         ck = self.state.checkpoint
         weights = conv1_filters(ck) if ck is not None else None
+        self.filters_box.configure(text=f"{first_conv_name(ck)} filters")
         if weights is not None:
             out, cin, k, _ = weights.shape
             how = "blue < 0 < red" if cin == 1 else "as RGB"
@@ -207,7 +214,7 @@ class FeatureMapsPanel(Panel):
         for name, maps in arrays.items():
             g = self.grids.get(name)
             if g is None:
-                parent = self.input_parent if name == "input" else self.layers
+                parent = self.input_parent if name == "input" else self.layer_box
                 g = self.grids[name] = LayerGrid(parent, name, self.select)
             if not g.winfo_manager():
                 g.pack(anchor="w", pady=(0, PAD))
@@ -217,8 +224,8 @@ class FeatureMapsPanel(Panel):
         self.show_detail()
 
     def grid_width(self) -> int | None:
-        """The px a layer grid may take: the Activations box less its padding."""
-        width = self.layers.winfo_width() - 2 * PAD - 4
+        """The px a layer grid may take: the Activations box less its padding and scrollbar."""
+        width = self.layers.winfo_width() - 2 * PAD - 4 - self.scroller.scroll.winfo_reqwidth()
         return width if width > 100 else None  # not laid out yet: natural size
 
     def tiles(self, name: str, maps: np.ndarray) -> list[np.ndarray]:
@@ -252,9 +259,11 @@ class FeatureMapsPanel(Panel):
             self.detail.show(colorize(a, lo, hi))
         shape = "x".join(str(d) for d in a.shape[-2:])
         if layer == "filters" and a.shape[0] == 3:
-            text = f"conv1 filter {i + 1}, 3x{shape}\nweights {lo:.3g} to {hi:.3g}, as RGB"
+            text = (f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, 3x{shape}\n"
+                    f"weights {lo:.3g} to {hi:.3g}, as RGB")
         elif layer == "filters":
-            text = f"conv1 filter {i + 1}, {shape}\nweights {lo:.3g} (blue) to {hi:.3g} (red)"
+            text = (f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, {shape}\n"
+                    f"weights {lo:.3g} (blue) to {hi:.3g} (red)")
         else:
             text = f"{layer} map {i + 1}, {shape}\nvalues {lo:.3g} (dark) to {hi:.3g} (bright)"
         if self.explainable(layer):
@@ -336,6 +345,14 @@ class FeatureMapsPanel(Panel):
         if maps is None or (layer != "input" and i >= len(maps)):
             return None
         return maps if layer == "input" else maps[i]
+
+
+def first_conv_name(ck) -> str:
+    """The model's first conv layer, as the model names it (conv1 for the built-in ones)."""
+    from ...core.spec.base import conv_units
+
+    units = conv_units(ck.model) if ck is not None else []
+    return units[0].conv if units else "conv1"
 
 
 def activations_title(ck, origin: ModelOrigin) -> str:
