@@ -8,9 +8,10 @@ from dataclasses import fields
 from pathlib import Path
 
 from ..core.checkpoints import load_checkpoint, save_checkpoint
-from ..core.data import DATASET_HELP, load_dataset
-from ..core.errors import DesktopCnnError
+from ..core.data import DATASET_HELP
+from ..core.errors import TrainingError
 from ..core.models import MODELS
+from ..core.run import TrainRun
 from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from .progress import ProgressPrinter
 
@@ -59,28 +60,26 @@ def run(args) -> int:
     cfg_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
-    return train(args.dataset, classes, args.model, config, args.data_dir, Path(args.out),
-                 args.resume, args.checkpoint_every_epoch, args.validation)
+    return train(TrainRun(args.dataset, args.model, config, classes, args.data_dir,
+                          args.validation, args.resume, Path(args.out),
+                          args.checkpoint_every_epoch))
 
 
-def train(dataset: str, classes: list[str] | None, arch: str, config: TrainConfig,
-          data_dir: str | None, out: Path, resume: str | None, every_epoch: bool,
-          validation: float = 0.0) -> int:
-    resume_ck = load_checkpoint(resume) if resume else None
-    if resume_ck is not None and classes is None:
-        classes = list(resume_ck.info.classes)  # the resumed run's class subset, if it had one
-    data = load_dataset(dataset, data_dir, classes)
-    if validation:
-        data = data.holdout(validation, config.seed)
+def train(run: TrainRun) -> int:
+    """Train as ``run`` describes, print progress, save ``run.out``; the exit status."""
+    out = Path(run.out)
+    resume_ck = load_checkpoint(run.resume) if run.resume else None
+    # A resumed run keeps its class subset, if it had one.
+    data = run.load_data(resume_ck.info.classes if resume_ck and run.classes is None else None)
+    if run.validation:
         print(f"validation: {len(data.test)} training images held out; the test set is unused",
               file=sys.stderr)
-    trainer = Trainer(data, arch, config, ProgressPrinter("val" if validation else "test"),
-                      resume=resume_ck)
-    result = trainer.run(out if every_epoch else None)
+    trainer = Trainer(data, run.arch, run.config,
+                      ProgressPrinter("val" if run.validation else "test"), resume=resume_ck)
+    result = trainer.run(out if run.checkpoint_every_epoch else None)
     if result.status == "failed":
-        raise DesktopCnnError(result.message)
+        raise TrainingError(result.message)
     save_checkpoint(out, result.checkpoint.model, result.checkpoint.info)
     acc = result.checkpoint.info.metrics.get("test_accuracy")
-    held_out = "validation" if validation else "test"
-    print(f"saved {out}" + (f" ({held_out} accuracy {acc:.2%})" if acc is not None else ""))
+    print(f"saved {out}" + (f" ({run.held_out} accuracy {acc:.2%})" if acc is not None else ""))
     return 0
