@@ -10,6 +10,7 @@ files' dict histories load the same way.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any, TypedDict
 
 import torch
@@ -42,8 +43,10 @@ def typed_history(d: dict[str, Any] | None) -> History:
 class BatchLosses:
     """Each batch's loss: pending on the device, then appended to ``history['batch_loss']``."""
 
-    def __init__(self, done: list[float]) -> None:
+    def __init__(self, done: list[float],
+                 combine: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
         self.done = done  # the history's own list: nothing else keeps a copy while training
+        self.combine = combine  # under DDP: the mean over the processes, each with its share
         self._pending: list[torch.Tensor] = []
 
     def add(self, loss: torch.Tensor) -> None:
@@ -57,7 +60,8 @@ class BatchLosses:
         """Read the pending losses to the host: the one sync point of a training step."""
         if not self._pending:
             return []
-        values = torch.stack(self._pending).float().tolist()
+        losses = torch.stack(self._pending).float()
+        values = (losses if self.combine is None else self.combine(losses)).tolist()
         self._pending = []
         self.done.extend(values)
         return values

@@ -10,6 +10,7 @@ from typing import Any
 import torch
 
 from .batches import BatchLoader
+from .distributed import all_sum
 from .evaluation import EvalResult
 from .events import EpochRecord
 
@@ -28,7 +29,17 @@ class LoopState:
     start_epoch: int  # > 0 when resuming
     t_run: float
     mix_rng: random.Random  # draws mixup's lam: one per batch, reproducible
-    busy: float = 0.0  # seconds spent in steps, pauses excluded, for images/s and ETA
+    # Mixup's partners: its own generator, as the loader's is busy on the batch-making thread.
+    mix_generator: torch.Generator
+    read_every: int = 1  # batches between two read-backs of the losses to the host
+    busy: float = 0.0  # seconds of training (batches made and learned), for images/s and ETA
+    t_mark: float = 0.0  # when the last step ended (or the epoch began, or a pause ended)
+
+    def clock(self) -> None:
+        """A step ended: count the time since the last mark as training time."""
+        now = time.perf_counter()
+        self.busy += now - self.t_mark
+        self.t_mark = now
 
     @property
     def steps(self) -> int:
@@ -48,6 +59,13 @@ class EpochTally:
         self.seen += len(target)
         self.correct = self.correct + (logits.argmax(1) == target).sum()
         self.loss_sum = self.loss_sum + loss.detach() * len(target)
+
+    def summed(self, device: torch.device) -> EpochTally:
+        """The tally over all processes (each counted its share of every batch)."""
+        t = torch.tensor([float(self.seen), float(self.correct), float(self.loss_sum)],
+                         device=device, dtype=torch.float64)
+        seen, correct, loss_sum = all_sum(t).tolist()
+        return EpochTally(self.t0, round(seen), round(correct), loss_sum)
 
     def record(self, epoch: int, result: EvalResult) -> EpochRecord:
         n = max(self.seen, 1)

@@ -15,6 +15,7 @@ from pathlib import Path
 from .data import Dataset, load_dataset
 from .training import TrainConfig
 
+DEFAULT_ARCH = "lenet5"  # small and quick: the book's network
 # (name, data_dir, classes) -> Dataset: load_dataset, or the GUI's cache of loaded datasets
 Loader = Callable[[str, "str | None", "Sequence[str] | None"], Dataset]
 
@@ -24,7 +25,7 @@ class TrainRun:
     """Everything a training run needs besides the data's pixels."""
 
     dataset: str  # a load_dataset name: mnist, fashion-mnist, cifar10, imagefolder:PATH
-    arch: str = "lenet5"  # a registered classifier (core/models.py MODELS)
+    arch: str | None = DEFAULT_ARCH  # a registered classifier; None: the resumed file's
     config: TrainConfig = field(default_factory=TrainConfig)
     classes: list[str] | None = None  # keep only these classes, relabelled in this order
     data_dir: str | None = None  # None: $DESKTOP_CNN_DATA or the user's data folder

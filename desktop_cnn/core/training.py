@@ -21,13 +21,13 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from .batches import BatchLoader, mix_batch
+from .batches import BatchLoader, made_ahead, mix_batch
 from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
 from .data import Dataset
 from .device import device_name, pick_device
-from .distill import Teacher, distillation_loss
+from .distill import Teacher, training_loss
+from .distributed import Ranks, all_mean, check_shares, combine, parallel
 from .errors import TrainingError, UnknownNameError
 from .evaluation import EvalResult, evaluate
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
@@ -43,6 +43,7 @@ DEFAULT_LR = {"sgd": 0.05, "adam": 1e-2, "adamw": 1e-2}  # peak LRs that train L
 # AdamW decays weights by lr * wd per step (decoupled), SGD and Adam add wd * w to the
 # gradient: the same number means very different things, so each gets its own default.
 DEFAULT_WD = {"sgd": 5e-4, "adam": 0.0, "adamw": 0.05}
+READ_EVERY = 16  # batches between two read-backs of the losses on a GPU (~10 a second)
 
 
 @dataclass
@@ -107,6 +108,8 @@ class TrainResult:
     message: str
     checkpoint: Checkpoint  # the model as it stands, with its metadata
     history: History = field(default_factory=new_history)
+    # After a finished run: what --resume needs to continue it (optimizer, data order, ...).
+    training_state: dict[str, Any] | None = None
 
 
 def new_classifier(arch: str, input_shape: tuple[int, int, int],
@@ -125,12 +128,13 @@ class Trainer:
 
     def __init__(self, data: Dataset, arch: str = "lenet5", config: TrainConfig | None = None,
                  callback: Callable[[Event], None] | None = None,
-                 resume: Checkpoint | None = None) -> None:
+                 resume: Checkpoint | None = None, ranks: Ranks | None = None) -> None:
         self.config = config or TrainConfig()
         self.config.validate()
         self.data, self.arch = data, arch
         self.callback = callback or (lambda event: None)
-        self.device = pick_device(self.config.device)
+        self.ranks = ranks or Ranks()  # under torchrun: this process among several
+        self.device = self.ranks.device(pick_device(self.config.device))
         torch.manual_seed(self.config.seed)
         if resume is not None:
             self.arch, self.arch_args = resume.info.arch, resume.info.arch_args
@@ -138,6 +142,7 @@ class Trainer:
         else:
             self.model, self.arch_args = new_classifier(arch, data.input_shape, len(data.classes))
         self.model.to(self.device)
+        self.net = self._parallel() if self.ranks.distributed else self.model  # what learns
         self.teacher = None if self.config.teacher is None else Teacher(
             self.config.teacher, data.classes, data.input_shape, data.mean, data.std, self.device)
         self._resume = resume
@@ -146,8 +151,17 @@ class Trainer:
         self._running.set()
         self._live = LiveCopy()
         self.history: History = new_history()
-        self.losses = BatchLosses(self.history["batch_loss"])
+        self.losses = self._batch_losses()
         self.last_eval: EvalResult | None = None
+
+    def _parallel(self) -> torch.nn.Module:
+        """The model in DDP, which averages the gradients of all processes after backward."""
+        check_shares(self.ranks, self.config.batch_size, len(self.data.train))
+        return parallel(self.model, self.ranks, self.device)
+
+    def _batch_losses(self) -> BatchLosses:
+        return BatchLosses(self.history["batch_loss"],
+                           all_mean if self.ranks.distributed else None)
 
     # --- control, safe from any thread -------------------------------------------------
     def stop(self) -> None:
@@ -187,30 +201,37 @@ class Trainer:
         for epoch in range(loop.start_epoch, self.config.epochs):
             self.model.train()
             tally = EpochTally(time.perf_counter())
-            for step, (x, y) in enumerate(loop.train):
-                if self._halted():
-                    return self._finish("stopped", "stopped by the user", loop.t_run)
+            loop.t_mark = time.perf_counter()
+            for step, (x, y) in enumerate(made_ahead(loop.train)):
+                if self._halted(loop):
+                    return self._finish("stopped", "stopped by the user", loop)
                 self._step(loop, epoch, step, x, y, tally)
             self._end_epoch(loop, epoch, tally, checkpoint_path)
         n = self.config.epochs
-        return self._finish("finished", f"trained {n} epoch{'s' * (n != 1)}", loop.t_run)
+        return self._finish("finished", f"trained {n} epoch{'s' * (n != 1)}", loop)
 
     def _start(self) -> LoopState:
         """Batches, optimizer, schedule and AMP for this run; Started and the step-0 snapshot."""
         cfg, data, dev = self.config, self.data, self.device
         kind = ("digits" if data.is_digits else "color") if cfg.augment else None
+        ranks = self.ranks
+        # Under DDP every batch is whole, so that each process has its equal share.
+        drop_last = len(data.train) >= 2 * cfg.batch_size or ranks.distributed
         train = BatchLoader(data.train, cfg.batch_size, data.mean, data.std, dev, shuffle=True,
-                            augment=kind, drop_last=len(data.train) >= 2 * cfg.batch_size,
-                            seed=cfg.seed)
-        test = BatchLoader(data.test, cfg.eval_batch_size, data.mean, data.std, dev)
+                            augment=kind, drop_last=drop_last, seed=cfg.seed, rank=ranks.rank,
+                            world=ranks.world)
+        test = BatchLoader(ranks.share(data.test), cfg.eval_batch_size, data.mean, data.std, dev)
         opt = make_optimizer(self.model, cfg)
-        sched = make_schedule(opt, cfg, len(train))
-        start_epoch = self._restore(opt, sched, train)
+        start_epoch = self._restore(opt, train)
+        sched = make_schedule(opt, cfg, len(train), done=start_epoch * len(train))
         amp_dtype = self._amp_dtype()
         scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
         loop = LoopState(train, test, opt, sched, scaler, amp_dtype,
                      snapshot_marks(len(train), cfg.snapshots_per_epoch), start_epoch,
-                     time.perf_counter(), random.Random(cfg.seed))
+                     time.perf_counter(), random.Random(cfg.seed),
+                     torch.Generator(dev).manual_seed(cfg.seed + 1),
+                     # A CPU reads a loss for free; a GPU would stop and wait for each one.
+                     read_every=1 if dev.type == "cpu" else READ_EVERY)
         self.callback(Started(device_name(dev), len(data.train), len(data.test), loop.steps,
                               cfg.epochs, start_epoch))
         if loop.marks:  # the weights before any step: random, or where a resumed run left off
@@ -218,22 +239,24 @@ class Trainer:
             self._snapshot(start_epoch * steps, start_epoch, steps if start_epoch else 0, steps)
         return loop
 
-    def _halted(self) -> bool:
+    def _halted(self, loop: LoopState) -> bool:
         """Wait here while paused; True once a stop was asked for (checked between batches)."""
-        self._running.wait()  # pauses are outside the steps, so ``busy`` never counts them
+        if not self._running.is_set():
+            self._running.wait()
+            loop.t_mark = time.perf_counter()  # the pause is not training time
         return self._stop.is_set()
 
     def _step(self, loop: LoopState, epoch: int, step: int, x: torch.Tensor, y: torch.Tensor,
               tally: EpochTally) -> None:
         """One batch: (mixup,) forward, loss, backward, optimizer and schedule step; report."""
-        t0 = time.perf_counter()
         x, lam, partner = self._mix(loop, x)
         logits, loss = self._learn(loop, x, y, lam, partner)
         self.losses.add(loss)
         # Under mixup an image counts as its larger share's class.
         tally.add(logits, loss, y if partner is None or lam >= 0.5 else y[partner])
-        self._read_losses(loop, epoch, step)
-        loop.busy += time.perf_counter() - t0
+        if len(self.losses) >= loop.read_every or step + 1 == loop.steps or not self.losses.done:
+            self._read_losses(loop, epoch, step)
+        loop.clock()
         self._report_batch(loop, epoch, step)
         # Between two optimizer steps: the weights are whole here, never mid-update.
         # The epoch's last mark waits for the evaluation, to carry its accuracy.
@@ -247,7 +270,7 @@ class Trainer:
         if self.config.mixup <= 0:
             return x, 1.0, None
         lam = loop.mix_rng.betavariate(self.config.mixup, self.config.mixup)
-        x, partner = mix_batch(x, loop.train.generator, lam)
+        x, partner = mix_batch(x, loop.mix_generator, lam)
         return x, lam, partner
 
     def _learn(self, loop: LoopState, x: torch.Tensor, y: torch.Tensor, lam: float,
@@ -255,7 +278,7 @@ class Trainer:
         """Forward (under autocast on CUDA), backward, one optimizer and one schedule step."""
         with torch.autocast(self.device.type, dtype=loop.amp_dtype or torch.float32,
                             enabled=loop.amp_dtype is not None):
-            logits = self.model(x)
+            logits = self.net(x)
             loss = self._loss(logits.float(), x, y, lam, partner)
         loop.opt.zero_grad(set_to_none=True)
         loop.scaler.scale(loss).backward()
@@ -266,7 +289,7 @@ class Trainer:
 
     def _read_losses(self, loop: LoopState, epoch: int, step: int) -> None:
         """Bring the pending losses to the host; raise TrainingError at the first non-finite."""
-        values = self.losses.flush()  # the sync point: one per batch, so the UI sees each loss
+        values = self.losses.flush()  # the sync point (on a GPU; a CPU has none to save)
         for back, value in enumerate(reversed(values)):
             if value != value or value in (float("inf"), float("-inf")):
                 at = epoch * loop.steps + step - back  # 0-based step of the run
@@ -286,7 +309,9 @@ class Trainer:
     def _end_epoch(self, loop: LoopState, epoch: int, tally: EpochTally,
                    checkpoint_path: str | Path | None) -> None:
         """Evaluate, record and report the epoch, take its snapshot, save a resumable file."""
-        result = evaluate(self.model, loop.test, len(self.data.classes))
+        result = combine(evaluate(self.model, loop.test, len(self.data.classes)), self.device)
+        if self.ranks.distributed:
+            tally = tally.summed(self.device)
         self.last_eval = result
         record = tally.record(epoch + 1, result)
         self.history["epochs"].append(record)
@@ -294,7 +319,7 @@ class Trainer:
         if loop.marks:
             self._snapshot((epoch + 1) * loop.steps, epoch + 1, loop.steps, loop.steps,
                            test_accuracy=result.accuracy)
-        if checkpoint_path:
+        if checkpoint_path and self.ranks.is_main:
             save_checkpoint(checkpoint_path, self.model, self.info(), self.training_state(loop))
 
     def training_state(self, loop: LoopState) -> dict[str, Any]:
@@ -305,39 +330,31 @@ class Trainer:
 
     def _loss(self, logits: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float,
               partner: torch.Tensor | None) -> torch.Tensor:
-        """Cross-entropy on the labels, or distillation; blended by ``lam`` under mixup."""
         cfg = self.config
-
-        def on(labels: torch.Tensor) -> torch.Tensor:
-            if self.teacher is None:
-                return F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
-            return distillation_loss(logits, teacher, labels, cfg.temperature,
-                                     cfg.distill_weight, cfg.label_smoothing)
-
         teacher = None if self.teacher is None else self.teacher.logits(x)
-        if partner is None:
-            return on(y)
-        # Both terms are linear in the one-hot target, so blending the losses blends the
-        # targets; the teacher's part is the same in both (it saw the blended image).
-        return lam * on(y) + (1.0 - lam) * on(y[partner])
+        return training_loss(logits, y, teacher, lam, partner, cfg.label_smoothing,
+                             cfg.temperature, cfg.distill_weight)
 
     def _amp_dtype(self) -> torch.dtype | None:
         if not (self.config.amp and self.device.type == "cuda"):
             return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
-    def _restore(self, opt, sched, train: BatchLoader) -> int:
-        """Continue a run from its checkpoint: optimizer, schedule, history, data order."""
+    def _restore(self, opt: torch.optim.Optimizer, train: BatchLoader) -> int:
+        """Continue a run from its checkpoint: optimizer, history, data order; epochs done.
+
+        The schedule is not restored but rebuilt at the step reached, so that a run
+        resumed with more epochs (or another batch size) follows its new total.
+        """
         ck = self._resume
         if ck is None or not ck.training_state:
             return 0
         st = ck.training_state
         opt.load_state_dict(st["optimizer"])
-        sched.load_state_dict(st["scheduler"])
         if "loader_rng" in st and train.device.type == "cpu":
             train.generator.set_state(st["loader_rng"])
         self.history = typed_history(ck.info.history)
-        self.losses = BatchLosses(self.history["batch_loss"])
+        self.losses = self._batch_losses()
         return int(st["epoch"])
 
     def _snapshot(self, step: int, epoch: int, batch: int, steps: int, kept: bool = True,
@@ -363,12 +380,14 @@ class Trainer:
                          std=d.std, train_config=asdict(self.config), metrics=metrics,
                          history=plain_history(self.history, batch_loss))
 
-    def _finish(self, status: str, message: str, t_run: float) -> TrainResult:
+    def _finish(self, status: str, message: str, loop: LoopState) -> TrainResult:
         self.model.eval()
         ck = Checkpoint(self.model, self.info())
-        self.callback(Finished(status, message, time.perf_counter() - t_run,
+        self.callback(Finished(status, message, time.perf_counter() - loop.t_run,
                                ck.info.metrics.get("test_accuracy")))
-        return TrainResult(status, message, ck, self.history)
+        # Stopped mid-epoch, the weights are past the last epoch's state: not resumable.
+        state = self.training_state(loop) if status == "finished" else None
+        return TrainResult(status, message, ck, self.history, state)
 
     def _fail(self, message: str) -> TrainResult:
         self.model.eval()
