@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from dataclasses import fields
+from dataclasses import fields, replace
 from pathlib import Path
 
 from ..core.checkpoints import (
@@ -13,11 +13,14 @@ from ..core.checkpoints import (
     load_checkpoint,
     save_with_fallback,
 )
-from ..core.data import DATASET_HELP, load_dataset
-from ..core.errors import DesktopCnnError
+from ..core.data import DATASET_HELP
+from ..core.distributed import Ranks
+from ..core.errors import TrainingError
 from ..core.models import MODELS, resolve_model
-from ..core.spec.layers import NetSpec
+from ..core.resume import check_resumable, check_same_data, resume_config
+from ..core.run import DEFAULT_ARCH, TrainRun
 from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from .launch import as_rank, launch
 from .progress import ProgressPrinter
 
 
@@ -27,8 +30,9 @@ def add_parser(sub) -> None:
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--dataset", required=True, help=DATASET_HELP)
     p.add_argument("--classes", help="keep only these classes, e.g. airplane,bird")
-    p.add_argument("--model", default="lenet5", help="a model name (" + ", ".join(
-        n for n, s in MODELS.items() if s.classifier) + ") or a .json spec file")
+    p.add_argument("--model", help="a model name (" + ", ".join(
+        n for n, s in MODELS.items() if s.classifier) + f") or a .json spec file (default: "
+        f"{DEFAULT_ARCH}; with --resume, the file's)")
     p.add_argument("--epochs", type=int, default=d.epochs)
     p.add_argument("--batch-size", type=int, default=d.batch_size)
     p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (None: by optimizer)")
@@ -55,7 +59,11 @@ def add_parser(sub) -> None:
                    help="hold out this share of the training images and report accuracy on "
                    "it instead of the test set (for choosing settings)")
     p.add_argument("--out", required=True, help="checkpoint file to write")
-    p.add_argument("--resume", help="continue the run saved in this checkpoint")
+    p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
+                   "(by --checkpoint-every-epoch); --epochs is then the new total")
+    p.add_argument("--nproc", type=int, default=1, metavar="N",
+                   help="train in N processes on this machine (DistributedDataParallel, as "
+                   "torchrun does); --batch-size stays the global batch")
     p.add_argument("--checkpoint-every-epoch", action="store_true",
                    help="also save --out after every epoch, with optimizer state for --resume")
     p.set_defaults(func=run)
@@ -65,33 +73,47 @@ def run(args) -> int:
     cfg_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
-    return train(args.dataset, classes, resolve_model(args.model), config, args.data_dir,
-                 Path(args.out), args.resume, args.checkpoint_every_epoch, args.validation)
+    plan = TrainRun(args.dataset, resolve_model(args.model) if args.model else None, config,
+                    classes, args.data_dir, args.validation, args.resume, Path(args.out),
+                    args.checkpoint_every_epoch)
+    if args.nproc > 1:
+        return launch(plan, args.nproc)
+    ranks = Ranks.from_env()  # under torchrun: one of several processes
+    return as_rank(lambda: train(plan), ranks) if ranks.distributed else train(plan)
 
 
-def train(dataset: str, classes: list[str] | None, arch: str | NetSpec, config: TrainConfig,
-          data_dir: str | None, out: Path, resume: str | None, every_epoch: bool,
-          validation: float = 0.0) -> int:
-    config.validate()  # bad flags and an unwritable --out fail before the data is read
-    check_output_path(out)
-    resume_ck = load_checkpoint(resume) if resume else None
-    if resume_ck is not None and classes is None:
-        classes = list(resume_ck.info.classes)  # the resumed run's class subset, if it had one
-    data = load_dataset(dataset, data_dir, classes)
-    if validation:
-        data = data.holdout(validation, config.seed)
+def train(run: TrainRun) -> int:
+    """Train as ``run`` describes, print progress, save ``run.out``; the exit status."""
+    out, ranks = Path(run.out), Ranks.from_env()
+    run.config.validate()  # bad flags and an unwritable --out fail before the data is read
+    if ranks.is_main:
+        check_output_path(out)
+    resume_ck = load_checkpoint(run.resume) if run.resume else None
+    if resume_ck is not None:  # the file's recipe, its seed (and so its validation split) too
+        check_resumable(resume_ck, run.arch)
+        run = replace(run, config=resume_config(resume_ck, run.config))
+    # A resumed run keeps its class subset, if it had one.
+    data = run.load_data(resume_ck.info.classes if resume_ck and run.classes is None else None)
+    if resume_ck is not None:
+        check_same_data(resume_ck, data)
+    if run.validation and ranks.is_main:
         print(f"validation: {len(data.test)} training images held out; the test set is unused",
               file=sys.stderr)
-    trainer = Trainer(data, arch, config, ProgressPrinter("val" if validation else "test"),
-                      resume=resume_ck)
-    check_output_path(out, checkpoint_bytes(trainer.model, every_epoch))  # room for the file
-    result = trainer.run(out if every_epoch else None)
+    trainer = Trainer(data, run.arch or DEFAULT_ARCH, run.config,
+                      ProgressPrinter("val" if run.validation else "test") if ranks.is_main
+                      else None, resume=resume_ck, ranks=ranks)
+    if ranks.is_main:  # room for the file, now that the model's size is known
+        check_output_path(out, checkpoint_bytes(trainer.model, run.checkpoint_every_epoch))
+    result = trainer.run(out if run.checkpoint_every_epoch else None)
     if result.status == "failed":
-        raise DesktopCnnError(result.message)
-    saved = save_with_fallback(out, result.checkpoint.model, result.checkpoint.info)
+        raise TrainingError(result.message)
+    if not ranks.is_main:
+        return 0  # rank 0 writes the file: the weights are the same in every process
+    # An every-epoch run's final file stays resumable: it keeps the training state.
+    state = result.training_state if run.checkpoint_every_epoch else None
+    saved = save_with_fallback(out, result.checkpoint.model, result.checkpoint.info, state)
     if saved.error:  # the model is safe in the user's models folder: say where, exit 1
-        raise DesktopCnnError(saved.error)
+        raise TrainingError(saved.error)
     acc = result.checkpoint.info.metrics.get("test_accuracy")
-    held_out = "validation" if validation else "test"
-    print(f"saved {out}" + (f" ({held_out} accuracy {acc:.2%})" if acc is not None else ""))
+    print(f"saved {out}" + (f" ({run.held_out} accuracy {acc:.2%})" if acc is not None else ""))
     return 0

@@ -9,22 +9,45 @@ batch (airbench's ``CifarLoader`` does the same).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
 
 from .data import Split
 
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Part:
+    """Rows ``lo:hi`` of a batch of ``of`` images: one process's share under DDP.
+
+    Augmentation draws its random numbers for the whole batch and keeps this share's,
+    so that N processes transform each image exactly as one process would.
+    """
+
+    lo: int
+    hi: int
+    of: int
+
+
+def _draws(x: torch.Tensor, part: Part | None) -> tuple[int, slice]:
+    """How many images to draw random numbers for, and which of them are ``x``'s."""
+    return (x.shape[0], slice(None)) if part is None else (part.of, slice(part.lo, part.hi))
+
 
 def random_affine(x: torch.Tensor, g: torch.Generator, degrees: float = 8.0,
                   scale: tuple[float, float] = (0.9, 1.1), shift: float = 0.06,
-                  shear: float = 0.1) -> torch.Tensor:
+                  shear: float = 0.1, part: Part | None = None) -> torch.Tensor:
     """Small random rotation, scale, shear and shift of each image in (N, C, H, W)."""
-    n, dev = x.shape[0], x.device
+    (n, mine), dev = _draws(x, part), x.device
 
     def u(lo: float, hi: float) -> torch.Tensor:
-        return torch.rand(n, device=dev, generator=g) * (hi - lo) + lo
+        return torch.rand(n, device=dev, generator=g)[mine] * (hi - lo) + lo
 
     angle = u(-degrees, degrees) * math.pi / 180
     s = u(*scale)
@@ -38,32 +61,44 @@ def random_affine(x: torch.Tensor, g: torch.Generator, degrees: float = 8.0,
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
 
-def random_thickness(x: torch.Tensor, g: torch.Generator, p: float = 0.2) -> torch.Tensor:
+def max3x3(x: torch.Tensor) -> torch.Tensor:
+    """``F.max_pool2d(x, 3, 1, 1)``, exactly, as two 1-D maxima: ~10x faster on a CPU.
+
+    Replicate padding never changes a maximum: the edge pixel is in its own window.
+    """
+    p = F.pad(x, (1, 1, 1, 1), mode="replicate")  # (N, C, H + 2, W + 2)
+    rows = torch.maximum(torch.maximum(p[..., :-2, :], p[..., 1:-1, :]), p[..., 2:, :])
+    return torch.maximum(torch.maximum(rows[..., :-2], rows[..., 1:-1]), rows[..., 2:])
+
+
+def random_thickness(x: torch.Tensor, g: torch.Generator, p: float = 0.2,
+                     part: Part | None = None) -> torch.Tensor:
     """Thicken (3x3 max) or thin (3x3 min, blended) the strokes of a random share of digits.
 
     People draw with brushes of every width; MNIST strokes are 2-3 px wide.
     """
-    n = x.shape[0]
-    pick = torch.rand(n, 1, 1, 1, device=x.device, generator=g)
-    thick = F.max_pool2d(x, 3, 1, 1)
-    thin = 0.5 * (x - F.max_pool2d(-x, 3, 1, 1))  # half-way to an erosion keeps thin strokes
+    n, mine = _draws(x, part)
+    pick = torch.rand(n, 1, 1, 1, device=x.device, generator=g)[mine]
+    thick = max3x3(x)
+    thin = 0.5 * (x - max3x3(-x))  # half-way to an erosion keeps thin strokes
     x = torch.where(pick < p / 2, thick, x)
     return torch.where((pick >= p / 2) & (pick < p), thin, x)
 
 
-def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4) -> torch.Tensor:
+def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4,
+                     part: Part | None = None) -> torch.Tensor:
     """Random crop after reflect padding, and a horizontal flip for half the batch."""
-    n, _, h, w = x.shape
-    dev = x.device
+    _, _, h, w = x.shape
+    (n, mine), dev = _draws(x, part), x.device
     xp = F.pad(x, (pad, pad, pad, pad), mode="reflect")
-    dy = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)
-    dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)
+    dy = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
+    dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
     rows = (dy[:, None] + torch.arange(h, device=dev))[:, None, :, None]  # (N, 1, H, 1)
     cols = (dx[:, None] + torch.arange(w, device=dev))[:, None, None, :]  # (N, 1, 1, W)
-    batch = torch.arange(n, device=dev)[:, None, None, None]
+    batch = torch.arange(x.shape[0], device=dev)[:, None, None, None]
     chan = torch.arange(x.shape[1], device=dev)[None, :, None, None]
     out = xp[batch, chan, rows, cols]  # (N, C, H, W) gathered in one indexing op
-    flip = torch.rand(n, 1, 1, 1, device=dev, generator=g) < 0.5
+    flip = torch.rand(n, 1, 1, 1, device=dev, generator=g)[mine] < 0.5
     return torch.where(flip, out.flip(3), out)
 
 
@@ -77,25 +112,27 @@ def mix_batch(x: torch.Tensor, g: torch.Generator, lam: float) -> tuple[torch.Te
     return x * lam + x[partner] * (1.0 - lam), partner
 
 
-def augment_batch(x: torch.Tensor, kind: str, g: torch.Generator) -> torch.Tensor:
-    """``digits``: affine and stroke width; ``color``: crop and flip."""
+def augment_batch(x: torch.Tensor, kind: str, g: torch.Generator,
+                  part: Part | None = None) -> torch.Tensor:
+    """``digits``: affine and stroke width; ``color``: crop and flip (of ``part``'s images)."""
     if kind == "digits":
-        return random_affine(random_thickness(x, g), g)
+        return random_affine(random_thickness(x, g, part=part), g, part=part)
     if kind == "color":
-        return random_crop_flip(x, g)
+        return random_crop_flip(x, g, part=part)
     raise ValueError(f"unknown augmentation {kind!r}")
 
 
 class BatchLoader:
     """Iterate (images, labels) batches, normalised, on ``device``.
 
-    ``augment`` is None (evaluation), ``"digits"`` or ``"color"``.
+    ``augment`` is None (evaluation), ``"digits"`` or ``"color"``. With ``world`` > 1
+    processes each yields its ``rank``'s share of every batch of ``batch_size`` images.
     """
 
     def __init__(self, split: Split, batch_size: int, mean: Sequence[float],
                  std: Sequence[float], device: torch.device | str = "cpu",
                  shuffle: bool = False, augment: str | None = None,
-                 drop_last: bool = False, seed: int = 0) -> None:
+                 drop_last: bool = False, seed: int = 0, rank: int = 0, world: int = 1) -> None:
         self.device = torch.device(device)
         self.images = split.images.to(self.device)  # uint8: 4x less memory than float
         self.labels = split.labels.to(self.device)
@@ -103,6 +140,7 @@ class BatchLoader:
         self.mean = torch.tensor(mean, device=self.device).view(1, -1, 1, 1)
         self.std = torch.tensor(std, device=self.device).view(1, -1, 1, 1)
         self.shuffle, self.augment, self.drop_last = shuffle, augment, drop_last
+        self.rank, self.world = rank, world  # under DDP: this process's share of each batch
         self.generator = torch.Generator(device=self.device).manual_seed(seed)
 
     def __len__(self) -> int:
@@ -117,10 +155,30 @@ class BatchLoader:
             order = torch.arange(n, device=self.device)
         for i in range(len(self)):
             idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            part = None
+            if self.world > 1:  # every process draws the same order; each keeps its share
+                n = len(idx)
+                part = Part(n * self.rank // self.world, n * (self.rank + 1) // self.world, n)
+                idx = idx[part.lo:part.hi]
             x = self.images[idx].float().div_(255)
             if self.augment:
-                x = augment_batch(x, self.augment, self.generator)
+                x = augment_batch(x, self.augment, self.generator, part)
             yield (x - self.mean) / self.std, self.labels[idx]
 
     def generator_state(self) -> torch.Tensor:
         return self.generator.get_state()
+
+
+def made_ahead(batches: Iterable[T]) -> Iterator[T]:
+    """Yield ``batches``, each made on a worker thread while the caller uses the one before.
+
+    Indexing and augmenting the next batch then overlaps the current training step
+    (torch releases the GIL inside its ops). Batches come in the same order, from the
+    same generator draws: only the loader's own thread may use its generator.
+    """
+    source = iter(batches)
+    with ThreadPoolExecutor(1, thread_name_prefix="batches") as pool:
+        pending = pool.submit(next, source, None)
+        while (batch := pending.result()) is not None:
+            pending = pool.submit(next, source, None)
+            yield batch

@@ -37,6 +37,25 @@ def distillation_loss(student: torch.Tensor, teacher: torch.Tensor, targets: tor
     return weight * soft + (1.0 - weight) * hard
 
 
+def training_loss(logits: torch.Tensor, labels: torch.Tensor, teacher: torch.Tensor | None,
+                  lam: float = 1.0, partner: torch.Tensor | None = None,
+                  label_smoothing: float = 0.0, temperature: float = 4.0,
+                  weight: float = 0.9) -> torch.Tensor:
+    """Cross-entropy on the labels, or distillation from ``teacher``'s logits; under mixup
+    (``partner`` given) blended by ``lam`` between each image's label and its partner's."""
+
+    def on(target: torch.Tensor) -> torch.Tensor:
+        if teacher is None:
+            return F.cross_entropy(logits, target, label_smoothing=label_smoothing)
+        return distillation_loss(logits, teacher, target, temperature, weight, label_smoothing)
+
+    if partner is None:
+        return on(labels)
+    # Both terms are linear in the one-hot target, so blending the losses blends the
+    # targets; the teacher's part is the same in both (it saw the blended image).
+    return lam * on(labels) + (1.0 - lam) * on(labels[partner])
+
+
 class Teacher:
     """A trained classifier, frozen, answering for batches normalised the student's way."""
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
@@ -33,14 +33,42 @@ class BatchEnd:
 
 
 @dataclass(frozen=True)
-class EpochEnd:
-    epoch: int
-    train_loss: float
-    train_accuracy: float
-    test_loss: float
+class EpochRecord:
+    """One epoch's numbers: built by the loop, sent as an event, kept in the run's history.
+
+    A checkpoint stores them as plain dicts (``as_dict``), which ``from_dict`` reads back,
+    older files' included.
+    """
+
+    epoch: int  # 1-based
+    train_loss: float  # mean over the epoch's images, as they were trained on (augmented)
+    train_accuracy: float  # under mixup, against each blend's larger share's class
+    test_loss: float  # on the held-out split: the test set, or the validation split
     test_accuracy: float
-    seconds: float
+    seconds: float  # wall time of the epoch, its evaluation included
+
+    def as_dict(self) -> dict[str, float]:
+        return {f.name: getattr(self, f.name) for f in fields(EpochRecord)}
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EpochRecord:
+        # Older files may lack a key (no "seconds"); NaN says "not measured" without lying.
+        return cls(**{f.name: d.get(f.name, float("nan")) for f in fields(cls)})
+
+
+@dataclass(frozen=True)
+class EpochEnd(EpochRecord):
+    """An epoch's record as an event, with each class's accuracy for the results table."""
+
     per_class: dict[str, float] = field(default_factory=dict)
+
+    @classmethod
+    def of(cls, record: EpochRecord, per_class: dict[str, float]) -> EpochEnd:
+        return cls(**record.as_dict(), per_class=per_class)
+
+    @property
+    def record(self) -> EpochRecord:
+        return EpochRecord(**self.as_dict())
 
 
 @dataclass(frozen=True)

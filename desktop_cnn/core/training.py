@@ -3,11 +3,15 @@
 ``Trainer.run()`` is synchronous; the GUI calls it in a worker thread and turns
 events into queue items, the CLI draws a progress bar from them. The callback
 runs on the training thread, so it must only hand events on, never touch Tk.
+
+The loop reads as the book's does: for each epoch, for each batch, one
+``_step`` (forward, loss, backward, optimizer and schedule step); then
+``_end_epoch`` (evaluate, record, report, save). Everything else (mixup, AMP,
+the NaN check, the clocks, snapshots) sits in a small method of its own.
 """
 
 from __future__ import annotations
 
-import math
 import random
 import threading
 import time
@@ -17,18 +21,22 @@ from pathlib import Path
 from typing import Any
 
 import torch
-import torch.nn.functional as F
 
-from .batches import BatchLoader, mix_batch
+from .batches import BatchLoader, made_ahead, mix_batch
 from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
 from .data import Dataset
 from .device import device_name, pick_device
-from .distill import Teacher, distillation_loss
-from .errors import ConfigError, UnknownNameError
+from .distill import Teacher, training_loss
+from .distributed import Ranks, all_mean, check_shares, combine, parallel
+from .errors import ConfigError, TrainingError, UnknownNameError
 from .evaluation import EvalResult, evaluate
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
+from .history import BatchLosses, History, new_history, plain_history, typed_history
 from .limits import TRAIN_RANGES, check_range
+from .loopstate import EpochTally, LoopState
 from .models import NamedActivations, build_model, classifier_args
+from .spec.layers import NetSpec
+from .optim import make_optimizer, make_schedule
 from .snapshots import LiveCopy, cpu_state, snapshot_marks
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
@@ -37,6 +45,7 @@ DEFAULT_LR = {"sgd": 0.05, "adam": 1e-2, "adamw": 1e-2}  # peak LRs that train L
 # AdamW decays weights by lr * wd per step (decoupled), SGD and Adam add wd * w to the
 # gradient: the same number means very different things, so each gets its own default.
 DEFAULT_WD = {"sgd": 5e-4, "adam": 0.0, "adamw": 0.05}
+READ_EVERY = 16  # batches between two read-backs of the losses on a GPU (~10 a second)
 
 
 @dataclass
@@ -96,26 +105,20 @@ class TrainResult:
     status: str  # "finished", "stopped" or "failed"
     message: str
     checkpoint: Checkpoint  # the model as it stands, with its metadata
-    history: dict[str, Any] = field(default_factory=dict)
+    history: History = field(default_factory=new_history)
+    # After a finished run: what --resume needs to continue it (optimizer, data order, ...).
+    training_state: dict[str, Any] | None = None
 
 
-def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Optimizer:
-    lr = cfg.peak_lr()
-    if cfg.optimizer == "sgd":
-        return torch.optim.SGD(model.parameters(), lr=lr, momentum=cfg.momentum,
-                               nesterov=cfg.momentum > 0, weight_decay=cfg.decay())
-    cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
-    return cls(model.parameters(), lr=lr, weight_decay=cfg.decay())
+def new_classifier(arch: str | NetSpec, input_shape: tuple[int, int, int],
+                   num_classes: int) -> tuple[NamedActivations, dict[str, Any]]:
+    """A fresh network fitted to the data's shape and classes, and the arguments that rebuild it.
 
-
-def make_schedule(opt: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int):
-    total = cfg.epochs * steps_per_epoch
-    if cfg.schedule == "onecycle":
-        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.peak_lr(), total_steps=total,
-                                                   pct_start=0.15)
-    if cfg.schedule == "cosine":
-        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=total)
-    return torch.optim.lr_scheduler.LambdaLR(opt, lambda _: 1.0)
+    The one place the Trainer turns an architecture's name into a model: when
+    architectures become specs, this is the function to change.
+    """
+    args = classifier_args(arch, input_shape, num_classes)
+    return build_model(arch, **args), args
 
 
 class Trainer:
@@ -123,20 +126,21 @@ class Trainer:
 
     def __init__(self, data: Dataset, arch: str = "lenet5", config: TrainConfig | None = None,
                  callback: Callable[[Event], None] | None = None,
-                 resume: Checkpoint | None = None) -> None:
+                 resume: Checkpoint | None = None, ranks: Ranks | None = None) -> None:
         self.config = config or TrainConfig()
         self.config.validate()
         self.data, self.arch = data, arch
         self.callback = callback or (lambda event: None)
-        self.device = pick_device(self.config.device)
+        self.ranks = ranks or Ranks()  # under torchrun: this process among several
+        self.device = self.ranks.device(pick_device(self.config.device))
         torch.manual_seed(self.config.seed)
         if resume is not None:
             self.arch, self.arch_args = resume.info.arch, resume.info.arch_args
             self.model: NamedActivations = resume.model
         else:
-            self.arch_args = classifier_args(arch, data.input_shape, len(data.classes))
-            self.model = build_model(arch, **self.arch_args)
+            self.model, self.arch_args = new_classifier(arch, data.input_shape, len(data.classes))
         self.model.to(self.device)
+        self.net = self._parallel() if self.ranks.distributed else self.model  # what learns
         self.teacher = None if self.config.teacher is None else Teacher(
             self.config.teacher, data.classes, data.input_shape, data.mean, data.std, self.device)
         self._resume = resume
@@ -144,8 +148,18 @@ class Trainer:
         self._running = threading.Event()  # set = not paused
         self._running.set()
         self._live = LiveCopy()
-        self.history: dict[str, Any] = {"batch_loss": [], "epochs": []}
+        self.history: History = new_history()
+        self.losses = self._batch_losses()
         self.last_eval: EvalResult | None = None
+
+    def _parallel(self) -> torch.nn.Module:
+        """The model in DDP, which averages the gradients of all processes after backward."""
+        check_shares(self.ranks, self.config.batch_size, len(self.data.train))
+        return parallel(self.model, self.ranks, self.device)
+
+    def _batch_losses(self) -> BatchLosses:
+        return BatchLosses(self.history["batch_loss"],
+                           all_mean if self.ranks.distributed else None)
 
     # --- control, safe from any thread -------------------------------------------------
     def stop(self) -> None:
@@ -171,6 +185,8 @@ class Trainer:
         """Train to ``config.epochs``; returns however it ended, never raises on NaN or OOM."""
         try:
             return self._run(checkpoint_path)
+        except TrainingError as exc:
+            return self._fail(str(exc))
         except torch.OutOfMemoryError:
             return self._fail("out of memory: try a smaller batch size")
         except RuntimeError as exc:
@@ -178,126 +194,165 @@ class Trainer:
                 return self._fail("out of memory: try a smaller batch size")
             raise
 
-    def _run(self, checkpoint_path) -> TrainResult:
+    def _run(self, checkpoint_path: str | Path | None) -> TrainResult:
+        loop = self._start()
+        for epoch in range(loop.start_epoch, self.config.epochs):
+            self.model.train()
+            tally = EpochTally(time.perf_counter())
+            loop.t_mark = time.perf_counter()
+            for step, (x, y) in enumerate(made_ahead(loop.train)):
+                if self._halted(loop):
+                    return self._finish("stopped", "stopped by the user", loop)
+                self._step(loop, epoch, step, x, y, tally)
+            self._end_epoch(loop, epoch, tally, checkpoint_path)
+        n = self.config.epochs
+        return self._finish("finished", f"trained {n} epoch{'s' * (n != 1)}", loop)
+
+    def _start(self) -> LoopState:
+        """Batches, optimizer, schedule and AMP for this run; Started and the step-0 snapshot."""
         cfg, data, dev = self.config, self.data, self.device
         kind = ("digits" if data.is_digits else "color") if cfg.augment else None
+        ranks = self.ranks
+        # Under DDP every batch is whole, so that each process has its equal share.
+        drop_last = len(data.train) >= 2 * cfg.batch_size or ranks.distributed
         train = BatchLoader(data.train, cfg.batch_size, data.mean, data.std, dev, shuffle=True,
-                            augment=kind, drop_last=len(data.train) >= 2 * cfg.batch_size,
-                            seed=cfg.seed)
-        test = BatchLoader(data.test, cfg.eval_batch_size, data.mean, data.std, dev)
+                            augment=kind, drop_last=drop_last, seed=cfg.seed, rank=ranks.rank,
+                            world=ranks.world)
+        test = BatchLoader(ranks.share(data.test), cfg.eval_batch_size, data.mean, data.std, dev)
         opt = make_optimizer(self.model, cfg)
-        sched = make_schedule(opt, cfg, len(train))
-        start_epoch = self._restore(opt, sched, train)
+        start_epoch = self._restore(opt, train)
+        sched = make_schedule(opt, cfg, len(train), done=start_epoch * len(train))
         amp_dtype = self._amp_dtype()
         scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
-        steps, epochs = len(train), cfg.epochs
-        self.callback(Started(device_name(dev), len(data.train), len(data.test), steps, epochs,
-                              start_epoch))
-        marks = snapshot_marks(steps, cfg.snapshots_per_epoch)
-        if marks:  # the weights before any step: random, or where a resumed run left off
+        loop = LoopState(train, test, opt, sched, scaler, amp_dtype,
+                     snapshot_marks(len(train), cfg.snapshots_per_epoch), start_epoch,
+                     time.perf_counter(), random.Random(cfg.seed),
+                     torch.Generator(dev).manual_seed(cfg.seed + 1),
+                     # A CPU reads a loss for free; a GPU would stop and wait for each one.
+                     read_every=1 if dev.type == "cpu" else READ_EVERY)
+        self.callback(Started(device_name(dev), len(data.train), len(data.test), loop.steps,
+                              cfg.epochs, start_epoch))
+        if loop.marks:  # the weights before any step: random, or where a resumed run left off
+            steps = loop.steps
             self._snapshot(start_epoch * steps, start_epoch, steps if start_epoch else 0, steps)
-        t_run = time.perf_counter()
-        busy = 0.0  # seconds spent training, pauses excluded, for images/s and ETA
-        mix_rng = random.Random(cfg.seed)  # lam for mixup: one per batch, reproducible
-        for epoch in range(start_epoch, epochs):
-            self.model.train()
-            t_epoch, seen, correct, loss_sum = time.perf_counter(), 0, 0, 0.0
-            for step, (x, y) in enumerate(train):
-                if not self._running.is_set():
-                    paused_at = time.perf_counter()
-                    self._running.wait()
-                    busy -= time.perf_counter() - paused_at
-                if self._stop.is_set():
-                    return self._finish("stopped", "stopped by the user", t_run)
-                t0 = time.perf_counter()
-                lam, partner = 1.0, None
-                if cfg.mixup > 0:
-                    lam = mix_rng.betavariate(cfg.mixup, cfg.mixup)
-                    x, partner = mix_batch(x, train.generator, lam)
-                with torch.autocast(dev.type, dtype=amp_dtype or torch.float32,
-                                    enabled=amp_dtype is not None):
-                    logits = self.model(x)
-                    loss = self._loss(logits.float(), x, y, lam, partner)
-                opt.zero_grad(set_to_none=True)
-                scaler.scale(loss).backward()
-                scaler.step(opt)
-                scaler.update()
-                sched.step()
-                value = loss.item()  # the sync point: one per batch, so the UI sees each loss
-                if not math.isfinite(value):
-                    return self._fail(f"the loss became {value} at epoch {epoch + 1}, batch "
-                                      f"{step + 1}: try a lower learning rate", t_run)
-                busy += time.perf_counter() - t0
-                seen += len(y)
-                # Under mixup an image counts as its larger share's class.
-                major = y if partner is None or lam >= 0.5 else y[partner]
-                correct += (logits.argmax(1) == major).sum().item()
-                loss_sum += value * len(y)
-                self.history["batch_loss"].append(value)
-                done = (epoch - start_epoch) * steps + step + 1
-                rate = done * cfg.batch_size / max(busy, 1e-9)
-                left = (epochs - epoch) * steps - step - 1
-                self.callback(BatchEnd(epoch + 1, epochs, step + 1, steps, epoch * steps + step + 1,
-                                       value, opt.param_groups[0]["lr"], rate,
-                                       left * cfg.batch_size / max(rate, 1e-9)))
-                # Between two optimizer steps: the weights are whole here, never mid-update.
-                # The epoch's last mark waits for the evaluation, to carry its accuracy.
-                kept = step + 1 in marks and step + 1 < steps
-                if self._live.take() or kept:
-                    self._snapshot(epoch * steps + step + 1, epoch + 1, step + 1, steps, kept)
-            result = evaluate(self.model, test, len(data.classes))
-            self.last_eval = result
-            record = {"epoch": epoch + 1, "train_loss": loss_sum / max(seen, 1),
-                      "train_accuracy": correct / max(seen, 1), "test_loss": result.loss,
-                      "test_accuracy": result.accuracy,
-                      "seconds": time.perf_counter() - t_epoch}
-            self.history["epochs"].append(record)
-            self.callback(EpochEnd(**record, per_class=result.per_class_named(data.classes)))
-            if marks:
-                self._snapshot((epoch + 1) * steps, epoch + 1, steps, steps,
-                               test_accuracy=result.accuracy)
-            if checkpoint_path:
-                state = {"epoch": epoch + 1, "optimizer": opt.state_dict(),
-                         "scheduler": sched.state_dict(), "config": asdict(cfg),
-                         "loader_rng": train.generator_state().cpu()}
-                save_checkpoint(checkpoint_path, self.model, self.info(), state)
-        return self._finish("finished", f"trained {epochs} epoch{'s' * (epochs != 1)}", t_run)
+        return loop
+
+    def _halted(self, loop: LoopState) -> bool:
+        """Wait here while paused; True once a stop was asked for (checked between batches)."""
+        if not self._running.is_set():
+            self._running.wait()
+            loop.t_mark = time.perf_counter()  # the pause is not training time
+        return self._stop.is_set()
+
+    def _step(self, loop: LoopState, epoch: int, step: int, x: torch.Tensor, y: torch.Tensor,
+              tally: EpochTally) -> None:
+        """One batch: (mixup,) forward, loss, backward, optimizer and schedule step; report."""
+        x, lam, partner = self._mix(loop, x)
+        logits, loss = self._learn(loop, x, y, lam, partner)
+        self.losses.add(loss)
+        # Under mixup an image counts as its larger share's class.
+        tally.add(logits, loss, y if partner is None or lam >= 0.5 else y[partner])
+        if len(self.losses) >= loop.read_every or step + 1 == loop.steps or not self.losses.done:
+            self._read_losses(loop, epoch, step)
+        loop.clock()
+        self._report_batch(loop, epoch, step)
+        # Between two optimizer steps: the weights are whole here, never mid-update.
+        # The epoch's last mark waits for the evaluation, to carry its accuracy.
+        kept = step + 1 in loop.marks and step + 1 < loop.steps
+        if self._live.take() or kept:
+            self._snapshot(epoch * loop.steps + step + 1, epoch + 1, step + 1, loop.steps, kept)
+
+    def _mix(self, loop: LoopState,
+             x: torch.Tensor) -> tuple[torch.Tensor, float, torch.Tensor | None]:
+        """Mixup's blended batch, its ``lam`` and each image's partner (none: unchanged)."""
+        if self.config.mixup <= 0:
+            return x, 1.0, None
+        lam = loop.mix_rng.betavariate(self.config.mixup, self.config.mixup)
+        x, partner = mix_batch(x, loop.mix_generator, lam)
+        return x, lam, partner
+
+    def _learn(self, loop: LoopState, x: torch.Tensor, y: torch.Tensor, lam: float,
+               partner: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+        """Forward (under autocast on CUDA), backward, one optimizer and one schedule step."""
+        with torch.autocast(self.device.type, dtype=loop.amp_dtype or torch.float32,
+                            enabled=loop.amp_dtype is not None):
+            logits = self.net(x)
+            loss = self._loss(logits.float(), x, y, lam, partner)
+        loop.opt.zero_grad(set_to_none=True)
+        loop.scaler.scale(loss).backward()
+        loop.scaler.step(loop.opt)
+        loop.scaler.update()
+        loop.sched.step()
+        return logits, loss
+
+    def _read_losses(self, loop: LoopState, epoch: int, step: int) -> None:
+        """Bring the pending losses to the host; raise TrainingError at the first non-finite."""
+        values = self.losses.flush()  # the sync point (on a GPU; a CPU has none to save)
+        for back, value in enumerate(reversed(values)):
+            if value != value or value in (float("inf"), float("-inf")):
+                at = epoch * loop.steps + step - back  # 0-based step of the run
+                raise TrainingError(f"the loss became {value} at epoch {at // loop.steps + 1}, "
+                                    f"batch {at % loop.steps + 1}: try a lower learning rate")
+
+    def _report_batch(self, loop: LoopState, epoch: int, step: int) -> None:
+        """A BatchEnd: the latest loss read back, the learning rate, images/s and the ETA."""
+        cfg, steps = self.config, loop.steps
+        done = (epoch - loop.start_epoch) * steps + step + 1
+        rate = done * cfg.batch_size / max(loop.busy, 1e-9)
+        left = (cfg.epochs - epoch) * steps - step - 1
+        self.callback(BatchEnd(epoch + 1, cfg.epochs, step + 1, steps, epoch * steps + step + 1,
+                               self.losses.last, loop.opt.param_groups[0]["lr"], rate,
+                               left * cfg.batch_size / max(rate, 1e-9)))
+
+    def _end_epoch(self, loop: LoopState, epoch: int, tally: EpochTally,
+                   checkpoint_path: str | Path | None) -> None:
+        """Evaluate, record and report the epoch, take its snapshot, save a resumable file."""
+        result = combine(evaluate(self.model, loop.test, len(self.data.classes)), self.device)
+        if self.ranks.distributed:
+            tally = tally.summed(self.device)
+        self.last_eval = result
+        record = tally.record(epoch + 1, result)
+        self.history["epochs"].append(record)
+        self.callback(EpochEnd.of(record, result.per_class_named(self.data.classes)))
+        if loop.marks:
+            self._snapshot((epoch + 1) * loop.steps, epoch + 1, loop.steps, loop.steps,
+                           test_accuracy=result.accuracy)
+        if checkpoint_path and self.ranks.is_main:
+            save_checkpoint(checkpoint_path, self.model, self.info(), self.training_state(loop))
+
+    def training_state(self, loop: LoopState) -> dict[str, Any]:
+        """What ``--resume`` needs besides the weights, as a checkpoint stores it."""
+        return {"epoch": len(self.history["epochs"]), "optimizer": loop.opt.state_dict(),
+                "scheduler": loop.sched.state_dict(), "config": asdict(self.config),
+                "loader_rng": loop.train.generator_state().cpu()}
 
     def _loss(self, logits: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float,
               partner: torch.Tensor | None) -> torch.Tensor:
-        """Cross-entropy on the labels, or distillation; blended by ``lam`` under mixup."""
         cfg = self.config
-
-        def on(labels: torch.Tensor) -> torch.Tensor:
-            if self.teacher is None:
-                return F.cross_entropy(logits, labels, label_smoothing=cfg.label_smoothing)
-            return distillation_loss(logits, teacher, labels, cfg.temperature,
-                                     cfg.distill_weight, cfg.label_smoothing)
-
         teacher = None if self.teacher is None else self.teacher.logits(x)
-        if partner is None:
-            return on(y)
-        # Both terms are linear in the one-hot target, so blending the losses blends the
-        # targets; the teacher's part is the same in both (it saw the blended image).
-        return lam * on(y) + (1.0 - lam) * on(y[partner])
+        return training_loss(logits, y, teacher, lam, partner, cfg.label_smoothing,
+                             cfg.temperature, cfg.distill_weight)
 
     def _amp_dtype(self) -> torch.dtype | None:
         if not (self.config.amp and self.device.type == "cuda"):
             return None
         return torch.bfloat16 if torch.cuda.is_bf16_supported() else torch.float16
 
-    def _restore(self, opt, sched, train: BatchLoader) -> int:
-        """Continue a run from its checkpoint: optimizer, schedule, history, data order."""
+    def _restore(self, opt: torch.optim.Optimizer, train: BatchLoader) -> int:
+        """Continue a run from its checkpoint: optimizer, history, data order; epochs done.
+
+        The schedule is not restored but rebuilt at the step reached, so that a run
+        resumed with more epochs (or another batch size) follows its new total.
+        """
         ck = self._resume
         if ck is None or not ck.training_state:
             return 0
         st = ck.training_state
         opt.load_state_dict(st["optimizer"])
-        sched.load_state_dict(st["scheduler"])
         if "loader_rng" in st and train.device.type == "cpu":
             train.generator.set_state(st["loader_rng"])
-        self.history = {"batch_loss": list(ck.info.history.get("batch_loss", [])),
-                        "epochs": list(ck.info.history.get("epochs", []))}
+        self.history = typed_history(ck.info.history)
+        self.losses = self._batch_losses()
         return int(st["epoch"])
 
     def _snapshot(self, step: int, epoch: int, batch: int, steps: int, kept: bool = True,
@@ -307,11 +362,12 @@ class Trainer:
 
     def info(self, batch_loss: bool = True) -> ModelInfo:
         """Metadata describing the model as it stands now (``batch_loss``: with every loss)."""
-        d, last = self.data, self.history["epochs"][-1] if self.history["epochs"] else {}
+        d, records = self.data, self.history["epochs"]
         metrics: dict[str, Any] = {}
-        if last:
-            metrics = {"test_accuracy": last["test_accuracy"], "test_loss": last["test_loss"],
-                       "epochs": last["epoch"],
+        if records:
+            last = records[-1]
+            metrics = {"test_accuracy": last.test_accuracy, "test_loss": last.test_loss,
+                       "epochs": last.epoch,
                        # "validation": measured on images held out of the training set
                        "evaluated_on": "validation" if d.validation else "test"}
             if self.last_eval is not None:
@@ -320,17 +376,18 @@ class Trainer:
         return ModelInfo(arch=self.arch, arch_args=dict(self.arch_args), dataset=d.name,
                          classes=list(d.classes), input_shape=d.input_shape, mean=d.mean,
                          std=d.std, train_config=asdict(self.config), metrics=metrics,
-                         history={"batch_loss": list(self.history["batch_loss"]) if batch_loss
-                                  else [], "epochs": list(self.history["epochs"])})
+                         history=plain_history(self.history, batch_loss))
 
-    def _finish(self, status: str, message: str, t_run: float) -> TrainResult:
+    def _finish(self, status: str, message: str, loop: LoopState) -> TrainResult:
         self.model.eval()
         ck = Checkpoint(self.model, self.info())
-        self.callback(Finished(status, message, time.perf_counter() - t_run,
+        self.callback(Finished(status, message, time.perf_counter() - loop.t_run,
                                ck.info.metrics.get("test_accuracy")))
-        return TrainResult(status, message, ck, self.history)
+        # Stopped mid-epoch, the weights are past the last epoch's state: not resumable.
+        state = self.training_state(loop) if status == "finished" else None
+        return TrainResult(status, message, ck, self.history, state)
 
-    def _fail(self, message: str, t_run: float | None = None) -> TrainResult:
+    def _fail(self, message: str) -> TrainResult:
         self.model.eval()
         self.callback(Failed(message))
         return TrainResult("failed", message, Checkpoint(self.model, self.info()), self.history)

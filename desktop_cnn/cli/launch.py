@@ -1,0 +1,132 @@
+"""``train --nproc N``: N training processes on this machine, and one line if any fails.
+
+A small torchrun for one machine: it starts N workers with the environment torchrun
+gives them (RANK, WORLD_SIZE, LOCAL_RANK, MASTER_ADDR, MASTER_PORT), each running the
+same ``TrainRun``. When one fails, the others are ended (SIGTERM: a save in progress
+removes its temp file, so ``--out`` is either the previous file or a whole new one)
+and the one line printed is the first failure's: its message, or how it was killed.
+Under torchrun itself, ``as_rank`` keeps rank 0 the only one that prints.
+"""
+
+from __future__ import annotations
+
+import os
+import pickle
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Callable
+from pathlib import Path
+
+import torch.distributed as dist
+
+from ..core.distributed import Ranks, leave
+from ..core.errors import DesktopCnnError
+from ..core.run import TrainRun
+
+ERRORS_ENV = "DESKTOP_CNN_ERRORS"  # a folder where each worker leaves its failure, if any
+WORKER = "import sys; from desktop_cnn.cli.launch import worker; sys.exit(worker(sys.argv[1]))"
+
+
+def as_rank(work: Callable[[], int], ranks: Ranks) -> int:
+    """Run one process's part of a distributed run; a failure is reported once, not N times."""
+    signal.signal(signal.SIGTERM, _exit_quietly)  # ended by the launcher: unwind, clean up
+    try:
+        return work()
+    except DesktopCnnError as exc:
+        where = os.environ.get(ERRORS_ENV)
+        if where:  # the launcher prints it, as the one line
+            (Path(where) / f"{ranks.rank}.txt").write_text(str(exc), encoding="utf-8")
+            return 1
+        if ranks.is_main:  # every rank meets the same files and the same (averaged) losses
+            raise
+        return 1
+    except (dist.DistError, RuntimeError) as exc:
+        if _peer_failed(exc):
+            return 1  # another process failed first: it (or the launcher) says why
+        raise
+    except KeyboardInterrupt:  # Ctrl-C reaches every process: the launcher says it once
+        return 130
+    finally:
+        leave()
+
+
+def _exit_quietly(signum, frame) -> None:
+    raise SystemExit(128 + signum)
+
+
+def _peer_failed(exc: BaseException) -> bool:
+    """A collective that failed because another process ended (gloo or NCCL says so)."""
+    text = str(exc).lower()
+    return isinstance(exc, dist.DistError) or any(
+        w in text for w in ("connection closed", "connection reset", "broken pipe", "gloo",
+                            "nccl", "timed out"))
+
+
+def launch(run: TrainRun, nproc: int) -> int:
+    """Train ``run`` in ``nproc`` processes; the exit status, after one line on failure."""
+    with tempfile.TemporaryDirectory(prefix="desktop-cnn-") as tmp:
+        spec = Path(tmp) / "run.pickle"
+        spec.write_bytes(pickle.dumps(run))
+        env = {**os.environ, "WORLD_SIZE": str(nproc), "LOCAL_WORLD_SIZE": str(nproc),
+               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port()), ERRORS_ENV: tmp}
+        # As torchrun does: one thread each unless told, or N processes fight for the cores.
+        env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
+        workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(spec)],
+                                    env={**env, "RANK": str(r), "LOCAL_RANK": str(r)})
+                   for r in range(nproc)]
+        failed = _wait(workers)
+        if failed is None:
+            return 0
+        print(f"desktop-cnn: error: {_why(failed, workers, Path(tmp))}", file=sys.stderr)
+        return 1
+
+
+def _wait(workers: list[subprocess.Popen]) -> int | None:
+    """Wait for all; at the first failure end the rest. The failed rank, or None."""
+    while True:
+        codes = [w.poll() for w in workers]
+        bad = [r for r, c in enumerate(codes) if c not in (None, 0)]
+        if bad:
+            for w in workers:
+                if w.poll() is None:
+                    w.terminate()
+            for w in workers:
+                try:  # a save under way finishes or removes its temp file well within this
+                    w.wait(timeout=10)
+                except subprocess.TimeoutExpired:
+                    w.kill()
+            return bad[0]
+        if all(c == 0 for c in codes):
+            return None
+        time.sleep(0.1)
+
+
+def _why(failed: int, workers: list[subprocess.Popen], tmp: Path) -> str:
+    """The failure's own message (rank 0's first), else how the failed process ended."""
+    messages = sorted(tmp.glob("*.txt"), key=lambda p: int(p.stem))
+    if messages:
+        return messages[0].read_text(encoding="utf-8")
+    n, code = len(workers), workers[failed].returncode
+    if code < 0:
+        how = f"was killed ({signal.Signals(-code).name})"
+    else:
+        how = f"exited with status {code}"
+    return f"training process {failed} of {n} {how}, which ended the run"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def worker(spec: str) -> int:
+    """One launched process: the run from the launcher's file, as this rank."""
+    from .train import train
+
+    run: TrainRun = pickle.loads(Path(spec).read_bytes())
+    return as_rank(lambda: train(run), Ranks.from_env())
