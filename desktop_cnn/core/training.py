@@ -35,9 +35,9 @@ from .history import BatchLosses, History, new_history, plain_history, typed_his
 from .limits import TRAIN_RANGES, check_range
 from .loopstate import EpochTally, LoopState
 from .models import NamedActivations, build_model, classifier_args
-from .spec.layers import NetSpec
 from .optim import make_optimizer, make_schedule
 from .snapshots import LiveCopy, cpu_state, snapshot_marks
+from .spec.layers import NetSpec
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("onecycle", "cosine", "constant")
