@@ -142,7 +142,8 @@ def test_no_import_cycles():
 
 
 def test_the_layers_and_the_feature_folders_hold():
-    assert violations(import_graph()) == []
+    rules = [v for v in violations(import_graph()) if not v.startswith("import cycle")]
+    assert rules == []  # cycles have their own test above
 
 
 # --- the checks themselves can fail -------------------------------------------------------
