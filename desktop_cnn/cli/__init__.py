@@ -18,8 +18,8 @@ import sys
 
 from ..core.errors import DesktopCnnError
 from . import code, evaluate, export, predict, spec, summary, train
+from .prog import PROG
 
-PROG = "desktop-cnn"
 COMMANDS = (train, evaluate, predict, summary, export, spec, code)
 
 

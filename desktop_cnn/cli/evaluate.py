@@ -11,7 +11,7 @@ from ..core.data import load_dataset
 from ..core.device import pick_device
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import evaluate
-from . import jsonout
+from .jsonout import dumps
 
 
 def add_parser(sub) -> None:
@@ -27,7 +27,7 @@ def add_parser(sub) -> None:
 def run(args) -> int:
     result = evaluate_file(args.file, args.dataset, args.data_dir, args.device)
     if args.json:
-        print(jsonout.dumps(result))  # strict: NaN (no images) becomes null
+        print(dumps(result))  # strict: NaN (no images) becomes null
     else:
         print(f"test accuracy: {result['accuracy']:.2%} on {result['n']} images "
               f"({result['dataset']})")

@@ -14,7 +14,8 @@ from ..core.checkpoints import load_checkpoint
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import predict_proba
 from ..core.preprocess import load_image, prepare
-from . import jsonout
+from .jsonout import dumps
+from .prog import PROG
 
 SOME_FAILED = 1  # exit status when at least one image could not be answered
 
@@ -30,7 +31,6 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
-    from . import PROG
 
     results = predict_files(args.file, args.images)
     for r in results:  # in the order given: an answer on stdout or the reason on stderr
@@ -40,7 +40,7 @@ def run(args) -> int:
             p = r["probabilities"][r["label"]]
             print(f"{r['image']}: {r['label']} ({p:.1%})", flush=True)
     if args.json:
-        print(jsonout.dumps(results))
+        print(dumps(results))
     return SOME_FAILED if any("error" in r for r in results) else 0
 
 

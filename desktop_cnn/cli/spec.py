@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from ..core.models import resolve_model, spec_for
+from ..core.models import spec_for
+from ..core.resolve import resolve_model
 from ..core.spec.files import spec_json
 from ..core.spec.layers import NetSpec
 

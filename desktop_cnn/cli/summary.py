@@ -12,7 +12,8 @@ import torch
 
 from ..core.errors import ConfigError, DesktopCnnError
 from ..core.limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE, check_range
-from ..core.models import MODELS, build_model, model_spec, resolve_model
+from ..core.models import MODELS, build_model, model_spec
+from ..core.resolve import resolve_model
 from ..core.spec.arith import check
 from ..core.spec.files import fit_to_data
 from ..core.spec.layers import NetSpec

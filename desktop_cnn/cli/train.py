@@ -16,7 +16,8 @@ from ..core.checkpoints import (
 from ..core.data import DATASET_HELP
 from ..core.distributed import Ranks
 from ..core.errors import TrainingError
-from ..core.models import MODELS, resolve_model
+from ..core.models import MODELS
+from ..core.resolve import resolve_model
 from ..core.resume import check_resumable, check_same_data, resume_config
 from ..core.run import DEFAULT_ARCH, TrainRun
 from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer

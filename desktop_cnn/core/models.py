@@ -15,7 +15,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from pathlib import Path
 from typing import Any
 
 import torch
@@ -26,7 +25,7 @@ from .errors import UnknownNameError
 from .spec import presets as _presets
 from .spec.base import ConvUnit, NamedActivations, conv_units  # noqa: F401 - re-exported
 from .spec.builder import build_spec
-from .spec.files import dataset_mismatch, load_spec_file
+from .spec.files import dataset_mismatch
 from .spec.layers import NetSpec, SpecError, parse_spec
 
 
@@ -269,21 +268,3 @@ def spec_for(arch: str, arch_args: dict[str, Any]) -> NetSpec:
     if arch not in _presets.PRESETS:
         raise SpecError(f"{arch} is not a network of layers a spec can describe")
     return _presets.preset_spec(arch, **arch_args)
-
-
-def resolve_model(text: str) -> str | NetSpec:
-    """What ``--model`` names: a registered model, a .json spec file, or a checkpoint's model."""
-    if text in MODELS:
-        return text
-    if text in _presets.PRESETS:
-        return _presets.preset_spec(text)
-    path = Path(text)
-    if path.suffix.lower() == ".json" or (path.exists() and path.suffix.lower() != ".pt"):
-        return load_spec_file(path)
-    if path.suffix.lower() == ".pt":
-        from .checkpoints import load_checkpoint  # checkpoints imports this module
-
-        info = load_checkpoint(path).info
-        return spec_for(info.arch, info.arch_args)
-    raise UnknownNameError(f"unknown model {text!r}: choose one of {', '.join(MODELS)}, or "
-                           "give a .json spec file or a .pt checkpoint")

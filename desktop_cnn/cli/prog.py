@@ -1,0 +1,3 @@
+"""The program's name, as its messages and ``--help`` show it."""
+
+PROG = "desktop-cnn"
