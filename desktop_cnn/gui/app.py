@@ -21,6 +21,9 @@ from pathlib import Path
 from tkinter import ttk
 
 from ..core.paths import models_dir, resource_path, settings_file
+from . import window
+from .common import scaling
+from .common.messages import model_not_opened
 from .common.panel import MODEL_TYPES, Panel
 from .common.widgets import Placeholder, StatusBar, set_theme
 from .draw.draw_panel import DrawPanel
@@ -36,6 +39,8 @@ TABS = ("Draw", "Train", "Feature maps", "Model", "Mistakes", "Playground")
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="desktop-cnn gui", description="Open the desktop app.")
+    p.add_argument("file", nargs="?", help="a model (.pt) to open, or an image to show in the "
+                   "Draw tab (what a file manager's Open with passes)")
     p.add_argument("--model", help=f"open this model file instead of the bundled {BUNDLED_MODEL}")
     p.add_argument("--no-model", action="store_true", help="start without a model")
     p.add_argument("--data-dir", help="where datasets are stored (remembered for next time)")
@@ -68,10 +73,10 @@ class App(Panel):
     # --- layout ---------------------------------------------------------------------------
     def create_widgets(self) -> None:
         root = self.root
+        scaling.init(root, self.settings.values.get("zoom", 1.0))  # before any widget
         set_theme(root)
         root.title("desktop-cnn")
-        root.geometry("1100x740")
-        root.minsize(1000, 660)
+        self.restored = window.place(root, self.settings.values.get(window.SETTING))
         root.protocol("WM_DELETE_WINDOW", self.quit_app)
         root.report_callback_exception = self.report_bug
         self.menu = MenuBar(root, self)
@@ -97,6 +102,9 @@ class App(Panel):
                 root.bind(f"<Control-{k}>", lambda e, c=command: c())
         root.bind("<Escape>", lambda e: self.drawing_key("clear"))
         root.bind("<Control-z>", lambda e: self.drawing_key("undo"))
+        self.zoom = window.Zoom(root, self.settings.values,
+                                lambda text: self.status.set("message", text))
+        self.zoom.bind()
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -125,6 +133,8 @@ class App(Panel):
             return None
         if self.args.model:
             return Path(self.args.model).expanduser()
+        if self.args.file and not self.opens_image:
+            return Path(self.args.file).expanduser()
         bundled = resource_path(BUNDLED_MODEL)
         return bundled if bundled.exists() else None
 
@@ -157,7 +167,14 @@ class App(Panel):
             self.state.set_model(pre.checkpoint, str(self.first_model_path()))
         else:
             self.no_model(pre.model_error)
+        if self.args.file and self.opens_image:
+            self.panels["Draw"].open_image(str(Path(self.args.file).expanduser()))
         self.times["model"] = time.time()
+
+    @property
+    def opens_image(self) -> bool:
+        """``desktop-cnn FILE``: anything but a model file is an image for the Draw tab."""
+        return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth")
 
     def no_model(self, error: str | None) -> None:
         draw = self.panels["Draw"]
@@ -165,6 +182,7 @@ class App(Panel):
         self.status.set("model", "model: none")
         if error:
             self.status.set("message", f"could not load the model: {error}")
+            self.show_error(*model_not_opened(str(self.first_model_path()), error))
 
     def plots_ready(self) -> None:
         if self.preloader.error:
@@ -181,6 +199,8 @@ class App(Panel):
                                                self.panels["Draw"], self.notebook,
                                                self.panels["Train"]))
         self.times["done"] = time.time()
+        if not self.restored:  # a remembered size is the user's choice; else fit the panels
+            window.fit_content(self.root)
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
             self.panels["Train"].start_button.invoke()
@@ -355,11 +375,13 @@ class App(Panel):
             print("desktop-cnn: the training thread did not stop in time", file=sys.stderr)
         if self.state.datasets is not None:
             self.state.datasets.shutdown()
+        window.remember(self.root, self.settings.values)
         self.settings.save()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    window.declare_dpi_awareness()  # Windows: before the Tk root exists
     root = tk.Tk(className="desktop-cnn")
     app = App(root, args)
     root.update()  # the window is on screen from here; everything heavy comes after

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 
 from ..common.images import to_rgb
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.scaling import px
 from ..common.widgets import ArrayView, ProbabilityBars
 from ..inputs import (
     DRAWING,
@@ -67,7 +68,7 @@ class DrawPanel(Panel):
     def create_widgets(self) -> None:
         left = ttk.Frame(self)
         left.grid(row=0, column=0, sticky="n")
-        self.pad = self.make_pad(left)
+        self.pad = self.make_pad(left, px(280))
         self.pad.grid(row=0, column=0, columnspan=3)
         tools = ttk.Frame(left)
         tools.grid(row=1, column=0, columnspan=3, sticky="ew", pady=(PAD, 0))
@@ -87,11 +88,11 @@ class DrawPanel(Panel):
         self.open_button.grid(row=2, column=0, columnspan=1, sticky="ew", pady=(PAD, 0))
         self.test_button.grid(row=2, column=1, columnspan=2, sticky="ew", pady=(PAD, 0),
                               padx=(PAD, 0))
-        self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=280, foreground="#555")
+        self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=px(280), foreground="#555")
         self.caption.grid(row=3, column=0, columnspan=3, sticky="w", pady=(PAD, 0))
         self.tips_frame = ttk.LabelFrame(left, text="Tips", padding=PAD)
         self.tips_frame.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
-        self.tips = ttk.Label(self.tips_frame, wraplength=270, justify="left",
+        self.tips = ttk.Label(self.tips_frame, wraplength=px(270), justify="left",
                               foreground="#444", text=TIPS_DIGITS)
         self.tips.pack(anchor="w")
 
@@ -100,16 +101,16 @@ class DrawPanel(Panel):
         plain = ttk.Frame(seen)
         plain.grid(row=0, column=0, sticky="n")
         ttk.Label(plain, text="The input tensor").pack(anchor="w")
-        self.preview = ArrayView(plain, SEEN)
+        self.preview = ArrayView(plain, px(SEEN))
         self.preview.pack(anchor="w")
-        self.preview_caption = ttk.Label(plain, text="", wraplength=SEEN, foreground="#555",
+        self.preview_caption = ttk.Label(plain, text="", wraplength=px(SEEN), foreground="#555",
                                          justify="left")
         self.preview_caption.pack(anchor="w", pady=(PAD, 0))
         self.show_steps = tk.BooleanVar(self, False)
         self.steps_check = ttk.Checkbutton(plain, text="Show the steps",
                                            variable=self.show_steps, command=self.steps_toggled)
         self.steps_check.pack(anchor="w", pady=(PAD, 0))
-        self.why = SaliencyView(seen, SEEN, self.saliency_changed)
+        self.why = SaliencyView(seen, px(SEEN), self.saliency_changed)
         self.why.grid(row=0, column=1, sticky="n", padx=(PAD * 2, 0))
 
         self.center = tk.BooleanVar(self, True)  # the centre-of-mass step of preprocessing
@@ -124,7 +125,7 @@ class DrawPanel(Panel):
         self.answer.pack(fill="x")
         self.confidence = ttk.Label(out, text="Loading the model...", anchor="center")
         self.confidence.pack(fill="x")
-        self.bars = ProbabilityBars(out, width=260, height=260)
+        self.bars = ProbabilityBars(out, width=px(260), height=px(260))
         self.bars.pack(fill="both", expand=True, pady=(PAD, 0))
         CorrectionBar(out, self, self.state).pack(fill="x", pady=(PAD, 0))
         self.columnconfigure(2, weight=1)
