@@ -13,9 +13,9 @@ from ..core.preprocess import load_image, prepare
 
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="classify image files (digits get MNIST preprocessing)")
-    p.add_argument("file")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--json", action="store_true", help="print a JSON list")
+    p.add_argument("file", help="a model file (.pt) saved by train or the app")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
+    p.add_argument("--json", action="store_true", help="print a JSON list on stdout")
     p.set_defaults(func=run)
 
 

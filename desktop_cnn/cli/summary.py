@@ -9,7 +9,7 @@ from ..core.summary import format_summary, summary
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameters of a model")
-    p.add_argument("--model", required=True, choices=list(MODELS))
+    p.add_argument("--model", required=True, choices=list(MODELS), help="the network to describe")
     p.add_argument("--input", help="CxHxW, e.g. 3x32x32 (default: the model's own)")
     p.add_argument("--classes", type=int, help="number of output classes")
     p.set_defaults(func=run)
