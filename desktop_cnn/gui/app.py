@@ -76,6 +76,7 @@ class App(Panel):
         scaling.init(root, self.settings.values.get("zoom", 1.0))  # before any widget
         set_theme(root)
         root.title("desktop-cnn")
+        window.set_icon(root)
         self.restored = window.place(root, self.settings.values.get(window.SETTING))
         root.protocol("WM_DELETE_WINDOW", self.quit_app)
         root.report_callback_exception = self.report_bug

@@ -144,3 +144,16 @@ class Zoom:
         self.values["zoom"] = zoom
         self.say(f"zoom {zoom:.0%}: text now, pictures and canvases from the next start")
         return zoom
+
+
+def set_icon(root: tk.Tk) -> None:
+    """The window's icon (title bar, task bar) from assets/desktop-cnn.png, when it is there."""
+    from ..core.paths import resource_path
+
+    path = resource_path("assets/desktop-cnn.png")
+    if not path.exists():
+        return
+    try:
+        root.iconphoto(True, tk.PhotoImage(master=root, file=str(path)))
+    except tk.TclError:  # a Tk without PNG support (8.5) keeps the default icon
+        pass
