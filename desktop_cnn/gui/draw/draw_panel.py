@@ -92,7 +92,9 @@ class DrawPanel(Panel):
         self.caption.grid(row=3, column=0, columnspan=3, sticky="w", pady=(PAD, 0))
         self.tips_frame = ttk.LabelFrame(left, text="Tips", padding=PAD)
         self.tips_frame.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
-        self.tips = ttk.Label(self.tips_frame, wraplength=px(270), justify="left",
+        # Wrapped inside the pad's width (less the frame's padding and border): the tips must
+        # never widen the column, or showing the steps (which hides them) shifts the pad
+        self.tips = ttk.Label(self.tips_frame, wraplength=px(280) - 2 * PAD - 6, justify="left",
                               foreground="#444", text=TIPS_DIGITS)
         self.tips.pack(anchor="w")
 
