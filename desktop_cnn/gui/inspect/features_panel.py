@@ -267,7 +267,7 @@ class FeatureMapsPanel(Panel):
         size = self.detail.size  # ArrayView enlarges with PIL's nearest neighbour
         sy, sx = size / h, size / w
         self.detail.create_rectangle(1 + c * sx, 1 + r * sy, 1 + (c + 1) * sx, 1 + (r + 1) * sy,
-                                     outline=MARK, width=2, tags="mark")
+                                     outline=MARK, width=px(2), tags="mark")
         return f"\nrow {r}, col {c}: {a[r, c]:.4f}"
 
     def _detail_clicked(self, event: tk.Event) -> None:

@@ -103,9 +103,9 @@ class ConvCanvas(tk.Canvas):
         # One outline per kernel tap where cells are large enough to tell them apart,
         # and always one around the whole (dilated) window
         for _ in range(st.kernel ** 2 if cell >= 8 else 0):
-            self.markers.append(self.create_rectangle(-10, -10, -10, -10, width=3,
+            self.markers.append(self.create_rectangle(-10, -10, -10, -10, width=px(3),
                                                       outline=COLOURS["window"]))
-        self.window = self.create_rectangle(-10, -10, -10, -10, width=2,
+        self.window = self.create_rectangle(-10, -10, -10, -10, width=px(2),
                                             outline=COLOURS["window"],
                                             dash=(5, 3) if st.dilation > 1 else "")
         self.refresh_output()
