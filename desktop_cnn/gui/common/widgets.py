@@ -48,8 +48,13 @@ def tune_clam(style: ttk.Style) -> None:
     style.configure("TLabelframe.Label", foreground="#333")
     style.map("Treeview", background=[("selected", ACCENT)],
               foreground=[("selected", "white")])
-    style.map("TCheckbutton", indicatorcolor=[("selected", ACCENT), ("pressed", ACCENT_LIGHT)])
-    style.map("TRadiobutton", indicatorcolor=[("selected", ACCENT), ("pressed", ACCENT_LIGHT)])
+    # clam draws indicators and arrows at fixed pixel sizes (10 and 14): grown with the dpi
+    for name in ("TCheckbutton", "TRadiobutton"):
+        style.configure(name, indicatorsize=px(10), indicatormargin=(px(1), px(1), px(4), px(1)))
+        style.map(name, indicatorforeground=[("selected", ACCENT)],
+                  indicatorbackground=[("pressed", ACCENT_LIGHT)])
+    for name in ("TCombobox", "TSpinbox", "TScrollbar", "TMenubutton"):
+        style.configure(name, arrowsize=px(14))
 
 
 class Placeholder(ttk.Frame):
