@@ -143,3 +143,21 @@ def test_the_window_is_remembered_only_where_it_fits(app):
 
     remember(root, values)
     assert Geometry.parse(values[SETTING]) is not None
+
+
+def test_a_large_pad_shows_the_drawing_sharp_not_enlarged():
+    """At 192 dpi the Draw pad is 560 px: drawn from the 2x supersampled strokes, not blurred."""
+    import numpy as np
+
+    from desktop_cnn.gui.sketch import Sketch
+
+    sketch = Sketch(brush=20)
+    sketch.begin(60, 60)
+    sketch.extend(220, 200)
+    assert sketch.image_at(sketch.size) is sketch.image
+    sharp = np.asarray(sketch.image_at(560))
+    blurred = np.asarray(sketch.image.resize((560, 560), Image.Resampling.BILINEAR))
+    grey = lambda a: int(((a > 20) & (a < 235)).sum())  # noqa: E731 - edge pixels
+    assert sharp.shape == blurred.shape == (560, 560)
+    assert grey(sharp) < grey(blurred) / 2
+    assert abs(int((sharp > 127).sum()) - int((blurred > 127).sum())) < 0.03 * (sharp > 127).sum()
