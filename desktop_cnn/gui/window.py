@@ -115,8 +115,9 @@ def remember(root: tk.Misc, values: dict) -> None:
     try:
         if root.wm_state() != "normal":
             return
-        values[SETTING] = str(Geometry(root.winfo_width(), root.winfo_height(),
-                                       root.winfo_x(), root.winfo_y()))
+        g = Geometry.parse(root.wm_geometry())  # what place() gives back: winfo_y counts
+        if g is not None:                       # the menu bar, and the window would creep down
+            values[SETTING] = str(g)
     except tk.TclError:  # already destroyed
         pass
 
