@@ -7,6 +7,7 @@ from pathlib import Path
 
 # cli/__init__.py's COMMANDS, named here: importing the CLI would import torch (seconds)
 SUBCOMMANDS = ("train", "eval", "predict", "summary", "export", "gui")
+OPENED_TYPES = (".pt", ".pth", ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -23,6 +24,10 @@ def main(argv: list[str] | None = None) -> int:
         from .gui.app import main as gui
 
         return gui(argv)
+    if Path(argv[0]).suffix.lower() in OPENED_TYPES:  # a file that is not there
+        print(f"desktop-cnn: error: {argv[0]}: no such file (give a model or an image to "
+              "open it in the app; --help lists the commands)", file=sys.stderr)
+        return 1
     from .cli import main as cli
 
     return cli(argv)

@@ -27,7 +27,7 @@ def started():
             app.quit_app()
 
 
-def test_main_sends_an_existing_file_to_the_app(monkeypatch, tmp_path):
+def test_main_sends_an_existing_file_to_the_app(monkeypatch, tmp_path, capsys):
     import desktop_cnn.cli
     import desktop_cnn.gui.app
     from desktop_cnn.__main__ import main
@@ -39,9 +39,10 @@ def test_main_sends_an_existing_file_to_the_app(monkeypatch, tmp_path):
     model.write_bytes(b"x")
     main([str(model)])
     main(["summary", "--model", "lenet5"])
-    main([str(tmp_path / "missing.pt")])  # not a file: the CLI explains (invalid choice)
-    assert calls == [("gui", [str(model)]), ("cli", ["summary", "--model", "lenet5"]),
-                     ("cli", [str(tmp_path / "missing.pt")])]
+    assert main([str(tmp_path / "missing.pt")]) == 1  # one line, not "invalid choice"
+    assert calls == [("gui", [str(model)]), ("cli", ["summary", "--model", "lenet5"])]
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "missing.pt: no such file" in err[0]
 
 
 def test_a_model_file_argument_opens_that_model(display, mnist, started):
