@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 
 EXIT_CODES = """exit status:
-  0    success
+  0    success (also when a pipe's reader leaves early, as with | head)
   1    an error you can fix: a missing or unreadable file, a bad value, a failed run
        (one line on stderr says what happened and what to do)
   2    wrong usage: an unknown option or a missing argument (argparse's message)
