@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from .common.scaling import px
 
 DESIGN_SIZE = (1100, 740)  # px at 96 dpi: every panel was laid out for this
-DESIGN_MIN = (900, 600)
+DESIGN_MIN = (1000, 660)  # px at 96 dpi: below this the Draw tab starts to clip
 SCREEN_SHARE = 0.94  # leave room for panels and title bars the screen size does not tell of
 SETTING = "window_geometry"
 _GEOMETRY = re.compile(r"^(\d+)x(\d+)([+-]-?\d+)([+-]-?\d+)$")
