@@ -185,3 +185,25 @@ def cached_test_model(data) -> Path:
     if not path.exists():
         quick_model(data, path)
     return path
+
+
+def start_xvfb(screen: str = "1280x1024", dpi: int | None = None,
+               first: int = 90) -> tuple[subprocess.Popen, str] | None:
+    """A private Xvfb on a free display number: (process, ":N"), or None without Xvfb."""
+    if not shutil.which("Xvfb"):
+        return None
+    extra = ["-dpi", str(dpi)] if dpi else []
+    for n in range(first, first + 60):
+        if Path(f"/tmp/.X{n}-lock").exists() or Path(f"/tmp/.X11-unix/X{n}").exists():
+            continue
+        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{screen}x24", *extra,
+                                 "-nolisten", "tcp"],
+                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for _ in range(50):
+            if Path(f"/tmp/.X11-unix/X{n}").exists():
+                return proc, f":{n}"
+            if proc.poll() is not None:
+                break
+            time.sleep(0.1)
+        proc.kill()
+    return None

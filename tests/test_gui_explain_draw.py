@@ -20,6 +20,7 @@ from PIL import Image, ImageDraw
 from desktop_cnn.core.preprocess import preprocess_digit
 from desktop_cnn.core.saliency import saliency_map
 from desktop_cnn.gui.common.images import to_rgb
+from desktop_cnn.gui.common.scaling import px
 from desktop_cnn.gui.draw.saliency_view import overlay
 from desktop_cnn.gui.draw.steps_view import mass_tile, raw_tile
 from desktop_cnn.gui.inputs import Source
@@ -212,8 +213,12 @@ def test_steps_view_and_switching_centring_off(app, draw):
 
 
 def test_everything_shown_fits_the_default_window(app, draw):
-    """Steps and overlay both on, at the 1100x740 the app opens with: nothing clipped."""
-    app.root.geometry("1100x740")
+    """Steps and overlay both on, at the size the app opens with (1100x740 at 96 dpi, times
+    the screen's factor, within the screen): nothing clipped."""
+    from desktop_cnn.gui.window import default_size
+
+    width, height = default_size(app.root)
+    app.root.geometry(f"{width}x{height}")
     draw.set_saliency("gradcam")
     draw_digit(draw.pad.canvas, "7", each=app.root.update)
     pump(app.root, 0.2)
@@ -223,8 +228,8 @@ def test_everything_shown_fits_the_default_window(app, draw):
     pump(app.root, 0.2)
     # Showing the steps moves nothing sideways: they fit under the drawing and the input.
     assert [(w.winfo_rootx(), w.winfo_width()) for w in (draw.pad, draw.why, draw.bars)] == before
-    assert draw.bars.winfo_width() >= 300
-    assert app.root.winfo_width() == 1100 and app.root.winfo_height() == 740
+    assert draw.bars.winfo_width() >= px(300)
+    assert app.root.winfo_width() == width and app.root.winfo_height() == height
     assert draw.winfo_reqwidth() <= draw.winfo_width()
     assert draw.winfo_reqheight() <= draw.winfo_height()
     for widget in (draw.steps_view, draw.why, draw.bars):
@@ -232,7 +237,7 @@ def test_everything_shown_fits_the_default_window(app, draw):
         bottom = widget.winfo_rooty() + widget.winfo_height()
         assert right <= draw.winfo_rootx() + draw.winfo_width()
         assert bottom <= draw.winfo_rooty() + draw.winfo_height()
-    screenshot(app.root, ARTIFACTS / "draw_explain_1100x740.png")
+    screenshot(app.root, ARTIFACTS / f"draw_explain_{width}x{height}.png")
 
 
 def test_a_colour_model_explains_a_colour_image(app, draw):

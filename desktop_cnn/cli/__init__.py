@@ -17,7 +17,7 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import code, evaluate, export, predict, spec, summary, train
+from . import code, evaluate, export, helpformat, predict, progress, spec, summary, train
 from .prog import PROG
 
 COMMANDS = (train, evaluate, predict, summary, export, spec, code)
@@ -28,18 +28,22 @@ def build_parser() -> argparse.ArgumentParser:
 
     parser = argparse.ArgumentParser(
         prog=PROG,
-        description="Learn CNNs: train, evaluate, predict. Run with no arguments to open the app.",
+        description="Learn CNNs: train, evaluate, predict. Run with no arguments, or with a "
+        "model (.pt) or image file, to open the app.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     sub = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
     for command in COMMANDS:
         command.add_parser(sub)
+    progress.add_quiet(sub.choices["train"])
+    helpformat.apply(parser)  # each default once, and the exit codes in every --help
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
+    progress.QUIET = getattr(args, "quiet", False)
     try:
         return args.func(args)
     except DesktopCnnError as exc:

@@ -16,11 +16,12 @@ from .jsonout import dumps
 
 def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="test accuracy, per-class accuracy, confusion matrix")
-    p.add_argument("file")
+    p.add_argument("file", help="a model file (.pt) saved by train or the app")
     p.add_argument("--dataset", help="default: the dataset recorded in the checkpoint")
-    p.add_argument("--data-dir")
-    p.add_argument("--device", default="auto")
-    p.add_argument("--json", action="store_true", help="print one JSON object")
+    p.add_argument("--data-dir", help="dataset folder (default: $DESKTOP_CNN_DATA, else the "
+                   "user's data folder)")
+    p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
+    p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=run)
 
 

@@ -10,7 +10,7 @@ from ..core.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
 
 def add_parser(sub) -> None:
     p = sub.add_parser("export", help="write a model in another format (ONNX)")
-    p.add_argument("file")
+    p.add_argument("file", help="a model file (.pt) saved by train or the app")
     p.add_argument("--onnx", required=True, metavar="OUT",
                    help="ONNX file to write (needs: pip install onnx onnxscript); its metadata "
                    "holds the classes and the input normalisation x = (pixel/255 - mean) / std")

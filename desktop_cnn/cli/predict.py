@@ -23,10 +23,10 @@ SOME_FAILED = 1  # exit status when at least one image could not be answered
 def add_parser(sub) -> None:
     p = sub.add_parser("predict", help="classify image files (digits get MNIST preprocessing); "
                        "exit status 1 if any image cannot be read")
-    p.add_argument("file")
-    p.add_argument("images", nargs="+")
-    p.add_argument("--json", action="store_true", help="print a JSON list; an image that "
-                   "failed has an \"error\" instead of a label")
+    p.add_argument("file", help="a model file (.pt) saved by train or the app")
+    p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
+    p.add_argument("--json", action="store_true", help="print a JSON list on stdout; an image "
+                   "that failed has an \"error\" instead of a label")
     p.set_defaults(func=run)
 
 

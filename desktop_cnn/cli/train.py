@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import argparse
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
@@ -28,20 +27,27 @@ from .progress import ProgressPrinter
 def add_parser(sub) -> None:
     d = TrainConfig()
     p = sub.add_parser("train", help="train a model and save it",
-                       formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+                       description="Train a model on a dataset and save it as a checkpoint.")
     p.add_argument("--dataset", required=True, help=DATASET_HELP)
     p.add_argument("--classes", help="keep only these classes, e.g. airplane,bird")
-    p.add_argument("--model", help="a model name (" + ", ".join(
+    p.add_argument("--model", help="the network: a model name (" + ", ".join(
         n for n, s in MODELS.items() if s.classifier) + f") or a .json spec file (default: "
         f"{DEFAULT_ARCH}; with --resume, the file's)")
-    p.add_argument("--epochs", type=int, default=d.epochs)
-    p.add_argument("--batch-size", type=int, default=d.batch_size)
-    p.add_argument("--lr", type=float, default=d.lr, help="peak learning rate (None: by optimizer)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer)
-    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule)
+    p.add_argument("--epochs", type=int, default=d.epochs,
+                   help="passes over the training images (with --resume: the new total)")
+    p.add_argument("--batch-size", type=int, default=d.batch_size,
+                   help="images per optimizer step (the global batch under torchrun)")
+    p.add_argument("--lr", type=float, default=d.lr,
+                   help="peak learning rate (default: chosen by the optimizer)")
+    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer,
+                   help="how the weights are updated")
+    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule,
+                   help="how the learning rate changes over the run")
     p.add_argument("--weight-decay", type=float, default=d.weight_decay,
-                   help="None: 5e-4 for sgd, 0.05 for adamw (decoupled), 0 for adam")
-    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing)
+                   help="L2 penalty on the weights (default: 5e-4 for sgd, 0.05 for adamw "
+                   "(decoupled), 0 for adam)")
+    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing,
+                   help="share of each target spread over the other classes (0 to 1)")
     p.add_argument("--teacher", metavar="FILE", help="distil: also learn from this trained "
                    "model's soft answers (e.g. a widenet checkpoint for the same dataset)")
     p.add_argument("--temperature", type=float, default=d.temperature,
@@ -51,15 +57,18 @@ def add_parser(sub) -> None:
     p.add_argument("--mixup", type=float, default=d.mixup, metavar="ALPHA",
                    help="blend pairs of images by lam ~ Beta(ALPHA, ALPHA); 0: off")
     p.add_argument("--no-augment", dest="augment", action="store_false",
-                   help="turn off batch augmentation")
-    p.add_argument("--no-amp", dest="amp", action="store_false", help="no mixed precision on CUDA")
+                   help="turn off batch augmentation (on by default)")
+    p.add_argument("--no-amp", dest="amp", action="store_false",
+                   help="no mixed precision on CUDA (on by default)")
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:N or mps")
-    p.add_argument("--seed", type=int, default=d.seed)
-    p.add_argument("--data-dir", help="dataset folder (default: $DESKTOP_CNN_DATA or user dir)")
+    p.add_argument("--seed", type=int, default=d.seed,
+                   help="random seed for the weights, the shuffling and augmentation")
+    p.add_argument("--data-dir", help="dataset folder (default: $DESKTOP_CNN_DATA, else the "
+                   "user's data folder)")
     p.add_argument("--validation", type=float, default=0.0, metavar="FRACTION",
                    help="hold out this share of the training images and report accuracy on "
                    "it instead of the test set (for choosing settings)")
-    p.add_argument("--out", required=True, help="checkpoint file to write")
+    p.add_argument("--out", required=True, metavar="FILE", help="checkpoint file to write (.pt)")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
                    "(by --checkpoint-every-epoch); --epochs is then the new total")
     p.add_argument("--nproc", type=int, default=1, metavar="N",

@@ -27,6 +27,9 @@ from pathlib import Path
 from tkinter import ttk
 
 from ..core.paths import resource_path, settings_file
+from . import window
+from .common import scaling
+from .common.messages import model_not_opened
 from .common.panel import Panel
 from .common.widgets import Placeholder, StatusBar, set_theme
 from .draw.draw_panel import DrawPanel
@@ -60,6 +63,8 @@ WIDGETS = {
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="desktop-cnn gui", description="Open the desktop app.")
+    p.add_argument("file", nargs="?", help="a model (.pt) to open, or an image to show in the "
+                   "Draw tab (what a file manager's Open with passes)")
     p.add_argument("--model", help=f"open this model file instead of the bundled {BUNDLED_MODEL}")
     p.add_argument("--no-model", action="store_true", help="start without a model")
     p.add_argument("--data-dir", help="where datasets are stored (remembered for next time)")
@@ -95,10 +100,11 @@ class App(ModelFileActions, Panel):
     # --- layout ---------------------------------------------------------------------------
     def create_widgets(self) -> None:
         root = self.root
+        scaling.init(root, self.settings.values.get("zoom", 1.0))  # before any widget
         set_theme(root)
         root.title("desktop-cnn")
-        root.geometry("1100x740")
-        root.minsize(1000, 660)
+        window.set_icon(root)
+        self.restored = window.place(root, self.settings.values.get(window.SETTING))
         root.protocol("WM_DELETE_WINDOW", self.quit_app)
         root.report_callback_exception = self.report_bug
         self.menu = MenuBar(root, MenuCommands(
@@ -128,6 +134,9 @@ class App(ModelFileActions, Panel):
                 root.bind(f"<Control-{k}>", lambda e, c=command: c())
         root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
         root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
+        self.zoom = window.Zoom(root, self.settings.values,
+                                lambda text: self.status.set("message", text))
+        self.zoom.bind()
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -160,6 +169,8 @@ class App(ModelFileActions, Panel):
             return None
         if self.args.model:
             return Path(self.args.model).expanduser()
+        if self.args.file and not self.opens_image:
+            return Path(self.args.file).expanduser()
         bundled = resource_path(BUNDLED_MODEL)
         return bundled if bundled.exists() else None
 
@@ -190,7 +201,14 @@ class App(ModelFileActions, Panel):
             self.state.set_model(pre.checkpoint, ModelOrigin.file(self.first_model_path()))
         else:
             self.no_model(pre.model_error)
+        if self.args.file and self.opens_image:
+            self.panels["Draw"].open_image(str(Path(self.args.file).expanduser()))
         self.times["model"] = time.time()
+
+    @property
+    def opens_image(self) -> bool:
+        """``desktop-cnn FILE``: anything but a model file is an image for the Draw tab."""
+        return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth")
 
     def no_model(self, error: str | None) -> None:
         draw = self.panels["Draw"]
@@ -198,6 +216,7 @@ class App(ModelFileActions, Panel):
         self.status.set("model", "model: none")
         if error:
             self.status.set("message", f"could not load the model: {error}")
+            self.show_error(*model_not_opened(str(self.first_model_path()), error))
 
     def plots_ready(self) -> None:
         if self.preloader.error:
@@ -212,6 +231,8 @@ class App(ModelFileActions, Panel):
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
         self.times["done"] = time.time()
+        if not self.restored:  # a remembered size is the user's choice; else fit the panels
+            window.fit_content(self.root)
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
             self.panels["Train"].start_button.invoke()
@@ -279,11 +300,13 @@ class App(ModelFileActions, Panel):
         self.unfinished = self.state.workers.shutdown(CLOSE_WAIT_S)
         for name in self.unfinished:  # a dataset load: it cannot be interrupted
             print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
+        window.remember(self.root, self.settings.values)
         self.settings.save()
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
+    window.declare_dpi_awareness()  # Windows: before the Tk root exists
     root = tk.Tk(className="desktop-cnn")
     app = App(root, args)
     root.update()  # the window is on screen from here; everything heavy comes after

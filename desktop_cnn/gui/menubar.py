@@ -1,4 +1,5 @@
-"""The menu bar: File (open, save, export, compare, recent models, quit), Tools and Help."""
+"""The menu bar: File (open, save, export, compare, recent models, quit), View (zoom), Tools and
+Help."""
 
 from __future__ import annotations
 
@@ -49,6 +50,12 @@ class MenuBar(tk.Menu):
         self.file_menu.add_separator()
         self.file_menu.add_command(label="Quit", accelerator="Ctrl+Q", command=app.quit_app)
         self.add_cascade(label="File", menu=self.file_menu, underline=0)
+        self.view_menu = tk.Menu(self, tearoff=False)
+        for label, key, step in (("Zoom in", "Ctrl++", 1), ("Zoom out", "Ctrl+-", -1),
+                                 ("Actual size", "Ctrl+0", 0)):
+            self.view_menu.add_command(label=label, accelerator=key,
+                                       command=lambda s=step: app.zoom.change(s))
+        self.add_cascade(label="View", menu=self.view_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
         self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab

@@ -47,6 +47,15 @@ class Sketch:
             self._image = self._big.reduce(SUPERSAMPLE)
         return self._image
 
+    def image_at(self, size: int) -> Image.Image:
+        """The drawing at ``size`` px for a screen, from the supersampled image: a pad larger
+        than the canvas (a high-dpi screen) stays sharp instead of a blurred enlargement."""
+        if size == self.size:
+            return self.image
+        big = self._big.width
+        method = Image.Resampling.BOX if size <= big else Image.Resampling.BILINEAR
+        return self._big.resize((size, size), method)
+
     def begin(self, x: float, y: float) -> None:
         stroke = Stroke(self.brush, [(x, y)])
         self.strokes.append(stroke)

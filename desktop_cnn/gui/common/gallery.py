@@ -16,6 +16,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from .images import zoom
+from .scaling import px
 
 SELECTED = "#2f6db5"
 
@@ -34,6 +35,8 @@ class ThumbGrid(ttk.Frame):
                  cell_width: int = 84, caption_height: int = 30, height: int = 300) -> None:
         super().__init__(master)
         self.on_click = on_click
+        tile, cell_width, caption_height, height = (px(n) for n in (tile, cell_width,
+                                                                     caption_height, height))
         self.tile, self.min_cell_w, self.cap_h = tile, cell_width, caption_height
         self.cell_w = cell_width  # widened to share the canvas's width between the columns
         bg = ttk.Style().lookup("TFrame", "background") or "#dcdad5"

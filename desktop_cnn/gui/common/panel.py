@@ -12,6 +12,8 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import filedialog, messagebox, ttk
 
+from .messages import show_error
+
 PAD = 6  # px between widgets: one value keeps every panel aligned
 MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]  # file dialogs
 
@@ -33,7 +35,7 @@ class Panel(ttk.Frame):
         return time.perf_counter()
 
     def show_error(self, title: str, message: str) -> None:
-        messagebox.showerror(title, message, parent=self.winfo_toplevel())
+        show_error(self, title, message)  # the whole text: headline, then details
 
     def show_info(self, title: str, message: str) -> None:
         messagebox.showinfo(title, message, parent=self.winfo_toplevel())

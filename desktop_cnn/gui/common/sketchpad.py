@@ -78,9 +78,7 @@ class SketchPad(ttk.Frame):
         if self.image is not None:
             self.photo.paste(fit(self.image, self.size))
             return
-        img = ImageOps.invert(self.sketch.image)
-        if self.size != self.sketch.size:
-            img = img.resize((self.size, self.size), Image.Resampling.BILINEAR)
+        img = ImageOps.invert(self.sketch.image_at(self.size))
         self.photo.paste(img.convert("RGB"))
 
 

@@ -23,6 +23,7 @@ from typing import TYPE_CHECKING
 
 from ..common.images import to_rgb
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.scaling import px
 from ..common.sketchpad import SketchPad
 from ..common.widgets import ArrayView, ProbabilityBars
 from ..inputs import (
@@ -82,7 +83,7 @@ class DrawPanel(Panel):
     def create_widgets(self) -> None:
         left = ttk.Frame(self, name="left")
         left.grid(row=0, column=0, sticky="n")
-        self.pad = SketchPad(left, self.sketch, None, self.state.begin_stroke,
+        self.pad = SketchPad(left, self.sketch, px(280), self.state.begin_stroke,
                              self.state.sketch_changed, name="pad")
         self.pad.grid(row=0, column=0, columnspan=3)
         tools = ttk.Frame(left)
@@ -103,11 +104,13 @@ class DrawPanel(Panel):
         self.open_button.grid(row=2, column=0, columnspan=1, sticky="ew", pady=(PAD, 0))
         self.test_button.grid(row=2, column=1, columnspan=2, sticky="ew", pady=(PAD, 0),
                               padx=(PAD, 0))
-        self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=280, foreground="#555")
+        self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=px(280), foreground="#555")
         self.caption.grid(row=3, column=0, columnspan=3, sticky="w", pady=(PAD, 0))
         self.tips_frame = ttk.LabelFrame(left, text="Tips", padding=PAD)
         self.tips_frame.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
-        self.tips = ttk.Label(self.tips_frame, wraplength=270, justify="left",
+        # Wrapped inside the pad's width (less the frame's padding and border): the tips must
+        # never widen the column, or showing the steps (which hides them) shifts the pad
+        self.tips = ttk.Label(self.tips_frame, wraplength=px(280) - 2 * PAD - 6, justify="left",
                               foreground="#444", text=TIPS_DIGITS)
         self.tips.pack(anchor="w")
 
@@ -116,16 +119,16 @@ class DrawPanel(Panel):
         plain = ttk.Frame(seen)
         plain.grid(row=0, column=0, sticky="n")
         ttk.Label(plain, text="The input tensor").pack(anchor="w")
-        self.preview = ArrayView(plain, SEEN)
+        self.preview = ArrayView(plain, px(SEEN))
         self.preview.pack(anchor="w")
-        self.preview_caption = ttk.Label(plain, text="", wraplength=SEEN, foreground="#555",
+        self.preview_caption = ttk.Label(plain, text="", wraplength=px(SEEN), foreground="#555",
                                          justify="left")
         self.preview_caption.pack(anchor="w", pady=(PAD, 0))
         self.show_steps = tk.BooleanVar(self, False)
         self.steps_check = ttk.Checkbutton(plain, text="Show the steps",
                                            variable=self.show_steps, command=self.steps_toggled)
         self.steps_check.pack(anchor="w", pady=(PAD, 0))
-        self.why = SaliencyView(seen, SEEN, self.saliency_changed)
+        self.why = SaliencyView(seen, px(SEEN), self.saliency_changed)
         self.why.grid(row=0, column=1, sticky="n", padx=(PAD * 2, 0))
 
         self.center = tk.BooleanVar(self, True)  # the centre-of-mass step of preprocessing
@@ -142,7 +145,7 @@ class DrawPanel(Panel):
         self.confidence = ttk.Label(out, text="Loading the model...", anchor="center",
                                     name="confidence")
         self.confidence.pack(fill="x")
-        self.bars = ProbabilityBars(out, width=260, height=260)
+        self.bars = ProbabilityBars(out, width=px(260), height=px(260))
         self.bars.pack(fill="both", expand=True, pady=(PAD, 0))
         self.extras = ttk.Frame(out, name="extras")  # the app's correction bar goes here
         self.extras.pack(fill="x", pady=(PAD, 0))

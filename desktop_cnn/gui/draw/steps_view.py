@@ -22,6 +22,7 @@ from PIL import Image, ImageDraw
 
 from ..common.images import to_rgb, zoom
 from ..common.panel import PAD
+from ..common.scaling import px
 from ..common.widgets import ArrayView
 
 if TYPE_CHECKING:
@@ -125,9 +126,9 @@ class StepsView(ttk.LabelFrame):
             if i:
                 ttk.Label(self, text="\u2192", font=arrow_font).grid(row=0, column=2 * i - 1,
                                                                      padx=2)
-            tile = ArrayView(self, TILE)
+            tile = ArrayView(self, px(TILE))
             tile.grid(row=0, column=2 * i)
-            caption = ttk.Label(self, wraplength=TILE, justify="left", foreground="#444")
+            caption = ttk.Label(self, wraplength=px(TILE), justify="left", foreground="#444")
             caption.grid(row=1, column=2 * i, sticky="nw", pady=(2, 0))
             self.tiles.append(tile)
             self.captions.append(caption)
@@ -138,7 +139,7 @@ class StepsView(ttk.LabelFrame):
             command=self.on_toggle)
         self.center_check.pack(side="left")
         # Wrapped: a long note must not widen the strip (and squeeze the Prediction box).
-        self.note = ttk.Label(bottom, text="", foreground="#555", wraplength=3 * TILE,
+        self.note = ttk.Label(bottom, text="", foreground="#555", wraplength=px(3 * TILE),
                               justify="left")
         self.note.pack(side="left", padx=(PAD * 2, 0))
 

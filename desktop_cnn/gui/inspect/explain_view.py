@@ -21,6 +21,7 @@ from PIL import Image, ImageTk
 from ...core.explain import Explanation, explain
 from ..common.images import COOLWARM, GRAY, VIRIDIS, colorize
 from ..common.panel import PAD
+from ..common.scaling import px
 
 CELL_W, CELL_H = 44, 17  # px per number: "-0.123" in an 8-point fixed font
 THUMB = 72  # px: the source map with its padding, whole multiples of its size
@@ -189,56 +190,57 @@ class ExplainView(tk.Toplevel):
         self.boxes: list[int] = []  # the window's outline on each thumbnail
         self.origins: list[tuple[int, int]] = []  # each thumbnail's top-left corner
         c_in, kh, kw = e.window.shape
+        cell_w, cell_h, thumb, gap = px(CELL_W), px(CELL_H), px(THUMB), px(GAP)  # at this dpi
         titles = (f"window ({e.source})", "kernel weights", "products")
         # A column is as wide as its grid or its title, whichever is wider: a 1x1 kernel's
         # grid is narrower than "kernel weights".
         title_font = tkfont.nametofont("TkDefaultFont")
-        win_w, ker_w, prod_w = (max(kw * CELL_W, title_font.measure(t) + 6) for t in titles)
-        x_win = 8 + THUMB + 18
-        x_ker = x_win + win_w + GAP
-        x_prod = x_ker + ker_w + GAP
-        x_sum = x_prod + prod_w + 14
-        row_h = max(kh * CELL_H, THUMB + 16) + ROW_GAP
-        top = 18
-        for x, title in ((8, "where"), (x_win, titles[0]), (x_ker, titles[1]),
+        win_w, ker_w, prod_w = (max(kw * cell_w, title_font.measure(t) + px(6)) for t in titles)
+        x_win = px(8 + THUMB + 18)
+        x_ker = x_win + win_w + gap
+        x_prod = x_ker + ker_w + gap
+        x_sum = x_prod + prod_w + px(14)
+        row_h = max(kh * cell_h, thumb + px(16)) + px(ROW_GAP)
+        top = px(18)
+        for x, title in ((px(8), "where"), (x_win, titles[0]), (x_ker, titles[1]),
                          (x_prod, titles[2]), (x_sum, "sum")):
-            cv.create_text(x, 2, text=title, anchor="nw", fill="#333", font=title_font)
+            cv.create_text(x, px(2), text=title, anchor="nw", fill="#333", font=title_font)
         ph, pw = e.padding
         h, w = e.source_map.shape[1:]
-        self.zoom = max(1, THUMB // max(h + 2 * ph, w + 2 * pw))
+        self.zoom = max(1, thumb // max(h + 2 * ph, w + 2 * pw))
         for ch in range(c_in):
             y = top + ch * row_h
             photo = ImageTk.PhotoImage("RGB", ((w + 2 * pw) * self.zoom, (h + 2 * ph) * self.zoom))
             self.photos.append(photo)
-            cv.create_image(8, y, anchor="nw", image=photo)
-            self.origins.append((8, y))
+            cv.create_image(px(8), y, anchor="nw", image=photo)
+            self.origins.append((px(8), y))
             self.boxes.append(cv.create_rectangle(0, 0, 0, 0, outline=BOX, width=2))
             label = e.source if c_in == 1 else f"{e.source} {ch + 1}"
-            cv.create_text(8, y + THUMB + 2, text=label, anchor="nw", fill="#333")
+            cv.create_text(px(8), y + thumb + px(2), text=label, anchor="nw", fill="#333")
             for name, x in (("window", x_win), ("kernel", x_ker), ("products", x_prod)):
                 self.cells[name, ch] = self.make_grid(x, y, kh, kw)
             for x, sign in ((x_ker, "\u00d7"), (x_prod, "=")):
-                cv.create_text(x - GAP // 2, y + kh * CELL_H / 2, text=sign, font="TkHeadingFont")
-            self.sums.append(cv.create_text(x_sum, y + kh * CELL_H / 2, anchor="w",
+                cv.create_text(x - gap // 2, y + kh * cell_h / 2, text=sign, font="TkHeadingFont")
+            self.sums.append(cv.create_text(x_sum, y + kh * cell_h / 2, anchor="w",
                                             font=self.cell_font))
-        width, height = x_sum + 110, top + c_in * row_h
-        cv.configure(scrollregion=(0, 0, width, height), width=min(width, MAX_WIDTH),
-                     height=min(height, MAX_HEIGHT))
-        if width > MAX_WIDTH:
+        width, height = x_sum + px(110), top + c_in * row_h
+        cv.configure(scrollregion=(0, 0, width, height), width=min(width, px(MAX_WIDTH)),
+                     height=min(height, px(MAX_HEIGHT)))
+        if width > px(MAX_WIDTH):
             self.xscroll.pack(side="bottom", fill="x", before=self.canvas)
         else:
             self.xscroll.pack_forget()
-        if height > MAX_HEIGHT:
+        if height > px(MAX_HEIGHT):
             self.scroll.pack(side="right", fill="y")
         else:
             self.scroll.pack_forget()
 
     def make_grid(self, x0: int, y0: int, rows: int, cols: int) -> list[list[tuple[int, int]]]:
         """(rectangle, text) item ids of one grid of numbers, filled in by paint()."""
-        cv = self.canvas
-        return [[(cv.create_rectangle(x0 + c * CELL_W, y0 + r * CELL_H, x0 + (c + 1) * CELL_W,
-                                      y0 + (r + 1) * CELL_H, outline="#b8b8b8"),
-                  cv.create_text(x0 + (c + 0.5) * CELL_W, y0 + (r + 0.5) * CELL_H,
+        cv, w, h = self.canvas, px(CELL_W), px(CELL_H)
+        return [[(cv.create_rectangle(x0 + c * w, y0 + r * h, x0 + (c + 1) * w,
+                                      y0 + (r + 1) * h, outline="#b8b8b8"),
+                  cv.create_text(x0 + (c + 0.5) * w, y0 + (r + 0.5) * h,
                                  font=self.cell_font))
                  for c in range(cols)] for r in range(rows)]
 

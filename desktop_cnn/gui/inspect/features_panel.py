@@ -27,6 +27,7 @@ from ..common.images import (
     to_rgb,
 )
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.scaling import px
 from ..common.scrolled import ScrolledFrame
 from ..common.sketchpad import SketchPad
 from ..common.widgets import ArrayView
@@ -46,7 +47,7 @@ class LayerGrid(ttk.Frame):
     def __init__(self, master: tk.Misc, name: str,
                  on_click: Callable[[str, int, Pixel | None], None], target: int = 84) -> None:
         super().__init__(master)
-        self.name, self.on_click, self.target = name, on_click, target
+        self.name, self.on_click, self.target = name, on_click, px(target)
         self.title = ttk.Label(self, text=name, font="TkDefaultFont")
         self.title.pack(anchor="w")
         self.canvas = tk.Canvas(self, width=1, height=1, highlightthickness=0, cursor="hand2")
@@ -104,7 +105,7 @@ class FeatureMapsPanel(Panel):
         left.grid(row=0, column=0, sticky="n")
         box = ttk.LabelFrame(left, text="Input: draw here too", padding=PAD, name="input")
         box.pack(fill="x")
-        self.pad = SketchPad(box, self.state.sketch, 168, self.state.begin_stroke,
+        self.pad = SketchPad(box, self.state.sketch, px(168), self.state.begin_stroke,
                              self.state.sketch_changed, name="pad")
         self.pad.pack()
         buttons = ttk.Frame(box)
@@ -136,11 +137,11 @@ class FeatureMapsPanel(Panel):
 
         right = ttk.LabelFrame(self, text="Selected map", padding=PAD)
         right.grid(row=0, column=2, sticky="n")
-        self.detail = ArrayView(right, DETAIL)
+        self.detail = ArrayView(right, px(DETAIL))
         self.detail.pack()
         self.detail.bind("<Button-1>", self._detail_clicked)
-        self.detail_text = ttk.Label(right, text="Click a map to enlarge it.", wraplength=DETAIL,
-                                     justify="left")
+        self.detail_text = ttk.Label(right, text="Click a map to enlarge it.",
+                                     wraplength=px(DETAIL), justify="left")
         self.detail_text.pack(anchor="w", pady=(PAD, 0))
         self.explain_button = ttk.Button(right, text="How is this number computed?",
                                          command=self.explain_pixel)
@@ -277,9 +278,10 @@ class FeatureMapsPanel(Panel):
         if self.pixel is None:
             return "\nClick a pixel to see how it is computed."
         (r, c), (h, w) = self.pixel, a.shape
-        sy, sx = DETAIL / h, DETAIL / w  # ArrayView enlarges with PIL's nearest neighbour
+        size = self.detail.size  # ArrayView enlarges with PIL's nearest neighbour
+        sy, sx = size / h, size / w
         self.detail.create_rectangle(1 + c * sx, 1 + r * sy, 1 + (c + 1) * sx, 1 + (r + 1) * sy,
-                                     outline=MARK, width=2, tags="mark")
+                                     outline=MARK, width=px(2), tags="mark")
         return f"\nrow {r}, col {c}: {a[r, c]:.4f}"
 
     def _detail_clicked(self, event: tk.Event) -> None:
@@ -290,8 +292,8 @@ class FeatureMapsPanel(Panel):
             return
         h, w = a.shape
         # PIL's nearest neighbour reads source pixel floor((x + 0.5) * n / size)
-        r = min(h - 1, max(0, int((event.y - 1 + 0.5) * h / DETAIL)))
-        c = min(w - 1, max(0, int((event.x - 1 + 0.5) * w / DETAIL)))
+        r = min(h - 1, max(0, int((event.y - 1 + 0.5) * h / self.detail.size)))
+        c = min(w - 1, max(0, int((event.x - 1 + 0.5) * w / self.detail.size)))
         self.pixel = (r, c)
         self.show_detail()
         self.explain_pixel()

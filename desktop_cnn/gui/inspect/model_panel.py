@@ -8,6 +8,7 @@ from tkinter import ttk
 from ...core.summary import summary
 from ..common.panel import PAD, Panel
 from ..common.plots import HistoryPane
+from ..common.scaling import px
 from ..state import AppState
 
 
@@ -70,15 +71,15 @@ class ModelPanel(Panel):
                                           ("shape", "output shape", 110, "w"),
                                           ("params", "parameters", 100, "e")):
             self.layers.heading(col, text=title, anchor=anchor)
-            self.layers.column(col, width=width, anchor=anchor, stretch=col == "shape")
+            self.layers.column(col, width=px(width), anchor=anchor, stretch=col == "shape")
         self.layers.pack(fill="x")
         self.total = ttk.Label(box, text="", font="TkHeadingFont")
         self.total.pack(anchor="e", pady=(PAD, 0))
         meta = ttk.LabelFrame(left, text="About this model", padding=PAD)
         meta.pack(fill="both", expand=True, pady=(PAD, 0))
         self.meta = ttk.Treeview(meta, columns=("value",), show="tree", selectmode="browse")
-        self.meta.column("#0", width=170, stretch=False)
-        self.meta.column("value", width=220)
+        self.meta.column("#0", width=px(170), stretch=False)
+        self.meta.column("value", width=px(220))
         scroll = ttk.Scrollbar(meta, orient="vertical", command=self.meta.yview)
         self.meta.configure(yscrollcommand=scroll.set)
         self.meta.pack(side="left", fill="both", expand=True)

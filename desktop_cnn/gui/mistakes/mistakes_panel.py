@@ -25,6 +25,7 @@ from ...core.mistakes import Predictions, fit_dataset, predict_split
 from ..common.gallery import Thumb, ThumbGrid
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ConfusionPane
+from ..common.scaling import px
 from ..inputs import Source
 from ..requests import ShowConfusionCell, ShowInDraw, ShowTab
 from ..state import AppState
@@ -108,7 +109,7 @@ class MistakesPanel(Panel):
         self.evaluate_button = ttk.Button(top, text="Evaluate on the test set",
                                           command=self.evaluate)
         self.evaluate_button.pack(side="left")
-        self.summary = ttk.Label(top, text="", wraplength=760, justify="left")
+        self.summary = ttk.Label(top, text="", wraplength=px(760), justify="left")
         self.summary.pack(side="left", fill="x", expand=True, padx=(PAD * 2, 0))
         self.progress = ttk.Progressbar(top, mode="indeterminate", length=120)  # while busy
 
@@ -120,7 +121,7 @@ class MistakesPanel(Panel):
         self.back_button = ttk.Button(bar, text="Back to the mistakes",
                                       command=self.show_mistakes)
         self.back_button.pack(side="right")
-        self.caption = ttk.Label(bar, text="", wraplength=420, justify="left",
+        self.caption = ttk.Label(bar, text="", wraplength=px(420), justify="left",
                                  foreground="#444")
         self.caption.pack(side="left", fill="x", expand=True)
         self.gallery = ThumbGrid(left, self.open_image, height=360)
@@ -278,7 +279,7 @@ class MistakesPanel(Panel):
             thumbs.append(Thumb(tensor_rgb(images[i]), text,
                                 RIGHT if m.label == m.predicted else WRONG))
         side = images.shape[-1]
-        self.gallery.show(thumbs, empty, tile=side * max(1, round(56 / side)))
+        self.gallery.show(thumbs, empty, tile=side * max(1, round(px(56) / side)))
 
     # --- into the Draw panel, by request -----------------------------------------------------
     def open_image(self, k: int) -> None:

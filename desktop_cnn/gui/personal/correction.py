@@ -19,6 +19,7 @@ import numpy as np
 from PIL import Image
 
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.scaling import px
 from ..state import AppState
 
 if TYPE_CHECKING:
@@ -203,7 +204,7 @@ class PersonalPanel(Panel):
 
         thumbs = []
         for d in self.drawings:
-            img = personal.image(d).resize((THUMB, THUMB), Image.Resampling.LANCZOS)
+            img = personal.image(d).resize((px(THUMB), px(THUMB)), Image.Resampling.LANCZOS)
             rgb = np.repeat(np.asarray(img)[:, :, None], 3, 2)
             thumbs.append(Thumb(rgb, *self.caption(d)))
         self.grid_view.show(thumbs, "No drawings yet.")

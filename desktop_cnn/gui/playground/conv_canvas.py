@@ -14,6 +14,7 @@ from dataclasses import dataclass, field
 
 from ...core.conv.formulas import number
 from ...core.conv.playground import ConvRun, GridSpec, LayerSettings, Step, input_grid, output_grid
+from ..common.scaling import current, px
 
 MAX_CELL = 38  # px: a 5x5 input stays compact enough to see all three grids at once
 MIN_TEXT_CELL = 18  # px: below this a number no longer fits in its cell
@@ -83,57 +84,58 @@ class ConvCanvas(tk.Canvas):
             return
         self.message = ""
         specs = {"in": gin, "kernel": GridSpec(st.kernel, 0, st.kernel), "out": gout}
-        titles = {k: self.create_text(0, 6, anchor="nw", text=t, fill=COLOURS["title"],
+        titles = {k: self.create_text(0, px(6), anchor="nw", text=t, fill=COLOURS["title"],
                                       font=("TkDefaultFont", 10))
                   for k, t in self._title_texts(st).items()}
         title_w = {k: self.bbox(item)[2] - self.bbox(item)[0] for k, item in titles.items()}
         # As large as fits, titles included: a title wider than its grid widens its column
-        cell = min(MAX_CELL, (self.height - TOP - 8) // max(s.size for s in specs.values()))
+        cell = min(px(MAX_CELL), (self.height - px(TOP) - 8) // max(s.size for s in specs.values()))
         while cell > 2 and sum(max(specs[k].size * cell, title_w[k]) for k in specs) + \
-                3 * GAP > self.width:
+                3 * px(GAP) > self.width:
             cell -= 1
-        x = GAP // 2
+        x = px(GAP) // 2
         values = {"in": self._input_value, "kernel": self._weight, "out": lambda r, c: None}
         for key, spec in specs.items():
             self.grids[key] = self._grid(spec, x, cell, values[key], key == "kernel")
-            self.coords(titles[key], x, 6)
-            x += max(spec.size * cell, title_w[key]) + GAP
+            self.coords(titles[key], x, px(6))
+            x += max(spec.size * cell, title_w[key]) + px(GAP)
         self._note()
         # One outline per kernel tap where cells are large enough to tell them apart,
         # and always one around the whole (dilated) window
         for _ in range(st.kernel ** 2 if cell >= 8 else 0):
-            self.markers.append(self.create_rectangle(-10, -10, -10, -10, width=3,
+            self.markers.append(self.create_rectangle(-10, -10, -10, -10, width=px(3),
                                                       outline=COLOURS["window"]))
-        self.window = self.create_rectangle(-10, -10, -10, -10, width=2,
+        self.window = self.create_rectangle(-10, -10, -10, -10, width=px(2),
                                             outline=COLOURS["window"],
                                             dash=(5, 3) if st.dilation > 1 else "")
         self.refresh_output()
 
     def _grid(self, spec: GridSpec, x0: int, cell: int, value, kernel: bool) -> Cells:
-        g = Cells(spec, x0, TOP, cell)
+        top = px(TOP)
+        g = Cells(spec, x0, top, cell)
         end = spec.size * cell
-        real = (x0 + spec.start * cell, TOP + spec.start * cell,
-                x0 + spec.stop * cell, TOP + spec.stop * cell)
-        self.create_rectangle(x0, TOP, x0 + end, TOP + end, outline="", fill=COLOURS["pad"])
+        real = (x0 + spec.start * cell, top + spec.start * cell,
+                x0 + spec.stop * cell, top + spec.stop * cell)
+        self.create_rectangle(x0, top, x0 + end, top + end, outline="", fill=COLOURS["pad"])
         self.create_rectangle(*real, outline="",
                               fill=COLOURS["kernel"] if kernel else COLOURS["cell"])
         if cell >= MIN_LINE_CELL:
             for i in range(spec.size + 1):
-                item = self.create_line(x0, TOP + i * cell, x0 + end, TOP + i * cell,
+                item = self.create_line(x0, top + i * cell, x0 + end, top + i * cell,
                                         fill=COLOURS["grid"])
                 g.lines = g.lines or item
-                self.create_line(x0 + i * cell, TOP, x0 + i * cell, TOP + end,
+                self.create_line(x0 + i * cell, top, x0 + i * cell, top + end,
                                  fill=COLOURS["grid"])
         else:  # cells too small for lines: one frame around the grid
-            g.lines = self.create_rectangle(x0 - 1, TOP - 1, x0 + end, TOP + end,
+            g.lines = self.create_rectangle(x0 - 1, top - 1, x0 + end, top + end,
                                             outline=COLOURS["grid"])
-        if self.numbers and cell >= MIN_TEXT_CELL:
-            font = ("TkDefaultFont", max(7, min(11, cell // 3)))
+        if self.numbers and cell >= px(MIN_TEXT_CELL):
+            font = ("TkDefaultFont", max(7, min(11, round(cell / current().factor) // 3)))
             for r in range(spec.size):
                 for c in range(spec.size):
                     v = value(r, c)
                     g.texts[(r, c)] = self.create_text(
-                        x0 + (c + 0.5) * cell, TOP + (r + 0.5) * cell, font=font,
+                        x0 + (c + 0.5) * cell, top + (r + 0.5) * cell, font=font,
                         text="" if v is None else number(v),
                         fill=COLOURS["title"] if spec.real((r, c)) else COLOURS["muted"])
         return g
@@ -169,7 +171,7 @@ class ConvCanvas(tk.Canvas):
             return
         note = ("numbers are shown for one input channel" if self.run.out is not None
                 else "too many weights to show numbers")
-        self.create_text(self.grids["in"].x0, 21, anchor="nw", text=note,
+        self.create_text(self.grids["in"].x0, px(21), anchor="nw", text=note,
                          fill=COLOURS["muted"], font=("TkDefaultFont", 8))
 
     # --- colouring cells ------------------------------------------------------------------

@@ -8,6 +8,7 @@ from tkinter import ttk
 
 from ...core.conv.playground import LABELS, LIMITS, LayerSettings, SettingsError
 from ..common.panel import PAD, set_enabled
+from ..common.scaling import px
 
 ERROR_COLOUR = "#b00020"
 FIELDS = ("size", "kernel", "stride", "padding", "dilation", "in_channels", "out_channels",
@@ -54,7 +55,7 @@ class LayerForm(ttk.LabelFrame):
         self.channel_box.grid(row=12, column=1, sticky="e", pady=1)
         self.reroll = ttk.Button(self, text="New random numbers", command=on_reroll)
         self.reroll.grid(row=13, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
-        self.error = ttk.Label(self, text="", foreground=ERROR_COLOUR, wraplength=230,
+        self.error = ttk.Label(self, text="", foreground=ERROR_COLOUR, wraplength=px(230),
                                justify="left")
         self.error.grid(row=14, column=0, columnspan=2, sticky="w", pady=(PAD, 0))
         self.columnconfigure(0, weight=1)

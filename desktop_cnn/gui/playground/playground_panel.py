@@ -25,6 +25,7 @@ from ...core.conv.playground import (
     torch_line,
 )
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.scaling import px
 from ..state import AppState
 from ..worker import JobFailed, Worker
 from .conv_canvas import ConvCanvas
@@ -77,7 +78,7 @@ class PlaygroundPanel(Panel):
         self.matrices.tag_configure("step", background="#ffd27f")
         self.create_arithmetic(right)
         self.create_controls(right)
-        self.canvas = ConvCanvas(right, width=780, height=250)
+        self.canvas = ConvCanvas(right, width=px(780), height=px(250))
         self.canvas.pack(side="top", fill="both", expand=True)
         self.canvas.bind("<Configure>", self._resized)
         self.buttons = [self.reset_button, self.next_button, self.play_button, self.end_button,

@@ -15,6 +15,7 @@ from ...core.paths import data_dir as default_data_dir
 from ...core.paths import models_dir
 from ...core.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
 from ..common.panel import MODEL_TYPES, PAD
+from ..common.scaling import px
 
 DATASETS = {"MNIST": "mnist", "Fashion-MNIST": "fashion-mnist", "CIFAR-10": "cifar10"}
 FOLDER = "Image folder..."
@@ -88,7 +89,7 @@ class TrainForm(ttk.LabelFrame):
             ttk.Label(self, text=text, foreground="#666").grid(row=row, column=2, sticky="w",
                                                                padx=(4, 0))
         self.augment_check.grid(row=len(rows), column=0, columnspan=3, sticky="w", pady=2)
-        self.model_hint = ttk.Label(self, foreground="#666", wraplength=330)
+        self.model_hint = ttk.Label(self, foreground="#666", wraplength=px(330))
         self.model_hint.grid(row=len(rows) + 1, column=0, columnspan=3, sticky="w")
         self.arch_box.bind("<<ComboboxSelected>>", lambda e: self._model_hint())
         self._model_hint()

@@ -1,0 +1,50 @@
+"""The app at 96, 144 and 192 dpi: every tab's widgets inside the window, screenshots to look at.
+
+Each dpi gets its own Xvfb (``-dpi``) at a screen size typical for it, and
+the app runs in a child process on it (tests/gui_shots.py), as a user would
+start it. The PNGs land in tests/artifacts/dpi/.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from helpers import start_xvfb
+
+pytestmark = pytest.mark.gui
+TESTS = Path(__file__).parent
+ARTIFACTS = TESTS / "artifacts" / "dpi"
+SCREENS = {96: "1280x1024", 144: "1920x1200", 192: "2560x1600"}
+
+
+@pytest.mark.parametrize("dpi", sorted(SCREENS))
+def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
+    started = start_xvfb(SCREENS[dpi], dpi, first=160)
+    if started is None:
+        pytest.skip("Xvfb is not installed")
+    proc, display = started
+    env = {**os.environ, "DISPLAY": display, "DESKTOP_CNN_HOME": str(tmp_path),
+           "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
+    try:
+        out = subprocess.run([sys.executable, str(TESTS / "gui_shots.py"), str(ARTIFACTS),
+                              f"dpi{dpi}", "--data-dir", str(shared_data)],
+                             env=env, capture_output=True, text=True, timeout=240)
+    finally:
+        proc.terminate()
+        proc.wait(5)
+    assert out.returncode == 0, out.stderr[-3000:]
+    report = json.loads(out.stdout.strip().splitlines()[-1])
+    assert report["scaling"] == pytest.approx(dpi / 72, rel=0.02)
+    x, y, w, h = report["window"]
+    sw, sh = report["screen"]
+    assert x + w <= sw and y + h <= sh  # the whole window is on the screen
+    assert w >= 1100 * dpi / 96 * 0.95 or w >= sw * 0.9  # it grew with the dpi
+    assert report["tabs"] == {name: [] for name in report["tabs"]}, report["tabs"]
+    assert len(report["shots"]) == 6 and all(Path(p).stat().st_size > 0
+                                             for p in report["shots"])
