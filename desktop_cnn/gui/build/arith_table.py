@@ -44,9 +44,15 @@ class ArithTable(ttk.Frame):
         self.tree.grid(row=0, column=0, sticky="nsew")
         yscroll.grid(row=0, column=1, sticky="ns")
         xscroll.grid(row=1, column=0, sticky="ew")
-        self.message = ttk.Label(self, text="", wraplength=640, justify="left",
+        # A fixed box of three lines: a message that changes length on every key press
+        # must not make Tk lay the whole tab out again (that cost more than the rest).
+        box = ttk.Frame(self, height=3 * 18)
+        box.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
+        box.grid_propagate(False)
+        box.pack_propagate(False)
+        self.message = ttk.Label(box, text="", wraplength=640, justify="left", anchor="nw",
                                  name="message")
-        self.message.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
+        self.message.pack(fill="both", expand=True)
         self.rowconfigure(0, weight=1)
         self.columnconfigure(0, weight=1)
 
@@ -59,8 +65,9 @@ class ArithTable(ttk.Frame):
             tags = ("total",) if i == len(rows) - 1 else \
                 ("error",) if i and arith.rows[i - 1].error else ()
             if i < len(ids):
-                if i >= len(self.cells) or self.cells[i] != cells:
-                    self.tree.item(ids[i], text=cells[0], values=cells[1:], tags=tags)
+                old = self.cells[i] if i < len(self.cells) else ()
+                if old != cells:
+                    self._update_row(ids[i], old, cells, tags)
             else:
                 self.tree.insert("", "end", text=cells[0], values=cells[1:], tags=tags)
         self.cells = rows
@@ -72,6 +79,20 @@ class ArithTable(ttk.Frame):
         else:
             self.say(f"{arith.total_params:,} parameters, {arith.total_macs:,} multiply-adds "
                      f"per image; output {'x'.join(map(str, arith.output_shape)) or '-'}.", "")
+
+    def _update_row(self, iid: str, old: tuple[str, ...], cells: tuple[str, ...],
+                    tags: tuple[str, ...]) -> None:
+        """Only the cells that changed: each set is a redraw Tk has to schedule."""
+        if len(old) != len(cells):
+            self.tree.item(iid, text=cells[0], values=cells[1:], tags=tags)
+            return
+        if old[0] != cells[0]:
+            self.tree.item(iid, text=cells[0])
+        for col, before, now in zip(COLUMNS[1:], old[1:], cells[1:], strict=True):
+            if before != now:
+                self.tree.set(iid, col, now)
+        if tuple(self.tree.item(iid, "tags") or ()) != tags:
+            self.tree.item(iid, tags=tags)
 
     def say(self, text: str, colour: str) -> None:
         """The message line: an error in red, a warning in amber, a summary in the default."""
