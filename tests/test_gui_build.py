@@ -392,8 +392,10 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     # 3. Train it for one epoch on real MNIST (2,000 images) through the Train tab
     build.train_button.invoke()
     train = small_mnist
+    assert train.form.arch.get() == "tiny (from Build)"
     train.start_button.invoke()
     pump(app.root, until=lambda: not train.running, timeout=180)
+    screenshot(app.root, ARTIFACTS / "build_trained_in_train_tab.png")
     assert train.last_status == "finished", train.log.lines
     ck = app.state.checkpoint
     assert ck.info.arch == "tiny" and ck.info.spec == spec
@@ -413,12 +415,14 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     g.canvas.event_generate("<Button-1>", x=x + int(10.5 * scale), y=y + int(8.5 * scale))
     pump(app.root, 0.1)
     assert maps.selected == ("conv1", 1) and maps.pixel == (8, 10)
+    assert set(maps.grids) >= {"input", "conv1", "relu1", "pool1"}
+    screenshot(app.root, ARTIFACTS / "build_own_model_feature_maps.png")
     maps.explain_button.invoke()
     pump(app.root, 0.3)
     e = maps.explain_view.explanation
     assert (e.layer, e.channel, e.row, e.col) == ("conv1", 1, 8, 10)
     assert abs(e.value - float(app.state.analysis.maps["conv1"][1, 8, 10])) < 1e-5
-    screenshot(app.root, ARTIFACTS / "build_own_model_feature_maps.png")
+    screenshot(maps.explain_view, ARTIFACTS / "build_own_model_explained.png")
     maps.explain_view.withdraw()
 
     # 5. File > Save model as, then File > Open: the same outputs
@@ -451,6 +455,8 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     assert values[2] == f"{sum(p.numel() for p in again.model.parameters()):,}"
     assert values[3] == f"{analyse(spec).total_macs:,}"
     assert float(values[4]) > 0 and values[5].endswith("%")
+    pump(app.root, 0.5)
+    screenshot(window, ARTIFACTS / "build_compare_architecture.png")
     window.withdraw()
 
     # 8. The current model's spec opens in the Build tab, to start a variation

@@ -95,6 +95,7 @@ class BuildPanel(Panel):
     # --- starting points ------------------------------------------------------------------
     def load_preset(self, name: str) -> None:
         self.set_draft(Draft.from_spec(preset_spec(name)))
+        self.preset.set(next(label for label, n in PRESET_LABELS.items() if n == name))
 
     def open_current(self) -> bool:
         """The current model's spec (built-in or own), to start a variation of it."""
@@ -124,7 +125,9 @@ class BuildPanel(Panel):
         return True
 
     def set_draft(self, draft: Draft) -> None:
+        """Edit ``draft`` from now on (the chooser shows a preset's name only for a preset)."""
         self.draft, self.bad = draft, {}
+        self.preset.set("")
         self.name.set(draft.name)
         self.refresh(select=0 if draft.layers else -1)
 

@@ -119,12 +119,12 @@ class ComparePanel(Panel):
             b.pack(side="left", padx=(0, PAD))
         # The architecture beside the results: what each model costs and what it reached
         self.table = ttk.Treeview(left, columns=ARCH_COLUMNS, height=12, selectmode="extended")
-        for col, title, width, anchor in (("#0", "model", 150, "w"), ("epochs", "epochs", 50, "e"),
-                                          ("acc", "test acc.", 70, "e"),
-                                          ("params", "parameters", 80, "e"),
-                                          ("macs", "mult-adds", 90, "e"),
-                                          ("seconds", "s/epoch", 60, "e"),
-                                          ("best", "best acc.", 70, "e")):
+        for col, title, width, anchor in (("#0", "model", 130, "w"), ("epochs", "epochs", 56, "e"),
+                                          ("acc", "test acc.", 74, "e"),
+                                          ("params", "params", 70, "e"),
+                                          ("macs", "mult-adds", 84, "e"),
+                                          ("seconds", "s/epoch", 64, "e"),
+                                          ("best", "best acc.", 74, "e")):
             self.table.heading(col, text=title, anchor=anchor)
             self.table.column(col, width=width, anchor=anchor, stretch=col == "#0")
         for color in COLORS:
