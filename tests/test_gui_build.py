@@ -464,3 +464,17 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     build.load_preset("empty")
     build.current_button.invoke()
     assert build.draft.spec() == spec
+
+
+@pytest.mark.gui
+@pytest.mark.usefixtures("no_real_dialogs")
+def test_other_tabs_open_a_preset_here_by_request(app, build):
+    from desktop_cnn.gui.requests import BuildPreset
+
+    app.notebook.select(app.tabs["Draw"])
+    assert app.state.post(BuildPreset("Fig. 3 ConvNet"))  # as the chapter guide asks
+    assert app.notebook.tab(app.notebook.select(), "text") == "Build"
+    assert build.draft.spec() == preset_spec("fig3-convnet")
+    assert build.preset.get() == "The chapter's Fig. 3 ConvNet (39x39x3)"
+    with pytest.raises(SpecError, match="no Build preset called 'ResNet-152'"):
+        app.state.post(BuildPreset("ResNet-152"))

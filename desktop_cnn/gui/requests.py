@@ -57,3 +57,10 @@ class TrainSpec:
 
     spec: NetSpec
     force: bool = False
+
+
+@dataclass(frozen=True)
+class BuildPreset:
+    """Open the Build tab on one of its model presets, e.g. "Fig. 3 ConvNet"."""
+
+    name: str

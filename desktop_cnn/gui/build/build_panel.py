@@ -20,7 +20,7 @@ from ...core.spec.files import load_spec_file, save_spec_file
 from ...core.spec.layers import SpecError
 from ...core.spec.presets import preset_spec
 from ..common.panel import PAD, Panel
-from ..requests import ShowTab, TrainSpec
+from ..requests import BuildPreset, ShowTab, TrainSpec
 from ..state import AppState
 from .arith_table import ArithTable
 from .code_view import CodeView
@@ -47,6 +47,7 @@ class BuildPanel(Panel):
         self.judged: Judged = judge(self.draft)
         self.create_widgets()
         self.load_preset("lenet5")
+        state.handle(BuildPreset, self.show_preset)  # e.g. from the chapter guide
 
     def create_widgets(self) -> None:
         top = ttk.Frame(self, name="top")
@@ -96,6 +97,16 @@ class BuildPanel(Panel):
     def load_preset(self, name: str) -> None:
         self.set_draft(Draft.from_spec(preset_spec(name)))
         self.preset.set(next(label for label, n in PRESET_LABELS.items() if n == name))
+
+    def show_preset(self, request: BuildPreset) -> None:
+        """A preset by its name ("fig3-convnet") or words of its label ("Fig. 3 ConvNet")."""
+        words = request.name.lower()
+        name = next((n for label, n in PRESET_LABELS.items()
+                     if words in (n, label.lower()) or words in label.lower()), None)
+        if name is None:
+            raise SpecError(f"no Build preset called {request.name!r}")
+        self.load_preset(name)
+        self.state.post(ShowTab("Build"))
 
     def open_current(self) -> bool:
         """The current model's spec (built-in or own), to start a variation of it."""
