@@ -363,7 +363,12 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     pump(app.root, 0.05)
     retype(build.name_entry, "tiny")
     add_layer(app, build, "conv")
-    retype(field(build, "out_channels"), "4")
+    press(build.layers.tree, "Return")  # the keyboard way into the form
+    assert app.root.focus_get() is field(build, "out_channels")
+    press(field(build, "out_channels"), "4")  # its text was selected: typing replaces it
+    assert build.draft.layers[0]["out_channels"] == 4
+    press(field(build, "out_channels"), "Escape")
+    assert app.root.focus_get() is build.layers.tree
     retype(field(build, "kernel"), "5")
     for kind in ("relu", "maxpool", "flatten", "linear"):
         add_layer(app, build, kind)

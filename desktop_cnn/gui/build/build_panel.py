@@ -80,6 +80,8 @@ class BuildPanel(Panel):
         self.layers.pack(fill="both", expand=True)
         self.editor = LayerEditor(left, self.edit)
         self.editor.pack(fill="x", pady=(PAD, 0))
+        self.layers.tree.bind("<Return>", lambda e: self.editor.focus_first())
+        self.editor.on_escape = self.layers.tree.focus_set
         self.views = ttk.Notebook(self)
         self.views.grid(row=1, column=1, sticky="nsew", padx=(PAD * 2, 0))
         self.table = ArithTable(self.views)

@@ -2,7 +2,8 @@
 
 Whole numbers get spinboxes, numbers entries, true/false a checkbox; a pool's
 stride may be left blank (the kernel size). Every key press reports the field's
-text to ``on_change`` at once, so the arithmetic follows the typing.
+text to ``on_change`` at once, so the arithmetic follows the typing. Return in the
+layer list comes here (``focus_first``), Escape goes back.
 """
 
 from __future__ import annotations
@@ -28,6 +29,7 @@ class LayerEditor(ttk.LabelFrame):
     def __init__(self, master: tk.Misc, on_change: Callable[[str, Any], None]) -> None:
         super().__init__(master, text="Layer", padding=PAD)
         self.on_change = on_change
+        self.on_escape: Callable[[], None] = lambda: None  # Esc in a field: back to the list
         self.vars: dict[str, tk.Variable] = {}
         self.entries: dict[str, ttk.Widget] = {}  # by field, for tests and focus
         self._loading = False
@@ -68,8 +70,18 @@ class LayerEditor(ttk.LabelFrame):
             else:
                 widget = ttk.Entry(self, textvariable=var, width=10)
         var.trace_add("write", lambda *a, k=key, v=var: self._changed(k, v))
+        widget.bind("<Escape>", lambda e: self.on_escape())
         self.vars[key], self.entries[key] = var, widget
         return widget
+
+    def focus_first(self) -> None:
+        """Keyboard: the first setting (after the name) takes the focus, its text selected."""
+        keys = [k for k in self.entries if k != "name"] or list(self.entries)
+        if keys:
+            widget = self.entries[keys[0]]
+            widget.focus_set()
+            if isinstance(widget, ttk.Entry):  # a Spinbox is one too
+                widget.selection_range(0, "end")
 
     def _changed(self, key: str, var: tk.Variable) -> None:
         if not self._loading:

@@ -1,7 +1,7 @@
 """The Build tab's list of layers: select, add, remove and reorder with the mouse or the keys.
 
 Keys in the list: Insert adds a layer of the chosen type after the selection,
-Delete removes the selected layer, Alt+Up / Alt+Down move it. The first row is
+Delete removes the selected layer, Alt+Up / Alt+Down move it, Return edits it. The first row is
 the input (its channels and size are edited like a layer's fields).
 """
 
