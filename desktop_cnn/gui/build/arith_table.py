@@ -15,7 +15,7 @@ from ..common.panel import PAD
 
 ERROR_COLOUR = "#b00020"
 WARN_COLOUR = "#9a5b00"
-WIDTHS = {"layer": 70, "type": 70, "output": 80, "how": 270, "params": 70,
+WIDTHS = {"layer": 88, "type": 70, "output": 80, "how": 270, "params": 86,
           "params formula": 150, "mult-adds": 90, "memory": 70, "receptive field": 110,
           "note": 200}
 RIGHT = {"params", "mult-adds", "memory"}

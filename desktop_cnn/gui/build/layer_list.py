@@ -54,8 +54,8 @@ class LayerList(ttk.Frame):
     def create_widgets(self) -> None:
         self.tree = ttk.Treeview(self, columns=("type", "settings", "output"), height=14,
                                  selectmode="browse", name="layers")
-        for col, title, width in (("#0", "layer", 66), ("type", "type", 70),
-                                  ("settings", "settings", 112), ("output", "output", 84)):
+        for col, title, width in (("#0", "layer", 92), ("type", "type", 72),
+                                  ("settings", "settings", 100), ("output", "output", 84)):
             self.tree.heading(col, text=title, anchor="w")
             self.tree.column(col, width=width, anchor="w", stretch=col == "settings")
         self.tree.tag_configure("error", foreground="#b00020")
