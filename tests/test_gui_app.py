@@ -39,7 +39,7 @@ def draw(app):
 def test_window_menu_and_status_bar(app):
     assert app.root.title().startswith("desktop-cnn")
     assert [app.notebook.tab(t, "text") for t in app.notebook.tabs()] == [
-        "Draw", "Train", "Feature maps", "Model", "Mistakes", "Playground"]
+        "Draw", "Train", "Feature maps", "Model", "Build", "Mistakes", "Playground"]
     menu = app.menu.file_menu
     labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
               if menu.type(i) != "separator"]

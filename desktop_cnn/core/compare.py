@@ -17,6 +17,8 @@ import numpy as np
 
 from .checkpoints import ModelInfo, load_checkpoint
 from .errors import CheckpointError
+from .spec.arith import analyse
+from .spec.layers import SpecError
 
 SMOOTH = 0.9  # exponential moving average over about the last 10 batches (Train tab too)
 
@@ -33,7 +35,15 @@ class ModelCurves:
     epochs: list[int] = field(default_factory=list)
     test_loss: list[float] = field(default_factory=list)
     test_accuracy: list[float] = field(default_factory=list)
+    params: int | None = None  # None: not a chain of layers a spec describes (no arithmetic)
+    macs: int | None = None  # multiply-adds per image
+    seconds_per_epoch: float | None = None  # the mean over the run's epochs, as trained
     problem: str = ""
+
+    @property
+    def best_accuracy(self) -> float | None:
+        finite = [a for a in self.test_accuracy if a == a]  # nan: an epoch not evaluated
+        return max(finite) if finite else None
 
     @property
     def ok(self) -> bool:
@@ -66,11 +76,23 @@ def batch_epochs(n_batches: int, n_epochs: int) -> np.ndarray:
     return np.arange(1, n_batches + 1) / per_epoch
 
 
+def architecture(info: ModelInfo) -> tuple[int | None, int | None]:
+    """(parameters, multiply-adds per image) from the model's spec; Nones when it has none."""
+    try:
+        a = analyse(info.spec)
+    except SpecError:
+        return None, None
+    return (None, None) if a.error else (a.total_params, a.total_macs)
+
+
 def curves_from_info(info: ModelInfo, source: str = "", name: str = "") -> ModelCurves:
     hist = info.history or {}
     records = [e for e in hist.get("epochs") or [] if isinstance(e, dict)]
     losses = [float(v) for v in hist.get("batch_loss") or []]
     curves = ModelCurves(source, name or Path(source).name, info.title)
+    curves.params, curves.macs = architecture(info)
+    seconds = [float(e["seconds"]) for e in records if isinstance(e.get("seconds"), (int, float))]
+    curves.seconds_per_epoch = sum(seconds) / len(seconds) if seconds else None
     if not records:
         curves.problem = ("no training history saved" if not losses else
                           "stopped before its first epoch ended: no per-epoch results")

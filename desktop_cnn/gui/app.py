@@ -46,7 +46,7 @@ STARTUP_POLL_MS = 30
 CLOSE_WAIT_S = 1.5  # for every worker together; the process must be gone within 2 s
 # Tab title -> the Tk name of its frame: ".app.notebook.<name>", its panel "<that>.panel"
 TABS = {"Draw": "draw", "Train": "train", "Feature maps": "features", "Model": "model",
-        "Mistakes": "mistakes", "Playground": "playground"}
+        "Build": "build", "Mistakes": "mistakes", "Playground": "playground"}
 # Stable paths of the widgets scripts and tests look for (root.nametowidget(path))
 WIDGETS = {
     "notebook": ".app.notebook",
@@ -221,6 +221,7 @@ class App(ModelFileActions, Panel):
     def plots_ready(self) -> None:
         if self.preloader.error:
             return
+        from .build.build_panel import BuildPanel
         from .inspect.model_panel import ModelPanel
         from .mistakes.mistakes_panel import MistakesPanel
         from .playground.playground_panel import PlaygroundPanel
@@ -228,6 +229,7 @@ class App(ModelFileActions, Panel):
 
         self.install("Train", TrainPanel(self.tabs["Train"], self.state))
         self.install("Model", ModelPanel(self.tabs["Model"], self.state))
+        self.install("Build", BuildPanel(self.tabs["Build"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
         self.times["done"] = time.time()

@@ -8,8 +8,12 @@ Add a frozen dataclass here for each new kind of request.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from .inputs import Source
+
+if TYPE_CHECKING:  # core.spec imports torch, which the app loads in the background
+    from ..core.spec.layers import NetSpec
 
 
 @dataclass(frozen=True)
@@ -42,3 +46,21 @@ class ShowConfusionCell:
 
     true: int
     predicted: int
+
+
+@dataclass(frozen=True)
+class TrainSpec:
+    """Train this model spec (a core.spec NetSpec) in the Train tab, on its dataset setting.
+
+    ``force``: the person was told the spec is too big for a desktop and chose to go on.
+    """
+
+    spec: NetSpec
+    force: bool = False
+
+
+@dataclass(frozen=True)
+class BuildPreset:
+    """Open the Build tab on one of its model presets, e.g. "Fig. 3 ConvNet"."""
+
+    name: str

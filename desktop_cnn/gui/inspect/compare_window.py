@@ -26,6 +26,21 @@ from ..state import AppState
 COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
           "#bcbd22", "#17becf")
 CURRENT = "current model"
+ARCH_COLUMNS = ("epochs", "acc", "params", "macs", "seconds", "best")
+
+
+def architecture_cells(c: ModelCurves) -> tuple[str, ...]:
+    """A row of the table: epochs, last and best test accuracy, parameters, multiply-adds and
+    seconds per epoch ("-" where a file does not say, e.g. a model that is not a spec)."""
+    acc = c.test_accuracy[-1] if c.test_accuracy else float("nan")
+    best = c.best_accuracy
+
+    def count(n: int | None) -> str:
+        return "-" if n is None else f"{n:,}"
+
+    return (str(max(c.epochs)), f"{acc:.2%}", count(c.params), count(c.macs),
+            "-" if c.seconds_per_epoch is None else f"{c.seconds_per_epoch:.1f}",
+            "-" if best is None else f"{best:.2%}")
 
 
 @dataclass
@@ -102,10 +117,14 @@ class ComparePanel(Panel):
         self.remove_button = ttk.Button(buttons, text="Remove", command=self.remove_selected)
         for b in (self.add_button, self.add_current_button, self.remove_button):
             b.pack(side="left", padx=(0, PAD))
-        self.table = ttk.Treeview(left, columns=("epochs", "acc"), height=12,
-                                  selectmode="extended")
-        for col, title, width, anchor in (("#0", "model", 190, "w"), ("epochs", "epochs", 70, "e"),
-                                          ("acc", "test acc.", 90, "e")):
+        # The architecture beside the results: what each model costs and what it reached
+        self.table = ttk.Treeview(left, columns=ARCH_COLUMNS, height=12, selectmode="extended")
+        for col, title, width, anchor in (("#0", "model", 130, "w"), ("epochs", "epochs", 56, "e"),
+                                          ("acc", "test acc.", 74, "e"),
+                                          ("params", "params", 70, "e"),
+                                          ("macs", "mult-adds", 84, "e"),
+                                          ("seconds", "s/epoch", 64, "e"),
+                                          ("best", "best acc.", 74, "e")):
             self.table.heading(col, text=title, anchor=anchor)
             self.table.column(col, width=width, anchor=anchor, stretch=col == "#0")
         for color in COLORS:
@@ -148,9 +167,8 @@ class ComparePanel(Panel):
                                 f"{curves.name}: {problem}")
                 continue
             color = self._free_color()
-            acc = curves.test_accuracy[-1] if curves.test_accuracy else float("nan")
             iid = self.table.insert("", "end", text=f"\u25a0 {curves.name}", tags=(color,),
-                                    values=(max(curves.epochs), f"{acc:.2%}"))
+                                    values=architecture_cells(curves))
             self.entries[iid] = Entry(curves, color)
         self.note.configure(text="\n".join(f"Not drawn: {p}" for p in problems))
         self.figure.show(self.entries)
@@ -180,7 +198,7 @@ class CompareWindow(tk.Toplevel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master)
         self.title("desktop-cnn - compare models")
-        self.geometry("1120x560")
+        self.geometry("1240x580")
         self.minsize(900, 420)
         self.panel = ComparePanel(self, state)
         self.panel.pack(fill="both", expand=True)

@@ -13,8 +13,10 @@ from dataclasses import dataclass
 
 from ...core.data import Dataset
 from ...core.evaluation import EvalResult
+from ...core.spec.layers import NetSpec
 from ...core.training import TrainConfig, Trainer, TrainResult
 from ..worker import Task
+from .spec_choice import SpecMismatch, mismatch
 
 
 @dataclass(frozen=True)
@@ -40,17 +42,21 @@ class JobDone:
 class TrainJob:
     """The work function (call it with a ``Task``); pause/resume/copy are safe from Tk."""
 
-    def __init__(self, dataset: str, load: Callable[[], Dataset], arch: str,
+    def __init__(self, dataset: str, load: Callable[[], Dataset], arch: str | NetSpec,
                  config: TrainConfig) -> None:
         self.dataset, self.load, self.arch, self.config = dataset, load, arch, config
         self.trainer: Trainer | None = None
 
-    def __call__(self, task: Task) -> JobDone | None:
+    def __call__(self, task: Task) -> JobDone | SpecMismatch | None:
         task.emit(Loading(self.dataset))
         data = self.load()  # a DesktopCnnError here becomes the task's JobFailed
         if task.cancelled:
             return None
         task.emit(Loaded(data.name, len(data.train), len(data.test), tuple(data.classes)))
+        if isinstance(self.arch, NetSpec):  # a design from the Build tab may not fit the data
+            problem = mismatch(self.arch, data.input_shape, len(data.classes))
+            if problem is not None:
+                return problem
         trainer = Trainer(data, self.arch, self.config, callback=task.emit)
         self.trainer = trainer
         task.on_cancel(trainer.stop)  # at once when the task was cancelled meanwhile

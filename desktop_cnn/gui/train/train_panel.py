@@ -22,10 +22,11 @@ from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ResultsPane
 from ..common.widgets import LogView
 from ..origin import ModelOrigin
-from ..requests import ShowConfusionCell
+from ..requests import ShowConfusionCell, TrainSpec
 from ..state import AppState
 from ..worker import JobFailed, Worker
 from .curves import CurvesPane
+from .spec_choice import SpecChoice, SpecMismatch
 from .timeline import LearnTimeline
 from .train_form import TrainForm
 from .train_job import JobDone, Loaded, Loading, TrainJob
@@ -62,6 +63,8 @@ class TrainPanel(Panel):
         self._plot_dirty = False
         self._progress: BatchEnd | None = None  # the newest batch of this visit
         self.create_widgets()
+        self.spec_choice = SpecChoice(self.form, lambda t, m: self.show_error(t, m))
+        state.handle(TrainSpec, lambda r: self.spec_choice.offer(r.spec, r.force))
 
     def create_widgets(self) -> None:
         left = ttk.Frame(self, name="settings")
@@ -136,8 +139,8 @@ class TrainPanel(Panel):
         # test cross-entropy drawn beside it: the axis says so.
         self.curves.set_loss_label("distillation loss" if config.teacher else
                                    "cross-entropy, mixed" if config.mixup else "cross-entropy")
-        self.job = TrainJob(v.dataset, lambda: self.load_dataset(v.dataset, v.data_dir), v.arch,
-                            config)
+        self.job = TrainJob(v.dataset, lambda: self.load_dataset(v.dataset, v.data_dir),
+                            self.spec_choice.arch(v.arch), config)
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
         self.progress_text.configure(text=f"Loading {v.dataset}...")
         self.set_mode("loading")
@@ -227,6 +230,9 @@ class TrainPanel(Panel):
             self.show_error("Cannot train", event.message)
         elif isinstance(event, JobDone):
             self.done(event)
+        elif isinstance(event, SpecMismatch):  # nothing trained: explain, offer the fix
+            self.ended("mismatch")
+            self.spec_choice.resolve(event, self.start)
 
     def started(self, e: Started) -> None:
         self.first_step = self.step = e.start_epoch * e.steps_per_epoch

@@ -1,0 +1,143 @@
+"""The Build tab's list of layers: select, add, remove and reorder with the mouse or the keys.
+
+Keys in the list: Insert adds a layer of the chosen type after the selection,
+Delete removes the selected layer, Alt+Up / Alt+Down move it, Return edits it. The first row is
+the input (its channels and size are edited like a layer's fields).
+"""
+
+from __future__ import annotations
+
+import tkinter as tk
+from collections.abc import Callable
+from dataclasses import dataclass
+from tkinter import ttk
+from typing import Any
+
+from ...core.spec.layers import LAYER_TYPES
+from ..common.panel import PAD
+
+INPUT = "input"  # the input row's id; layer rows are "0", "1", ...
+SKIP = {"type", "name"}
+
+
+@dataclass
+class ListActions:
+    """What the list asks of its owner; each returns the row index to select afterwards."""
+
+    add: Callable[[str, int], int]  # (layer type, insert at) -> new index
+    remove: Callable[[int], int]
+    move: Callable[[int, int], int]  # (index, -1 or +1) -> new index
+    select: Callable[[int], None]  # -1: the input
+
+
+def settings_text(layer: dict[str, Any]) -> str:
+    """The layer's fields in a few characters, e.g. "16 out, 3x3, s1, p1"."""
+    kind = layer["type"]
+    if kind == "conv":
+        text = f"{layer['out_channels']} out, {layer['kernel']}x{layer['kernel']}, " \
+               f"s{layer['stride']}, p{layer['padding']}"
+        return text + (f", d{layer['dilation']}" if layer.get("dilation", 1) != 1 else "")
+    if kind in ("maxpool", "avgpool"):
+        stride = layer.get("stride") or layer["kernel"]
+        return f"{layer['kernel']}x{layer['kernel']}, s{stride}, p{layer['padding']}"
+    if kind == "linear":
+        return f"{layer['out_features']} out"
+    return ", ".join(f"{k} {v}" for k, v in layer.items() if k not in SKIP)
+
+
+class LayerList(ttk.Frame):
+    def __init__(self, master: tk.Misc, actions: ListActions) -> None:
+        super().__init__(master)
+        self.actions = actions
+        self.create_widgets()
+
+    def create_widgets(self) -> None:
+        self.tree = ttk.Treeview(self, columns=("type", "settings", "output"), height=14,
+                                 selectmode="browse", name="layers")
+        for col, title, width in (("#0", "layer", 92), ("type", "type", 72),
+                                  ("settings", "settings", 100), ("output", "output", 84)):
+            self.tree.heading(col, text=title, anchor="w")
+            self.tree.column(col, width=width, anchor="w", stretch=col == "settings")
+        self.tree.tag_configure("error", foreground="#b00020")
+        scroll = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview)
+        self.tree.configure(yscrollcommand=scroll.set)
+        self.tree.grid(row=0, column=0, sticky="nsew")
+        scroll.grid(row=0, column=1, sticky="ns")
+        self.tree.bind("<<TreeviewSelect>>", lambda e: self._selected())
+        self.tree.bind("<Insert>", lambda e: self.add())
+        self.tree.bind("<Delete>", lambda e: self.remove())
+        self.tree.bind("<Alt-Up>", lambda e: self.move(-1) or "break")
+        self.tree.bind("<Alt-Down>", lambda e: self.move(1) or "break")
+        bar = ttk.Frame(self)
+        bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
+        self.kind = tk.StringVar(self, "conv")
+        self.kind_box = ttk.Combobox(bar, textvariable=self.kind, values=list(LAYER_TYPES),
+                                     state="readonly", width=9)
+        self.kind_box.pack(side="left")
+        self.add_button = ttk.Button(bar, text="Add (Ins)", command=self.add, width=9)
+        self.remove_button = ttk.Button(bar, text="Remove (Del)", command=self.remove,
+                                        width=12)
+        self.up_button = ttk.Button(bar, text="\u2191", width=3, command=lambda: self.move(-1))
+        self.down_button = ttk.Button(bar, text="\u2193", width=3, command=lambda: self.move(1))
+        for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
+            b.pack(side="left", padx=(2, 0))
+        self.rowconfigure(0, weight=1)
+        self.columnconfigure(0, weight=1)
+
+    # --- showing ------------------------------------------------------------------------
+    def show(self, input_shape: list[int], layers: list[dict[str, Any]], select: int) -> None:
+        """Rebuild the rows (after a structural change) and select row ``select``."""
+        self.tree.delete(*self.tree.get_children())
+        self.tree.insert("", "end", INPUT, text="input", values=(
+            "", "x".join(str(v) for v in input_shape), ""))
+        for i, layer in enumerate(layers):
+            self.tree.insert("", "end", str(i), text=layer["name"],
+                             values=(layer["type"], settings_text(layer), ""))
+        self.select(select)
+
+    def update_row(self, index: int, input_shape: list[int], layer: dict[str, Any] | None) -> None:
+        """One row's text after one of its fields changed."""
+        if index < 0:
+            self.tree.set(INPUT, "settings", "x".join(str(v) for v in input_shape))
+        else:
+            self.tree.item(str(index), text=layer["name"])
+            self.tree.set(str(index), "settings", settings_text(layer))
+
+    def show_outputs(self, outputs: list[str], failed: int | None) -> None:
+        """The output shape column; ``failed``: the layer that cannot be built (in red)."""
+        for i, iid in enumerate(self.tree.get_children()[1:]):
+            text = outputs[i] if i < len(outputs) else ""
+            if self.tree.set(iid, "output") != text:
+                self.tree.set(iid, "output", text)
+            tags = ("error",) if i == failed else ()
+            if tuple(self.tree.item(iid, "tags") or ()) != tags:
+                self.tree.item(iid, tags=tags)
+
+    def select(self, index: int) -> None:
+        iid = INPUT if index < 0 else str(index)
+        if not self.tree.exists(iid):
+            iid = INPUT
+        self.tree.selection_set(iid)
+        self.tree.focus(iid)
+        self.tree.see(iid)
+
+    @property
+    def index(self) -> int:
+        """The selected row: -1 for the input (or nothing), else the layer's index."""
+        sel = self.tree.selection()
+        return -1 if not sel or sel[0] == INPUT else int(sel[0])
+
+    # --- actions ------------------------------------------------------------------------
+    def _selected(self) -> None:
+        self.actions.select(self.index)
+
+    def add(self) -> None:
+        self.select(self.actions.add(self.kind.get(), self.index + 1))
+
+    def remove(self) -> None:
+        if self.index >= 0:
+            self.select(self.actions.remove(self.index))
+
+    def move(self, delta: int) -> None:
+        if self.index >= 0:
+            self.select(self.actions.move(self.index, delta))
