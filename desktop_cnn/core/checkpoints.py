@@ -297,7 +297,8 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
 def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
     """Build on the meta device first (shapes, no memory), check the fit, then for real."""
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "zero-element tensors": refused just below
             meta = build_model(info.arch, **info.arch_args)
     except UnknownNameError as exc:
         raise CheckpointError(f"{path}: {exc}") from None
