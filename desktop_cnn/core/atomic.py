@@ -1,4 +1,4 @@
-"""Atomic writes and what they leave behind when killed.
+"""Atomic writes, what they leave behind when killed, and why a write failed.
 
 Every file the app writes (model files, settings) goes to a hidden temp file
 ``.<name>.<pid>.<random>.tmp`` beside its target and is renamed over it, so a
@@ -12,8 +12,10 @@ reused) or, for names without a pid, older than a minute.
 from __future__ import annotations
 
 import contextlib
+import errno
 import os
 import re
+import shutil
 import tempfile
 import time
 from pathlib import Path
@@ -69,3 +71,24 @@ def remove_stale_temps(folder: Path) -> list[Path]:
                 p.unlink()
                 removed.append(p)
     return removed
+
+
+def write_failure(exc: BaseException, path: Path) -> str:
+    """One line for a failed write: the OS's reason, or 'the disk is full'."""
+    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or free_bytes(path) < 64 * 1024:
+        return "the disk is full"
+    if isinstance(exc, OSError) and exc.strerror:
+        return exc.strerror.lower() if exc.strerror[1:].islower() else exc.strerror
+    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
+    return text[:160]
+
+
+def free_bytes(path: Path) -> int:
+    """Free bytes where ``path`` would go (its nearest existing folder); huge when unknown."""
+    for folder in (path, *path.parents):
+        if folder.is_dir():
+            try:
+                return shutil.disk_usage(folder).free
+            except OSError:
+                break
+    return 1 << 62

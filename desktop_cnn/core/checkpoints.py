@@ -15,7 +15,6 @@ import math
 import os
 import pickle
 import pickletools
-import shutil
 import tempfile
 import warnings
 import zipfile
@@ -26,7 +25,7 @@ from typing import Any
 import torch
 
 from .. import __version__
-from .atomic import remove_stale_temps, temp_beside
+from .atomic import free_bytes, remove_stale_temps, temp_beside, write_failure
 from .errors import CheckpointError, SaveError, UnknownNameError
 from .model_checks import check_fit, check_info, check_state
 from .models import NamedActivations, arch_name, build_model, spec_for
@@ -131,7 +130,7 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: Model
         remove_stale_temps(path.parent)  # what an interrupted earlier save left behind
         fd, tmp = temp_beside(path)
     except OSError as exc:
-        raise SaveError(f"cannot write {path}: {_why(exc, path)}") from None
+        raise SaveError(f"cannot write {path}: {write_failure(exc, path)}") from None
     try:
         with os.fdopen(fd, "wb") as f:
             torch.save(payload, f)
@@ -144,30 +143,9 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: Model
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError | RuntimeError):  # torch reports a full disk as RuntimeError
             old = " (the previous file is unchanged)" if path.exists() else ""
-            raise SaveError(f"cannot write {path}: {_why(exc, path)}{old}") from None
+            raise SaveError(f"cannot write {path}: {write_failure(exc, path)}{old}") from None
         raise
     return path
-
-
-def _why(exc: BaseException, path: Path) -> str:
-    """One line for a failed write: the OS's reason, or 'the disk is full'."""
-    if isinstance(exc, OSError) and exc.errno == errno.ENOSPC or _free(path) < 64 * 1024:
-        return "the disk is full"
-    if isinstance(exc, OSError) and exc.strerror:
-        return exc.strerror.lower() if exc.strerror[1:].islower() else exc.strerror
-    text = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
-    return text[:160]
-
-
-def _free(path: Path) -> int:
-    """Free bytes where ``path`` would go (its nearest existing folder); huge when unknown."""
-    for folder in (path, *path.parents):
-        if folder.is_dir():
-            try:
-                return shutil.disk_usage(folder).free
-            except OSError:
-                break
-    return 1 << 62
 
 
 def checkpoint_bytes(model: torch.nn.Module, with_training_state: bool = False) -> int:
@@ -198,7 +176,7 @@ def check_output_path(path: str | os.PathLike, nbytes: int = 0) -> Path:
     except OSError as exc:
         raise SaveError(f"cannot write {path}: {folder} is not writable "
                         f"({exc.strerror or exc})") from None
-    free = _free(folder)
+    free = free_bytes(folder)
     if free < nbytes:
         raise SaveError(f"cannot write {path}: {free / 1e6:.1f} MB free in {folder}, a model "
                         f"file needs about {nbytes / 1e6:.1f} MB: make room or choose another "
@@ -331,7 +309,8 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
 def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
     """Build on the meta device first (shapes, no memory), check the fit, then for real."""
     try:
-        with torch.device("meta"):
+        with torch.device("meta"), warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # e.g. "zero-element tensors": refused just below
             meta = build_model(info.arch, **info.arch_args)
     except (UnknownNameError, SpecError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
