@@ -11,8 +11,10 @@ from ..core.checkpoints import load_checkpoint, save_checkpoint
 from ..core.data import DATASET_HELP, load_dataset
 from ..core.errors import DesktopCnnError
 from ..core.models import MODELS
+from ..core.recipes import RECIPES
 from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from .progress import ProgressPrinter
+from .recipe_run import run_recipe
 
 
 def add_parser(sub) -> None:
@@ -20,6 +22,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a model and save it",
                        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
     p.add_argument("--dataset", required=True, help=DATASET_HELP)
+    p.add_argument("--recipe", choices=RECIPES, help="book: train exactly as the chapter does "
+                   "(cifar10, or cifar10 --classes airplane,bird); app: this app's way on the "
+                   "same data; either prints the chapter's figures beside yours")
     p.add_argument("--classes", help="keep only these classes, e.g. airplane,bird")
     p.add_argument("--model", default="lenet5", choices=[n for n, s in MODELS.items()
                                                          if s.classifier])
@@ -56,6 +61,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.recipe:
+        return run_recipe(args)
     cfg_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
