@@ -16,10 +16,10 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import evaluate, export, predict, summary, train
+from . import evaluate, exercises, export, predict, summary, train
 
 PROG = "desktop-cnn"
-COMMANDS = (train, evaluate, predict, summary, export)
+COMMANDS = (train, evaluate, predict, summary, export, exercises)
 
 
 def build_parser() -> argparse.ArgumentParser:
