@@ -89,7 +89,7 @@ def test_fig2_preset_is_5x5x3_two_filters_p1_s2_to_3x3x2():
     assert FIG2.input_shape == (3, 5, 5) and FIG2.weight_shape == (2, 3, 3, 3)
     assert (FIG2.padding, FIG2.stride) == (1, 2)
     assert FIG2.output_shape == (2, 3, 3) == torch_shape(FIG2)
-    assert PRESETS["Fig. 2: 5x5x3, two 3x3x3 filters, p1 s2"].settings == FIG2
+    assert PRESETS["Fig. 2: 5x5x3 -> 3x3x2, p1 s2"].settings == FIG2
 
 
 def test_fig3_convnet_sizes():

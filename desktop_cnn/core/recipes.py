@@ -49,8 +49,15 @@ class Recipe:
     figures: BookFigures
     minutes_here: str  # how long the run takes on one CPU thread here (measured)
 
+    @property
+    def key(self) -> str:
+        """Names this recipe among the four: "book-cifar10", "app-cifar2", ..."""
+        return f"{self.name}-{'cifar2' if self.classes else 'cifar10'}"
+
     def prepare(self, data: Dataset) -> Dataset:
-        """The dataset as this recipe sees it: the chapter's scaling or the data's own stats."""
+        """The dataset as this recipe sees it: its classes, then its scaling."""
+        if self.classes and tuple(data.classes) != self.classes:
+            data = data.with_classes(list(self.classes))  # recomputes mean and std
         return book_scaling(data) if self.book_scaling else data
 
 
@@ -144,16 +151,18 @@ def changes(book: Recipe, app: Recipe) -> list[Change]:
     b, a = book.config, app.config
     return [
         Change("augmentation", "none", "random crops and flips",
-               "the net sees a slightly different image each epoch, so it memorises less"),
+               "The net sees a slightly different image each epoch, so it memorises less"),
         Change("lr schedule", "constant", a.schedule,
-               "warm up, then lower the rate: big steps early, fine steps at the end"),
+               "Warm up, then lower the rate: big steps early, fine steps at the end"),
         Change("batch size", str(b.batch_size), str(a.batch_size),
-               "fewer, steadier steps; a CPU or GPU does many images at once far faster"),
+               "Steadier steps, and a CPU or GPU works through many images at once far faster"),
         Change("optimizer", _opt(b), _opt(a),
-               "decoupled weight decay keeps the weights small, which generalises better"),
-        Change("epochs", str(b.epochs), str(a.epochs), "more passes pay off with augmentation"),
+               "Decoupled weight decay keeps the weights small, which generalises better"),
+        Change("epochs", str(b.epochs), str(a.epochs),
+               "More passes pay off when augmentation keeps each one new" if a.epochs > b.epochs
+               else "Augmentation and the schedule get further in fewer passes"),
         Change("input scaling", "mean = std = 0.5", "the training set's own mean and std",
-               "each channel gets mean 0 and std 1, the range the initial weights expect"),
+               "Each channel gets mean 0 and std 1, the range the initial weights expect"),
     ]
 
 
@@ -184,12 +193,29 @@ def _pct(v: float | None) -> str:
     return "-" if v is None else f"{v:.0%}"
 
 
-def comparison_text(r: Recipe, metrics: dict[str, Any], seconds: float | None = None) -> str:
-    """A plain-text report: the chapter's figures beside yours, then what the app changes."""
+def comparison_table(figures: BookFigures, runs: dict[str, dict[str, Any]]) -> list[str]:
+    """The chapter's column, then one column per run (``runs``: column title -> metrics)."""
+    titles = list(runs)
+    width = max([7] + [len(t) + 2 for t in titles])
+    lines = [f"{'':22}{'book':>6}" + "".join(t.rjust(width) for t in titles)]
+    tables = [result_rows(figures, m) for m in runs.values()] or [result_rows(figures, {})]
+    for k, row in enumerate(tables[0]):
+        yours = "".join(_pct(t[k].yours).rjust(width) for t in tables) if runs else ""
+        lines.append(f"{row.label:<22}{_pct(row.book):>6}{yours}")
+    return lines
+
+
+def comparison_text(r: Recipe, metrics: dict[str, Any] | None = None,
+                    seconds: float | None = None,
+                    runs: dict[str, dict[str, Any]] | None = None) -> str:
+    """A plain-text report: the chapter's figures beside yours, then what the app changes.
+
+    ``metrics`` is one run of ``r``; ``runs`` several, titled (e.g. the book's and the app's
+    recipe run one after the other in the Train tab).
+    """
     took = f" in {seconds / 60:.1f} min" if seconds else ""
-    lines = [f"{r.title} ({r.figures.where}){took}", f"{'':22}{'book':>6}{'yours':>8}"]
-    lines += [f"{row.label:<22}{_pct(row.book):>6}{_pct(row.yours):>8}"
-              for row in result_rows(r.figures, metrics)]
+    runs = runs if runs is not None else {"yours": metrics or {}}
+    lines = [f"{r.title} ({r.figures.where}){took}"] + comparison_table(r.figures, runs)
     book, app = recipe("book", r.dataset, r.classes), recipe("app", r.dataset, r.classes)
     lines += ["", "What the app's own recipe changes, and why it helps:"]
     for c in changes(book, app):
@@ -213,7 +239,7 @@ def train_recipe(r: Recipe, config: TrainConfig, data_dir: str | None = None,
     The chapter's scaling goes through the Dataset, so the Trainer, the checkpoint and later
     predictions all use it. Adds ``train_accuracy`` to the result's metrics.
     """
-    data = r.prepare(load_dataset(r.dataset, data_dir, list(r.classes) if r.classes else None))
+    data = r.prepare(load_dataset(r.dataset, data_dir))
     if limit:
         data = replace(data, train=_first(data.train, limit), test=_first(data.test, limit))
     result = Trainer(data, r.arch, config, callback).run()

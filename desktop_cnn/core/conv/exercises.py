@@ -277,8 +277,7 @@ def _example(st: LayerSettings) -> Preset:
 def _transposed(case: TransposedCase) -> tuple[str, Preset]:
     st = case.settings
     n, m = st.size, st.output_size
-    name = (f"Transposed ({case.label}) {n}x{n}, f{st.kernel} s{st.stride} p{st.padding} "
-            f"-> {m}x{m}")
+    name = f"Transposed {n}x{n}, f{st.kernel} s{st.stride} p{st.padding} -> {m}x{m}"
     return name, Preset(st, lambda: transposed_text(case))
 
 
@@ -292,9 +291,9 @@ PRESETS: dict[str, Preset] = {
                                             exercise1_data),
     "Exercise 2: three output shapes": Preset(exercise2_cases()[0].settings, exercise2_text),
     "Exercise 3: parameter counts": Preset(exercise2_cases()[1].settings, exercise3_text),
-    "Fig. 2: 5x5x3, two 3x3x3 filters, p1 s2": Preset(FIG2, fig2_text),
-    "Fig. 3: ConvNet on 39x39x3 (layer 1)": Preset(FIG3_LAYERS[0], fig3_text),
-    "Fig. 5: im2col, 37x37x10, 20 filters 5x5": Preset(FIG5, fig5_text),
+    "Fig. 2: 5x5x3 -> 3x3x2, p1 s2": Preset(FIG2, fig2_text),
+    "Fig. 3: ConvNet on 39x39x3": Preset(FIG3_LAYERS[0], fig3_text),
+    "Fig. 5: im2col 37x37x10 -> 17x17x20": Preset(FIG5, fig5_text),
     "11.3.5: DCGAN generator walk": Preset(
         LayerSettings(size=4, kernel=4, stride=2, padding=1, in_channels=512,
                       out_channels=256, transposed=True, bias=False), dcgan_text),

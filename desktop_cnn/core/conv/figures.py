@@ -148,9 +148,11 @@ def transposed_text(case: TransposedCase) -> str:
     lines = [f"Section 11.3, {case.label}: a {m}x{m} input, f={f}, s={s}, p={p} -> "
              f"{st.output_size}x{st.output_size} (the chapter's {case.book_output}x"
              f"{case.book_output}).",
-             f"As an ordinary convolution: pad by p' = f − p − 1 = {f} − {p} − 1 = {p2}"
-             + (f" after putting {s - 1} zero(s) between neighbours ({m} -> {stretched})"
-                if s > 1 else "") + ", then slide the flipped kernel with stride 1:",
+             "As an ordinary convolution:"
+             + (f" put {s - 1} zero(s) between neighbouring cells ({m} -> {stretched}),"
+                if s > 1 else ""),
+             f"  pad by p' = f − p − 1 = {f} − {p} − 1 = {p2} and slide the flipped kernel "
+             "with stride 1:",
              f"  out = m + (m − 1)(s − 1) + f − 1 − 2p = {m} + {(m - 1) * (s - 1)} + {f} − 1 "
              f"− {2 * p} = {stretched + f - 1 - 2 * p}",
              f"  PyTorch's form: {layer_formula(st).substituted}",

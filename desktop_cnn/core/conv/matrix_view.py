@@ -130,22 +130,21 @@ def matrix_summary(st: LayerSettings, x: Tensor | None = None, w: Tensor | None 
             f"Their product [{cout * f * f} x {n * n}] holds each input cell times the kernel; "
             f"col2im adds those patches into the {cout}x{m}x{m} output."])
     lines = [
-        "Too big to draw whole, so here are the sizes, how a column is made, and a corner of "
-        "each matrix.",
+        "Too big to draw whole: the sizes, how a column is made, and a corner of each matrix.",
         f"Positions per side: ({n} + 2·{p} − {f}) / {s} + 1 = {m}, so {m}·{m} = {cells} "
-        "receptive fields, one per output cell.",
-        f"im2col: X_col is [{k} x {cells}]. Column (i,j) is the {f}x{f}x{cin} block whose "
-        f"top-left input cell is (i·{s} − {p}, j·{s} − {p}),",
+        "receptive fields.",
+        f"im2col: X_col is [{k} x {cells}]. Column (i,j) is the {f}x{f}x{cin} block from input "
+        f"cell (i·{s} − {p}, j·{s} − {p}),",
         f"  stretched into {cin}·{f}·{f} = {k} numbers (channel by channel, row by row).",
         f"Weight rows: W_row is [{cout} x {k}], one flattened {f}x{f}x{cin} filter per row.",
-        f"W_row · X_col is [{cout} x {k}]·[{k} x {cells}] = [{cout} x {cells}]; row o, read "
-        f"{m} at a time, is output map o: {cout}x{m}x{m} (C, H, W), i.e. {m}x{m}x{cout}.",
+        f"W_row · X_col = [{cout} x {k}]·[{k} x {cells}] = [{cout} x {cells}]: row o, read {m} "
+        "at a time,",
+        f"  is output map o, so the output is {cout}x{m}x{m} (C, H, W), i.e. {m}x{m}x{cout}.",
     ]
     ones = F.unfold(torch.ones(1, cin, n, n), f, padding=p, stride=s, dilation=st.dilation)
     copies = int(F.fold(ones, (n, n), f, padding=p, stride=s, dilation=st.dilation).max())
-    lines.append(f"Windows overlap, so X_col repeats input numbers: one input number appears "
-                 f"in up to {copies} columns ({k * cells:,} entries for {cin * n * n:,} "
-                 "inputs).")
+    lines += [f"Windows overlap, so X_col repeats inputs: one input number sits in up to "
+              f"{copies} columns", f"  ({k * cells:,} entries made from {cin * n * n:,} inputs)."]
     if x is None or w is None:
         return "\n".join(lines)
     taps = [f"c{c}:{a},{b}" for c in range(cin) for a in range(f) for b in range(f)]
