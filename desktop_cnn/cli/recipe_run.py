@@ -19,7 +19,7 @@ def run_recipe(args) -> int:
           + (f" ({', '.join(r.classes)})" if r.classes else "")
           + f", {config.optimizer} lr {config.peak_lr():g}, batch {config.batch_size}, "
           f"{config.epochs} epochs" + (", pixels scaled to [-1, 1]" if r.book_scaling else "")
-          + (f"; {r.minutes_here}" if r.name == "book" else ""), file=sys.stderr)
+          + f"; takes {r.minutes_here}", file=sys.stderr)
     t0 = time.perf_counter()
     result, _ = recipes.train_recipe(r, config, args.data_dir, ProgressPrinter())
     if result.status == "failed":

@@ -108,14 +108,17 @@ def recipe(name: str, dataset: str = "cifar10",
     if name == "book":
         return Recipe("book", "the chapter's recipe", dataset, CIFAR2 if two else None, arch,
                       BOOK_CIFAR2 if two else BOOK_LENET, True, figures,
-                      MINUTES_HERE["cifar2" if two else "cifar10"])
+                      MINUTES_HERE["book-cifar2" if two else "book-cifar10"])
     return Recipe("app", "the app's own recipe", dataset, CIFAR2 if two else None, arch,
-                  TrainConfig(), False, figures, MINUTES_HERE["app"])
+                  TrainConfig(), False, figures,
+                  MINUTES_HERE["app-cifar2" if two else "app-cifar10"])
 
 
-# Measured on this project's build machine, one CPU thread (see the commit that set them).
-MINUTES_HERE = {"cifar10": "about ? minutes", "cifar2": "about ? minutes for 100 epochs",
-                "app": "a few minutes"}
+# Measured once each on a shared 2-core build machine, one CPU thread (README, "The chapter").
+MINUTES_HERE = {"book-cifar10": "about 10 minutes on one CPU thread (25,000 steps of 4 images)",
+                "book-cifar2": "about 35 minutes for 100 epochs on one CPU thread",
+                "app-cifar10": "about 19 minutes for 10 epochs on one CPU thread",
+                "app-cifar2": "about 3 minutes for 10 epochs on one CPU thread"}
 
 
 def apply_to_args(name: str | None, args: Any) -> tuple[Recipe | None, TrainConfig | None]:

@@ -197,7 +197,9 @@ def exercise3_text() -> str:
     lines = ["Exercise 3: how many parameters does a layer (and a model) learn?",
              "A conv layer has C_out filters of C_in·f·f weights and one bias each; the count",
              "does not depend on the image size (weight sharing). A Linear layer has",
-             "out·in weights and out biases.", ""]
+             "out·in weights and out biases. (The exercise's own network is a figure the",
+             "chapter's text does not carry: here are exercise 2's layers and the CIFAR net,",
+             "whose 18,090 parameters the chapter states.)", ""]
     for case in exercise3_layers():
         st = case.settings
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)

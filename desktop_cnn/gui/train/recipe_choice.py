@@ -29,8 +29,7 @@ def hidden_settings(r: Recipe) -> str:
     parts.append("pixels scaled to [-1, 1]" if r.book_scaling else "per-channel mean/std")
     if r.classes:
         parts.append(f"classes {' and '.join(r.classes)}")
-    return f"{r.title}: " + ", ".join(parts) + (f". {r.minutes_here}." if r.name == "book"
-                                                  else ".")
+    return f"{r.title[0].upper()}{r.title[1:]}: " + ", ".join(parts) + f". Takes {r.minutes_here}."
 
 
 class RecipeChoice:
