@@ -14,6 +14,9 @@ from .progress import ProgressPrinter
 
 def run_recipe(args) -> int:
     """Train the recipe named by ``args.recipe``, save it, print the chapter's figures beside."""
+    if args.resume or args.validation:
+        raise DesktopCnnError("--recipe runs the chapter's experiment from scratch and tests "
+                              "on the test set: leave out --resume and --validation")
     r, config = recipes.apply_to_args(args.recipe, args)
     print(f"{r.title}: {r.arch} on {r.dataset}"
           + (f" ({', '.join(r.classes)})" if r.classes else "")

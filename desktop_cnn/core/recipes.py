@@ -116,9 +116,9 @@ def recipe(name: str, dataset: str = "cifar10",
 
 # Measured once each on a shared 2-core build machine, one CPU thread (README, "The chapter").
 MINUTES_HERE = {"book-cifar10": "about 10 minutes on one CPU thread (25,000 steps of 4 images)",
-                "book-cifar2": "about 35 minutes for 100 epochs on one CPU thread",
+                "book-cifar2": "about 40 minutes for 100 epochs on one CPU thread",
                 "app-cifar10": "about 19 minutes for 10 epochs on one CPU thread",
-                "app-cifar2": "about 3 minutes for 10 epochs on one CPU thread"}
+                "app-cifar2": "about 7 minutes for 10 epochs on one CPU thread"}
 
 
 def apply_to_args(name: str | None, args: Any) -> tuple[Recipe | None, TrainConfig | None]:
