@@ -42,6 +42,7 @@ FIG3 = "Fig. 3: ConvNet on 39x39x3"
 FIG5 = "Fig. 5: im2col 37x37x10 -> 17x17x20"
 DCGAN = "11.3.5: DCGAN generator walk"
 EXERCISE1 = "Exercise 1: W0, W1, W2 on 5x5"
+EXERCISE2 = "Exercise 2: three output shapes"
 BOOK_CIFAR2 = "Book: small net, airplane vs bird"
 BOOK_LENET = "Book: LeNet-5 on CIFAR-10"
 
@@ -63,10 +64,11 @@ STEPS: tuple[GuideStep, ...] = (
     GuideStep(
         "One output value: eq. 2", "11.2.1, eq. 2",
         "Each output number is one bias plus a sum over the filter's rows, columns and input "
-        "channels of weight times input. Output cell (i, j) reads the input from row i*s and "
-        "column j*s on. The Playground has taken the first step: the line under the grids "
-        "writes out that sum with its numbers.",
-        "Compute the first value", Action("preset", FIG2, steps=1)),
+        "channels of weight times input; cell (i, j) reads the input from row i*s and column "
+        "j*s on. The button runs five steps of exercise 1, and the line under the grids "
+        "writes out the middle cell's nine products. For your own drawing, click a pixel of "
+        "a map in the Feature maps tab.",
+        "Compute one value", Action("preset", EXERCISE1, steps=5)),
     GuideStep(
         "Convolution as one matrix product (im2col)", "11.2.1, Fig. 5",
         "Copy every receptive field into a column of one big matrix, and every filter into a "
@@ -125,9 +127,10 @@ STEPS: tuple[GuideStep, ...] = (
     GuideStep(
         "The exercises", "Exercises",
         "Exercise 1 convolves a 5x5 cross with three 3x3 filters; exercises 2 and 3 ask for "
-        "output shapes and parameter counts. Work them by hand, then step through them in the "
-        "Playground. `desktop-cnn exercises` prints them with worked answers for a class.",
-        "Work exercise 1", Action("preset", EXERCISE1)),
+        "output shapes and parameter counts. Work them by hand, then check them in the "
+        "Playground's presets. `desktop-cnn exercises` prints all three with worked answers "
+        "for a class.",
+        "Check exercise 2", Action("preset", EXERCISE2)),
 )
 
 SETTING = "guide_step"  # the settings key that remembers the step the learner reached
