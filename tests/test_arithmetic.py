@@ -227,10 +227,10 @@ def test_exercise1_matches_conv2d(padding, stride):
         torch.testing.assert_close(r[f"Y{k}"], ref[k])
 
 
-def test_exercise1_values_are_readable():
+def test_exercise1_values_are_the_books():
     r = exercise1()
-    # Vertical bar: the vertical-edge filter fires, the horizontal one is silent.
-    assert torch.equal(r["Y0"], torch.tensor([[-6.0, 0.0, 6.0]] * 3))
-    assert torch.equal(r["Y1"], torch.zeros(3, 3))
-    assert torch.equal(r["Y2"], torch.tensor([[9.0, 12.0, 9.0]] * 3))
+    # The cross against a horizontal line, a vertical line and the diagonal (the chapter's).
+    assert torch.equal(r["Y0"], torch.tensor([[1.0, 1, 0], [3, 3, 3], [1, 1, 0]]))
+    assert torch.equal(r["Y1"], torch.tensor([[3.0, 1, 1]] * 3))
+    assert torch.equal(r["Y2"], torch.tensor([[2.0, 2, 1], [1, 2, 1], [2, 1, 1]]))
     assert len(BookExercise1().X) == 5 and all(len(row) == 5 for row in BookExercise1().X)

@@ -17,10 +17,10 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import code, evaluate, export, helpformat, predict, progress, spec, summary, train
+from . import code, evaluate, exercises, export, helpformat, predict, progress, spec, summary, train
 from .prog import PROG
 
-COMMANDS = (train, evaluate, predict, summary, export, spec, code)
+COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -16,12 +16,14 @@ from ..core.data import DATASET_HELP
 from ..core.distributed import Ranks
 from ..core.errors import TrainingError
 from ..core.models import MODELS
+from ..core.recipes import RECIPES
 from ..core.resolve import resolve_model
 from ..core.resume import check_resumable, check_same_data, resume_config
 from ..core.run import DEFAULT_ARCH, TrainRun
 from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from .launch import as_rank, launch
 from .progress import ProgressPrinter
+from .recipe_run import run_recipe
 
 
 def add_parser(sub) -> None:
@@ -29,6 +31,9 @@ def add_parser(sub) -> None:
     p = sub.add_parser("train", help="train a model and save it",
                        description="Train a model on a dataset and save it as a checkpoint.")
     p.add_argument("--dataset", required=True, help=DATASET_HELP)
+    p.add_argument("--recipe", choices=RECIPES, help="book: train exactly as the chapter does "
+                   "(cifar10, or cifar10 --classes airplane,bird); app: this app's way on the "
+                   "same data; either prints the chapter's figures beside yours")
     p.add_argument("--classes", help="keep only these classes, e.g. airplane,bird")
     p.add_argument("--model", help="the network: a model name (" + ", ".join(
         n for n, s in MODELS.items() if s.classifier) + f") or a .json spec file (default: "
@@ -80,6 +85,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    if args.recipe:
+        return run_recipe(args)
     cfg_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None

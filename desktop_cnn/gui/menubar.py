@@ -9,6 +9,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import __version__
+from .guide import open_guide
 
 
 @dataclass(frozen=True)
@@ -60,6 +61,8 @@ class MenuBar(tk.Menu):
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
         self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab
         help_menu = tk.Menu(self, tearoff=False)
+        help_menu.add_command(label="Chapter guide", command=lambda: open_guide(app.root,
+                                                                                app.state))
         help_menu.add_command(label="About desktop-cnn", command=app.about)
         self.add_cascade(label="Help", menu=help_menu, underline=0)
 

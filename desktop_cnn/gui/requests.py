@@ -60,6 +60,25 @@ class TrainSpec:
 
 
 @dataclass(frozen=True)
+class ShowPreset:
+    """Open the Playground on a preset (a ``core.conv.exercises.PRESETS`` name).
+
+    ``steps``: press Next that many times; ``view`` "matrix": show the im2col matrices.
+    """
+
+    name: str
+    steps: int = 0
+    view: str = ""
+
+
+@dataclass(frozen=True)
+class ChooseRecipe:
+    """Open the Train tab with its form filled by a recipe (a ``recipe_choice.CHOICES`` label)."""
+
+    label: str
+
+
+@dataclass(frozen=True)
 class BuildPreset:
     """Open the Build tab on one of its model presets, e.g. "Fig. 3 ConvNet"."""
 

@@ -228,27 +228,28 @@ def conv2d_im2col(
 
 @dataclass(frozen=True)
 class BookExercise1:
-    """Data for the book's exercise 1: a 5x5 input and three 3x3 filters W0, W1, W2.
+    """The chapter's exercise 1: a 5x5 input (a cross) and three 3x3 filters, stride 1, p=0.
 
-    The book's own numbers are not reproduced here. These are illustrative
-    integers with the book's shapes, chosen so the results are easy to read:
-    the input is a bright 3-pixel-wide vertical bar on a dark background.
-
-    * ``W0`` detects vertical edges (left minus right column),
-    * ``W1`` detects horizontal edges (top minus bottom row),
-    * ``W2`` is a 3x3 box sum (an unnormalised blur).
+    ``W0`` is a horizontal line, ``W1`` a vertical line and ``W2`` the diagonal (the 3x3
+    identity): each answer counts how many of the filter's three cells land on the cross.
+    The chapter's answers are ``ANSWERS`` (Y0, Y1, Y2); tests compare them with conv2d.
     """
 
     X: tuple[tuple[int, ...], ...] = (
-        (0, 1, 2, 1, 0),
-        (0, 1, 2, 1, 0),
-        (0, 1, 2, 1, 0),
-        (0, 1, 2, 1, 0),
-        (0, 1, 2, 1, 0),
+        (0, 1, 0, 0, 0),
+        (0, 1, 0, 0, 0),
+        (1, 1, 1, 1, 1),
+        (0, 1, 0, 0, 0),
+        (0, 1, 0, 0, 0),
     )
-    W0: tuple[tuple[int, ...], ...] = ((1, 0, -1), (1, 0, -1), (1, 0, -1))
-    W1: tuple[tuple[int, ...], ...] = ((1, 1, 1), (0, 0, 0), (-1, -1, -1))
-    W2: tuple[tuple[int, ...], ...] = ((1, 1, 1), (1, 1, 1), (1, 1, 1))
+    W0: tuple[tuple[int, ...], ...] = ((0, 0, 0), (1, 1, 1), (0, 0, 0))
+    W1: tuple[tuple[int, ...], ...] = ((0, 1, 0), (0, 1, 0), (0, 1, 0))
+    W2: tuple[tuple[int, ...], ...] = ((1, 0, 0), (0, 1, 0), (0, 0, 1))
+    ANSWERS: tuple[tuple[tuple[int, ...], ...], ...] = (
+        ((1, 1, 0), (3, 3, 3), (1, 1, 0)),
+        ((3, 1, 1), (3, 1, 1), (3, 1, 1)),
+        ((2, 2, 1), (1, 2, 1), (2, 1, 1)),
+    )
 
 
 def exercise1(padding: int = 0, stride: int = 1) -> dict[str, Tensor]:
@@ -256,7 +257,7 @@ def exercise1(padding: int = 0, stride: int = 1) -> dict[str, Tensor]:
 
     Returns 2-D float tensors: ``"X"`` (5x5), ``"W0"``, ``"W1"``, ``"W2"`` (3x3)
     and ``"Y0"``, ``"Y1"``, ``"Y2"``, the output of each filter (3x3 for
-    ``padding=0, stride=1``). The values are illustrative; see ``BookExercise1``.
+    ``padding=0, stride=1``), computed here; ``BookExercise1.ANSWERS`` are the chapter's.
     """
     data = BookExercise1()
     x = torch.tensor(data.X, dtype=torch.float32)

@@ -1,20 +1,20 @@
 """The chapter's exercises and examples, worked by the core, each answer with its formula.
 
-No Tk here. The book's text is not available to this project, so the wording
-below is ours and the exact numbers of the book are not reproduced:
+No Tk here. The numbers are the chapter's (see ``../shared/book/README.md``); the
+explanations are ours:
 
-* Exercise 1 uses ``arithmetic.BookExercise1``: the book's shapes (a 5x5
-  input, three 3x3 filters W0, W1, W2) with illustrative integers.
-* Exercise 2 ("the output shape of three layers") and exercise 3 ("the
-  parameter count of a layer and of a model") use the cases that
-  ``tests/test_arithmetic.py`` files under the chapter's exercises (a 3x64x64
-  input with ten 6x6 filters, stride 2, padding 1; an 8x17x17 input with ten
-  5x5 filters; 2x2 max pooling of 3x24x24) and the book's CIFAR net, whose
-  18,090 parameters the book states.
-* The section 11.3.5 walk is the DCGAN generator of ``models.py``.
+* Exercise 1: the 5x5 cross X and the filters W0 (a horizontal line), W1 (a vertical
+  line) and W2 (the diagonal), stride 1, no padding; answers Y0, Y1, Y2.
+* Exercise 2: the output shapes of [3, 64, 64] with ten 6x6 filters, s=2, p=1; of
+  [8, 17, 17] with ten 5x5 filters, s=1, p=0; of [3, 24, 24] under 2x2 max pooling, s=2.
+* Exercise 3 asks for a network's parameter count; its network is a figure the text does
+  not carry, so the count is worked on the two layers of exercise 2 and on the chapter's
+  CIFAR net, whose 18,090 parameters the chapter states.
+* The section 11.3.5 walk is the DCGAN generator of ``models.py``; the figures and the
+  transposed-convolution cases are in ``figures.py``.
 
-Every number comes from ``arithmetic`` or from ``summary`` (a real forward
-pass); ``tests/test_playground.py`` checks each against a real torch layer.
+Every number comes from ``arithmetic`` or from ``summary`` (a real forward pass);
+``tests/test_playground.py`` and ``tests/test_book_presets.py`` check them against torch.
 """
 
 from __future__ import annotations
@@ -28,6 +28,18 @@ from torch import Tensor, nn
 from ..models import CifarNet, DCGANGenerator
 from ..summary import summary
 from .arithmetic import BookExercise1, exercise1, pool_output_shape
+from .figures import (
+    FIG2,
+    FIG3_LAYERS,
+    FIG5,
+    TRANSPOSED_CASES,
+    TransposedCase,
+    fig2_text,
+    fig3_text,
+    fig5_text,
+    layer_text,
+    transposed_text,
+)
 from .formulas import (
     Formula,
     conv_formula,
@@ -82,8 +94,10 @@ def exercise1_text() -> str:
     lines += grids_side_by_side([(k, r[k]) for k in ("X", "W0", "W1", "W2", "Y0", "Y1", "Y2")])
     lines += ["", "Y_k[i, j] = sum over a, b of X[i + a, j + b] · W_k[a, b]; its size:",
               f"  {f.general}", f"  {f.substituted}", "",
-              "The numbers are illustrative, not the book's. Press Next to watch each cell",
-              "being computed; 'Show output channel' k follows filter W_k.",
+              "X is a cross; W0 is a horizontal line, W1 a vertical one, W2 the diagonal. Each",
+              "Y_k cell counts the filter's ones that land on the cross: 3 where the filter",
+              "lies along the cross's bar, 1 where it only crosses it. Press Next to watch each",
+              "cell being computed; 'Show output channel' k follows filter W_k.",
               f"PyTorch: {torch_line(exercise1_settings())}"]
     return "\n".join(lines)
 
@@ -183,7 +197,9 @@ def exercise3_text() -> str:
     lines = ["Exercise 3: how many parameters does a layer (and a model) learn?",
              "A conv layer has C_out filters of C_in·f·f weights and one bias each; the count",
              "does not depend on the image size (weight sharing). A Linear layer has",
-             "out·in weights and out biases.", ""]
+             "out·in weights and out biases. (The exercise's own network is a figure the",
+             "chapter's text does not carry: here are exercise 2's layers and the CIFAR net,",
+             "whose 18,090 parameters the chapter states.)", ""]
     for case in exercise3_layers():
         st = case.settings
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
@@ -249,15 +265,6 @@ def dcgan_text() -> str:
 # --- presets for the playground --------------------------------------------------------------
 
 
-def layer_text(st: LayerSettings) -> str:
-    f = layer_formula(st)
-    p = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
-    kind = "transposed convolution" if st.transposed else "convolution"
-    return "\n".join([f"A {kind}: {shape(st.input_shape)} -> {shape(st.output_shape)}",
-                      f"  {f.general}", f"  {f.substituted}", f"  {p.substituted}",
-                      f"  PyTorch: {torch_line(st)}"])
-
-
 @dataclass(frozen=True)
 class Preset:
     settings: LayerSettings
@@ -269,12 +276,16 @@ def _example(st: LayerSettings) -> Preset:
     return Preset(st, lambda: layer_text(st))
 
 
-def _transposed(n: int, f: int, s: int, p: int, op: int = 0) -> tuple[str, Preset]:
-    st = LayerSettings(size=n, kernel=f, stride=s, padding=p, transposed=True,
-                       output_padding=op)
-    extra = f" op{op}" if op else ""
-    return (f"Transposed {n}x{n}, f{f} s{s} p{p}{extra} -> {st.output_size}x{st.output_size}",
-            _example(st))
+def _transposed(case: TransposedCase) -> tuple[str, Preset]:
+    st = case.settings
+    n, m = st.size, st.output_size
+    name = f"Transposed {n}x{n}, f{st.kernel} s{st.stride} p{st.padding} -> {m}x{m}"
+    return name, Preset(st, lambda: transposed_text(case))
+
+
+def _output_padding_example() -> tuple[str, Preset]:
+    st = LayerSettings(size=3, kernel=3, stride=2, padding=1, transposed=True, output_padding=1)
+    return "Transposed 3x3, f3 s2 p1 op1 -> 6x6", _example(st)
 
 
 PRESETS: dict[str, Preset] = {
@@ -282,16 +293,14 @@ PRESETS: dict[str, Preset] = {
                                             exercise1_data),
     "Exercise 2: three output shapes": Preset(exercise2_cases()[0].settings, exercise2_text),
     "Exercise 3: parameter counts": Preset(exercise2_cases()[1].settings, exercise3_text),
+    "Fig. 2: 5x5x3 -> 3x3x2, p1 s2": Preset(FIG2, fig2_text),
+    "Fig. 3: ConvNet on 39x39x3": Preset(FIG3_LAYERS[0], fig3_text),
+    "Fig. 5: im2col 37x37x10 -> 17x17x20": Preset(FIG5, fig5_text),
     "11.3.5: DCGAN generator walk": Preset(
         LayerSettings(size=4, kernel=4, stride=2, padding=1, in_channels=512,
                       out_channels=256, transposed=True, bias=False), dcgan_text),
-    "Example: 5x5, f3 s2 p1, 2 filters": _example(
-        LayerSettings(size=5, kernel=3, stride=2, padding=1, out_channels=2)),
     "Example: 7x7, f3, dilation 2": _example(LayerSettings(size=7, kernel=3, dilation=2)),
-    "Example: 39x39x3, ten 3x3 filters": _example(
-        LayerSettings(size=39, kernel=3, in_channels=3, out_channels=10)),
-    # The book's transposed-convolution cases (tests/test_arithmetic.py), then output_padding
-    **dict(_transposed(*case) for case in [(5, 4, 1, 0), (5, 4, 1, 1), (5, 3, 1, 1),
-                                           (5, 3, 1, 2), (2, 3, 2, 0), (2, 3, 2, 1),
-                                           (3, 3, 2, 1, 1)]),
+    # The chapter's six transposed-convolution cases (section 11.3), then output_padding
+    **dict(_transposed(case) for case in TRANSPOSED_CASES),
+    **dict([_output_padding_example()]),
 }

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+import torch
 import torch.nn.functional as F
 from torch import Tensor
 
@@ -104,3 +105,57 @@ def format_view(view: MatrixView, st: LayerSettings) -> tuple[str, list[list[Spa
     lines += body
     spans = [a + b for a, b in zip(x_spans, y_spans, strict=True)]
     return "\n".join(lines), spans
+
+
+CORNER = (6, 8)  # rows, columns of each matrix shown when the whole one is too big to draw
+
+
+def _corner(m: Tensor, row_names: list[str], col_names: list[str]) -> list[str]:
+    r, c = min(CORNER[0], m.shape[0]), min(CORNER[1], m.shape[1])
+    lines, _ = matrix_lines(m[:r, :c], row_names[:r], col_names[:c], 1)
+    more = m.shape[1] > c
+    return [line + ("  ..." if more and k else "") for k, line in enumerate(lines)] + \
+        (["  ..."] if m.shape[0] > r else [])
+
+
+def matrix_summary(st: LayerSettings, x: Tensor | None = None, w: Tensor | None = None) -> str:
+    """A layer too big to draw as one product: its sizes, how a column is made, the corners."""
+    f, s, p, cin, cout = st.kernel, st.stride, st.padding, st.in_channels, st.out_channels
+    n, m = st.size, st.output_size
+    k, cells = cin * f * f, m * m
+    if st.transposed:
+        return "\n".join([
+            f"Too big to draw whole: W\u1d40 is [{cout * f * f} x {cin}] (a row per output "
+            f"channel and tap), X is [{cin} x {n * n}] (a column per input cell).",
+            f"Their product [{cout * f * f} x {n * n}] holds each input cell times the kernel; "
+            f"col2im adds those patches into the {cout}x{m}x{m} output."])
+    lines = [
+        "Too big to draw whole: the sizes, how a column is made, and a corner of each matrix.",
+        f"Positions per side: ({n} + 2·{p} − {f}) / {s} + 1 = {m}, so {m}·{m} = {cells} "
+        "receptive fields.",
+        f"im2col: X_col is [{k} x {cells}]. Column (i,j) is the {f}x{f}x{cin} block from input "
+        f"cell (i·{s} − {p}, j·{s} − {p}),",
+        f"  stretched into {cin}·{f}·{f} = {k} numbers (channel by channel, row by row).",
+        f"Weight rows: W_row is [{cout} x {k}], one flattened {f}x{f}x{cin} filter per row.",
+        f"W_row · X_col = [{cout} x {k}]·[{k} x {cells}] = [{cout} x {cells}]: row o, read {m} "
+        "at a time,",
+        f"  is output map o, so the output is {cout}x{m}x{m} (C, H, W), i.e. {m}x{m}x{cout}.",
+    ]
+    ones = F.unfold(torch.ones(1, cin, n, n), f, padding=p, stride=s, dilation=st.dilation)
+    copies = int(F.fold(ones, (n, n), f, padding=p, stride=s, dilation=st.dilation).max())
+    lines += [f"Windows overlap, so X_col repeats inputs: one input number sits in up to "
+              f"{copies} columns", f"  ({k * cells:,} entries made from {cin * n * n:,} inputs)."]
+    if x is None or w is None:
+        return "\n".join(lines)
+    taps = [f"c{c}:{a},{b}" for c in range(cin) for a in range(f) for b in range(f)]
+    cols = [f"({i},{j})" for i in range(m) for j in range(m)]
+    rows = w.reshape(cout, k)
+    columns = F.unfold(x[None], f, dilation=st.dilation, padding=p, stride=s)[0]
+    for title, mat, rn, cn in (
+            (f"W_row, top-left corner (of {cout} x {k})", rows, [f"f{o}" for o in range(cout)],
+             taps),
+            (f"X_col, top-left corner (of {k} x {cells})", columns, taps, cols),
+            (f"W_row · X_col, top-left corner (of {cout} x {cells})", rows @ columns,
+             [f"f{o}" for o in range(cout)], cols)):
+        lines += ["", title] + _corner(mat, rn, cn)
+    return "\n".join(lines)

@@ -13,7 +13,7 @@ from tkinter import ttk
 
 from ...core.conv.exercises import PRESETS, layer_text
 from ...core.conv.formulas import params_formula
-from ...core.conv.matrix_view import format_view, matrix_view
+from ...core.conv.matrix_view import format_view, matrix_summary, matrix_view
 from ...core.conv.playground import (
     ConvRun,
     LayerSettings,
@@ -26,6 +26,7 @@ from ...core.conv.playground import (
 )
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.scaling import px
+from ..requests import ShowPreset, ShowTab
 from ..state import AppState
 from ..worker import JobFailed, Worker
 from .conv_canvas import ConvCanvas
@@ -52,6 +53,7 @@ class PlaygroundPanel(Panel):
         self.matrix_spans: list = []
         self.create_widgets()
         self.apply()
+        state.handle(ShowPreset, self.show_preset)
 
     # --- layout ---------------------------------------------------------------------------
     def create_widgets(self) -> None:
@@ -61,7 +63,7 @@ class PlaygroundPanel(Panel):
         box.pack(fill="x")
         self.preset = tk.StringVar(self, CUSTOM)
         self.preset_box = ttk.Combobox(box, textvariable=self.preset, state="readonly",
-                                       values=[CUSTOM, *PRESETS], width=29, height=16)
+                                       values=[CUSTOM, *PRESETS], width=36, height=20)
         self.preset_box.pack(fill="x")
         self.preset_box.bind("<<ComboboxSelected>>", lambda e: self.load_preset())
         self.form = LayerForm(left, self.apply, self.channel_changed, self.new_numbers)
@@ -200,6 +202,18 @@ class PlaygroundPanel(Panel):
         text = f"Cannot work it out: {event.message}" if isinstance(event, JobFailed) else event
         self.set_text(self.answer, text)
 
+    def show_preset(self, request: ShowPreset) -> None:
+        """Bring the Playground up on a preset, stepped ``request.steps`` times."""
+        self.state.post(ShowTab("Playground"))
+        if request.name not in PRESETS:
+            return
+        self.preset.set(request.name)
+        self.load_preset()
+        for _ in range(request.steps):
+            self.next_step()
+        if request.view == "matrix":
+            self.texts.select(1)
+
     def new_numbers(self) -> None:
         if self.settings is None or not has_values(self.settings):
             return
@@ -247,10 +261,11 @@ class PlaygroundPanel(Panel):
     def show_matrices(self) -> None:
         st = self.settings
         view = matrix_view(st, *self.data) if self.data else None
-        if view is None:
+        if view is None:  # too big to draw whole: its sizes and a corner of each matrix
             self.matrix_spans = []
-            self.set_text(self.matrices, "The matrices are shown for small layers only "
-                          "(at most 48 rows and 64 columns).")
+            self.set_text(self.matrices, matrix_summary(st, *self.data) if self.data
+                          else matrix_summary(st))
+            self.matrices.xview_moveto(0)
             return
         text, self.matrix_spans = format_view(view, st)
         self.set_text(self.matrices, text)

@@ -4,18 +4,24 @@ from __future__ import annotations
 
 import tkinter as tk
 from collections.abc import Callable
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from tkinter import ttk
 
+from ...core.checkpoints import ModelInfo
+from ...core.data import Dataset
 from ...core.device import DEVICE_CHOICES
 from ...core.errors import UnknownNameError
 from ...core.models import MODELS
 from ...core.paths import data_dir as default_data_dir
 from ...core.paths import models_dir
+from ...core.recipes import Recipe
 from ...core.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
 from ..common.panel import MODEL_TYPES, PAD
 from ..common.scaling import px
+from ..requests import ChooseRecipe, ShowTab
+from ..state import AppState
+from .recipe_choice import RecipeChoice, RecipeReport
 
 DATASETS = {"MNIST": "mnist", "Fashion-MNIST": "fashion-mnist", "CIFAR-10": "cifar10"}
 FOLDER = "Image folder..."
@@ -28,6 +34,9 @@ class FormValues:
     data_dir: str
     arch: str
     config: TrainConfig
+    # The chapter's recipes pick classes and scaling: applied to the loaded dataset.
+    prepare: Callable[[Dataset], Dataset] = field(default=lambda data: data)
+    recipe: Recipe | None = None
 
 
 class TrainForm(ttk.LabelFrame):
@@ -35,7 +44,9 @@ class TrainForm(ttk.LabelFrame):
                  ask_directory: Callable[..., str], ask_file: Callable[..., str]) -> None:
         super().__init__(master, text="Settings", padding=PAD)
         self.ask_directory, self.ask_file = ask_directory, ask_file
-        self.defaults = TrainConfig()
+        self.defaults = TrainConfig()  # a chosen recipe replaces these (and its hidden settings)
+        self.recipe: Recipe | None = None
+        self.running_recipe: Recipe | None = None  # the recipe of the run read() started
         self.folder = ""  # the image folder, when "Image folder..." was chosen
         self.create_widgets(data_dir or str(default_data_dir()))
 
@@ -74,7 +85,9 @@ class TrainForm(ttk.LabelFrame):
         teacher, self.teacher_entry, self.teacher_browse = self._path_row(self.teacher,
                                                                           self._browse_teacher)
         self.mixup_entry = ttk.Entry(self, textvariable=self.mixup, width=10)
-        rows = [("Dataset", self.dataset_box), ("Data folder", folder), ("Model", self.arch_box),
+        self.recipe_choice = RecipeChoice(self, self.use_recipe)
+        rows = [("Recipe", self.recipe_choice.box), ("Dataset", self.dataset_box),
+                ("Data folder", folder), ("Model", self.arch_box),
                 ("Epochs", self.epochs_box), ("Batch size", self.batch_box),
                 ("Learning rate", self.lr_entry), ("Optimizer", self.optimizer_box),
                 ("Device", self.device_box), ("Teacher", teacher),
@@ -83,22 +96,62 @@ class TrainForm(ttk.LabelFrame):
             ttk.Label(self, text=label).grid(row=r, column=0, sticky="w", pady=2)
             widget.grid(row=r, column=1, sticky="ew", pady=2, padx=(PAD, 0))
         self.lr_hint = ttk.Label(self, foreground="#666")
-        self.lr_hint.grid(row=5, column=2, sticky="w", padx=(4, 0))
-        hints = [(8, "blank: none"), (9, "0: off")]  # the README explains both
+        self.lr_hint.grid(row=6, column=2, sticky="w", padx=(4, 0))
+        hints = [(9, "blank: none"), (10, "0: off")]  # the README explains both
         for row, text in hints:
             ttk.Label(self, text=text, foreground="#666").grid(row=row, column=2, sticky="w",
                                                                padx=(4, 0))
         self.augment_check.grid(row=len(rows), column=0, columnspan=3, sticky="w", pady=2)
         self.model_hint = ttk.Label(self, foreground="#666", wraplength=px(330))
         self.model_hint.grid(row=len(rows) + 1, column=0, columnspan=3, sticky="w")
+        self.recipe_choice.hint.grid(row=len(rows) + 2, column=0, columnspan=3, sticky="w")
+        self.report: RecipeReport | None = None  # make_report() puts it in the panel
         self.arch_box.bind("<<ComboboxSelected>>", lambda e: self._model_hint())
         self._model_hint()
         self.columnconfigure(1, weight=1)
-        self.inputs = [self.dataset_box, self.data_entry, self.browse, self.arch_box,
+        self.inputs = [self.recipe_choice.box, self.dataset_box, self.data_entry, self.browse,
+                       self.arch_box,
                        self.epochs_box, self.batch_box, self.lr_entry, self.optimizer_box,
                        self.device_box, self.teacher_entry, self.teacher_browse,
                        self.mixup_entry, self.augment_check]
         self._lr_hint()
+
+    def listen(self, state: AppState) -> None:
+        """Answer ``ChooseRecipe`` requests (the chapter guide's buttons) with this form."""
+        def choose(request: ChooseRecipe) -> None:
+            state.post(ShowTab("Train"))
+            if not self.recipe_choice.box.instate(["disabled"]):  # not in the middle of a run
+                self.recipe_choice.choose(request.label)
+
+        state.handle(ChooseRecipe, choose)
+
+    def use_recipe(self, r: Recipe | None) -> None:
+        """Fill the form with a recipe's settings (None: back to the app's defaults)."""
+        self.recipe = r
+        self.defaults = r.config if r else TrainConfig()
+        d = self.defaults
+        if r is not None:
+            self.dataset.set("CIFAR-10")
+            self.arch.set(r.arch)
+        for var, value in ((self.epochs, d.epochs), (self.batch_size, d.batch_size),
+                           (self.lr, "" if d.lr is None else f"{d.lr:g}"),
+                           (self.optimizer, d.optimizer), (self.augment, d.augment),
+                           (self.teacher, d.teacher or ""), (self.mixup, f"{d.mixup:g}")):
+            var.set(value)
+        self._model_hint()
+        self._lr_hint()
+
+    def make_report(self, tabs: ttk.Notebook) -> RecipeReport:
+        """The "Book vs yours" page, a tab of the panel's notebook (the form's column is full)."""
+        self.report = RecipeReport(tabs)
+        return self.report
+
+    def show_result(self, info: ModelInfo) -> None:
+        """After a finished run: the chapter's figures beside it, if a recipe started it."""
+        if self.running_recipe is None or self.report is None:
+            return
+        self.report.add(self.running_recipe, info)
+        self.report.master.select(self.report)
 
     def _path_row(self, var: tk.StringVar, browse: Callable[[], None]):
         """An entry for a path with a "..." button that asks for one: (frame, entry, button)."""
@@ -159,8 +212,10 @@ class TrainForm(ttk.LabelFrame):
                          device=self.device.get(), teacher=self.teacher.get().strip() or None,
                          mixup=_float(self.mixup.get().strip() or "0", "mixup alpha"))
         config.validate()
+        r = self.recipe if self.dataset_name() == "cifar10" else None  # a recipe needs CIFAR-10
+        self.running_recipe = r
         return FormValues(self.dataset_name(), self.data_dir.get().strip(), self.arch.get(),
-                          config)
+                          config, r.prepare if r else (lambda data: data), r)
 
 
 def _int(text: str, what: str) -> int:

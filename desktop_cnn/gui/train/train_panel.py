@@ -73,6 +73,7 @@ class TrainPanel(Panel):
                               lambda **kw: self.ask_directory(**kw),
                               lambda **kw: self.ask_open_filename(**kw))
         self.form.pack(fill="x")
+        self.form.listen(self.state)  # the chapter guide fills the form with a recipe
         buttons = ttk.Frame(left, name="buttons")
         buttons.pack(fill="x", pady=PAD)
         self.start_button = ttk.Button(buttons, text="Start", command=self.start, name="start")
@@ -96,6 +97,7 @@ class TrainPanel(Panel):
         tabs.add(self.results, text="Results")
         # A click on a cell of the matrix: whoever shows a cell's images (the Mistakes tab)
         self.results.confusion.on_cell = lambda i, j: self.state.post(ShowConfusionCell(i, j))
+        tabs.add(self.form.make_report(tabs), text="Book vs yours")  # after a recipe's run
         self.tabs = tabs
         self.timeline = LearnTimeline(self, self.state, self.log.append)
         self.timeline.grid(row=1, column=1, sticky="ew", padx=(PAD * 2, 0), pady=(PAD, 0))
@@ -139,7 +141,8 @@ class TrainPanel(Panel):
         # test cross-entropy drawn beside it: the axis says so.
         self.curves.set_loss_label("distillation loss" if config.teacher else
                                    "cross-entropy, mixed" if config.mixup else "cross-entropy")
-        self.job = TrainJob(v.dataset, lambda: self.load_dataset(v.dataset, v.data_dir),
+        self.job = TrainJob(v.dataset,  # prepare: a recipe's classes and pixel scaling
+                            lambda: v.prepare(self.load_dataset(v.dataset, v.data_dir)),
                             self.spec_choice.arch(v.arch), config)
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
         self.progress_text.configure(text=f"Loading {v.dataset}...")
@@ -279,6 +282,8 @@ class TrainPanel(Panel):
             self.state.set_model(final, ModelOrigin.trained())
             self.log.append(f"the trained model is now the current model: {final.info.title}")
             self.timeline.run_ended(final)
+            if result.status == "finished":
+                self.form.show_result(final.info)  # the book's figures beside, for a recipe
         elif result.status != "failed":
             self.log.append("stopped before the first test evaluation: the model is unchanged")
         self.ended(result.status)
