@@ -7,7 +7,7 @@
     augmentation on whole batches, AdamW one-cycle), timed by the wall clock between
     its BatchEnd events (the batches' making included, the test evaluations not).
 
-    python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 8]
+    python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 8] [--rounds 5]
 
 Prints a table and the ratios (c)/(a) and (c)/(b). Same model (LeNet-5), same
 process, run back to back, so the ratios hold even when absolute numbers drift.
@@ -16,7 +16,9 @@ process, run back to back, so the ratios hold even when absolute numbers drift.
 from __future__ import annotations
 
 import argparse
+import os
 import platform
+import statistics
 import time
 from dataclasses import replace
 from pathlib import Path
@@ -132,18 +134,27 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    ap.add_argument("--rounds", type=int, default=1,
+                    help="measure (b) and (c) this many times, alternately, and keep each "
+                    "one's median: on a shared machine the load changes within seconds")
+    ap.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
+    if args.threads:
+        torch.set_num_threads(args.threads)
     device = pick_device(args.device)
     print(f"# {platform.node()} {platform.machine()}, {device_name(device)}, "
-          f"torch {torch.__version__}, torchvision {torchvision.__version__}")
+          f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
+          f"load average {os.getloadavg()[0]:.1f}, {args.rounds} round(s)")
     print(f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
           f"{'(c) Trainer':>12} {'c/a':>7} {'c/b':>6}")
     for name in ("mnist", "cifar10"):
         data = load_dataset(name, args.data_dir, download=False)
         a = book_loop(data, device, args.seconds)
-        b = plain_loop(data, device, args.seconds)
-        c = trainer_defaults(data, device, args.seconds)
+        rounds = [(plain_loop(data, device, args.seconds),
+                   trainer_defaults(data, device, args.seconds)) for _ in range(args.rounds)]
+        b = statistics.median(r[0] for r in rounds)
+        c = statistics.median(r[1] for r in rounds)
         print(f"{name:<10} {a:>16,.0f} {b:>18,.0f} {c:>12,.0f} {c / a:>6.1f}x {c / b:>5.2f}x",
               flush=True)
 

@@ -17,6 +17,7 @@ from pathlib import Path
 import pytest
 import torch
 
+from desktop_cnn.core.batches import Part, augment_batch
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.data import load_dataset
 from desktop_cnn.core.errors import CheckpointError
@@ -27,6 +28,15 @@ ROOT = Path(__file__).resolve().parents[1]
 CFG = TrainConfig(epochs=1, batch_size=256, seed=5, device="cpu")
 COMMON = ["--dataset", "mnist", "--classes", "0,1", "--epochs", "1", "--batch-size", "256",
           "--seed", "5", "--device", "cpu"]
+
+
+@pytest.mark.parametrize("kind, shape", [("digits", (1, 28, 28)), ("color", (3, 32, 32))])
+def test_each_share_of_a_batch_is_augmented_as_the_whole_batch_would_be(kind, shape):
+    x = torch.rand(12, *shape)
+    whole = augment_batch(x, kind, torch.Generator().manual_seed(4))
+    shares = [augment_batch(x[lo:hi], kind, torch.Generator().manual_seed(4), Part(lo, hi, 12))
+              for lo, hi in ((0, 4), (4, 8), (8, 12))]
+    assert torch.equal(torch.cat(shares), whole)
 
 
 def env() -> dict[str, str]:

@@ -1,3 +1,4 @@
+import math
 import threading
 import time
 from dataclasses import replace
@@ -150,3 +151,18 @@ def test_mixup_learns_and_is_repeatable(small):
     assert a.history["epochs"][1].train_accuracy > 0.65
     plain = Trainer(small, "lenet5", replace(cfg, mixup=0.0)).run()
     assert plain.history["batch_loss"][0] != a.history["batch_loss"][0]  # mixup changed batch 1
+
+
+def test_epoch_records_are_typed_and_old_dict_histories_load():
+    from desktop_cnn.core.events import EpochRecord
+    from desktop_cnn.core.history import plain_history, typed_history
+
+    old = {"batch_loss": [2.3, 1.9], "epochs": [  # a file from before "seconds" was kept
+        {"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.8, "test_loss": 0.4,
+         "test_accuracy": 0.9}]}
+    h = typed_history(old)
+    assert h["batch_loss"] == [2.3, 1.9] and isinstance(h["epochs"][0], EpochRecord)
+    assert h["epochs"][0].test_accuracy == 0.9
+    assert math.isnan(h["epochs"][0].seconds)  # not measured: NaN, not a made-up 0
+    back = plain_history(h)["epochs"][0]
+    assert {k: back[k] for k in old["epochs"][0]} == old["epochs"][0]

@@ -81,15 +81,16 @@ def launch(run: TrainRun, nproc: int) -> int:
         failed = _wait(workers)
         if failed is None:
             return 0
-        print(f"desktop-cnn: error: {_why(failed, workers, Path(tmp))}", file=sys.stderr)
+        print(f"desktop-cnn: error: {_why(failed, nproc, Path(tmp))}", file=sys.stderr)
         return 1
 
 
-def _wait(workers: list[subprocess.Popen]) -> int | None:
-    """Wait for all; at the first failure end the rest. The failed rank, or None."""
+def _wait(workers: list[subprocess.Popen]) -> dict[int, int] | None:
+    """Wait for all; at the first failure end the rest. The exit codes of those that failed
+    first (before the others were ended), or None when all succeeded."""
     while True:
         codes = [w.poll() for w in workers]
-        bad = [r for r, c in enumerate(codes) if c not in (None, 0)]
+        bad = {r: c for r, c in enumerate(codes) if c not in (None, 0)}
         if bad:
             for w in workers:
                 if w.poll() is None:
@@ -99,23 +100,25 @@ def _wait(workers: list[subprocess.Popen]) -> int | None:
                     w.wait(timeout=10)
                 except subprocess.TimeoutExpired:
                     w.kill()
-            return bad[0]
+            return bad
         if all(c == 0 for c in codes):
             return None
         time.sleep(0.1)
 
 
-def _why(failed: int, workers: list[subprocess.Popen], tmp: Path) -> str:
-    """The failure's own message (rank 0's first), else how the failed process ended."""
+def _why(failed: dict[int, int], nproc: int, tmp: Path) -> str:
+    """A process's own message (the lowest rank's), else which one was killed or failed.
+
+    A process whose partner died exits quietly with status 1, perhaps in the same
+    instant: so a message, then a killed process, tell the cause better than an order.
+    """
     messages = sorted(tmp.glob("*.txt"), key=lambda p: int(p.stem))
     if messages:
         return messages[0].read_text(encoding="utf-8")
-    n, code = len(workers), workers[failed].returncode
-    if code < 0:
-        how = f"was killed ({signal.Signals(-code).name})"
-    else:
-        how = f"exited with status {code}"
-    return f"training process {failed} of {n} {how}, which ended the run"
+    rank, code = min(failed.items(), key=lambda rc: (rc[1] >= 0, rc[0]))
+    how = f"was killed ({signal.Signals(-code).name})" if code < 0 else (
+        f"exited with status {code}")
+    return f"training process {rank} of {nproc} {how}, which ended the run"
 
 
 def _free_port() -> int:

@@ -9,17 +9,13 @@ batch (airbench's ``CifarLoader`` does the same).
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
-from typing import TypeVar
 
 import torch
 import torch.nn.functional as F
 
 from .data import Split
-
-T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -57,8 +53,23 @@ def random_affine(x: torch.Tensor, g: torch.Generator, degrees: float = 8.0,
         torch.stack([cos, -sin + sh * cos, u(-shift, shift) * 2], 1),
         torch.stack([sin, cos + sh * sin, u(-shift, shift) * 2], 1),
     ], 1)  # (N, 2, 3): maps output coordinates to input coordinates
-    grid = F.affine_grid(theta, list(x.shape), align_corners=False)
+    grid = affine_grid(theta, *x.shape[2:])
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
+
+
+def affine_grid(theta: torch.Tensor, h: int, w: int) -> torch.Tensor:
+    """``F.affine_grid(theta, (N, C, h, w), align_corners=False)``, by broadcasting.
+
+    The same grid (to float rounding) in about half the time on a CPU, where torch's
+    batched 3x2 matrix products are slower than the bilinear sampling they feed.
+    """
+    dev, dt = theta.device, theta.dtype
+    xs = ((torch.arange(w, device=dev, dtype=dt) * 2 + 1) / w - 1).view(1, 1, w)  # centres
+    ys = ((torch.arange(h, device=dev, dtype=dt) * 2 + 1) / h - 1).view(1, h, 1)
+    t = theta.view(-1, 6, 1, 1)  # (N, 6, 1, 1): rows (a, b, c), (d, e, f)
+    gx = t[:, 0] * xs + t[:, 1] * ys + t[:, 2]  # (N, H, W)
+    gy = t[:, 3] * xs + t[:, 4] * ys + t[:, 5]
+    return torch.stack([gx, gy], -1)  # (N, H, W, 2): x then y, as grid_sample reads it
 
 
 def max3x3(x: torch.Tensor) -> torch.Tensor:
@@ -93,11 +104,9 @@ def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4,
     xp = F.pad(x, (pad, pad, pad, pad), mode="reflect")
     dy = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
     dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
-    rows = (dy[:, None] + torch.arange(h, device=dev))[:, None, :, None]  # (N, 1, H, 1)
-    cols = (dx[:, None] + torch.arange(w, device=dev))[:, None, None, :]  # (N, 1, 1, W)
-    batch = torch.arange(x.shape[0], device=dev)[:, None, None, None]
-    chan = torch.arange(x.shape[1], device=dev)[None, :, None, None]
-    out = xp[batch, chan, rows, cols]  # (N, C, H, W) gathered in one indexing op
+    windows = xp.unfold(2, h, 1).unfold(3, w, 1)  # (N, C, 2p+1, 2p+1, H, W), a view
+    # Each image's window in one indexing op: twice as fast on a CPU as gathering pixels.
+    out = windows[torch.arange(x.shape[0], device=dev), :, dy, dx]  # (N, C, H, W)
     flip = torch.rand(n, 1, 1, 1, device=dev, generator=g)[mine] < 0.5
     return torch.where(flip, out.flip(3), out)
 
@@ -168,17 +177,3 @@ class BatchLoader:
     def generator_state(self) -> torch.Tensor:
         return self.generator.get_state()
 
-
-def made_ahead(batches: Iterable[T]) -> Iterator[T]:
-    """Yield ``batches``, each made on a worker thread while the caller uses the one before.
-
-    Indexing and augmenting the next batch then overlaps the current training step
-    (torch releases the GIL inside its ops). Batches come in the same order, from the
-    same generator draws: only the loader's own thread may use its generator.
-    """
-    source = iter(batches)
-    with ThreadPoolExecutor(1, thread_name_prefix="batches") as pool:
-        pending = pool.submit(next, source, None)
-        while (batch := pending.result()) is not None:
-            pending = pool.submit(next, source, None)
-            yield batch

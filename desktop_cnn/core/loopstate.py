@@ -29,8 +29,6 @@ class LoopState:
     start_epoch: int  # > 0 when resuming
     t_run: float
     mix_rng: random.Random  # draws mixup's lam: one per batch, reproducible
-    # Mixup's partners: its own generator, as the loader's is busy on the batch-making thread.
-    mix_generator: torch.Generator
     read_every: int = 1  # batches between two read-backs of the losses to the host
     busy: float = 0.0  # seconds of training (batches made and learned), for images/s and ETA
     t_mark: float = 0.0  # when the last step ended (or the epoch began, or a pause ended)

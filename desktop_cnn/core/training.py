@@ -22,7 +22,7 @@ from typing import Any
 
 import torch
 
-from .batches import BatchLoader, made_ahead, mix_batch
+from .batches import BatchLoader, mix_batch
 from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
 from .data import Dataset
 from .device import device_name, pick_device
@@ -139,7 +139,9 @@ class Trainer:
             self.model: NamedActivations = resume.model
         else:
             self.model, self.arch_args = new_classifier(arch, data.input_shape, len(data.classes))
-        self.model.to(self.device)
+        # Channels-last convolutions run a LeNet-5 step ~20% faster on a CPU (oneDNN's layout).
+        self.layout = torch.channels_last if self.device.type == "cpu" else torch.preserve_format
+        self.model.to(self.device, memory_format=self.layout)
         self.net = self._parallel() if self.ranks.distributed else self.model  # what learns
         self.teacher = None if self.config.teacher is None else Teacher(
             self.config.teacher, data.classes, data.input_shape, data.mean, data.std, self.device)
@@ -200,7 +202,7 @@ class Trainer:
             self.model.train()
             tally = EpochTally(time.perf_counter())
             loop.t_mark = time.perf_counter()
-            for step, (x, y) in enumerate(made_ahead(loop.train)):
+            for step, (x, y) in enumerate(loop.train):
                 if self._halted(loop):
                     return self._finish("stopped", "stopped by the user", loop)
                 self._step(loop, epoch, step, x, y, tally)
@@ -225,11 +227,10 @@ class Trainer:
         amp_dtype = self._amp_dtype()
         scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
         loop = LoopState(train, test, opt, sched, scaler, amp_dtype,
-                     snapshot_marks(len(train), cfg.snapshots_per_epoch), start_epoch,
-                     time.perf_counter(), random.Random(cfg.seed),
-                     torch.Generator(dev).manual_seed(cfg.seed + 1),
-                     # A CPU reads a loss for free; a GPU would stop and wait for each one.
-                     read_every=1 if dev.type == "cpu" else READ_EVERY)
+                         snapshot_marks(len(train), cfg.snapshots_per_epoch), start_epoch,
+                         time.perf_counter(), random.Random(cfg.seed),
+                         # A CPU reads a loss for free; a GPU would stop and wait for each.
+                         read_every=1 if dev.type == "cpu" else READ_EVERY)
         self.callback(Started(device_name(dev), len(data.train), len(data.test), loop.steps,
                               cfg.epochs, start_epoch))
         if loop.marks:  # the weights before any step: random, or where a resumed run left off
@@ -268,7 +269,7 @@ class Trainer:
         if self.config.mixup <= 0:
             return x, 1.0, None
         lam = loop.mix_rng.betavariate(self.config.mixup, self.config.mixup)
-        x, partner = mix_batch(x, loop.mix_generator, lam)
+        x, partner = mix_batch(x, loop.train.generator, lam)
         return x, lam, partner
 
     def _learn(self, loop: LoopState, x: torch.Tensor, y: torch.Tensor, lam: float,
@@ -276,7 +277,7 @@ class Trainer:
         """Forward (under autocast on CUDA), backward, one optimizer and one schedule step."""
         with torch.autocast(self.device.type, dtype=loop.amp_dtype or torch.float32,
                             enabled=loop.amp_dtype is not None):
-            logits = self.net(x)
+            logits = self.net(x.contiguous(memory_format=self.layout))
             loss = self._loss(logits.float(), x, y, lam, partner)
         loop.opt.zero_grad(set_to_none=True)
         loop.scaler.scale(loss).backward()
@@ -379,7 +380,7 @@ class Trainer:
                          history=plain_history(self.history, batch_loss))
 
     def _finish(self, status: str, message: str, loop: LoopState) -> TrainResult:
-        self.model.eval()
+        self._settle()
         ck = Checkpoint(self.model, self.info())
         self.callback(Finished(status, message, time.perf_counter() - loop.t_run,
                                ck.info.metrics.get("test_accuracy")))
@@ -387,7 +388,11 @@ class Trainer:
         state = self.training_state(loop) if status == "finished" else None
         return TrainResult(status, message, ck, self.history, state)
 
+    def _settle(self) -> None:
+        """The model as everyone else expects it: in eval mode, in the usual memory layout."""
+        self.model.eval().to(memory_format=torch.contiguous_format)
+
     def _fail(self, message: str) -> TrainResult:
-        self.model.eval()
+        self._settle()
         self.callback(Failed(message))
         return TrainResult("failed", message, Checkpoint(self.model, self.info()), self.history)
