@@ -44,7 +44,7 @@ def test_every_option_has_help_and_its_default_once(name):
 
 def test_train_help_names_the_defaults_that_matter():
     text = " ".join(subcommands()["train"].format_help().split())
-    assert "passes over the training images (default: 10)" in text
+    assert "passes over the training images (the new total with --resume) (default: 10)" in text
     assert text.count("$DESKTOP_CNN_DATA") == 1
     assert "--no-augment turn off batch augmentation (on by default)" in text
 

@@ -28,7 +28,9 @@ from ..core.errors import DesktopCnnError
 from ..core.run import TrainRun
 
 ERRORS_ENV = "DESKTOP_CNN_ERRORS"  # a folder where each worker leaves its failure, if any
-WORKER = "import sys; from desktop_cnn.cli.launch import worker; sys.exit(worker(sys.argv[1]))"
+# The launched process runs cli/train.py's worker(): named here as text, not imported, so
+# this module and train.py do not import each other.
+WORKER = "import sys; from desktop_cnn.cli.train import worker; sys.exit(worker(sys.argv[1]))"
 
 
 def as_rank(work: Callable[[], int], ranks: Ranks) -> int:
@@ -125,11 +127,3 @@ def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return s.getsockname()[1]
-
-
-def worker(spec: str) -> int:
-    """One launched process: the run from the launcher's file, as this rank."""
-    from .train import train
-
-    run: TrainRun = pickle.loads(Path(spec).read_bytes())
-    return as_rank(lambda: train(run), Ranks.from_env())

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pickle
 import sys
 from dataclasses import fields, replace
 from pathlib import Path
@@ -39,7 +40,7 @@ def add_parser(sub) -> None:
         n for n, s in MODELS.items() if s.classifier) + f") or a .json spec file (default: "
         f"{DEFAULT_ARCH}; with --resume, the file's)")
     p.add_argument("--epochs", type=int, default=d.epochs,
-                   help="passes over the training images (with --resume: the new total)")
+                   help="passes over the training images (the new total with --resume)")
     p.add_argument("--batch-size", type=int, default=d.batch_size,
                    help="images per optimizer step (the global batch under torchrun)")
     p.add_argument("--lr", type=float, default=d.lr,
@@ -76,6 +77,9 @@ def add_parser(sub) -> None:
     p.add_argument("--out", required=True, metavar="FILE", help="checkpoint file to write (.pt)")
     p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
                    "(by --checkpoint-every-epoch); --epochs is then the new total")
+    p.add_argument("--force", action="store_true",
+                   help="train a .json spec even when it is too big for a desktop (over 50M "
+                   "parameters or a few GFLOPs per image)")
     p.add_argument("--nproc", type=int, default=1, metavar="N",
                    help="train in N processes on this machine (DistributedDataParallel, as "
                    "torchrun does); --batch-size stays the global batch")
@@ -92,7 +96,7 @@ def run(args) -> int:
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
     plan = TrainRun(args.dataset, resolve_model(args.model) if args.model else None, config,
                     classes, args.data_dir, args.validation, args.resume, Path(args.out),
-                    args.checkpoint_every_epoch)
+                    args.checkpoint_every_epoch, args.force)
     if args.nproc > 1:
         return launch(plan, args.nproc)
     ranks = Ranks.from_env()  # under torchrun: one of several processes
@@ -118,7 +122,7 @@ def train(run: TrainRun) -> int:
               file=sys.stderr)
     trainer = Trainer(data, run.arch or DEFAULT_ARCH, run.config,
                       ProgressPrinter("val" if run.validation else "test") if ranks.is_main
-                      else None, resume=resume_ck, ranks=ranks)
+                      else None, resume=resume_ck, ranks=ranks, force=run.force)
     if ranks.is_main:  # room for the file, now that the model's size is known
         check_output_path(out, checkpoint_bytes(trainer.model, run.checkpoint_every_epoch))
     result = trainer.run(out if run.checkpoint_every_epoch else None)
@@ -134,3 +138,9 @@ def train(run: TrainRun) -> int:
     acc = result.checkpoint.info.metrics.get("test_accuracy")
     print(f"saved {out}" + (f" ({run.held_out} accuracy {acc:.2%})" if acc is not None else ""))
     return 0
+
+
+def worker(spec: str) -> int:
+    """One process started by ``--nproc``: the run in the launcher's file, as this rank."""
+    run: TrainRun = pickle.loads(Path(spec).read_bytes())
+    return as_rank(lambda: train(run), Ranks.from_env())

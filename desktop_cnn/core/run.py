@@ -33,6 +33,7 @@ class TrainRun:
     resume: str | None = None  # a checkpoint to continue (CLI)
     out: Path | None = None  # where the CLI writes the model
     checkpoint_every_epoch: bool = False  # also save ``out`` after each epoch, resumable
+    force: bool = False  # build a spec even when it is too big for a desktop (--force)
 
     @property
     def held_out(self) -> str:

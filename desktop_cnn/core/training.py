@@ -24,80 +24,30 @@ import torch
 
 from .batches import BatchLoader, mix_batch
 from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
+
+# The config lives in config.py; importers of training keep finding it here.
+from .config import (  # noqa: F401 - re-exported
+    DEFAULT_LR,
+    DEFAULT_WD,
+    OPTIMIZERS,
+    SCHEDULES,
+    TrainConfig,
+)
 from .data import Dataset
 from .device import device_name, pick_device
 from .distill import Teacher, training_loss
 from .distributed import Ranks, all_mean, check_shares, combine, parallel
-from .errors import ConfigError, TrainingError, UnknownNameError
+from .errors import TrainingError
 from .evaluation import EvalResult, evaluate
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
 from .history import BatchLosses, History, new_history, plain_history, typed_history
-from .limits import TRAIN_RANGES, check_range
 from .loopstate import EpochTally, LoopState
 from .models import NamedActivations, build_model, classifier_args
 from .optim import make_optimizer, make_schedule
 from .snapshots import LiveCopy, cpu_state, snapshot_marks
 from .spec.layers import NetSpec
 
-OPTIMIZERS = ("sgd", "adam", "adamw")
-SCHEDULES = ("onecycle", "cosine", "constant")
-DEFAULT_LR = {"sgd": 0.05, "adam": 1e-2, "adamw": 1e-2}  # peak LRs that train LeNet-5 well
-# AdamW decays weights by lr * wd per step (decoupled), SGD and Adam add wd * w to the
-# gradient: the same number means very different things, so each gets its own default.
-DEFAULT_WD = {"sgd": 5e-4, "adam": 0.0, "adamw": 0.05}
 READ_EVERY = 16  # batches between two read-backs of the losses on a GPU (~10 a second)
-
-
-@dataclass
-class TrainConfig:
-    """How to train. The CLI's flags and the GUI's form are generated from these defaults."""
-
-    epochs: int = 10  # LeNet-5 passes 98% on MNIST within 2; CIFAR-10 keeps improving to ~60
-    batch_size: int = 128  # large enough to keep a CPU's cores busy, small enough to learn fast
-    lr: float | None = None  # peak learning rate; None takes DEFAULT_LR[optimizer]
-    optimizer: str = "adamw"  # sgd (Nesterov momentum), adam or adamw
-    momentum: float = 0.9  # SGD only
-    weight_decay: float | None = None  # None takes DEFAULT_WD[optimizer]
-    schedule: str = "onecycle"  # warm up then anneal: reaches good accuracy in few epochs
-    label_smoothing: float = 0.0  # 0.1 helps CIFAR-10 a little; MNIST does not need it
-    augment: bool = True  # affine + stroke width for digits, crop + flip for colour images
-    amp: bool = True  # mixed precision, CUDA only (bfloat16 where supported)
-    seed: int = 0  # same seed, same data order and same initial weights
-    device: str = "auto"  # auto picks CUDA, then MPS, then the CPU
-    eval_batch_size: int = 1000  # evaluation needs no gradients, so larger batches are cheap
-    # Weight copies kept per epoch (plus one of the initial weights) to replay a run; the GUI
-    # asks for a few, the CLI for none. Each is a Snapshot event; see core/snapshots.py.
-    snapshots_per_epoch: int = 0
-    # Distillation (core/distill.py): learn from this trained model's soft answers as well as
-    # the labels. weight 0.9 and T 4 follow Hinton et al.'s range; None trains on labels alone.
-    teacher: str | None = None  # checkpoint of a trained model for the same classes
-    temperature: float = 4.0  # softens both models' probabilities so the small ones count
-    distill_weight: float = 0.9  # share of the loss from the teacher; the rest is cross-entropy
-    # Mixup: blend pairs of images by lam ~ Beta(a, a), and their targets by the same lam.
-    # With a teacher the blends are new images it can label ("function matching",
-    # Beyer et al. 2022). 0 turns it off.
-    mixup: float = 0.0
-
-    def peak_lr(self) -> float:
-        return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]
-
-    def decay(self) -> float:
-        return self.weight_decay if self.weight_decay is not None else DEFAULT_WD[self.optimizer]
-
-    def validate(self) -> None:
-        """Raise ConfigError (or UnknownNameError for names) naming the flag and its range."""
-        if self.optimizer not in OPTIMIZERS:
-            raise UnknownNameError(f"unknown optimizer {self.optimizer!r}: use {OPTIMIZERS}")
-        if self.schedule not in SCHEDULES:
-            raise UnknownNameError(f"unknown schedule {self.schedule!r}: use {SCHEDULES}")
-        for name, lo, hi, integer, lo_open, hi_open in TRAIN_RANGES:
-            value = getattr(self, name)
-            if value is None and name in ("lr", "weight_decay"):  # None: the optimizer's default
-                continue
-            check_range("--" + name.replace("_", "-"), value, lo, hi, integer=integer,
-                        lo_open=lo_open, hi_open=hi_open, field=name)
-        if self.teacher is not None and not isinstance(self.teacher, str | Path):
-            raise ConfigError(f"--teacher must be a file name, not {self.teacher!r}", "teacher")
 
 
 @dataclass
@@ -111,13 +61,17 @@ class TrainResult:
 
 
 def new_classifier(arch: str | NetSpec, input_shape: tuple[int, int, int],
-                   num_classes: int) -> tuple[NamedActivations, dict[str, Any]]:
+                   num_classes: int, force: bool = False,
+                   ) -> tuple[NamedActivations, dict[str, Any]]:
     """A fresh network fitted to the data's shape and classes, and the arguments that rebuild it.
 
-    The one place the Trainer turns an architecture's name into a model: when
-    architectures become specs, this is the function to change.
+    The one place the Trainer turns an architecture (a name or a spec) into a model.
+    ``force``: build a spec even when it is too big for a desktop (the person agreed);
+    it is kept in the arguments, so the saved file rebuilds the same way.
     """
     args = classifier_args(arch, input_shape, num_classes)
+    if force and isinstance(arch, NetSpec):
+        args["force"] = True
     return build_model(arch, **args), args
 
 
@@ -126,7 +80,8 @@ class Trainer:
 
     def __init__(self, data: Dataset, arch: str = "lenet5", config: TrainConfig | None = None,
                  callback: Callable[[Event], None] | None = None,
-                 resume: Checkpoint | None = None, ranks: Ranks | None = None) -> None:
+                 resume: Checkpoint | None = None, ranks: Ranks | None = None,
+                 force: bool = False) -> None:
         self.config = config or TrainConfig()
         self.config.validate()
         self.data, self.arch = data, arch
@@ -138,7 +93,8 @@ class Trainer:
             self.arch, self.arch_args = resume.info.arch, resume.info.arch_args
             self.model: NamedActivations = resume.model
         else:
-            self.model, self.arch_args = new_classifier(arch, data.input_shape, len(data.classes))
+            self.model, self.arch_args = new_classifier(arch, data.input_shape, len(data.classes),
+                                                        force)
         # Channels-last convolutions run a LeNet-5 step ~20% faster on a CPU (oneDNN's layout).
         self.layout = torch.channels_last if self.device.type == "cpu" else torch.preserve_format
         self.model.to(self.device, memory_format=self.layout)

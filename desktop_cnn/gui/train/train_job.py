@@ -43,8 +43,9 @@ class TrainJob:
     """The work function (call it with a ``Task``); pause/resume/copy are safe from Tk."""
 
     def __init__(self, dataset: str, load: Callable[[], Dataset], arch: str | NetSpec,
-                 config: TrainConfig) -> None:
+                 config: TrainConfig, force: bool = False) -> None:
         self.dataset, self.load, self.arch, self.config = dataset, load, arch, config
+        self.force = force  # build a spec the person agreed to, though too big for a desktop
         self.trainer: Trainer | None = None
 
     def __call__(self, task: Task) -> JobDone | SpecMismatch | None:
@@ -57,7 +58,7 @@ class TrainJob:
             problem = mismatch(self.arch, data.input_shape, len(data.classes))
             if problem is not None:
                 return problem
-        trainer = Trainer(data, self.arch, self.config, callback=task.emit)
+        trainer = Trainer(data, self.arch, self.config, callback=task.emit, force=self.force)
         self.trainer = trainer
         task.on_cancel(trainer.stop)  # at once when the task was cancelled meanwhile
         result = trainer.run()

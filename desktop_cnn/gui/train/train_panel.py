@@ -143,7 +143,7 @@ class TrainPanel(Panel):
                                    "cross-entropy, mixed" if config.mixup else "cross-entropy")
         self.job = TrainJob(v.dataset,  # prepare: a recipe's classes and pixel scaling
                             lambda: v.prepare(self.load_dataset(v.dataset, v.data_dir)),
-                            self.spec_choice.arch(v.arch), config)
+                            self.spec_choice.arch(v.arch), config, self.spec_choice.force)
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
         self.progress_text.configure(text=f"Loading {v.dataset}...")
         self.set_mode("loading")
