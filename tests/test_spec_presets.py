@@ -24,7 +24,15 @@ from desktop_cnn.core.paths import resource_path
 from desktop_cnn.core.preprocess import normalize
 from desktop_cnn.core.saliency import grad_cam
 from desktop_cnn.core.snapshots import snapshot_checkpoint
-from desktop_cnn.core.spec import PRESETS, analyse, build_spec, conv_units, preset_spec
+from desktop_cnn.core.spec import (
+    PRESETS,
+    analyse,
+    build_spec,
+    conv_units,
+    dataset_mismatch,
+    fit_to_data,
+    preset_spec,
+)
 from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.core.summary import summary
 from desktop_cnn.core.training import TrainConfig, Trainer
@@ -132,6 +140,14 @@ def test_a_spec_that_does_not_fit_the_data_is_explained():
         classifier_args(spec, (1, 28, 28), 10)
     with pytest.raises(SpecError, match="empty gives 1x28x28 numbers, the data has 10 classes"):
         classifier_args(preset_spec("empty"), (1, 28, 28), 10)
+    fitted = fit_to_data(spec, (1, 28, 28), 2)  # the offered fix: input shape and classes
+    assert dataset_mismatch(fitted, (1, 28, 28), 2) == []
+    assert [r.out_shape for r in analyse(fitted).rows][-1] == (2,)
+    assert classifier_args(fitted, (1, 28, 28), 2) == {"spec": fitted.to_dict()}
+    tiny = fit_to_data(spec, (1, 8, 8), 10)  # shapes that cannot flow are named, not fixed
+    assert dataset_mismatch(tiny, (1, 8, 8), 10) == [
+        "on 1x8x8 images: conv3: (1 + 2*0 - 5)/2 + 1 = -1: a 5x5 kernel does not fit a 1x1 "
+        "input"]
 
 
 @pytest.mark.parametrize("name", BUILT_IN)
