@@ -17,12 +17,22 @@ import torch
 
 from desktop_cnn.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from desktop_cnn.core.data import Dataset, Split
+from desktop_cnn.core.events import Snapshot
 from desktop_cnn.core.explain import explain
 from desktop_cnn.core.models import MODELS, build_model, classifier_args, spec_for
 from desktop_cnn.core.paths import resource_path
 from desktop_cnn.core.preprocess import normalize
 from desktop_cnn.core.saliency import grad_cam
-from desktop_cnn.core.spec import PRESETS, analyse, build_spec, conv_units, preset_spec
+from desktop_cnn.core.snapshots import snapshot_checkpoint
+from desktop_cnn.core.spec import (
+    PRESETS,
+    analyse,
+    build_spec,
+    conv_units,
+    dataset_mismatch,
+    fit_to_data,
+    preset_spec,
+)
 from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.core.summary import summary
 from desktop_cnn.core.training import TrainConfig, Trainer
@@ -92,19 +102,36 @@ def onnx_agrees(ck: Checkpoint, x: torch.Tensor, out: Path) -> None:
         assert np.abs(got - ck.model(x).numpy()).max() < 1e-4
 
 
-def test_fig3_on_its_own_39x39x3_input_trains_on_synthetic_data():
+def test_fig3_on_its_own_input_snapshots_distillation_mixup_and_resume(tmp_path):
+    """The 39x39x3 net trains on synthetic images (no real data set has that shape here)."""
     spec = preset_spec("fig3-convnet")
     g = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (64, 3, 39, 39), generator=g, dtype=torch.uint8)
     split = Split(images, torch.randint(0, 10, (64,), generator=g))
     data = Dataset("synthetic", [str(i) for i in range(10)], split, split, (0.5,) * 3,
                    (0.25,) * 3)
-    result = Trainer(data, spec, TrainConfig(epochs=1, batch_size=32, device="cpu",
-                                             augment=False)).run()
+    events: list = []
+    cfg = TrainConfig(epochs=1, batch_size=32, device="cpu", augment=False,
+                      snapshots_per_epoch=1, schedule="constant")  # constant: resumable longer
+    path = tmp_path / "fig3.pt"
+    result = Trainer(data, spec, cfg, callback=events.append).run(path)
     assert result.status == "finished"
     info = result.checkpoint.info
     assert info.arch == "fig3-convnet" and info.arch_args["spec"] == spec.to_dict()
     assert [r.out_shape for r in analyse(info.spec).rows if r.type == "conv"][0] == (10, 37, 37)
+    snaps = [e for e in events if isinstance(e, Snapshot)]
+    assert snaps
+    again = snapshot_checkpoint(snaps[-1]).model
+    x = torch.randn(2, 3, 39, 39)
+    with torch.no_grad():
+        assert again(x).shape == (2, 10)
+    taught = TrainConfig(epochs=1, batch_size=32, device="cpu", augment=False,
+                         teacher=str(path), mixup=0.4)
+    assert Trainer(data, spec, taught).run().status == "finished"
+    longer = TrainConfig(epochs=2, batch_size=32, device="cpu", augment=False,
+                         schedule="constant")
+    resumed = Trainer(data, spec, longer, resume=load_checkpoint(path)).run()
+    assert resumed.status == "finished" and resumed.checkpoint.info.metrics["epochs"] == 2
 
 
 def test_a_spec_that_does_not_fit_the_data_is_explained():
@@ -113,6 +140,14 @@ def test_a_spec_that_does_not_fit_the_data_is_explained():
         classifier_args(spec, (1, 28, 28), 10)
     with pytest.raises(SpecError, match="empty gives 1x28x28 numbers, the data has 10 classes"):
         classifier_args(preset_spec("empty"), (1, 28, 28), 10)
+    fitted = fit_to_data(spec, (1, 28, 28), 2)  # the offered fix: input shape and classes
+    assert dataset_mismatch(fitted, (1, 28, 28), 2) == []
+    assert [r.out_shape for r in analyse(fitted).rows][-1] == (2,)
+    assert classifier_args(fitted, (1, 28, 28), 2) == {"spec": fitted.to_dict()}
+    tiny = fit_to_data(spec, (1, 8, 8), 10)  # shapes that cannot flow are named, not fixed
+    assert dataset_mismatch(tiny, (1, 8, 8), 10) == [
+        "on 1x8x8 images: conv3: (1 + 2*0 - 5)/2 + 1 = -1: a 5x5 kernel does not fit a 1x1 "
+        "input"]
 
 
 @pytest.mark.parametrize("name", BUILT_IN)

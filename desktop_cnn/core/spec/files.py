@@ -12,7 +12,13 @@ from .layers import Conv, Linear, NetSpec, SpecError, parse_spec
 
 
 def spec_json(spec: NetSpec) -> str:
-    return json.dumps(spec.to_dict(), indent=2) + "\n"
+    """The spec as JSON, one layer a line, so a file reads like the network."""
+    d = spec.to_dict()
+    head = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in d.items()
+                      if k != "layers")
+    layers = ",\n".join(f"    {json.dumps(x)}" for x in d["layers"])
+    return f"{{\n{head},\n  \"layers\": [\n{layers}\n  ]\n}}\n" if layers else (
+        f"{{\n{head},\n  \"layers\": []\n}}\n")
 
 
 def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
