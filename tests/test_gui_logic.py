@@ -10,6 +10,7 @@ import numpy as np
 import pytest
 import torch
 
+from desktop_cnn.core.run import TrainRun
 from desktop_cnn.core.training import TrainConfig
 from desktop_cnn.gui.common.images import (
     GridLayout,
@@ -130,8 +131,8 @@ def _drain(q: queue.Queue, timeout: float = 60):
 
 def test_train_job_reports_through_the_queue(mnist):
     data = small_dataset(mnist, 512, 256)
-    task = Task.start("training", TrainJob("mnist", lambda: data, "lenet5",
-                                           TrainConfig(epochs=1, batch_size=64)))
+    run = TrainRun("mnist", "lenet5", TrainConfig(epochs=1, batch_size=64))
+    task = Task.start("training", TrainJob(run, lambda r: data))
     events = _drain(task.events)
     assert task.join(5)
     assert isinstance(events[1], Loaded) and events[1].train_size == 512
@@ -143,17 +144,17 @@ def test_train_job_reports_through_the_queue(mnist):
 def test_train_job_turns_a_missing_dataset_into_a_message():
     from desktop_cnn.core.errors import DatasetNotFoundError
 
-    def missing():
+    def missing(run):
         raise DatasetNotFoundError("dataset not found in /nowhere; put these files there: x")
 
-    task = Task.start("training", TrainJob("mnist", missing, "lenet5", TrainConfig()))
+    task = Task.start("training", TrainJob(TrainRun("mnist"), missing))
     last = _drain(task.events)[-1]
     assert isinstance(last, JobFailed) and "/nowhere" in last.message
 
 
 def test_train_job_stopped_while_loading_never_trains(mnist):
     gate = threading.Event()
-    job = TrainJob("mnist", lambda: gate.wait(10) and mnist, "lenet5", TrainConfig())
+    job = TrainJob(TrainRun("mnist"), lambda r: gate.wait(10) and mnist)
     task = Task.start("training", job)
     task.cancel()
     gate.set()

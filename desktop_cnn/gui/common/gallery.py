@@ -66,7 +66,7 @@ class ThumbGrid(ttk.Frame):
         """Replace the images (``tile`` px wide); ``message`` is shown when there are none."""
         self.thumbs, self.message, self.selected = list(thumbs), message, None
         self.tile = tile or self.tile
-        self.photos = [ImageTk.PhotoImage(Image.fromarray(self._enlarge(t.rgb)))
+        self.photos = [ImageTk.PhotoImage(Image.fromarray(self._enlarge(t.rgb)), master=self)
                        for t in self.thumbs]
         self._cols = 0  # force a full layout
         self._layout()

@@ -38,7 +38,8 @@ class SketchPad(ttk.Frame):
         self.canvas = tk.Canvas(self, width=self.size, height=self.size, background="white",
                                 highlightthickness=1, highlightbackground="#808080",
                                 cursor="pencil", name="canvas")
-        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size), "white"))
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size), "white"),
+                                        master=self)
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
         self.canvas.pack()
         self.canvas.bind("<ButtonPress-1>", self._press)

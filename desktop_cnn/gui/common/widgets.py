@@ -246,7 +246,8 @@ class ArrayView(tk.Canvas):
         super().__init__(master, width=size, height=size, highlightthickness=1,
                          highlightbackground="#a0a0a0", background="#f0f0f0", **kw)
         self.size = size
-        self.photo = ImageTk.PhotoImage(Image.new("RGB", (size, size), (240, 240, 240)))
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (size, size), (240, 240, 240)),
+                                        master=self)
         self.item = self.create_image(1, 1, anchor="nw", image=self.photo)
         self.array: np.ndarray | None = None
 

@@ -210,7 +210,8 @@ class ExplainView(tk.Toplevel):
         self.zoom = max(1, thumb // max(h + 2 * ph, w + 2 * pw))
         for ch in range(c_in):
             y = top + ch * row_h
-            photo = ImageTk.PhotoImage("RGB", ((w + 2 * pw) * self.zoom, (h + 2 * ph) * self.zoom))
+            photo = ImageTk.PhotoImage("RGB", ((w + 2 * pw) * self.zoom, (h + 2 * ph) * self.zoom),
+                                       master=self)
             self.photos.append(photo)
             cv.create_image(px(8), y, anchor="nw", image=photo)
             self.origins.append((px(8), y))

@@ -63,7 +63,7 @@ class LayerGrid(ttk.Frame):
                             max_width=max_width)
         img = Image.fromarray(grid(tiles, layout))
         if self.photo is None or layout != self.layout:
-            self.photo = ImageTk.PhotoImage(img)
+            self.photo = ImageTk.PhotoImage(img, master=self)
             self.canvas.delete("all")
             self.canvas.create_image(0, 0, anchor="nw", image=self.photo)
             self.canvas.configure(width=img.width, height=img.height)

@@ -116,7 +116,7 @@ class LearnTimeline(Panel):
             return
         img = Image.fromarray(preview_filters(weights))
         if self._photo is None or (self._photo.width(), self._photo.height()) != img.size:
-            self._photo = ImageTk.PhotoImage(img)
+            self._photo = ImageTk.PhotoImage(img, master=self)
             self.filters.configure(image=self._photo)
         else:
             self._photo.paste(img)

@@ -13,8 +13,9 @@ from dataclasses import dataclass
 
 from ...core.data import Dataset
 from ...core.evaluation import EvalResult
+from ...core.run import TrainRun
 from ...core.spec.layers import NetSpec
-from ...core.training import TrainConfig, Trainer, TrainResult
+from ...core.training import Trainer, TrainResult
 from ..worker import Task
 from .spec_choice import SpecMismatch, mismatch
 
@@ -42,23 +43,23 @@ class JobDone:
 class TrainJob:
     """The work function (call it with a ``Task``); pause/resume/copy are safe from Tk."""
 
-    def __init__(self, dataset: str, load: Callable[[], Dataset], arch: str | NetSpec,
-                 config: TrainConfig, force: bool = False) -> None:
-        self.dataset, self.load, self.arch, self.config = dataset, load, arch, config
-        self.force = force  # build a spec the person agreed to, though too big for a desktop
+    def __init__(self, run: TrainRun, load: Callable[[TrainRun], Dataset]) -> None:
+        """``run`` as the CLI describes one; ``load(run)`` gives its data (the app's cache)."""
+        self.run, self.load = run, load
         self.trainer: Trainer | None = None
 
     def __call__(self, task: Task) -> JobDone | SpecMismatch | None:
-        task.emit(Loading(self.dataset))
-        data = self.load()  # a DesktopCnnError here becomes the task's JobFailed
+        run = self.run
+        task.emit(Loading(run.dataset))
+        data = self.load(run)  # a DesktopCnnError here becomes the task's JobFailed
         if task.cancelled:
             return None
         task.emit(Loaded(data.name, len(data.train), len(data.test), tuple(data.classes)))
-        if isinstance(self.arch, NetSpec):  # a design from the Build tab may not fit the data
-            problem = mismatch(self.arch, data.input_shape, len(data.classes))
+        if isinstance(run.arch, NetSpec):  # a design from the Build tab may not fit the data
+            problem = mismatch(run.arch, data.input_shape, len(data.classes))
             if problem is not None:
                 return problem
-        trainer = Trainer(data, self.arch, self.config, callback=task.emit, force=self.force)
+        trainer = Trainer(data, run.arch, run.config, callback=task.emit, force=run.force)
         self.trainer = trainer
         task.on_cancel(trainer.stop)  # at once when the task was cancelled meanwhile
         result = trainer.run()

@@ -18,6 +18,7 @@ from tkinter import ttk
 from ...core.data import Dataset
 from ...core.errors import DesktopCnnError
 from ...core.events import BatchEnd, EpochEnd, Failed, Finished, Snapshot, Started
+from ...core.run import TrainRun
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ResultsPane
 from ..common.widgets import LogView
@@ -122,7 +123,7 @@ class TrainPanel(Panel):
             self.progress.stop()  # note: ttk's stop also resets the value to 0
             self.progress.configure(mode="determinate")
 
-    def load_dataset(self, name: str, data_dir: str) -> Dataset:
+    def load_dataset(self, name: str, data_dir: str | None) -> Dataset:
         """Runs on the worker thread; a seam tests replace to train on a small subset."""
         return self.state.datasets.load(name, data_dir or None)
 
@@ -141,9 +142,10 @@ class TrainPanel(Panel):
         # test cross-entropy drawn beside it: the axis says so.
         self.curves.set_loss_label("distillation loss" if config.teacher else
                                    "cross-entropy, mixed" if config.mixup else "cross-entropy")
-        self.job = TrainJob(v.dataset,  # prepare: a recipe's classes and pixel scaling
-                            lambda: v.prepare(self.load_dataset(v.dataset, v.data_dir)),
-                            self.spec_choice.arch(v.arch), config, self.spec_choice.force)
+        run = TrainRun(v.dataset, self.spec_choice.arch(v.arch), config,
+                       data_dir=v.data_dir or None, force=self.spec_choice.force)
+        # prepare: a recipe's classes and pixel scaling
+        self.job = TrainJob(run, lambda r: v.prepare(self.load_dataset(r.dataset, r.data_dir)))
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
         self.progress_text.configure(text=f"Loading {v.dataset}...")
         self.set_mode("loading")
