@@ -15,6 +15,8 @@ from pathlib import Path
 
 import pytest
 
+from desktop_cnn.gui.app import TABS
+
 from helpers import start_xvfb
 
 pytestmark = pytest.mark.gui
@@ -46,5 +48,5 @@ def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
     assert x + w <= sw and y + h <= sh  # the whole window is on the screen
     assert w >= 1100 * dpi / 96 * 0.95 or w >= sw * 0.9  # it grew with the dpi
     assert report["tabs"] == {name: [] for name in report["tabs"]}, report["tabs"]
-    assert len(report["shots"]) == 6 and all(Path(p).stat().st_size > 0
+    assert len(report["shots"]) == len(TABS) and all(Path(p).stat().st_size > 0
                                              for p in report["shots"])

@@ -83,7 +83,7 @@ def test_the_guide_walks_the_chapter(app):
         assert guide.step == k and guide.heading.cget("text") == step.title
         assert str(guide.action_button.cget("text")) == step.button
         assert guide.act()
-        pump(app.root, until=lambda: not app.panels["Playground"]._answer, timeout=20)
+        pump(app.root, until=lambda: not app.panels["Playground"].answers.running, timeout=20)
         action = step.action
         if action.kind == "build" and not app.state._handlers.get(BuildPreset):
             action = action.fallback  # no Build tab yet: the Playground shows the layer
@@ -131,7 +131,7 @@ def test_each_new_preset_in_the_playground(app, short):
     view = "matrix" if short == "fig5" else ""
     assert app.state.post(ShowPreset(name, steps=1 if short == "fig2" else 0, view=view))
     pg = app.panels["Playground"]
-    pump(app.root, until=lambda: pg._answer is None, timeout=20)
+    pump(app.root, until=lambda: not pg.answers.running, timeout=20)
     st = PRESETS[name].settings
     c, m, _ = st.output_shape
     assert pg.shapes.cget("text").startswith(f"shape {st.in_channels}x{st.size}x{st.size} -> "

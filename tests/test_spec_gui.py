@@ -11,6 +11,7 @@ import torch
 
 from desktop_cnn.core.checkpoints import Checkpoint, ModelInfo
 from desktop_cnn.core.spec import build_spec, layer, spec_of
+from desktop_cnn.gui.origin import ModelOrigin
 
 from helpers import draw_digit, pump, screenshot
 
@@ -51,7 +52,7 @@ def test_an_own_deep_design_in_feature_maps(app):
     info = ModelInfo(arch=spec.name, arch_args={"spec": spec.to_dict()}, dataset="mnist",
                      classes=[str(i) for i in range(10)], input_shape=(1, 28, 28),
                      mean=(0.1307,), std=(0.3081,))
-    app.state.set_model(Checkpoint(model, info))
+    app.state.set_model(Checkpoint(model, info), ModelOrigin.trained())
     app.notebook.select(app.tabs["Feature maps"])
     maps = app.panels["Feature maps"]
     app.panels["Draw"].clear()

@@ -111,6 +111,7 @@ class App(ModelFileActions, Panel):
             open_model=self.open_model, open_recent=self.open_model,
             save_model_as=self.save_model_as, export_onnx=self.export_onnx,
             compare_models=self.compare_models, my_handwriting=self.my_handwriting,
+            zoom=lambda step: self.zoom.change(step), chapter_guide=self.chapter_guide,
             about=self.about, quit_app=self.quit_app))
         self.menu.show_recent(self.settings.recent_models)
         self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
@@ -274,6 +275,11 @@ class App(ModelFileActions, Panel):
         """An exception escaped a Tk callback: a bug. Trace on stderr, one line on screen."""
         traceback.print_exception(exc_type, exc, tb)
         self.status.set("message", f"internal error: {exc_type.__name__}: {exc} (see the log)")
+
+    def chapter_guide(self) -> None:
+        from .guide import open_guide  # lazily: most sessions never open it
+
+        open_guide(self.root, self.state)
 
     def about(self) -> None:
         device = self.preloader.device if self.preloader is not None else None

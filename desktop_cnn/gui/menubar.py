@@ -9,7 +9,6 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from .. import __version__
-from .guide import open_guide
 
 
 @dataclass(frozen=True)
@@ -22,6 +21,8 @@ class MenuCommands:
     export_onnx: Callable[[], object]
     compare_models: Callable[[], object]
     my_handwriting: Callable[[], object]
+    zoom: Callable[[int], object]  # +1 in, -1 out, 0 back to the screen's own size
+    chapter_guide: Callable[[], object]
     about: Callable[[], object]
     quit_app: Callable[[], object]
 
@@ -55,14 +56,13 @@ class MenuBar(tk.Menu):
         for label, key, step in (("Zoom in", "Ctrl++", 1), ("Zoom out", "Ctrl+-", -1),
                                  ("Actual size", "Ctrl+0", 0)):
             self.view_menu.add_command(label=label, accelerator=key,
-                                       command=lambda s=step: app.zoom.change(s))
+                                       command=lambda s=step: app.zoom(s))
         self.add_cascade(label="View", menu=self.view_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
         self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab
         help_menu = tk.Menu(self, tearoff=False)
-        help_menu.add_command(label="Chapter guide", command=lambda: open_guide(app.root,
-                                                                                app.state))
+        help_menu.add_command(label="Chapter guide", command=app.chapter_guide)
         help_menu.add_command(label="About desktop-cnn", command=app.about)
         self.add_cascade(label="Help", menu=help_menu, underline=0)
 

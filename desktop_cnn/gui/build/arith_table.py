@@ -7,6 +7,7 @@ whole table on every key press stays a few milliseconds for a 20-layer spec.
 from __future__ import annotations
 
 import tkinter as tk
+from tkinter import font as tkfont
 from tkinter import ttk
 
 from ...core.spec.arith import SpecArith
@@ -44,15 +45,18 @@ class ArithTable(ttk.Frame):
         self.tree.grid(row=0, column=0, sticky="nsew")
         yscroll.grid(row=0, column=1, sticky="ns")
         xscroll.grid(row=1, column=0, sticky="ew")
-        # A fixed box of three lines: a message that changes length on every key press
+        # A fixed box of four lines: a message that changes length on every key press
         # must not make Tk lay the whole tab out again (that cost more than the rest).
-        box = ttk.Frame(self, height=3 * 18)
+        lines = tkfont.nametofont("TkDefaultFont").metrics("linespace")  # grows with the dpi
+        box = ttk.Frame(self, height=4 * lines + 4)
         box.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
         box.grid_propagate(False)
         box.pack_propagate(False)
         self.message = ttk.Label(box, text="", wraplength=640, justify="left", anchor="nw",
                                  name="message")
         self.message.pack(fill="both", expand=True)
+        # The box's size is fixed, so wrapping to its width cannot feed back into it.
+        box.bind("<Configure>", lambda e: self.message.configure(wraplength=max(200, e.width - 4)))
         self.rowconfigure(0, weight=1)
         self.columnconfigure(0, weight=1)
 

@@ -7,6 +7,7 @@ from tkinter import ttk
 
 from ...core.guide import SETTING, STEPS, clamp_step
 from ..common.panel import PAD
+from ..common.scaling import px
 from ..state import AppState
 from .actions import NOT_READY, perform
 
@@ -18,8 +19,8 @@ class GuideWindow(tk.Toplevel):
         super().__init__(master)
         self.state = state
         self.title("Chapter guide")
-        self.geometry("820x420")
-        self.minsize(600, 340)
+        self.geometry(f"{px(900)}x{px(440)}")
+        self.minsize(px(640), px(340))
         self.step = clamp_step(state.settings.values.get(SETTING))
         self.create_widgets()
         self.show(self.step)
@@ -38,7 +39,7 @@ class GuideWindow(tk.Toplevel):
     def create_widgets(self) -> None:
         outer = ttk.Frame(self, padding=PAD * 2)
         outer.pack(fill="both", expand=True)
-        self.steps_list = tk.Listbox(outer, width=42, activestyle="none", exportselection=False)
+        self.steps_list = tk.Listbox(outer, width=46, activestyle="none", exportselection=False)
         for k, step in enumerate(STEPS, 1):
             self.steps_list.insert("end", f"{k:>2}. {step.title}")
         self.steps_list.grid(row=0, column=0, rowspan=2, sticky="ns")
@@ -51,8 +52,9 @@ class GuideWindow(tk.Toplevel):
         self.section.pack(anchor="w", pady=(0, PAD))
         self.text = ttk.Label(page, wraplength=400, justify="left")
         self.text.pack(anchor="w", fill="x")
-        # wrap to the page's width as the window is resized
-        page.bind("<Configure>", lambda e: self.text.configure(wraplength=max(200, e.width - 8)))
+        # Wrap to the room left of the list as the window is resized. (Binding the page
+        # itself feeds back: a label's wrap sets the page's width, which sets the wrap.)
+        outer.bind("<Configure>", self._rewrap)
         self.action_button = ttk.Button(page, command=self.act)
         self.action_button.pack(anchor="w", pady=(PAD * 2, 0))
         self.message = ttk.Label(page, foreground="#666", wraplength=400)
@@ -67,6 +69,11 @@ class GuideWindow(tk.Toplevel):
         self.where.pack(side="right")
         outer.columnconfigure(1, weight=1)
         outer.rowconfigure(0, weight=1)
+
+    def _rewrap(self, event: tk.Event) -> None:
+        room = event.width - self.steps_list.winfo_width() - px(PAD * 6)
+        for label in (self.heading, self.text, self.message):
+            label.configure(wraplength=max(px(200), room))
 
     def show(self, k: int) -> None:
         """Show step ``k`` (0-based) and remember it as how far the learner got."""
