@@ -31,9 +31,9 @@ from torchvision import transforms
 
 from desktop_cnn.core.data import Dataset, Split, load_dataset
 from desktop_cnn.core.device import device_name, pick_device, synchronize
-from desktop_cnn.core.events import BatchEnd
 from desktop_cnn.core.models import build_model, classifier_args
-from desktop_cnn.core.training import TrainConfig, Trainer
+from desktop_cnn.core.train.events import BatchEnd
+from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 

@@ -128,7 +128,7 @@ def small_dataset(data, n_train: int, n_test: int, seed: int = 0):
 def quick_model(data, path: str | Path, epochs: int = 1, n_train: int = 6000) -> Path:
     """Train LeNet-5 briefly (a few seconds on a CPU) and save it: a model for tests."""
     from desktop_cnn.core.checkpoints import save_checkpoint
-    from desktop_cnn.core.training import TrainConfig, Trainer
+    from desktop_cnn.core.train.training import TrainConfig, Trainer
     from desktop_cnn.gui.startup import leave_a_core_to_the_ui
 
     leave_a_core_to_the_ui()  # as the app does: on 2 cores, 2 threads run ~5x slower

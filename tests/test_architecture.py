@@ -131,7 +131,7 @@ def violations(graph: Graph) -> list[str]:
 
 def test_the_graph_sees_the_package():
     graph = import_graph()
-    assert "desktop_cnn.gui.app" in graph and "desktop_cnn.core.training" in graph
+    assert "desktop_cnn.gui.app" in graph and "desktop_cnn.core.train.training" in graph
     assert "desktop_cnn.gui.state" in graph["desktop_cnn.gui.app"]  # a plain relative import
     # a function-level import: the app builds the Train panel only when matplotlib is in
     assert "desktop_cnn.gui.train.train_panel" in graph["desktop_cnn.gui.app"]
@@ -154,7 +154,7 @@ def test_a_cycle_through_three_modules_is_found():
 
 
 @pytest.mark.parametrize(("src", "dst", "words"), [
-    ("desktop_cnn.core.training", "desktop_cnn.gui.state", "core imports gui"),
+    ("desktop_cnn.core.train.training", "desktop_cnn.gui.state", "core imports gui"),
     ("desktop_cnn.core.data", "desktop_cnn.cli.train", "core imports cli"),
     ("desktop_cnn.cli.train", "desktop_cnn.gui.worker", "cli imports gui"),
     ("desktop_cnn.gui.mistakes.mistakes_panel", "desktop_cnn.gui.draw.draw_panel",
@@ -186,7 +186,8 @@ def test_a_bad_import_in_a_copy_of_the_package_fails(tmp_path):
     panel.write_text(panel.read_text(encoding="utf-8") + (
         "\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
         "    from ..draw.saliency_view import SaliencyView\n"
-        "\n\ndef _late():\n    from ...core import training  # noqa: F401\n"), encoding="utf-8")
+        "\n\ndef _late():\n    from ...core.train import training  # noqa: F401\n"),
+        encoding="utf-8")
     core = copy / "core" / "errors.py"
     core.write_text(core.read_text(encoding="utf-8") + "\n\ndef _bad():\n"
                     "    from ..gui import state  # noqa: F401\n", encoding="utf-8")

@@ -15,7 +15,7 @@ import pytest
 
 from desktop_cnn.cli import build_parser
 from desktop_cnn.cli.progress import ProgressPrinter
-from desktop_cnn.core.events import BatchEnd, EpochEnd, Started
+from desktop_cnn.core.train.events import BatchEnd, EpochEnd, Started
 
 ROOT = Path(__file__).resolve().parents[1]
 

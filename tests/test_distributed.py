@@ -21,7 +21,7 @@ from desktop_cnn.core.batches import Part, augment_batch
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.data import load_dataset
 from desktop_cnn.core.errors import CheckpointError
-from desktop_cnn.core.training import TrainConfig, Trainer
+from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 # One epoch of 14 global batches of 256 (128 per process), AdamW one-cycle, augmented.

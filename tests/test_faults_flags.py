@@ -8,7 +8,7 @@ import pytest
 from desktop_cnn.cli import main as cli_main
 from desktop_cnn.core.errors import ConfigError, DesktopCnnError
 from desktop_cnn.core.limits import TRAIN_RANGES, check_range
-from desktop_cnn.core.training import TrainConfig
+from desktop_cnn.core.train.training import TrainConfig
 
 BAD_FLAGS = [
     ("--label-smoothing", "2", "from 0 to below 1"),

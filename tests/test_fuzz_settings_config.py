@@ -14,7 +14,7 @@ from hypothesis import strategies as st
 
 from desktop_cnn.core.errors import ConfigError, DesktopCnnError, UnknownNameError
 from desktop_cnn.core.limits import TRAIN_RANGES, check_range
-from desktop_cnn.core.training import TrainConfig
+from desktop_cnn.core.train.training import TrainConfig
 from desktop_cnn.gui.settings import Settings
 
 FUZZ = settings(max_examples=150, derandomize=True, deadline=None, database=None,

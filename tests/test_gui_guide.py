@@ -12,9 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.core import recipes
 from desktop_cnn.core.conv.exercises import PRESETS
 from desktop_cnn.core.guide import SETTING, STEPS
+from desktop_cnn.core.train import recipes
 from desktop_cnn.gui.guide.guide_window import GuideWindow
 from desktop_cnn.gui.requests import BuildPreset, ShowPreset
 from desktop_cnn.gui.state import Settings

@@ -10,8 +10,8 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_cnn.core.run import TrainRun
-from desktop_cnn.core.training import TrainConfig
+from desktop_cnn.core.train.run import TrainRun
+from desktop_cnn.core.train.training import TrainConfig
 from desktop_cnn.gui.common.images import (
     GridLayout,
     filter_tiles,

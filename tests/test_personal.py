@@ -15,11 +15,11 @@ import torch
 
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.errors import DesktopCnnError
-from desktop_cnn.core.events import BatchEnd, EpochEnd
 from desktop_cnn.core.finetune import FineTune, FinetuneConfig, Phase, mix
 from desktop_cnn.core.mistakes import predict_split
 from desktop_cnn.core.personal import PersonalDataError, PersonalSet
 from desktop_cnn.core.preprocess import normalize, prepare
+from desktop_cnn.core.train.events import BatchEnd, EpochEnd
 from desktop_cnn.gui.sketch import Sketch
 
 from helpers import cached_test_model, small_dataset

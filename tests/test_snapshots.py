@@ -8,7 +8,6 @@ import pytest
 import torch
 
 from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
-from desktop_cnn.core.events import BatchEnd, EpochEnd, Snapshot
 from desktop_cnn.core.snapshots import (
     SnapshotRecorder,
     cpu_state,
@@ -18,7 +17,8 @@ from desktop_cnn.core.snapshots import (
     snapshot_step,
     state_bytes,
 )
-from desktop_cnn.core.training import TrainConfig, Trainer
+from desktop_cnn.core.train.events import BatchEnd, EpochEnd, Snapshot
+from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 from helpers import small_dataset
 

@@ -17,7 +17,6 @@ import torch
 
 from desktop_cnn.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from desktop_cnn.core.data import Dataset, Split
-from desktop_cnn.core.events import Snapshot
 from desktop_cnn.core.explain import explain
 from desktop_cnn.core.models import MODELS, build_model, classifier_args, spec_for
 from desktop_cnn.core.paths import resource_path
@@ -35,7 +34,8 @@ from desktop_cnn.core.spec import (
 )
 from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.core.summary import summary
-from desktop_cnn.core.training import TrainConfig, Trainer
+from desktop_cnn.core.train.events import Snapshot
+from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 OLD = Path(__file__).parent / "fixtures" / "old_checkpoints"
 TRAINABLE = [name for name in PRESETS if name != "empty"]

@@ -8,8 +8,8 @@ import torch
 
 from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.data import Dataset, Split
-from desktop_cnn.core.events import BatchEnd, EpochEnd, Failed, Finished, Started
-from desktop_cnn.core.training import TrainConfig, Trainer
+from desktop_cnn.core.train.events import BatchEnd, EpochEnd, Failed, Finished, Started
+from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 
 @pytest.fixture(scope="module")
@@ -154,8 +154,8 @@ def test_mixup_learns_and_is_repeatable(small):
 
 
 def test_epoch_records_are_typed_and_old_dict_histories_load():
-    from desktop_cnn.core.events import EpochRecord
-    from desktop_cnn.core.history import plain_history, typed_history
+    from desktop_cnn.core.train.events import EpochRecord
+    from desktop_cnn.core.train.history import plain_history, typed_history
 
     old = {"batch_loss": [2.3, 1.9], "epochs": [  # a file from before "seconds" was kept
         {"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.8, "test_loss": 0.4,

@@ -23,9 +23,9 @@ from pathlib import Path
 
 import torch.distributed as dist
 
-from ..core.distributed import Ranks, leave
 from ..core.errors import DesktopCnnError
-from ..core.run import TrainRun
+from ..core.train.distributed import Ranks, leave
+from ..core.train.run import TrainRun
 
 ERRORS_ENV = "DESKTOP_CNN_ERRORS"  # a folder where each worker leaves its failure, if any
 # The launched process runs cli/train.py's worker(): named here as text, not imported, so

@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ..core.events import BatchEnd, EpochEnd, Event, Failed, Started
+from ..core.train.events import BatchEnd, EpochEnd, Event, Failed, Started
 
 QUIET = False  # set from --quiet by cli.main
 

@@ -6,9 +6,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..core import recipes
 from ..core.checkpoints import check_output_path, save_with_fallback
 from ..core.errors import DesktopCnnError
+from ..core.train import recipes
 from .progress import ProgressPrinter
 
 

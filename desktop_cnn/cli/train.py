@@ -14,14 +14,14 @@ from ..core.checkpoints import (
     save_with_fallback,
 )
 from ..core.data import DATASET_HELP
-from ..core.distributed import Ranks
 from ..core.errors import TrainingError
 from ..core.models import MODELS
-from ..core.recipes import RECIPES
 from ..core.resolve import resolve_model
-from ..core.resume import check_resumable, check_same_data, resume_config
-from ..core.run import DEFAULT_ARCH, TrainRun
-from ..core.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from ..core.train.distributed import Ranks
+from ..core.train.recipes import RECIPES
+from ..core.train.resume import check_resumable, check_same_data, resume_config
+from ..core.train.run import DEFAULT_ARCH, TrainRun
+from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from .launch import as_rank, launch
 from .progress import ProgressPrinter
 from .recipe_run import run_recipe

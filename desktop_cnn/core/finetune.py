@@ -25,9 +25,9 @@ from .checkpoints import Checkpoint
 from .data import Dataset, Split
 from .errors import DesktopCnnError
 from .evaluation import evaluate
-from .events import Event
 from .mistakes import predict_split
-from .training import TrainConfig, Trainer
+from .train.events import Event
+from .train.training import TrainConfig, Trainer
 
 
 @dataclass

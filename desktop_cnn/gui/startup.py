@@ -21,7 +21,7 @@ if TYPE_CHECKING:
     from .worker import Task
 
 CORE_MODULES = (
-    "torch", "desktop_cnn.core.checkpoints", "desktop_cnn.core.training",
+    "torch", "desktop_cnn.core.checkpoints", "desktop_cnn.core.train.training",
     "desktop_cnn.core.summary", "desktop_cnn.gui.predictor", "desktop_cnn.gui.datasets",
     "desktop_cnn.gui.train.train_job",
 )  # fmt: skip

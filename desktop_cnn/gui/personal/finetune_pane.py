@@ -14,10 +14,10 @@ from dataclasses import dataclass
 from tkinter import ttk
 from typing import TYPE_CHECKING
 
-from ...core.events import BatchEnd, EpochEnd, Failed, Started
 from ...core.finetune import FineTune, FinetuneConfig, FinetuneReport, Phase, Score
 from ...core.mistakes import fit_dataset
 from ...core.personal import PersonalSet
+from ...core.train.events import BatchEnd, EpochEnd, Failed, Started
 from ..common.panel import PAD, Panel, set_enabled
 from ..origin import ModelOrigin
 from ..state import AppState

@@ -8,7 +8,7 @@ from tkinter import ttk
 from typing import Any
 
 from ...core.checkpoints import ModelInfo
-from ...core.recipes import CIFAR2, Recipe, changes, comparison_table, recipe
+from ...core.train.recipes import CIFAR2, Recipe, changes, comparison_table, recipe
 from ..common.panel import PAD
 
 OWN = "Your own settings"

@@ -24,8 +24,8 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from ...core.checkpoints import Checkpoint
-from ...core.events import Snapshot
 from ...core.snapshots import SnapshotRecorder, cpu_state, describe, snapshot_checkpoint
+from ...core.train.events import Snapshot
 from ..common.images import filter_tiles, grid, layout_for
 from ..common.panel import PAD, Panel, set_enabled
 from ..origin import ModelOrigin

@@ -15,8 +15,8 @@ from ...core.errors import UnknownNameError
 from ...core.models import MODELS
 from ...core.paths import data_dir as default_data_dir
 from ...core.paths import models_dir
-from ...core.recipes import Recipe
-from ...core.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
+from ...core.train.recipes import Recipe
+from ...core.train.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
 from ..common.panel import MODEL_TYPES, PAD
 from ..common.scaling import px
 from ..requests import ChooseRecipe, ShowTab

@@ -13,9 +13,9 @@ from dataclasses import dataclass
 
 from ...core.data import Dataset
 from ...core.evaluation import EvalResult
-from ...core.run import TrainRun
 from ...core.spec.layers import NetSpec
-from ...core.training import Trainer, TrainResult
+from ...core.train.run import TrainRun
+from ...core.train.training import Trainer, TrainResult
 from ..worker import Task
 from .spec_choice import SpecMismatch, mismatch
 

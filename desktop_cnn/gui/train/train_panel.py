@@ -17,8 +17,8 @@ from tkinter import ttk
 
 from ...core.data import Dataset
 from ...core.errors import DesktopCnnError
-from ...core.events import BatchEnd, EpochEnd, Failed, Finished, Snapshot, Started
-from ...core.run import TrainRun
+from ...core.train.events import BatchEnd, EpochEnd, Failed, Finished, Snapshot, Started
+from ...core.train.run import TrainRun
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ResultsPane
 from ..common.widgets import LogView

@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from .data import Dataset, load_dataset
+from ..data import Dataset, load_dataset
 from .training import TrainConfig
 
 DEFAULT_ARCH = "lenet5"  # small and quick: the book's network

@@ -22,8 +22,15 @@ from typing import Any
 
 import torch
 
-from .batches import BatchLoader, mix_batch
-from .checkpoints import Checkpoint, ModelInfo, save_checkpoint
+from ..batches import BatchLoader, mix_batch
+from ..checkpoints import Checkpoint, ModelInfo, save_checkpoint
+from ..data import Dataset
+from ..device import device_name, pick_device
+from ..errors import TrainingError
+from ..evaluation import EvalResult, evaluate
+from ..models import NamedActivations, build_model, classifier_args
+from ..snapshots import LiveCopy, cpu_state, snapshot_marks
+from ..spec.layers import NetSpec
 
 # The config lives in config.py; importers of training keep finding it here.
 from .config import (  # noqa: F401 - re-exported
@@ -33,19 +40,12 @@ from .config import (  # noqa: F401 - re-exported
     SCHEDULES,
     TrainConfig,
 )
-from .data import Dataset
-from .device import device_name, pick_device
 from .distill import Teacher, training_loss
 from .distributed import Ranks, all_mean, check_shares, combine, parallel
-from .errors import TrainingError
-from .evaluation import EvalResult, evaluate
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
 from .history import BatchLosses, History, new_history, plain_history, typed_history
 from .loopstate import EpochTally, LoopState
-from .models import NamedActivations, build_model, classifier_args
 from .optim import make_optimizer, make_schedule
-from .snapshots import LiveCopy, cpu_state, snapshot_marks
-from .spec.layers import NetSpec
 
 READ_EVERY = 16  # batches between two read-backs of the losses on a GPU (~10 a second)
 

@@ -15,10 +15,10 @@ from typing import Any
 
 import torch
 
-from .batches import BatchLoader
-from .data import Dataset, load_dataset
-from .errors import UnknownNameError
-from .evaluation import evaluate
+from ..batches import BatchLoader
+from ..data import Dataset, load_dataset
+from ..errors import UnknownNameError
+from ..evaluation import evaluate
 from .training import TrainConfig, Trainer, TrainResult
 
 RECIPES = ("book", "app")

@@ -22,11 +22,11 @@ from dataclasses import fields
 from pathlib import Path
 from typing import Any
 
-from .checkpoints import Checkpoint
-from .data import Dataset
-from .errors import CheckpointError
-from .models import arch_name, spec_for
-from .spec.layers import NetSpec, SpecError
+from ..checkpoints import Checkpoint
+from ..data import Dataset
+from ..errors import CheckpointError
+from ..models import arch_name, spec_for
+from ..spec.layers import NetSpec, SpecError
 from .training import TrainConfig
 
 # Settings a resumed run may change; every other one is part of the run's recipe.

@@ -9,8 +9,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import ConfigError, UnknownNameError
-from .limits import TRAIN_RANGES, check_range
+from ..errors import ConfigError, UnknownNameError
+from ..limits import TRAIN_RANGES, check_range
 
 OPTIMIZERS = ("sgd", "adam", "adamw")
 SCHEDULES = ("onecycle", "cosine", "constant")

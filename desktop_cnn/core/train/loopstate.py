@@ -9,9 +9,9 @@ from typing import Any
 
 import torch
 
-from .batches import BatchLoader
+from ..batches import BatchLoader
+from ..evaluation import EvalResult
 from .distributed import all_sum
-from .evaluation import EvalResult
 from .events import EpochRecord
 
 

@@ -1,0 +1,1 @@
+"""Training: the Trainer, its config and optimizer, resume, DDP, distillation, recipes."""
