@@ -76,8 +76,9 @@ def timed_steps(model, opt, batches, device, seconds: float) -> float:
 
 def book_loop(data: Dataset, device, seconds: float) -> float:
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(data.mean, data.std)])
-    loader = torch.utils.data.DataLoader(PerSampleDataset(data.train, tf), batch_size=4,
-                                         shuffle=True)
+    loader = torch.utils.data.DataLoader(
+        PerSampleDataset(data.train, tf), batch_size=4, shuffle=True
+    )
     model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
     opt = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)  # the book's settings
     return timed_steps(model, opt, iter(loader), device, seconds)
@@ -93,7 +94,7 @@ def plain_loop(data: Dataset, device, seconds: float, batch_size: int = 128) -> 
         while True:
             perm = torch.randperm(len(y), device=device)
             for i in range(0, len(y) - batch_size + 1, batch_size):
-                idx = perm[i:i + batch_size]
+                idx = perm[i : i + batch_size]
                 yield x[idx], y[idx]
 
     model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
@@ -134,29 +135,41 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
     ap.add_argument("--seconds", type=float, default=8.0, help="per measurement")
-    ap.add_argument("--rounds", type=int, default=1,
-                    help="measure (b) and (c) this many times, alternately, and keep each "
-                    "one's median: on a shared machine the load changes within seconds")
+    ap.add_argument(
+        "--rounds",
+        type=int,
+        default=1,
+        help="measure (b) and (c) this many times, alternately, and keep each "
+        "one's median: on a shared machine the load changes within seconds",
+    )
     ap.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     ap.add_argument("--device", default="auto")
     args = ap.parse_args()
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
-    print(f"# {platform.node()} {platform.machine()}, {device_name(device)}, "
-          f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
-          f"load average {os.getloadavg()[0]:.1f}, {args.rounds} round(s)")
-    print(f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
-          f"{'(c) Trainer':>12} {'c/a':>7} {'c/b':>6}")
+    print(
+        f"# {platform.node()} {platform.machine()}, {device_name(device)}, "
+        f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
+        f"load average {os.getloadavg()[0]:.1f}, {args.rounds} round(s)"
+    )
+    print(
+        f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
+        f"{'(c) Trainer':>12} {'c/a':>7} {'c/b':>6}"
+    )
     for name in ("mnist", "cifar10"):
         data = load_dataset(name, args.data_dir, download=False)
         a = book_loop(data, device, args.seconds)
-        rounds = [(plain_loop(data, device, args.seconds),
-                   trainer_defaults(data, device, args.seconds)) for _ in range(args.rounds)]
+        rounds = [
+            (plain_loop(data, device, args.seconds), trainer_defaults(data, device, args.seconds))
+            for _ in range(args.rounds)
+        ]
         b = statistics.median(r[0] for r in rounds)
         c = statistics.median(r[1] for r in rounds)
-        print(f"{name:<10} {a:>16,.0f} {b:>18,.0f} {c:>12,.0f} {c / a:>6.1f}x {c / b:>5.2f}x",
-              flush=True)
+        print(
+            f"{name:<10} {a:>16,.0f} {b:>18,.0f} {c:>12,.0f} {c / a:>6.1f}x {c / b:>5.2f}x",
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -41,8 +41,9 @@ import bundle_rules as rules  # noqa: E402
 def fingerprint() -> str:
     """Hash of everything the bundle is made from: sources, assets, build files, packages."""
     h = hashlib.sha256()
-    files = sorted([*ROOT.glob("desktop_cnn/**/*.py"), *ROOT.glob("assets/*"),
-                    *HERE.glob("*.py"), SPEC])
+    files = sorted(
+        [*ROOT.glob("desktop_cnn/**/*.py"), *ROOT.glob("assets/*"), *HERE.glob("*.py"), SPEC]
+    )
     for f in files:
         h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
     dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
@@ -59,8 +60,19 @@ def up_to_date(fp: str) -> bool:
 
 def run_pyinstaller() -> float:
     t0 = time.perf_counter()
-    cmd = [sys.executable, "-m", "PyInstaller", str(SPEC), "--noconfirm", "--log-level", "WARN",
-           "--workpath", str(WORK), "--distpath", str(DIST)]
+    cmd = [
+        sys.executable,
+        "-m",
+        "PyInstaller",
+        str(SPEC),
+        "--noconfirm",
+        "--log-level",
+        "WARN",
+        "--workpath",
+        str(WORK),
+        "--distpath",
+        str(DIST),
+    ]
     print("+", " ".join(cmd), flush=True)
     subprocess.run(cmd, check=True, cwd=ROOT)
     return time.perf_counter() - t0
@@ -82,8 +94,11 @@ def internal() -> Path:
 
 def check_rules() -> list[str]:
     """Dropped files absent, run-time (dlopen) libraries present, no dangling links."""
-    problems = [f"dangling link: {f.relative_to(BUNDLE)}" for f in internal().rglob("*")
-                if f.is_symlink() and not f.exists()]
+    problems = [
+        f"dangling link: {f.relative_to(BUNDLE)}"
+        for f in internal().rglob("*")
+        if f.is_symlink() and not f.exists()
+    ]
     for pattern in rules.DROPPED_BINARIES:
         problems += [f"dropped but present: {p}" for p in glob.glob(str(internal() / pattern))]
     for pattern in rules.REQUIRED_AT_RUN_TIME:
@@ -169,8 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     for line in problems:
         print("bundle check:", line, file=sys.stderr)
     built = f"built in {seconds:.0f} s, " if seconds is not None else ""
-    print(f"{BUNDLE.relative_to(ROOT)}: {size_mib(BUNDLE)} MiB, {built}checked in "
-          f"{time.perf_counter() - t0:.0f} s: {'FAILED' if problems else 'ok'}", flush=True)
+    print(
+        f"{BUNDLE.relative_to(ROOT)}: {size_mib(BUNDLE)} MiB, {built}checked in "
+        f"{time.perf_counter() - t0:.0f} s: {'FAILED' if problems else 'ok'}",
+        flush=True,
+    )
     return 1 if problems else 0
 
 

@@ -23,12 +23,14 @@ from __future__ import annotations
 # optional imports (torch._inductor imports triton) and would collect them.
 EXCLUDED_MODULES = {
     "triton": "kernel compiler for torch.compile / TorchInductor only (891 MiB). The app never "
-              "calls torch.compile; torch imports triton behind has_triton() checks, and the "
-              "self-test's optimizer (which imports torch._dynamo) proves torch works without it.",
-    **{name: "ONNX export only (File > Export to ONNX, `desktop-cnn export`): optional extras "
-             "that torch.onnx imports when present. The frozen app says how to export from a "
-             "Python install instead of carrying them."
-       for name in ("onnx", "onnxscript", "onnx_ir", "onnxruntime")},
+    "calls torch.compile; torch imports triton behind has_triton() checks, and the "
+    "self-test's optimizer (which imports torch._dynamo) proves torch works without it.",
+    **{
+        name: "ONNX export only (File > Export to ONNX, `desktop-cnn export`): optional extras "
+        "that torch.onnx imports when present. The frozen app says how to export from a "
+        "Python install instead of carrying them."
+        for name in ("onnx", "onnxscript", "onnx_ir", "onnxruntime")
+    },
 }
 
 # Paths inside the bundle's _internal/ (glob patterns) that are dropped after analysis.
@@ -36,21 +38,26 @@ DROPPED_BINARIES = {
     "torch/lib/libtorch_cuda_linalg.so": (
         "CUDA linear algebra (torch.linalg on GPU tensors, 42 MiB). libtorch_cuda.so does not "
         "NEED it: it dlopens it on the first such call (loadLazyTorchLinalgLibrary). The app "
-        "does no linear algebra (no linalg/svd/qr/inverse anywhere in desktop_cnn)."),
+        "does no linear algebra (no linalg/svd/qr/inverse anywhere in desktop_cnn)."
+    ),
     "nvidia/*/lib/libcusolver.so.*": (
         "cuSOLVER (135 MiB): NEEDED only by libtorch_cuda_linalg.so. torch's import-time "
-        "preload lists it with required=False, so a missing file is skipped."),
+        "preload lists it with required=False, so a missing file is skipped."
+    ),
     "nvidia/cudnn/lib/libcudnn_adv.so.*": (
         "cuDNN's RNN, CTC-loss and multi-head-attention library (104 MiB). Only the shim "
         "libcudnn.so.9 names it, and loads it on the first call of one of its functions; the "
         "functions torch takes from it are cudnnRNN*/cudnnCTCLoss* (LSTM/GRU/CTC), which the "
-        "app's CNNs never call."),
+        "app's CNNs never call."
+    ),
     "nvidia/cudnn/lib/libcudnn_ext.so.*": (
         "cuDNN's causal-conv1d library (122 MiB). Only the shim names it, and torch calls none "
-        "of its functions (cudnnCausalConv1d*, cudnnB2BCausalConv1d*)."),
+        "of its functions (cudnnCausalConv1d*, cudnnB2BCausalConv1d*)."
+    ),
     "torch/bin/protoc*": (
         "the protobuf compiler (2 x 5 MiB) shipped for building against libtorch; no code in "
-        "torch runs it."),
+        "torch runs it."
+    ),
 }
 
 # Libraries loaded with dlopen() by a bare name, which binary analysis cannot see.
@@ -58,7 +65,8 @@ ADDED_BINARIES = {
     "nvidia/*/lib/libnvrtc-builtins.so.*": (
         "dlopened by NVRTC (libnvrtc.so names it, and has no RUNPATH) whenever torch "
         "compiles a kernel at run time (jiterator ops) or cuDNN a runtime-compiled engine; "
-        "a plain PyInstaller build leaves it out. 4 MiB."),
+        "a plain PyInstaller build leaves it out. 4 MiB."
+    ),
 }
 
 # Static symbol tables (.symtab/.strtab) are never mapped at run time: the dynamic

@@ -31,14 +31,19 @@ def main() -> None:
     desc, handle = ctypes.c_void_p(), ctypes.c_void_p()
     calls = [
         ("cudnnGetVersion()", lambda: shim.cudnnGetVersion()),
-        ("cudnnCreateTensorDescriptor", lambda: shim.cudnnCreateTensorDescriptor(
-            ctypes.byref(desc))),
-        ("cudnnCreateConvolutionDescriptor", lambda: shim.cudnnCreateConvolutionDescriptor(
-            ctypes.byref(desc))),
-        ("cudnnBackendCreateDescriptor", lambda: shim.cudnnBackendCreateDescriptor(
-            0, ctypes.byref(desc))),
-        ("cudnnCreate (status 1001 without a GPU)", lambda: shim.cudnnCreate(
-            ctypes.byref(handle))),
+        (
+            "cudnnCreateTensorDescriptor",
+            lambda: shim.cudnnCreateTensorDescriptor(ctypes.byref(desc)),
+        ),
+        (
+            "cudnnCreateConvolutionDescriptor",
+            lambda: shim.cudnnCreateConvolutionDescriptor(ctypes.byref(desc)),
+        ),
+        (
+            "cudnnBackendCreateDescriptor",
+            lambda: shim.cudnnBackendCreateDescriptor(0, ctypes.byref(desc)),
+        ),
+        ("cudnnCreate (status 1001 without a GPU)", lambda: shim.cudnnCreate(ctypes.byref(handle))),
         ("cudnnCreateRNNDescriptor", lambda: shim.cudnnCreateRNNDescriptor(ctypes.byref(desc))),
     ]
     for name, call in calls:

@@ -24,8 +24,11 @@ DEFAULT = [str(ROOT / "dist" / "desktop-cnn" / "desktop-cnn")]
 
 
 def window_visible(pid: int) -> bool:
-    res = subprocess.run(["xdotool", "search", "--onlyvisible", "--pid", str(pid),
-                          "--name", "desktop-cnn"], capture_output=True, text=True)
+    res = subprocess.run(
+        ["xdotool", "search", "--onlyvisible", "--pid", str(pid), "--name", "desktop-cnn"],
+        capture_output=True,
+        text=True,
+    )
     return bool(res.stdout.strip())
 
 
@@ -57,8 +60,10 @@ def main() -> int:
     print(f"{' '.join(args.command)}: median of {args.runs} runs, seconds after launch")
     for key in rows[0]:
         values = [r[key] for r in rows]
-        print(f"  {key:18} {statistics.median(values):6.2f}   "
-              f"(runs: {', '.join(f'{v:.2f}' for v in values)})")
+        print(
+            f"  {key:18} {statistics.median(values):6.2f}   "
+            f"(runs: {', '.join(f'{v:.2f}' for v in values)})"
+        )
     return 0
 
 

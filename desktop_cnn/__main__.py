@@ -25,8 +25,11 @@ def main(argv: list[str] | None = None) -> int:
 
         return gui(argv)
     if Path(argv[0]).suffix.lower() in OPENED_TYPES:  # a file that is not there
-        print(f"desktop-cnn: error: {argv[0]}: no such file (give a model or an image to "
-              "open it in the app; --help lists the commands)", file=sys.stderr)
+        print(
+            f"desktop-cnn: error: {argv[0]}: no such file (give a model or an image to "
+            "open it in the app; --help lists the commands)",
+            file=sys.stderr,
+        )
         return 1
     from .cli import main as cli
 

@@ -35,11 +35,15 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     p = argparse.ArgumentParser(
         prog="desktop-cnn --self-test",
         description="Check that the app works here: bundled model, a prediction, a training "
-                    "step, the main window. Exit status 0 when all pass.",
-        formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+        "step, the main window. Exit status 0 when all pass.",
+        formatter_class=argparse.ArgumentDefaultsHelpFormatter,
+    )
     p.add_argument("--device", default="auto", help="device for the training step")
-    p.add_argument("--no-window", action="store_true",
-                   help="skip the window check even when a display is present")
+    p.add_argument(
+        "--no-window",
+        action="store_true",
+        help="skip the window check even when a display is present",
+    )
     return p.parse_args(argv)
 
 
@@ -53,8 +57,10 @@ def check_versions(ctx: dict) -> str:
     v = versions()
     cuda = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU-only build"
     how = "frozen" if getattr(sys, "frozen", False) else "from source"
-    return (f"desktop_cnn {v['desktop_cnn']}, torch {v['torch']} ({cuda}), torchvision "
-            f"{v['torchvision']}, Python {platform.python_version()}, {sys.platform}, {how}")
+    return (
+        f"desktop_cnn {v['desktop_cnn']}, torch {v['torch']} ({cuda}), torchvision "
+        f"{v['torchvision']}, Python {platform.python_version()}, {sys.platform}, {how}"
+    )
 
 
 def check_device(ctx: dict) -> str:
@@ -77,16 +83,18 @@ def check_predict(ctx: dict) -> str:
     from .core.preprocess import load_image, prepare
 
     ck = ctx["checkpoint"]
-    x, _ = prepare(load_image(resource_path(SAMPLE)), ck.info.input_shape, ck.info.mean,
-                   ck.info.std)
+    x, _ = prepare(
+        load_image(resource_path(SAMPLE)), ck.info.input_shape, ck.info.mean, ck.info.std
+    )
     if x is None:
         raise CheckFailed(f"{SAMPLE} has no ink after preprocessing")
     probs = predict_proba(ck.model, x)[0]
     best = int(probs.argmax())
     got = ck.info.classes[best]
     if got != SAMPLE_LABEL:
-        raise CheckFailed(f"{SAMPLE} was read as {got!r} (p={float(probs[best]):.2f}), "
-                          f"expected {SAMPLE_LABEL!r}")
+        raise CheckFailed(
+            f"{SAMPLE} was read as {got!r} (p={float(probs[best]):.2f}), expected {SAMPLE_LABEL!r}"
+        )
     return f"{SAMPLE} -> {got} (p={float(probs[best]):.3f})"
 
 
@@ -122,8 +130,7 @@ def check_train(ctx: dict) -> str:
     amp = "mixed precision" if cfg.amp and trainer.device.type == "cuda" else "float32"
     # Say whether the pitfall was exercised: torch 2.14 loads dynamo already with torchvision.
     dynamo = ", torch._dynamo loaded" if "torch._dynamo" in sys.modules else ""
-    return (f"one step on {trainer.device} ({cfg.optimizer}, {amp}), loss {losses[0]:.3f}"
-            f"{dynamo}")
+    return f"one step on {trainer.device} ({cfg.optimizer}, {amp}), loss {losses[0]:.3f}{dynamo}"
 
 
 def has_display() -> bool:
@@ -190,8 +197,10 @@ def app_window(gui_app) -> str:
     finally:
         if not closed:
             root.destroy()
-    return (f"main window shown in {shown:.2f} s, {len(app.panels)} panels and the model "
-            f"ready in {ready:.2f} s, closed")
+    return (
+        f"main window shown in {shown:.2f} s, {len(app.panels)} panels and the model "
+        f"ready in {ready:.2f} s, closed"
+    )
 
 
 CHECKS: list[tuple[str, Callable[[dict], str]]] = [

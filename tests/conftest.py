@@ -83,6 +83,7 @@ def display():
 
 # --- GUI tests ------------------------------------------------------------------------
 
+
 @pytest.fixture(scope="module")
 def app(display, mnist, shared_data):
     """One real app per module, with a quickly trained MNIST model; modules that need
@@ -98,6 +99,7 @@ def app(display, mnist, shared_data):
 @pytest.fixture
 def no_real_dialogs(monkeypatch):
     """A modal dialog would wait for a click forever: fail the test instead."""
+
     def refuse(*args, **kwargs):
         raise AssertionError(f"unexpected dialog: {args}")
 
@@ -114,6 +116,7 @@ def errors(app, monkeypatch):
     for panel in [app, *app.panels.values()]:
         monkeypatch.setattr(panel, "show_error", lambda t, m: shown.append((t, m)))
     return shown
+
 
 # tests/digit_strokes.py is a helper module beside the tests, imported by name.
 import sys as _sys  # noqa: E402

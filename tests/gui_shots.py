@@ -15,8 +15,19 @@ from pathlib import Path
 
 from helpers import launch, pump, screenshot
 
-CHECKED = {"TLabel", "TButton", "TCheckbutton", "TRadiobutton", "TCombobox", "TSpinbox",
-           "TEntry", "Canvas", "TLabelframe", "TScale", "TProgressbar"}
+CHECKED = {
+    "TLabel",
+    "TButton",
+    "TCheckbutton",
+    "TRadiobutton",
+    "TCombobox",
+    "TSpinbox",
+    "TEntry",
+    "Canvas",
+    "TLabelframe",
+    "TScale",
+    "TProgressbar",
+}
 
 
 def rect(w: tk.Misc) -> tuple[int, int, int, int]:
@@ -41,8 +52,10 @@ def cut_widgets(top: tk.Misc, under: tk.Misc) -> list[str]:
         elif stretches(w):
             continue
         elif width + 1 < w.winfo_reqwidth() or height + 1 < w.winfo_reqheight():
-            found.append(f"{w} {w.winfo_class()} squeezed: {width}x{height} < "
-                         f"{w.winfo_reqwidth()}x{w.winfo_reqheight()}")
+            found.append(
+                f"{w} {w.winfo_class()} squeezed: {width}x{height} < "
+                f"{w.winfo_reqwidth()}x{w.winfo_reqheight()}"
+            )
     return found
 
 
@@ -55,11 +68,13 @@ def main(out: Path, tag: str, argv: list[str]) -> int:
     app = launch(argv)
     root = app.root
     pump(root, 0.5)
-    report = {"screen": [root.winfo_screenwidth(), root.winfo_screenheight()],
-              "scaling": float(root.tk.call("tk", "scaling")),
-              "window": [root.winfo_rootx(), root.winfo_rooty(), root.winfo_width(),
-                         root.winfo_height()],
-              "tabs": {}, "shots": []}
+    report = {
+        "screen": [root.winfo_screenwidth(), root.winfo_screenheight()],
+        "scaling": float(root.tk.call("tk", "scaling")),
+        "window": [root.winfo_rootx(), root.winfo_rooty(), root.winfo_width(), root.winfo_height()],
+        "tabs": {},
+        "shots": [],
+    }
     for name, tab in app.tabs.items():
         app.notebook.select(tab)
         pump(root, 0.6)

@@ -21,13 +21,28 @@ from pathlib import Path
 DIGIT_STROKES: dict[str, list[list[tuple[int, int]]]] = {
     "1": [[(140, 50), (140, 230)]],
     "7": [[(80, 60), (200, 60), (120, 230)]],
-    "0": [[(140, 50), (90, 80), (75, 140), (90, 200), (140, 230), (190, 200), (205, 140),
-           (190, 80), (140, 50)]],
+    "0": [
+        [
+            (140, 50),
+            (90, 80),
+            (75, 140),
+            (90, 200),
+            (140, 230),
+            (190, 200),
+            (205, 140),
+            (190, 80),
+            (140, 50),
+        ]
+    ],
 }
 
 
-def pump(root: tk.Misc, seconds: float = 0.0, until: Callable[[], bool] | None = None,
-         timeout: float = 30.0) -> float:
+def pump(
+    root: tk.Misc,
+    seconds: float = 0.0,
+    until: Callable[[], bool] | None = None,
+    timeout: float = 30.0,
+) -> float:
     """Run the event loop for ``seconds``, or until ``until()`` is true; returns time spent."""
     t0 = time.perf_counter()
     end = t0 + (timeout if until is not None else seconds)
@@ -66,8 +81,12 @@ def interpolate(points: Sequence[tuple[float, float]], step: float = 6.0):
     return out
 
 
-def draw_stroke(canvas: tk.Canvas, points: Sequence[tuple[float, float]],
-                scale: float = 1.0, each: Callable[[], None] | None = None) -> None:
+def draw_stroke(
+    canvas: tk.Canvas,
+    points: Sequence[tuple[float, float]],
+    scale: float = 1.0,
+    each: Callable[[], None] | None = None,
+) -> None:
     """Press, move and release button 1 on ``canvas`` along ``points`` (canvas px * scale)."""
     path = [(round(x * scale), round(y * scale)) for x, y in interpolate(points)]
     canvas.event_generate("<ButtonPress-1>", x=path[0][0], y=path[0][1], button=1)
@@ -78,8 +97,9 @@ def draw_stroke(canvas: tk.Canvas, points: Sequence[tuple[float, float]],
     canvas.event_generate("<ButtonRelease-1>", x=path[-1][0], y=path[-1][1], button=1)
 
 
-def draw_digit(canvas: tk.Canvas, digit: str, scale: float = 1.0,
-               each: Callable[[], None] | None = None) -> None:
+def draw_digit(
+    canvas: tk.Canvas, digit: str, scale: float = 1.0, each: Callable[[], None] | None = None
+) -> None:
     for stroke in DIGIT_STROKES[digit]:
         draw_stroke(canvas, stroke, scale, each)
 
@@ -91,8 +111,12 @@ def screenshot(root: tk.Tk, path: str | Path) -> Path:
     root.update()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    subprocess.run(["import", "-window", wrapper_window(root), str(path)], check=True,
-                   timeout=30, capture_output=True)
+    subprocess.run(
+        ["import", "-window", wrapper_window(root), str(path)],
+        check=True,
+        timeout=30,
+        capture_output=True,
+    )
     return path
 
 
@@ -102,8 +126,12 @@ def wrapper_window(root: tk.Tk) -> str:
     ``wm frame`` names it only when a window manager reparented the window;
     on a bare Xvfb it returns the inner window, which lacks the menu bar.
     """
-    out = subprocess.run(["xwininfo", "-tree", "-id", str(root.winfo_id())],
-                         capture_output=True, text=True, timeout=10).stdout
+    out = subprocess.run(
+        ["xwininfo", "-tree", "-id", str(root.winfo_id())],
+        capture_output=True,
+        text=True,
+        timeout=10,
+    ).stdout
     for line in out.splitlines():
         if "Parent window id:" in line and "(the root window)" not in line:
             return line.split(":", 1)[1].split()[0]
@@ -132,8 +160,11 @@ def quick_model(data, path: str | Path, epochs: int = 1, n_train: int = 6000) ->
     from desktop_cnn.gui.startup import leave_a_core_to_the_ui
 
     leave_a_core_to_the_ui()  # as the app does: on 2 cores, 2 threads run ~5x slower
-    trainer = Trainer(small_dataset(data, n_train, 2000), "lenet5",
-                      TrainConfig(epochs=epochs, batch_size=64, seed=0))
+    trainer = Trainer(
+        small_dataset(data, n_train, 2000),
+        "lenet5",
+        TrainConfig(epochs=epochs, batch_size=64, seed=0),
+    )
     result = trainer.run()
     return save_checkpoint(path, result.checkpoint.model, result.checkpoint.info)
 
@@ -187,8 +218,9 @@ def cached_test_model(data) -> Path:
     return path
 
 
-def start_xvfb(screen: str = "1280x1024", dpi: int | None = None,
-               first: int = 90) -> tuple[subprocess.Popen, str] | None:
+def start_xvfb(
+    screen: str = "1280x1024", dpi: int | None = None, first: int = 90
+) -> tuple[subprocess.Popen, str] | None:
     """A private Xvfb on a free display number: (process, ":N"), or None without Xvfb."""
     if not shutil.which("Xvfb"):
         return None
@@ -196,9 +228,11 @@ def start_xvfb(screen: str = "1280x1024", dpi: int | None = None,
     for n in range(first, first + 60):
         if Path(f"/tmp/.X{n}-lock").exists() or Path(f"/tmp/.X11-unix/X{n}").exists():
             continue
-        proc = subprocess.Popen(["Xvfb", f":{n}", "-screen", "0", f"{screen}x24", *extra,
-                                 "-nolisten", "tcp"],
-                                stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        proc = subprocess.Popen(
+            ["Xvfb", f":{n}", "-screen", "0", f"{screen}x24", *extra, "-nolisten", "tcp"],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         for _ in range(50):
             if Path(f"/tmp/.X11-unix/X{n}").exists():
                 return proc, f":{n}"

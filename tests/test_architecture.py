@@ -46,8 +46,9 @@ def imports_of(path: Path, root: Path, known: set[str]) -> set[str]:
         elif isinstance(node, ast.ImportFrom):
             base = resolve(node, module, path.name == "__init__.py")
             # "from .x import y": y may be a module of package x, or a name defined in x
-            names = [f"{base}.{a.name}" if f"{base}.{a.name}" in known else base
-                     for a in node.names]
+            names = [
+                f"{base}.{a.name}" if f"{base}.{a.name}" in known else base for a in node.names
+            ]
         else:
             continue
         for name in names:
@@ -129,6 +130,7 @@ def violations(graph: Graph) -> list[str]:
 
 # --- the package as it is ---------------------------------------------------------------
 
+
 def test_the_graph_sees_the_package():
     graph = import_graph()
     assert "desktop_cnn.gui.app" in graph and "desktop_cnn.core.train.training" in graph
@@ -148,31 +150,47 @@ def test_the_layers_and_the_feature_folders_hold():
 
 # --- the checks themselves can fail -------------------------------------------------------
 
+
 def test_a_cycle_through_three_modules_is_found():
     graph = {"p.a": {"p.b"}, "p.b": {"p.c"}, "p.c": {"p.a"}, "p.d": {"p.a"}}
     assert cycles(graph) == [["p.a", "p.b", "p.c"]]
 
 
-@pytest.mark.parametrize(("src", "dst", "words"), [
-    ("desktop_cnn.core.train.training", "desktop_cnn.gui.state", "core imports gui"),
-    ("desktop_cnn.core.data", "desktop_cnn.cli.train", "core imports cli"),
-    ("desktop_cnn.cli.train", "desktop_cnn.gui.worker", "cli imports gui"),
-    ("desktop_cnn.gui.mistakes.mistakes_panel", "desktop_cnn.gui.draw.draw_panel",
-     "gui/mistakes imports gui/draw"),
-    ("desktop_cnn.gui.buildtab.builder", "desktop_cnn.gui.train.curves",
-     "gui/buildtab imports gui/train"),  # a folder added later is a feature folder too
-])
+@pytest.mark.parametrize(
+    ("src", "dst", "words"),
+    [
+        ("desktop_cnn.core.train.training", "desktop_cnn.gui.state", "core imports gui"),
+        ("desktop_cnn.core.data", "desktop_cnn.cli.train", "core imports cli"),
+        ("desktop_cnn.cli.train", "desktop_cnn.gui.worker", "cli imports gui"),
+        (
+            "desktop_cnn.gui.mistakes.mistakes_panel",
+            "desktop_cnn.gui.draw.draw_panel",
+            "gui/mistakes imports gui/draw",
+        ),
+        (
+            "desktop_cnn.gui.buildtab.builder",
+            "desktop_cnn.gui.train.curves",
+            "gui/buildtab imports gui/train",
+        ),  # a folder added later is a feature folder too
+    ],
+)
 def test_each_rule_catches_a_bad_import(src, dst, words):
     graph = {src: {dst}, dst: set()}
     assert any(words in v for v in violations(graph))
 
 
 def test_shared_gui_modules_are_allowed():
-    graph = {"desktop_cnn.gui.draw.draw_panel": {"desktop_cnn.gui.state",
-                                                "desktop_cnn.gui.common.panel",
-                                                "desktop_cnn.gui.draw.steps_view"},
-             "desktop_cnn.gui.app": {"desktop_cnn.gui.draw.draw_panel",
-                                     "desktop_cnn.gui.train.train_panel"}}
+    graph = {
+        "desktop_cnn.gui.draw.draw_panel": {
+            "desktop_cnn.gui.state",
+            "desktop_cnn.gui.common.panel",
+            "desktop_cnn.gui.draw.steps_view",
+        },
+        "desktop_cnn.gui.app": {
+            "desktop_cnn.gui.draw.draw_panel",
+            "desktop_cnn.gui.train.train_panel",
+        },
+    }
     assert violations(graph) == []
 
 
@@ -183,16 +201,25 @@ def test_a_bad_import_in_a_copy_of_the_package_fails(tmp_path):
     copy = tmp_path / "desktop_cnn"
     shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
     panel = copy / "gui" / "train" / "curves.py"
-    panel.write_text(panel.read_text(encoding="utf-8") + (
-        "\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-        "    from ..draw.saliency_view import SaliencyView\n"
-        "\n\ndef _late():\n    from ...core.train import training  # noqa: F401\n"),
-        encoding="utf-8")
+    panel.write_text(
+        panel.read_text(encoding="utf-8")
+        + (
+            "\nfrom typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from ..draw.saliency_view import SaliencyView\n"
+            "\n\ndef _late():\n    from ...core.train import training  # noqa: F401\n"
+        ),
+        encoding="utf-8",
+    )
     core = copy / "core" / "errors.py"
-    core.write_text(core.read_text(encoding="utf-8") + "\n\ndef _bad():\n"
-                    "    from ..gui import state  # noqa: F401\n", encoding="utf-8")
+    core.write_text(
+        core.read_text(encoding="utf-8") + "\n\ndef _bad():\n"
+        "    from ..gui import state  # noqa: F401\n",
+        encoding="utf-8",
+    )
     found = violations(import_graph(copy))
-    assert "feature folder gui/train imports gui/draw: desktop_cnn.gui.train.curves -> " \
-           "desktop_cnn.gui.draw.saliency_view" in found
+    assert (
+        "feature folder gui/train imports gui/draw: desktop_cnn.gui.train.curves -> "
+        "desktop_cnn.gui.draw.saliency_view" in found
+    )
     assert any(v.startswith("core imports gui: desktop_cnn.core.errors") for v in found)
     assert any(v.startswith("import cycle:") for v in found)  # gui.state -> ... -> errors

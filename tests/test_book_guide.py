@@ -12,8 +12,20 @@ from desktop_cnn.gui.guide.actions import request_for
 from desktop_cnn.gui.requests import BuildPreset, ChooseRecipe, ShowPreset, ShowTab
 from desktop_cnn.gui.train.recipe_choice import CHOICES
 
-CHAPTER_ORDER = ["four settings", "eq. 1", "eq. 2", "im2col", "Pooling", "Fig. 3", "LeNet-5",
-                 "Transposed", "training loop", "per-class", "Saving", "exercises"]
+CHAPTER_ORDER = [
+    "four settings",
+    "eq. 1",
+    "eq. 2",
+    "im2col",
+    "Pooling",
+    "Fig. 3",
+    "LeNet-5",
+    "Transposed",
+    "training loop",
+    "per-class",
+    "Saving",
+    "exercises",
+]
 
 
 def test_steps_follow_the_chapter():

@@ -30,13 +30,25 @@ from desktop_cnn.core.conv.playground import has_values, random_data
 
 # --- the README's table, typed in --------------------------------------------------------------
 BOOK_X = [[0, 1, 0, 0, 0], [0, 1, 0, 0, 0], [1, 1, 1, 1, 1], [0, 1, 0, 0, 0], [0, 1, 0, 0, 0]]
-BOOK_W = [[[0, 0, 0], [1, 1, 1], [0, 0, 0]], [[0, 1, 0], [0, 1, 0], [0, 1, 0]],
-          [[1, 0, 0], [0, 1, 0], [0, 0, 1]]]
-BOOK_Y = [[[1, 1, 0], [3, 3, 3], [1, 1, 0]], [[3, 1, 1], [3, 1, 1], [3, 1, 1]],
-          [[2, 2, 1], [1, 2, 1], [2, 1, 1]]]
+BOOK_W = [
+    [[0, 0, 0], [1, 1, 1], [0, 0, 0]],
+    [[0, 1, 0], [0, 1, 0], [0, 1, 0]],
+    [[1, 0, 0], [0, 1, 0], [0, 0, 1]],
+]
+BOOK_Y = [
+    [[1, 1, 0], [3, 3, 3], [1, 1, 0]],
+    [[3, 1, 1], [3, 1, 1], [3, 1, 1]],
+    [[2, 2, 1], [1, 2, 1], [2, 1, 1]],
+]
 BOOK_EX2 = [((3, 64, 64), (10, 31, 31)), ((8, 17, 17), (10, 13, 13)), ((3, 24, 24), (3, 12, 12))]
-BOOK_TRANSPOSED = [(5, 4, 1, 0, 8), (5, 4, 1, 1, 6), (5, 3, 1, 1, 5), (5, 3, 1, 2, 3),
-                   (2, 3, 2, 0, 5), (2, 3, 2, 1, 3)]  # m, f, s, p -> side
+BOOK_TRANSPOSED = [
+    (5, 4, 1, 0, 8),
+    (5, 4, 1, 1, 6),
+    (5, 3, 1, 1, 5),
+    (5, 3, 1, 2, 3),
+    (2, 3, 2, 0, 5),
+    (2, 3, 2, 1, 3),
+]  # m, f, s, p -> side
 CIFAR_NET_PARAMS = [432, 16, 1152, 8, 16384, 32, 64, 2]
 
 
@@ -62,8 +74,9 @@ def test_exercise1_is_the_books_and_torchs():
 
 
 def test_one_cell_shows_eq2_with_its_nine_products():
-    assert one_cell(0, 1, 0) == ("Y0[1,0] = 0·0 + 1·0 + 0·0 + 1·1 + 1·1 + 1·1 + 0·0 + 1·0 + "
-                                 "0·0 = 3")
+    assert one_cell(0, 1, 0) == (
+        "Y0[1,0] = 0·0 + 1·0 + 0·0 + 1·1 + 1·1 + 1·1 + 0·0 + 1·0 + 0·0 = 3"
+    )
     assert one_cell(2, 0, 0).endswith("= 2")
 
 
@@ -114,8 +127,14 @@ def test_fig5_im2col_at_the_books_size():
     y = (w.reshape(20, -1) @ cols).reshape(20, 17, 17)
     torch.testing.assert_close(y, F.conv2d(x[None], w, stride=2)[0])
     text = matrix_summary(FIG5, x, w)
-    for fact in ("[250 x 289]", "[20 x 250]", "[20 x 289]", "(37 + 2·0 − 5) / 2 + 1 = 17",
-                 "17x17x20", "10·5·5 = 250"):
+    for fact in (
+        "[250 x 289]",
+        "[20 x 250]",
+        "[20 x 289]",
+        "(37 + 2·0 − 5) / 2 + 1 = 17",
+        "17x17x20",
+        "10·5·5 = 250",
+    ):
         assert fact in text
     # the corner shown is the real product's corner
     corner = text.split("W_row · X_col, top-left corner")[1].splitlines()[2].split()
@@ -124,8 +143,10 @@ def test_fig5_im2col_at_the_books_size():
 
 
 def test_six_transposed_cases_are_the_books_and_torchs():
-    got = [(c.settings.size, c.settings.kernel, c.settings.stride, c.settings.padding,
-            c.book_output) for c in TRANSPOSED_CASES]
+    got = [
+        (c.settings.size, c.settings.kernel, c.settings.stride, c.settings.padding, c.book_output)
+        for c in TRANSPOSED_CASES
+    ]
     assert got == BOOK_TRANSPOSED
     for c in TRANSPOSED_CASES:
         m = c.book_output
@@ -137,8 +158,11 @@ def test_six_transposed_cases_are_the_books_and_torchs():
 
 def test_dcgan_walk_preset_is_4_to_8():
     st = PRESETS["11.3.5: DCGAN generator walk"].settings
-    assert (st.input_shape, st.output_shape) == ((512, 4, 4), (256, 8, 8)) == \
-        ((512, 4, 4), torch_shape(st))
+    assert (
+        (st.input_shape, st.output_shape)
+        == ((512, 4, 4), (256, 8, 8))
+        == ((512, 4, 4), torch_shape(st))
+    )
 
 
 @pytest.mark.parametrize("answers", [True, False])

@@ -24,14 +24,24 @@ def test_book_lenet_recipe_is_the_chapters():
     c = r.config
     assert (r.arch, r.classes, r.book_scaling) == ("lenet5", None, True)
     assert (c.optimizer, c.peak_lr(), c.batch_size, c.epochs) == ("adam", 1e-3, 4, 2)
-    assert (c.schedule, c.decay(), c.augment, c.label_smoothing, c.mixup) == \
-        ("constant", 0.0, False, 0.0, 0.0)
+    assert (c.schedule, c.decay(), c.augment, c.label_smoothing, c.mixup) == (
+        "constant",
+        0.0,
+        False,
+        0.0,
+        0.0,
+    )
     model = build_model("lenet5", **classifier_args("lenet5", (3, 32, 32), 10))
     opt = make_optimizer(model, c)
     assert type(opt) is torch.optim.Adam and opt.defaults["weight_decay"] == 0
     # the chapter's LeNet-5: conv 3->6 5x5, conv 6->16 5x5, fc 400->120->84->10
-    assert [tuple(p.shape) for p in model.parameters()][::2] == \
-        [(6, 3, 5, 5), (16, 6, 5, 5), (120, 400), (84, 120), (10, 84)]
+    assert [tuple(p.shape) for p in model.parameters()][::2] == [
+        (6, 3, 5, 5),
+        (16, 6, 5, 5),
+        (120, 400),
+        (84, 120),
+        (10, 84),
+    ]
     assert r.figures.test_accuracy == 0.59 and r.figures.per_class["bird"] == 0.30
     assert sum(r.figures.per_class.values()) == pytest.approx(5.92)
 
@@ -40,13 +50,21 @@ def test_book_cifar2_recipe_is_the_chapters():
     r = recipes.recipe("book", "cifar10", ["airplane", "bird"])
     c = r.config
     assert (r.arch, r.classes) == ("cifar-net", ("airplane", "bird"))
-    assert (c.optimizer, c.peak_lr(), c.momentum, c.batch_size, c.epochs) == \
-        ("sgd", 1e-2, 0.0, 64, 100)
+    assert (c.optimizer, c.peak_lr(), c.momentum, c.batch_size, c.epochs) == (
+        "sgd",
+        1e-2,
+        0.0,
+        64,
+        100,
+    )
     model = build_model("cifar-net", **classifier_args("cifar-net", (3, 32, 32), 2))
     opt = make_optimizer(model, c)
     assert type(opt) is torch.optim.SGD
-    assert (opt.defaults["momentum"], opt.defaults["nesterov"], opt.defaults["weight_decay"]) \
-        == (0.0, False, 0.0)
+    assert (opt.defaults["momentum"], opt.defaults["nesterov"], opt.defaults["weight_decay"]) == (
+        0.0,
+        False,
+        0.0,
+    )
     assert sum(p.numel() for p in model.parameters()) == 18_090
     assert (r.figures.test_accuracy, r.figures.train_accuracy) == (0.88, 0.93)
     assert r.figures.train_loss == {1: 0.463, 100: 0.176}
@@ -69,24 +87,26 @@ def test_recipes_refuse_other_data():
 
 
 def _train_args(*extra: str) -> argparse.Namespace:
-    return build_parser().parse_args(["train", "--dataset", "cifar10", "--out", "x.pt",
-                                      "--recipe", "book", *extra])
+    return build_parser().parse_args(
+        ["train", "--dataset", "cifar10", "--out", "x.pt", "--recipe", "book", *extra]
+    )
 
 
 def test_cli_recipe_takes_the_chapters_settings_and_keeps_what_you_changed():
     r, cfg = recipes.apply_to_args("book", _train_args())
     assert cfg == recipes.BOOK_LENET
-    r, cfg = recipes.apply_to_args("book", _train_args("--classes", "airplane,bird",
-                                                       "--epochs", "5"))
+    r, cfg = recipes.apply_to_args(
+        "book", _train_args("--classes", "airplane,bird", "--epochs", "5")
+    )
     assert r.arch == "cifar-net" and cfg == replace(recipes.BOOK_CIFAR2, epochs=5)
 
 
 def test_comparison_text_puts_the_chapters_figures_beside_yours():
     r = recipes.recipe("book")
-    text = recipes.comparison_text(r, {"test_accuracy": 0.612,
-                                       "per_class": {"bird": 0.4, "frog": 0.8}})
-    rows = {line.split()[0]: line.split()[-2:] for line in text.splitlines()[2:14]
-            if line.strip()}
+    text = recipes.comparison_text(
+        r, {"test_accuracy": 0.612, "per_class": {"bird": 0.4, "frog": 0.8}}
+    )
+    rows = {line.split()[0]: line.split()[-2:] for line in text.splitlines()[2:14] if line.strip()}
     assert rows["test"] == ["59%", "61%"] and rows["bird"] == ["30%", "40%"]
     assert rows["cat"] == ["36%", "-"] and text.splitlines()[1].split() == ["book", "yours"]
     assert "augmentation: book none" in text
@@ -102,8 +122,7 @@ def test_book_scaling_maps_pixels_to_minus_one_one(cifar_zip):
 def test_short_book_run_records_its_scaling(cifar_zip, tmp_path, monkeypatch, capsys):
     torch.set_num_threads(1)
     r = recipes.recipe("book")
-    result, data = recipes.train_recipe(r, replace(r.config, epochs=1), cifar_zip.parent,
-                                        limit=200)
+    result, data = recipes.train_recipe(r, replace(r.config, epochs=1), cifar_zip.parent, limit=200)
     assert result.status == "finished" and len(data.train) == 200
     info = result.checkpoint.info
     assert (info.mean, info.std) == ((0.5,) * 3, (0.5,) * 3)
@@ -111,11 +130,26 @@ def test_short_book_run_records_its_scaling(cifar_zip, tmp_path, monkeypatch, ca
     assert len(info.history["batch_loss"]) == 50  # 200 images, 4 at a time
     assert 0.0 <= info.metrics["train_accuracy"] <= 1.0
     # the CLI path: the same run, saved, with the chapter's figures printed beside it
-    monkeypatch.setattr(recipes, "train_recipe",
-                        functools.partial(recipes.train_recipe, limit=200))
+    monkeypatch.setattr(recipes, "train_recipe", functools.partial(recipes.train_recipe, limit=200))
     out = tmp_path / "book.pt"
-    assert main(["train", "--dataset", "cifar10", "--data-dir", str(cifar_zip.parent),
-                 "--recipe", "book", "--epochs", "1", "--out", str(out)]) == 0
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "cifar10",
+                "--data-dir",
+                str(cifar_zip.parent),
+                "--recipe",
+                "book",
+                "--epochs",
+                "1",
+                "--out",
+                str(out),
+            ]
+        )
+        == 0
+    )
     loaded = load_checkpoint(out)
     assert loaded.info.mean == loaded.info.std == (0.5, 0.5, 0.5)
     out = capsys.readouterr().out
@@ -123,6 +157,20 @@ def test_short_book_run_records_its_scaling(cifar_zip, tmp_path, monkeypatch, ca
 
 
 def test_cli_recipe_refuses_resume_and_validation(capsys):
-    assert main(["train", "--dataset", "cifar10", "--recipe", "book", "--validation", "0.1",
-                 "--out", "x.pt"]) == 1
+    assert (
+        main(
+            [
+                "train",
+                "--dataset",
+                "cifar10",
+                "--recipe",
+                "book",
+                "--validation",
+                "0.1",
+                "--out",
+                "x.pt",
+            ]
+        )
+        == 1
+    )
     assert "leave out --resume and --validation" in capsys.readouterr().err

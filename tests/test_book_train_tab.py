@@ -41,9 +41,15 @@ def test_book_recipe_then_apps_side_by_side(app, cifar, monkeypatch):
     form = panel.form
     monkeypatch.setattr(panel, "load_dataset", lambda name, data_dir: cifar)
     form.recipe_choice.choose("Book: LeNet-5 on CIFAR-10")
-    assert (form.dataset.get(), form.arch.get(), form.batch_size.get(), form.lr.get(),
-            form.optimizer.get(), form.epochs.get(), form.augment.get()) == \
-        ("CIFAR-10", "lenet5", "4", "0.001", "adam", "2", False)
+    assert (
+        form.dataset.get(),
+        form.arch.get(),
+        form.batch_size.get(),
+        form.lr.get(),
+        form.optimizer.get(),
+        form.epochs.get(),
+        form.augment.get(),
+    ) == ("CIFAR-10", "lenet5", "4", "0.001", "adam", "2", False)
     assert form.read().config == recipes.BOOK_LENET
     form.epochs.set("1")
     run(app, panel)

@@ -26,8 +26,11 @@ def check(name: str, data, floor: float) -> None:
     assert len(data.test) == 10_000
     # The file's own record, the README's table and a fresh evaluation agree.
     assert result.accuracy == pytest.approx(ck.info.metrics["test_accuracy"], abs=1e-9)
-    row = next(line for line in README.read_text().splitlines() if f"`assets/{name}`" in line
-               and line.startswith("|"))
+    row = next(
+        line
+        for line in README.read_text().splitlines()
+        if f"`assets/{name}`" in line and line.startswith("|")
+    )
     assert f"{result.accuracy:.2%}" in re.sub(r"\s+", " ", row)
     assert result.accuracy >= floor
     assert path.stat().st_size < 1_000_000  # "well under 1 MB"

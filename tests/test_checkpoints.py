@@ -10,11 +10,17 @@ from desktop_cnn.core.models import build_model
 
 
 def info(**kw):
-    base = dict(arch="lenet5", arch_args={"variant": "modern", "in_channels": 1,
-                                          "num_classes": 10, "input_size": 28},
-                dataset="mnist", classes=[str(i) for i in range(10)], input_shape=(1, 28, 28),
-                mean=(0.13,), std=(0.31,), metrics={"test_accuracy": 0.9},
-                history={"batch_loss": [2.3, 1.0, 0.5], "epochs": [{"epoch": 1}]})
+    base = dict(
+        arch="lenet5",
+        arch_args={"variant": "modern", "in_channels": 1, "num_classes": 10, "input_size": 28},
+        dataset="mnist",
+        classes=[str(i) for i in range(10)],
+        input_shape=(1, 28, 28),
+        mean=(0.13,),
+        std=(0.31,),
+        metrics={"test_accuracy": 0.9},
+        history={"batch_loss": [2.3, 1.0, 0.5], "epochs": [{"epoch": 1}]},
+    )
     return ModelInfo(**{**base, **kw})
 
 
@@ -52,15 +58,18 @@ class Evil:
         return (os.system, ("echo pwned > /tmp/desktop-cnn-pwned",))
 
 
-@pytest.mark.parametrize("make, match", [
-    (lambda p: None, "no such file"),
-    (lambda p: p.write_bytes(b""), "empty"),
-    (lambda p: p.write_bytes(os.urandom(2000)), "not a PyTorch model file"),
-    (lambda p: p.write_text("hello\n"), "not a PyTorch model file"),
-    (lambda p: torch.save(Evil(), p), "would run code"),
-    (lambda p: p.write_bytes(pickle.dumps(Evil())), "would run code"),
-    (lambda p: torch.save([1, 2, 3], p), "not a model checkpoint"),
-])
+@pytest.mark.parametrize(
+    "make, match",
+    [
+        (lambda p: None, "no such file"),
+        (lambda p: p.write_bytes(b""), "empty"),
+        (lambda p: p.write_bytes(os.urandom(2000)), "not a PyTorch model file"),
+        (lambda p: p.write_text("hello\n"), "not a PyTorch model file"),
+        (lambda p: torch.save(Evil(), p), "would run code"),
+        (lambda p: p.write_bytes(pickle.dumps(Evil())), "would run code"),
+        (lambda p: torch.save([1, 2, 3], p), "not a model checkpoint"),
+    ],
+)
 def test_bad_files_give_one_line_errors(tmp_path, make, match):
     p = tmp_path / "bad.pt"
     make(p)
@@ -94,8 +103,11 @@ def test_unknown_architecture_and_mismatched_weights(tmp_path):
     p = save_checkpoint(tmp_path / "a.pt", build_model("lenet5"), info(arch="vgg16"))
     with pytest.raises(CheckpointError, match="unknown model 'vgg16'"):
         load_checkpoint(p)
-    p = save_checkpoint(tmp_path / "b.pt", build_model("lenet5"),
-                        info(arch_args={"num_classes": 2, "in_channels": 1, "input_size": 28}))
+    p = save_checkpoint(
+        tmp_path / "b.pt",
+        build_model("lenet5"),
+        info(arch_args={"num_classes": 2, "in_channels": 1, "input_size": 28}),
+    )
     with pytest.raises(CheckpointError, match="do not fit lenet5"):
         load_checkpoint(p)
 

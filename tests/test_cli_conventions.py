@@ -100,16 +100,22 @@ def tiny_digits(shared_data, tmp_path_factory) -> Path:
         folder.mkdir(parents=True, exist_ok=True)
         img.save(folder / f"{i}.png")
         counts[split, label] = counts.get((split, label), 0) + 1
-        if len(counts) == 4 and all(v >= (60 if s == "train" else 20)
-                                    for (s, _), v in counts.items()):
+        if len(counts) == 4 and all(
+            v >= (60 if s == "train" else 20) for (s, _), v in counts.items()
+        ):
             break
     return root
 
 
 def run_cli(*args, stdout, stderr) -> int:
-    return subprocess.run([sys.executable, "-m", "desktop_cnn", *map(str, args)],
-                          stdout=stdout, stderr=stderr, cwd=ROOT, timeout=600,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}).returncode
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_cnn", *map(str, args)],
+        stdout=stdout,
+        stderr=stderr,
+        cwd=ROOT,
+        timeout=600,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    ).returncode
 
 
 @pytest.mark.parametrize("quiet", [False, True])
@@ -117,9 +123,20 @@ def test_piped_training_writes_one_line_per_epoch(tiny_digits, tmp_path, quiet):
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"
     model = tmp_path / "m.pt"
     with out.open("w") as o, err.open("w") as e:
-        code = run_cli("train", "--dataset", f"imagefolder:{tiny_digits}", "--epochs", "3",
-                       "--batch-size", "16", "--out", model, *(["--quiet"] if quiet else []),
-                       stdout=o, stderr=e)
+        code = run_cli(
+            "train",
+            "--dataset",
+            f"imagefolder:{tiny_digits}",
+            "--epochs",
+            "3",
+            "--batch-size",
+            "16",
+            "--out",
+            model,
+            *(["--quiet"] if quiet else []),
+            stdout=o,
+            stderr=e,
+        )
     stdout, stderr = out.read_text(), err.read_text()
     assert code == 0, stderr
     assert "\r" not in stdout + stderr  # no progress-bar frames in a log

@@ -30,11 +30,14 @@ def test_smooth_is_a_bias_corrected_moving_average():
     assert np.allclose(smooth([2.5] * 50), 2.5)
 
 
-@pytest.mark.parametrize("batches, epochs, first, last", [
-    (10, 2, 0.2, 2.0),  # 5 batches per epoch
-    (469, 1, 1 / 469, 1.0),
-    (7, 2, 1 / 3, 7 / 3),  # stopped a batch into epoch 3: a little high, never lost
-])
+@pytest.mark.parametrize(
+    "batches, epochs, first, last",
+    [
+        (10, 2, 0.2, 2.0),  # 5 batches per epoch
+        (469, 1, 1 / 469, 1.0),
+        (7, 2, 1 / 3, 7 / 3),  # stopped a batch into epoch 3: a little high, never lost
+    ],
+)
 def test_batches_sit_on_the_epoch_axis(batches, epochs, first, last):
     x = batch_epochs(batches, epochs)
     assert len(x) == batches
@@ -63,8 +66,9 @@ def test_files_without_history_or_unreadable_are_flagged(ck, mnist, tmp_path):
     bare = tmp_path / "no_history.pt"
     save_checkpoint(bare, ck.model, replace(ck.info, history={}))
     early = tmp_path / "stopped_early.pt"
-    save_checkpoint(early, ck.model, replace(ck.info, history={"batch_loss": [2.3, 2.1],
-                                                              "epochs": []}))
+    save_checkpoint(
+        early, ck.model, replace(ck.info, history={"batch_loss": [2.3, 2.1], "epochs": []})
+    )
     broken = tmp_path / "broken.pt"
     broken.write_bytes(b"\x00" * 50)
     good, flagged = load_many([cached_test_model(mnist), bare, early, broken])
@@ -78,10 +82,12 @@ def test_files_without_history_or_unreadable_are_flagged(ck, mnist, tmp_path):
 
 def test_resumed_run_spans_all_its_epochs(ck):
     losses = [2.0 - 0.01 * i for i in range(30)]
-    epochs = [{"epoch": e, "test_loss": 1.0 / e, "test_accuracy": 0.8 + 0.05 * e}
-              for e in (1, 2, 3)]
-    c = curves_from_info(replace(ck.info, history={"batch_loss": losses, "epochs": epochs}),
-                         name="current model")
+    epochs = [
+        {"epoch": e, "test_loss": 1.0 / e, "test_accuracy": 0.8 + 0.05 * e} for e in (1, 2, 3)
+    ]
+    c = curves_from_info(
+        replace(ck.info, history={"batch_loss": losses, "epochs": epochs}), name="current model"
+    )
     assert c.name == "current model" and c.epochs == [1, 2, 3]
     assert c.loss_epoch[9] == pytest.approx(1.0) and c.loss_epoch[-1] == pytest.approx(3.0)
     assert c.test_accuracy == pytest.approx([0.85, 0.9, 0.95])

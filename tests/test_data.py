@@ -47,7 +47,7 @@ def test_holdout_carves_validation_from_train(mnist):
 
 
 def make_tree(root, split_layout, n=6, mode="RGB"):
-    for split in (["train", "test"] if split_layout else [""]):
+    for split in ["train", "test"] if split_layout else [""]:
         for c, colour in (("cat", 40), ("dog", 200)):
             d = root / split / c
             d.mkdir(parents=True)
@@ -120,8 +120,12 @@ def test_crop_flip_is_an_exact_shift_or_mirror():
     # Every output is a crop of the reflect-padded input or of its mirror image.
     xp = torch.nn.functional.pad(x, (2, 2, 2, 2), mode="reflect")
     for i in range(8):
-        hits = [torch.equal(out[i], v[:, dy:dy + 8, dx:dx + 8])
-                for v in (xp[i], xp[i].flip(2)) for dy in range(5) for dx in range(5)]
+        hits = [
+            torch.equal(out[i], v[:, dy : dy + 8, dx : dx + 8])
+            for v in (xp[i], xp[i].flip(2))
+            for dy in range(5)
+            for dx in range(5)
+        ]
         assert any(hits)
 
 

@@ -24,7 +24,8 @@ def test_loss_is_hintons_formula():
     assert distillation_loss(s, t, y, T, w).item() == pytest.approx(expected.item(), rel=1e-5)
     # Weight 0 is plain cross-entropy; a student that matches the teacher has no soft loss.
     assert distillation_loss(s, t, y, T, 0.0).item() == pytest.approx(
-        F.cross_entropy(s, y).item(), rel=1e-6)
+        F.cross_entropy(s, y).item(), rel=1e-6
+    )
     assert distillation_loss(t, t, y, T, 1.0).item() == pytest.approx(0.0, abs=1e-6)
 
 
@@ -44,15 +45,19 @@ def test_temperature_squared_keeps_the_gradient_size():
 
 @pytest.fixture(scope="module")
 def small(mnist):
-    return replace(mnist, train=Split(mnist.train.images[:3000], mnist.train.labels[:3000]),
-                   test=Split(mnist.test.images[:1000], mnist.test.labels[:1000]))
+    return replace(
+        mnist,
+        train=Split(mnist.train.images[:3000], mnist.train.labels[:3000]),
+        test=Split(mnist.test.images[:1000], mnist.test.labels[:1000]),
+    )
 
 
 @pytest.fixture(scope="module")
 def teacher_file(small, tmp_path_factory):
     """A widenet trained for 2 epochs on 3,000 real digits."""
-    result = Trainer(small, "widenet", TrainConfig(epochs=2, batch_size=64, optimizer="sgd",
-                                                   seed=0)).run()
+    result = Trainer(
+        small, "widenet", TrainConfig(epochs=2, batch_size=64, optimizer="sgd", seed=0)
+    ).run()
     assert result.checkpoint.info.metrics["test_accuracy"] > 0.9
     path = tmp_path_factory.mktemp("teacher") / "teacher.pt"
     save_checkpoint(path, result.checkpoint.model, result.checkpoint.info)
@@ -65,8 +70,9 @@ def test_teacher_renormalises_batches_from_other_statistics(small, teacher_file)
     mean, std = own.info.mean[0], own.info.std[0]
     expected = own.model.eval()((x01 - mean) / std)
     # A student whose data has other statistics sends (x - 0.5) / 0.25.
-    teacher = Teacher(teacher_file, small.classes, small.input_shape, [0.5], [0.25],
-                      torch.device("cpu"))
+    teacher = Teacher(
+        teacher_file, small.classes, small.input_shape, [0.5], [0.25], torch.device("cpu")
+    )
     got = teacher.logits((x01 - 0.5) / 0.25)
     assert torch.allclose(got, expected, atol=1e-4)
     assert not any(p.requires_grad for p in teacher.model.parameters())
@@ -74,11 +80,18 @@ def test_teacher_renormalises_batches_from_other_statistics(small, teacher_file)
 
 def test_teacher_must_fit_the_data(small, teacher_file, tmp_path):
     with pytest.raises(DesktopCnnError, match="knows classes"):
-        Teacher(teacher_file, small.classes[:5], small.input_shape, small.mean, small.std,
-                torch.device("cpu"))
+        Teacher(
+            teacher_file,
+            small.classes[:5],
+            small.input_shape,
+            small.mean,
+            small.std,
+            torch.device("cpu"),
+        )
     with pytest.raises(DesktopCnnError, match="takes"):
-        Teacher(teacher_file, small.classes, (3, 32, 32), [0.5] * 3, [0.25] * 3,
-                torch.device("cpu"))
+        Teacher(
+            teacher_file, small.classes, (3, 32, 32), [0.5] * 3, [0.25] * 3, torch.device("cpu")
+        )
     with pytest.raises(ConfigError, match="temperature"):
         TrainConfig(teacher=str(teacher_file), temperature=0).validate()
 
@@ -87,8 +100,9 @@ def test_student_learns_from_the_teacher_alone(small, teacher_file):
     # Every training label is wrong (shifted by one); with distill_weight 1 the labels are
     # ignored, so the student can only be right on the test set by copying the teacher.
     wrong = replace(small, train=Split(small.train.images, (small.train.labels + 1) % 10))
-    cfg = TrainConfig(epochs=2, batch_size=64, seed=0, teacher=str(teacher_file),
-                      distill_weight=1.0)
+    cfg = TrainConfig(
+        epochs=2, batch_size=64, seed=0, teacher=str(teacher_file), distill_weight=1.0
+    )
     student = Trainer(wrong, "lenet5", cfg).run()
     assert student.checkpoint.info.train_config["teacher"] == str(teacher_file)
     assert student.checkpoint.info.metrics["test_accuracy"] > 0.75  # measured 0.847
@@ -101,8 +115,17 @@ def test_widenet_shapes():
     for shape in ((1, 28, 28), (3, 32, 32)):
         model = build_model("widenet", **classifier_args("widenet", shape, 10))
         acts = model.activations(torch.zeros(2, *shape))
-        assert list(acts) == ["conv1", "conv2", "pool1", "conv3", "conv4", "pool2", "conv5",
-                              "pool3", "fc"]
+        assert list(acts) == [
+            "conv1",
+            "conv2",
+            "pool1",
+            "conv3",
+            "conv4",
+            "pool2",
+            "conv5",
+            "pool3",
+            "fc",
+        ]
         assert acts["pool3"].shape[1:] == (64, shape[1] // 8, shape[1] // 8)
         assert sum(p.numel() for p in model.parameters()) == 35674 + (shape[0] - 1) * 16 * 9
         assert acts["fc"].shape == (2, 10)

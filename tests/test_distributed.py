@@ -26,16 +26,30 @@ from desktop_cnn.core.train.training import TrainConfig, Trainer
 ROOT = Path(__file__).resolve().parents[1]
 # One epoch of 14 global batches of 256 (128 per process), AdamW one-cycle, augmented.
 CFG = TrainConfig(epochs=1, batch_size=256, seed=5, device="cpu")
-COMMON = ["--dataset", "mnist", "--classes", "0,1", "--epochs", "1", "--batch-size", "256",
-          "--seed", "5", "--device", "cpu"]
+COMMON = [
+    "--dataset",
+    "mnist",
+    "--classes",
+    "0,1",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "256",
+    "--seed",
+    "5",
+    "--device",
+    "cpu",
+]
 
 
 @pytest.mark.parametrize("kind, shape", [("digits", (1, 28, 28)), ("color", (3, 32, 32))])
 def test_each_share_of_a_batch_is_augmented_as_the_whole_batch_would_be(kind, shape):
     x = torch.rand(12, *shape)
     whole = augment_batch(x, kind, torch.Generator().manual_seed(4))
-    shares = [augment_batch(x[lo:hi], kind, torch.Generator().manual_seed(4), Part(lo, hi, 12))
-              for lo, hi in ((0, 4), (4, 8), (8, 12))]
+    shares = [
+        augment_batch(x[lo:hi], kind, torch.Generator().manual_seed(4), Part(lo, hi, 12))
+        for lo, hi in ((0, 4), (4, 8), (8, 12))
+    ]
     assert torch.equal(torch.cat(shares), whole)
 
 
@@ -48,9 +62,26 @@ def torchrun(shared_data, tmp_path_factory):
     """``torchrun --standalone --nproc_per_node=2 -m desktop_cnn train ...``, run once."""
     out = tmp_path_factory.mktemp("ddp") / "ddp.pt"
     proc = subprocess.run(
-        [sys.executable, "-m", "torch.distributed.run", "--standalone", "--nproc_per_node=2",
-         "-m", "desktop_cnn", "train", *COMMON, "--data-dir", str(shared_data),
-         "--out", str(out)], capture_output=True, text=True, timeout=600, env=env())
+        [
+            sys.executable,
+            "-m",
+            "torch.distributed.run",
+            "--standalone",
+            "--nproc_per_node=2",
+            "-m",
+            "desktop_cnn",
+            "train",
+            *COMMON,
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(out),
+        ],
+        capture_output=True,
+        text=True,
+        timeout=600,
+        env=env(),
+    )
     assert proc.returncode == 0, proc.stderr[-2000:]
     return proc, out
 
@@ -90,9 +121,25 @@ def test_only_rank_0_reports_and_writes(torchrun):
 
 def launch(shared_data, out: Path, *extra: str) -> subprocess.Popen:
     return subprocess.Popen(
-        [sys.executable, "-m", "desktop_cnn", "train", *COMMON, "--data-dir", str(shared_data),
-         "--nproc", "2", "--out", str(out), *extra], stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE, text=True, env=env())
+        [
+            sys.executable,
+            "-m",
+            "desktop_cnn",
+            "train",
+            *COMMON,
+            "--data-dir",
+            str(shared_data),
+            "--nproc",
+            "2",
+            "--out",
+            str(out),
+            *extra,
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        env=env(),
+    )
 
 
 def workers_of(pid: int) -> dict[int, int]:
@@ -123,8 +170,9 @@ def test_a_killed_rank_ends_the_run_with_one_line(shared_data, tmp_path):
     _, err = proc.communicate(timeout=120)
     lines = [line for line in err.splitlines() if "error" in line.lower()]
     assert proc.returncode == 1
-    assert lines == ["desktop-cnn: error: training process 1 of 2 was killed (SIGKILL), "
-                     "which ended the run"]
+    assert lines == [
+        "desktop-cnn: error: training process 1 of 2 was killed (SIGKILL), which ended the run"
+    ]
     # Killed before its first epoch ended, or saved atomically: never half a file.
     assert out.read_bytes() == b"the previous model" or load_checkpoint(out)
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
@@ -140,5 +188,6 @@ def test_a_bad_file_on_every_rank_is_one_line(shared_data, tmp_path):
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 1
     assert [line for line in err.splitlines() if line.strip()] == [
-        f"desktop-cnn: error: {refused.value}"]
+        f"desktop-cnn: error: {refused.value}"
+    ]
     assert out.read_bytes() == b"the previous model"

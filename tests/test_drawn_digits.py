@@ -52,6 +52,8 @@ def test_drawn_digits_are_recognised(app, capsys):
                 wrong.append((digit, i, answer))
     share = right / (10 * PER_DIGIT)
     with capsys.disabled():
-        print(f"\ndrawn digits recognised: {right}/{10 * PER_DIGIT} = {share:.1%}; "
-              f"wrong (digit, variant, answer): {wrong}")
+        print(
+            f"\ndrawn digits recognised: {right}/{10 * PER_DIGIT} = {share:.1%}; "
+            f"wrong (digit, variant, answer): {wrong}"
+        )
     assert share >= THRESHOLD, wrong

@@ -36,8 +36,9 @@ class Odd(NamedActivations):
 def pixels(shape: tuple[int, ...], n: int, rng: np.random.Generator) -> list[tuple[int, ...]]:
     """Every corner and edge midpoint of every channel's map (the padded ones), plus n random."""
     c, h, w = shape
-    border = [(ch, r, col) for ch in range(c) for r in (0, h // 2, h - 1)
-              for col in (0, w // 2, w - 1)]
+    border = [
+        (ch, r, col) for ch in range(c) for r in (0, h // 2, h - 1) for col in (0, w // 2, w - 1)
+    ]
     return border + [tuple(int(v) for v in rng.integers(0, (c, h, w))) for _ in range(n)]
 
 
@@ -46,7 +47,7 @@ def oracle_window(src: torch.Tensor, conv: nn.Conv2d, row: int, col: int, pad) -
     padded = F.pad(src, (pad[1], pad[1] + 2, pad[0], pad[0] + 2))  # extra: "same" may pad more
     (kh, kw), (sh, sw), (dh, dw) = conv.kernel_size, conv.stride, conv.dilation
     r0, c0 = row * sh, col * sw
-    return padded[:, r0:r0 + dh * (kh - 1) + 1:dh, c0:c0 + dw * (kw - 1) + 1:dw].numpy()
+    return padded[:, r0 : r0 + dh * (kh - 1) + 1 : dh, c0 : c0 + dw * (kw - 1) + 1 : dw].numpy()
 
 
 MODELS = {
@@ -112,8 +113,12 @@ def test_the_bundled_models_on_a_real_digit(mnist):
     x = normalize(mnist.test.images[0].float() / 255, ck.info.mean, ck.info.std)[None]
     with torch.no_grad():
         acts = ck.model.activations(x)
-    for layer, (c, r, col) in (("conv1", (0, 14, 14)), ("conv1", (5, 0, 0)),
-                               ("conv2", (7, 5, 4)), ("conv2", (0, 9, 0))):
+    for layer, (c, r, col) in (
+        ("conv1", (0, 14, 14)),
+        ("conv1", (5, 0, 0)),
+        ("conv2", (7, 5, 4)),
+        ("conv2", (0, 9, 0)),
+    ):
         e = explain(ck.model, x, layer, c, r, col)
         assert abs(e.value - float(acts[layer][0, c, r, col])) <= TOL
     assert conv_layers(ck.model, list(acts)) == ["conv1", "conv2"]

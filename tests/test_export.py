@@ -33,8 +33,9 @@ def model_file(mnist) -> Path:
 @pytest.fixture(scope="module")
 def exported(model_file, tmp_path_factory) -> Path:
     pytest.importorskip("onnxscript")
-    return export.export_onnx(load_checkpoint(model_file),
-                              tmp_path_factory.mktemp("onnx") / "lenet5.onnx")
+    return export.export_onnx(
+        load_checkpoint(model_file), tmp_path_factory.mktemp("onnx") / "lenet5.onnx"
+    )
 
 
 def normalise_from_metadata(images: torch.Tensor, props: dict[str, str]) -> np.ndarray:
@@ -86,8 +87,10 @@ def test_failed_export_leaves_the_old_file_and_no_temp(model_file, tmp_path, mon
         raise RuntimeError("unsupported operator aten::frobnicate\nand a long trace")
 
     monkeypatch.setattr(torch.onnx, "export", broken)
-    with pytest.raises(DesktopCnnError, match="cannot export lenet5 to ONNX: unsupported "
-                                              "operator aten::frobnicate$"):
+    with pytest.raises(
+        DesktopCnnError,
+        match="cannot export lenet5 to ONNX: unsupported operator aten::frobnicate$",
+    ):
         export.export_onnx(load_checkpoint(model_file), out)
     assert out.read_bytes() == b"the previous export"
     assert [p.name for p in tmp_path.iterdir()] == ["m.onnx"]
@@ -99,16 +102,22 @@ def test_missing_onnx_is_one_line_with_the_fix(model_file, tmp_path, monkeypatch
     rc = cli.main(["export", str(model_file), "--onnx", str(tmp_path / "m.onnx")])
     err = capsys.readouterr().err
     assert rc == 1 and err.count("\n") == 1
-    assert err.startswith("desktop-cnn: error: exporting to ONNX needs the Python package "
-                          "onnxscript")
+    assert err.startswith(
+        "desktop-cnn: error: exporting to ONNX needs the Python package onnxscript"
+    )
     assert "pip install onnx onnxscript" in err
     assert not (tmp_path / "m.onnx").exists()
 
 
 def run_cli(*args) -> subprocess.CompletedProcess:
-    return subprocess.run([sys.executable, "-m", "desktop_cnn", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)})
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_cnn", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
 
 
 def test_cli_export_writes_a_model_onnxruntime_runs(model_file, tmp_path, mnist):
@@ -117,11 +126,14 @@ def test_cli_export_writes_a_model_onnxruntime_runs(model_file, tmp_path, mnist)
     out = tmp_path / "sub" / "cli.onnx"
     proc = run_cli("export", model_file, "--onnx", out)
     assert proc.returncode == 0, proc.stderr
-    assert proc.stdout.startswith(f"saved {out}: input 'image' (N, 1, 28, 28) float32, "
-                                  "x = (pixel/255 - mean) / std with mean=")
+    assert proc.stdout.startswith(
+        f"saved {out}: input 'image' (N, 1, 28, 28) float32, "
+        "x = (pixel/255 - mean) / std with mean="
+    )
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])
-    feed = normalise_from_metadata(mnist.test.images[:8], session.get_modelmeta()
-                                   .custom_metadata_map)
+    feed = normalise_from_metadata(
+        mnist.test.images[:8], session.get_modelmeta().custom_metadata_map
+    )
     (logits,) = session.run(None, {"image": feed})
     assert logits.shape == (8, 10)
     assert oct(out.stat().st_mode & 0o777) == "0o644"

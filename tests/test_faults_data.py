@@ -20,7 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def tree(root: Path, classes=("cat", "dog"), split=True, n=4, fmt="png") -> Path:
-    for s in (("train", "test") if split else ("",)):
+    for s in ("train", "test") if split else ("",):
         for k, c in enumerate(classes):
             d = root / s / c
             d.mkdir(parents=True, exist_ok=True)
@@ -93,8 +93,7 @@ def test_training_images_of_one_class_only_are_refused(tmp_path):
 def test_a_training_run_on_a_bad_folder_is_one_line(tmp_path, capsys):
     root = tree(tmp_path / "pets")
     (root / "train" / "cat" / "0.png").write_bytes(b"")
-    code = cli_main(["train", "--dataset", f"imagefolder:{root}", "--out",
-                     str(tmp_path / "m.pt")])
+    code = cli_main(["train", "--dataset", f"imagefolder:{root}", "--out", str(tmp_path / "m.pt")])
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1 and str(root / "train" / "cat" / "0.png") in err[0]
     assert not (tmp_path / "m.pt").exists()
@@ -126,6 +125,7 @@ def test_imagefiles_does_not_import_data():
 
 # --- MNIST-style IDX files: intact ones linked from ../shared/data, damaged ones written here ---
 
+
 @pytest.fixture
 def mnist_copy(shared_data, tmp_path):
     """A data dir whose MNIST/raw links to the real files; tests replace some with copies."""
@@ -146,21 +146,24 @@ def replace_with(raw: Path, name: str, mutate) -> Path:
 
 def set_bytes(at: int, value: bytes):
     def mutate(data: bytearray) -> bytearray:
-        data[at:at + len(value)] = value
+        data[at : at + len(value)] = value
         return data
 
     return mutate
 
 
-@pytest.mark.parametrize("name, mutate, match", [
-    ("t10k-images-idx3-ubyte", set_bytes(2, b"\x0d"), "bad magic number"),
-    ("t10k-images-idx3-ubyte", set_bytes(3, b"\x02"), "bad magic number"),
-    ("train-labels-idx1-ubyte", lambda d: b"", "is empty"),
-    ("t10k-images-idx3-ubyte", lambda d: d[: len(d) // 2], "bytes but its header"),
-    ("t10k-images-idx3-ubyte", lambda d: d[:10], "cut off inside its header"),
-    ("t10k-labels-idx1-ubyte", set_bytes(4, (9999).to_bytes(4, "big")), "bytes but its header"),
-    ("t10k-labels-idx1-ubyte", set_bytes(100, b"\x0c"), "has label 12"),
-])
+@pytest.mark.parametrize(
+    "name, mutate, match",
+    [
+        ("t10k-images-idx3-ubyte", set_bytes(2, b"\x0d"), "bad magic number"),
+        ("t10k-images-idx3-ubyte", set_bytes(3, b"\x02"), "bad magic number"),
+        ("train-labels-idx1-ubyte", lambda d: b"", "is empty"),
+        ("t10k-images-idx3-ubyte", lambda d: d[: len(d) // 2], "bytes but its header"),
+        ("t10k-images-idx3-ubyte", lambda d: d[:10], "cut off inside its header"),
+        ("t10k-labels-idx1-ubyte", set_bytes(4, (9999).to_bytes(4, "big")), "bytes but its header"),
+        ("t10k-labels-idx1-ubyte", set_bytes(100, b"\x0c"), "has label 12"),
+    ],
+)
 def test_damaged_idx_files_are_named(mnist_copy, name, mutate, match):
     path = replace_with(mnist_copy, name, mutate)
     with pytest.raises(DatasetError, match=match) as e:

@@ -28,11 +28,21 @@ BAD_FLAGS = [
 
 
 @pytest.mark.parametrize("flag, value, allowed", BAD_FLAGS)
-def test_bad_flag_is_one_line_with_its_range_before_the_data(tmp_path, capsys, flag, value,
-                                                              allowed):
+def test_bad_flag_is_one_line_with_its_range_before_the_data(
+    tmp_path, capsys, flag, value, allowed
+):
     # The dataset does not exist: the flag must be refused before anything is loaded.
-    code = cli_main(["train", "--dataset", f"imagefolder:{tmp_path / 'nope'}", "--out",
-                     str(tmp_path / "m.pt"), flag, value])
+    code = cli_main(
+        [
+            "train",
+            "--dataset",
+            f"imagefolder:{tmp_path / 'nope'}",
+            "--out",
+            str(tmp_path / "m.pt"),
+            flag,
+            value,
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and len(err) == 1, err
     assert flag in err[0] and allowed in err[0] and value in err[0], err[0]
@@ -40,11 +50,23 @@ def test_bad_flag_is_one_line_with_its_range_before_the_data(tmp_path, capsys, f
 
 
 def test_validation_fraction_range(shared_data, tmp_path, capsys):
-    code = cli_main(["train", "--dataset", "mnist", "--data-dir", str(shared_data), "--out",
-                     str(tmp_path / "m.pt"), "--validation", "1.5"])
+    code = cli_main(
+        [
+            "train",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(shared_data),
+            "--out",
+            str(tmp_path / "m.pt"),
+            "--validation",
+            "1.5",
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
-    assert code == 1 and err[-1].endswith("--validation must be a number between 0 and 1 "
-                                          "(both excluded), not 1.5")
+    assert code == 1 and err[-1].endswith(
+        "--validation must be a number between 0 and 1 (both excluded), not 1.5"
+    )
 
 
 @pytest.mark.parametrize("name, lo, hi, integer, lo_open, hi_open", TRAIN_RANGES)

@@ -14,8 +14,10 @@ def test_a_broken_settings_file_is_reported_in_a_dialog_once(display, tmp_path, 
     (tmp_path / "settings.json").write_text('{"recent_models": ["/m/a.pt"],}')
     shown: list[tuple[str, str]] = []
     # A long message comes as a bold headline and its details: the user sees both.
-    monkeypatch.setattr("tkinter.messagebox.showerror", lambda title, message, **kw: shown.append(
-        (title, f"{message} {kw.get('detail') or ''}")))
+    monkeypatch.setattr(
+        "tkinter.messagebox.showerror",
+        lambda title, message, **kw: shown.append((title, f"{message} {kw.get('detail') or ''}")),
+    )
     app = launch(["--no-model"])
     try:
         pump(app.root, until=lambda: bool(shown), timeout=30)

@@ -37,16 +37,22 @@ CHILD = textwrap.dedent("""
 
 
 def info() -> ModelInfo:
-    return ModelInfo("lenet5", {}, "mnist", [str(i) for i in range(10)], (1, 28, 28), (0.13,),
-                     (0.31,))
+    return ModelInfo(
+        "lenet5", {}, "mnist", [str(i) for i in range(10)], (1, 28, 28), (0.13,), (0.31,)
+    )
 
 
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL and pids")
 def test_a_save_killed_mid_way_leaves_litter_that_the_next_save_removes(tmp_path):
     target = tmp_path / "m.pt"
     previous = save_checkpoint(target, build_model("lenet5"), info()).read_bytes()
-    child = subprocess.Popen([sys.executable, "-c", CHILD, str(target)], stdout=subprocess.PIPE,
-                             text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)})
+    child = subprocess.Popen(
+        [sys.executable, "-c", CHILD, str(target)],
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+    )
     try:
         assert child.stdout.readline().strip() == "written"
     finally:

@@ -25,17 +25,31 @@ DIGIT = ROOT / "assets" / "sample_digit_7.png"
 
 
 def info(**kw) -> ModelInfo:
-    base = dict(arch="lenet5", arch_args={"variant": "modern", "in_channels": 1,
-                                          "num_classes": 10, "input_size": 28},
-                dataset="mnist", classes=[str(i) for i in range(10)], input_shape=(1, 28, 28),
-                mean=(0.13,), std=(0.31,), metrics={"test_accuracy": 0.994})
+    base = dict(
+        arch="lenet5",
+        arch_args={"variant": "modern", "in_channels": 1, "num_classes": 10, "input_size": 28},
+        dataset="mnist",
+        classes=[str(i) for i in range(10)],
+        input_shape=(1, 28, 28),
+        mean=(0.13,),
+        std=(0.31,),
+        metrics={"test_accuracy": 0.994},
+    )
     return ModelInfo(**{**base, **kw})
 
 
 def write_raw(path: Path, info_dict: dict, state: dict) -> Path:
     """A checkpoint written by hand, as a crafted file would be: no checks on the way in."""
-    torch.save({"format": FORMAT, "format_version": 1, "info": info_dict, "state_dict": state,
-                "training_state": None}, path)
+    torch.save(
+        {
+            "format": FORMAT,
+            "format_version": 1,
+            "info": info_dict,
+            "state_dict": state,
+            "training_state": None,
+        },
+        path,
+    )
     return path
 
 
@@ -69,26 +83,33 @@ def test_nan_in_a_bare_state_dict_is_refused(tmp_path):
     refused(tmp_path / "bare.pt", "NaN weights in conv1.bias")
 
 
-@pytest.mark.parametrize("change, match", [
-    ({"classes": ["0", "1", "2"]}, "10 outputs but the file names 3 classes"),
-    ({"classes": [str(i) for i in range(MAX_CLASSES + 1)]}, "10,001 class names"),
-    ({"classes": []}, "0 class names"),
-    ({"classes": "0123456789"}, "list of strings"),
-    ({"input_shape": [1, 0, 28]}, "input shape 1x0x28"),
-    ({"input_shape": [3, 28, 28], "mean": [0.1] * 3, "std": [0.3] * 3},
-     "input shape \\(3, 28, 28\\) does not fit"),
-    ({"input_shape": [1, 28, 100_000]}, f"sides 1 to {MAX_SIDE}"),
-    ({"input_shape": [1, 28]}, "not channels x height x width"),
-    ({"mean": [0.1, 0.2]}, "mean"),
-    ({"std": [0.0]}, "must be positive"),
-    ({"std": [math.nan]}, "finite"),
-    ({"arch_args": {"num_classes": 10**9, "in_channels": 1, "input_size": 28}},
-     "do not fit lenet5"),
-    ({"arch_args": {"num_classes": -5, "in_channels": 1, "input_size": 28}}, "cannot build"),
-    ({"arch_args": ["x"]}, "not a dict"),
-    ({"arch": "vgg16"}, "unknown model 'vgg16'"),
-    ({"metrics": "99.4%"}, "metrics is str"),
-])
+@pytest.mark.parametrize(
+    "change, match",
+    [
+        ({"classes": ["0", "1", "2"]}, "10 outputs but the file names 3 classes"),
+        ({"classes": [str(i) for i in range(MAX_CLASSES + 1)]}, "10,001 class names"),
+        ({"classes": []}, "0 class names"),
+        ({"classes": "0123456789"}, "list of strings"),
+        ({"input_shape": [1, 0, 28]}, "input shape 1x0x28"),
+        (
+            {"input_shape": [3, 28, 28], "mean": [0.1] * 3, "std": [0.3] * 3},
+            "input shape \\(3, 28, 28\\) does not fit",
+        ),
+        ({"input_shape": [1, 28, 100_000]}, f"sides 1 to {MAX_SIDE}"),
+        ({"input_shape": [1, 28]}, "not channels x height x width"),
+        ({"mean": [0.1, 0.2]}, "mean"),
+        ({"std": [0.0]}, "must be positive"),
+        ({"std": [math.nan]}, "finite"),
+        (
+            {"arch_args": {"num_classes": 10**9, "in_channels": 1, "input_size": 28}},
+            "do not fit lenet5",
+        ),
+        ({"arch_args": {"num_classes": -5, "in_channels": 1, "input_size": 28}}, "cannot build"),
+        ({"arch_args": ["x"]}, "not a dict"),
+        ({"arch": "vgg16"}, "unknown model 'vgg16'"),
+        ({"metrics": "99.4%"}, "metrics is str"),
+    ],
+)
 def test_metadata_that_does_not_fit_is_refused(tmp_path, change, match):
     d = {**_plain(info()), **change}
     path = write_raw(tmp_path / "crafted.pt", d, build_model("lenet5").state_dict())
@@ -123,9 +144,12 @@ def test_every_command_that_opens_a_bad_model_exits_1_with_one_line(tmp_path, ca
     with torch.no_grad():
         model.fc3.bias[0] = math.nan
     bad = save_checkpoint(tmp_path / "nan.pt", model, info())
-    for argv in (["predict", str(bad), str(DIGIT)], ["predict", str(bad), str(DIGIT), "--json"],
-                 ["eval", str(bad), "--json"], ["export", str(bad), "--onnx",
-                                                str(tmp_path / "x.onnx")]):
+    for argv in (
+        ["predict", str(bad), str(DIGIT)],
+        ["predict", str(bad), str(DIGIT), "--json"],
+        ["eval", str(bad), "--json"],
+        ["export", str(bad), "--onnx", str(tmp_path / "x.onnx")],
+    ):
         code = cli_main(argv)
         out, err = capsys.readouterr()
         assert code == 1 and out == "", argv
@@ -134,29 +158,59 @@ def test_every_command_that_opens_a_bad_model_exits_1_with_one_line(tmp_path, ca
 
 
 def test_json_output_is_strict():
-    text = jsonout.dumps({"accuracy": math.nan, "loss": math.inf, "per_class": {"a": -math.inf},
-                          "confusion": [[1, 2]], "n": 0, "ok": 0.5})
+    text = jsonout.dumps(
+        {
+            "accuracy": math.nan,
+            "loss": math.inf,
+            "per_class": {"a": -math.inf},
+            "confusion": [[1, 2]],
+            "n": 0,
+            "ok": 0.5,
+        }
+    )
     strict = json.loads(text, parse_constant=lambda c: pytest.fail(f"non-JSON constant {c}"))
-    assert strict == {"accuracy": None, "loss": None, "per_class": {"a": None},
-                      "confusion": [[1, 2]], "n": 0, "ok": 0.5}
+    assert strict == {
+        "accuracy": None,
+        "loss": None,
+        "per_class": {"a": None},
+        "confusion": [[1, 2]],
+        "n": 0,
+        "ok": 0.5,
+    }
 
 
 def test_summary_of_a_huge_input_is_refused_with_the_limit():
-    proc = subprocess.run([sys.executable, "-m", "desktop_cnn", "summary", "--model",
-                           "cifar-net", "--input", "3x100000x100000"], capture_output=True,
-                          text=True, cwd=ROOT, env={**os.environ, "PYTHONPATH": str(ROOT)},
-                          timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop_cnn",
+            "summary",
+            "--model",
+            "cifar-net",
+            "--input",
+            "3x100000x100000",
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     lines = proc.stderr.strip().splitlines()
     assert len(lines) == 1 and str(MAX_SIDE) in lines[0] and "3x100000x100000" in lines[0]
 
 
-@pytest.mark.parametrize("argv, match", [
-    (["--model", "lenet5", "--classes", "0"], "--classes must be a whole number from 1 to"),
-    (["--model", "lenet5", "--classes", "20000"], "from 1 to 10000"),
-    (["--model", "widenet", "--input", "5000x32x32"], "at most 4096 channels"),
-    (["--model", "lenet5", "--input", "1x0x28"], "at least 1"),
-])
+@pytest.mark.parametrize(
+    "argv, match",
+    [
+        (["--model", "lenet5", "--classes", "0"], "--classes must be a whole number from 1 to"),
+        (["--model", "lenet5", "--classes", "20000"], "from 1 to 10000"),
+        (["--model", "widenet", "--input", "5000x32x32"], "at most 4096 channels"),
+        (["--model", "lenet5", "--input", "1x0x28"], "at least 1"),
+    ],
+)
 def test_summary_limits(capsys, argv, match):
     assert cli_main(["summary", *argv]) == 1
     err = capsys.readouterr().err

@@ -34,8 +34,14 @@ def cli(*args, home: Path | None = None):
     env = {**os.environ, "PYTHONPATH": str(ROOT)}
     if home is not None:
         env["DESKTOP_CNN_HOME"] = str(home)
-    return subprocess.run([sys.executable, "-m", "desktop_cnn", *map(str, args)],
-                          capture_output=True, text=True, cwd=ROOT, timeout=300, env=env)
+    return subprocess.run(
+        [sys.executable, "-m", "desktop_cnn", *map(str, args)],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        timeout=300,
+        env=env,
+    )
 
 
 def one_line(proc) -> str:
@@ -57,14 +63,29 @@ def digits_folder(root: Path, per_class: int = 12) -> Path:
 
 
 def info() -> ModelInfo:
-    return ModelInfo(arch="lenet5", arch_args={"variant": "modern", "in_channels": 1,
-                                               "num_classes": 10, "input_size": 28},
-                     dataset="mnist", classes=[str(i) for i in range(10)],
-                     input_shape=(1, 28, 28), mean=(0.13,), std=(0.31,))
+    return ModelInfo(
+        arch="lenet5",
+        arch_args={"variant": "modern", "in_channels": 1, "num_classes": 10, "input_size": 28},
+        dataset="mnist",
+        classes=[str(i) for i in range(10)],
+        input_shape=(1, 28, 28),
+        mean=(0.13,),
+        std=(0.31,),
+    )
 
 
-TRAIN = ["train", "--model", "lenet5", "--epochs", "1", "--batch-size", "8", "--no-augment",
-         "--device", "cpu"]
+TRAIN = [
+    "train",
+    "--model",
+    "lenet5",
+    "--epochs",
+    "1",
+    "--batch-size",
+    "8",
+    "--no-augment",
+    "--device",
+    "cpu",
+]
 
 
 def in_process(capsys, *args) -> str:
@@ -78,15 +99,22 @@ def in_process(capsys, *args) -> str:
 def test_out_is_a_folder_fails_before_the_data_is_read(tmp_path, capsys):
     (tmp_path / "runs").mkdir()
     # The dataset does not even exist: the output path is checked first.
-    line = in_process(capsys, *TRAIN, "--dataset", f"imagefolder:{tmp_path / 'nope'}", "--out",
-                      tmp_path / "runs")
+    line = in_process(
+        capsys, *TRAIN, "--dataset", f"imagefolder:{tmp_path / 'nope'}", "--out", tmp_path / "runs"
+    )
     assert "is a folder" in line and str(tmp_path / "runs") in line
 
 
 def test_out_under_a_file_fails_before_the_data_is_read(tmp_path, capsys):
     (tmp_path / "notes.txt").write_text("keep me")
-    line = in_process(capsys, *TRAIN, "--dataset", f"imagefolder:{tmp_path / 'nope'}", "--out",
-                      tmp_path / "notes.txt" / "m.pt")
+    line = in_process(
+        capsys,
+        *TRAIN,
+        "--dataset",
+        f"imagefolder:{tmp_path / 'nope'}",
+        "--out",
+        tmp_path / "notes.txt" / "m.pt",
+    )
     assert "is a file, not a folder" in line
     assert (tmp_path / "notes.txt").read_text() == "keep me"
 
@@ -103,8 +131,7 @@ def test_read_only_folder_is_refused(tmp_path):
         ro.chmod(0o755)
 
 
-def test_a_save_that_fails_after_training_goes_to_the_models_folder(tmp_path, monkeypatch,
-                                                                    capsys):
+def test_a_save_that_fails_after_training_goes_to_the_models_folder(tmp_path, monkeypatch, capsys):
     data = digits_folder(tmp_path / "digits")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
@@ -144,8 +171,9 @@ def tiny_disk(tmp_path):
         pytest.skip("mounting a tmpfs needs root")
     mnt = tmp_path / "tiny"
     mnt.mkdir()
-    proc = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)],
-                          capture_output=True)
+    proc = subprocess.run(
+        ["mount", "-t", "tmpfs", "-o", "size=600k", "tmpfs", str(mnt)], capture_output=True
+    )
     if proc.returncode != 0:
         pytest.skip(f"cannot mount a tmpfs: {proc.stderr.decode().strip()}")
     yield mnt
@@ -164,8 +192,9 @@ def test_full_disk_is_refused_before_training_and_the_old_file_kept(tmp_path, ti
 def test_full_disk_during_a_save_keeps_the_old_file_and_leaves_no_litter(tiny_disk):
     old = save_checkpoint(tiny_disk / "m.pt", build_model("lenet5"), info())
     before = old.read_bytes()
-    (tiny_disk / "filler").write_bytes(b"\0" * (os.statvfs(tiny_disk).f_bavail *
-                                                os.statvfs(tiny_disk).f_frsize - 20_000))
+    (tiny_disk / "filler").write_bytes(
+        b"\0" * (os.statvfs(tiny_disk).f_bavail * os.statvfs(tiny_disk).f_frsize - 20_000)
+    )
     with pytest.raises(SaveError) as e:
         save_checkpoint(old, build_model("lenet5"), info())
     assert "the disk is full" in str(e.value) and "previous file is unchanged" in str(e.value)
@@ -184,6 +213,12 @@ def test_room_estimate_covers_a_real_checkpoint(tmp_path):
 
 
 def info_for(model) -> ModelInfo:
-    return ModelInfo(arch="widenet", arch_args={}, dataset="mnist",
-                     classes=[str(i) for i in range(10)], input_shape=(1, 28, 28),
-                     mean=(0.13,), std=(0.31,))
+    return ModelInfo(
+        arch="widenet",
+        arch_args={},
+        dataset="mnist",
+        classes=[str(i) for i in range(10)],
+        input_shape=(1, 28, 28),
+        mean=(0.13,),
+        std=(0.31,),
+    )

@@ -35,13 +35,26 @@ def images(tmp_path):
 
 def test_every_readable_image_is_answered_and_each_failure_named(images, capsys):
     good, bad, good2, empty, blank, missing, folder = images
-    code = cli_main(["predict", str(MODEL), str(good), str(bad), str(good2), str(empty),
-                     str(blank), str(missing), str(folder)])
+    code = cli_main(
+        [
+            "predict",
+            str(MODEL),
+            str(good),
+            str(bad),
+            str(good2),
+            str(empty),
+            str(blank),
+            str(missing),
+            str(folder),
+        ]
+    )
     out, err = capsys.readouterr()
     assert code == SOME_FAILED == 1
     answers = [line.split(": ") for line in out.splitlines()]
-    assert [(image, label.split()[0]) for image, label in answers] == [(str(good), "7"),
-                                                                       (str(good2), "7")]
+    assert [(image, label.split()[0]) for image, label in answers] == [
+        (str(good), "7"),
+        (str(good2), "7"),
+    ]
     lines = err.strip().splitlines()
     assert len(lines) == 5 and "Traceback" not in err
     for path, line in zip([bad, empty, blank, missing, folder], lines, strict=True):
@@ -70,8 +83,22 @@ def test_all_good_exits_0_and_a_bad_model_stops_at_once(images, capsys):
 
 def test_as_a_user_runs_it(images):
     good, bad, good2, *_ = images
-    proc = subprocess.run([sys.executable, "-m", "desktop_cnn", "predict", str(MODEL), str(good),
-                           str(bad), str(good2)], capture_output=True, text=True, cwd=ROOT,
-                          env={**os.environ, "PYTHONPATH": str(ROOT)}, timeout=120)
+    proc = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "desktop_cnn",
+            "predict",
+            str(MODEL),
+            str(good),
+            str(bad),
+            str(good2),
+        ],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": str(ROOT)},
+        timeout=120,
+    )
     assert proc.returncode == 1 and "Traceback" not in proc.stderr
     assert len(proc.stdout.splitlines()) == 2 and str(bad) in proc.stderr

@@ -13,12 +13,15 @@ from desktop_cnn.gui.state import Settings as ReExported
 GOOD = {"recent_models": ["/models/a.pt", "/models/b.pt"], "data_dir": "/data", "brush": 24}
 
 
-@pytest.mark.parametrize("broken", [
-    json.dumps(GOOD)[:-1] + ",}",  # one trailing comma, as a hand edit leaves it
-    json.dumps(GOOD)[: len(json.dumps(GOOD)) // 2],  # cut off by a crash of another program
-    "[1, 2, 3]",  # JSON, but not an object
-    "",
-])
+@pytest.mark.parametrize(
+    "broken",
+    [
+        json.dumps(GOOD)[:-1] + ",}",  # one trailing comma, as a hand edit leaves it
+        json.dumps(GOOD)[: len(json.dumps(GOOD)) // 2],  # cut off by a crash of another program
+        "[1, 2, 3]",  # JSON, but not an object
+        "",
+    ],
+)
 def test_a_broken_file_is_kept_and_reported_once(tmp_path, broken):
     path = tmp_path / "settings.json"
     path.write_text(broken, encoding="utf-8")
@@ -58,8 +61,12 @@ def test_a_good_file_is_read_and_not_moved(tmp_path):
     path = tmp_path / "settings.json"
     path.write_text(json.dumps(GOOD))
     s = Settings.load(path)
-    assert (s.recent_models, s.data_dir, s.brush, s.warning) == (GOOD["recent_models"], "/data",
-                                                                 24, "")
+    assert (s.recent_models, s.data_dir, s.brush, s.warning) == (
+        GOOD["recent_models"],
+        "/data",
+        24,
+        "",
+    )
     assert [p.name for p in tmp_path.iterdir()] == ["settings.json"]
 
 

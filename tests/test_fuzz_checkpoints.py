@@ -16,23 +16,38 @@ from desktop_cnn.core.checkpoints import FORMAT, ModelInfo, _plain, load_checkpo
 from desktop_cnn.core.errors import CheckpointError
 from desktop_cnn.core.models import build_model
 
-FUZZ = settings(max_examples=120, derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow])
+FUZZ = settings(
+    max_examples=120,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 
-INFO = ModelInfo(arch="cifar-net", arch_args={"in_channels": 3, "num_classes": 2,
-                                              "input_size": 32},
-                 dataset="cifar10", classes=["airplane", "bird"], input_shape=(3, 32, 32),
-                 mean=(0.49, 0.48, 0.45), std=(0.25, 0.24, 0.26),
-                 metrics={"test_accuracy": 0.89}, history={"batch_loss": [0.7, 0.5]})
+INFO = ModelInfo(
+    arch="cifar-net",
+    arch_args={"in_channels": 3, "num_classes": 2, "input_size": 32},
+    dataset="cifar10",
+    classes=["airplane", "bird"],
+    input_shape=(3, 32, 32),
+    mean=(0.49, 0.48, 0.45),
+    std=(0.25, 0.24, 0.26),
+    metrics={"test_accuracy": 0.89},
+    history={"batch_loss": [0.7, 0.5]},
+)
 torch.manual_seed(0)
 MODEL = build_model("cifar-net")  # 18,090 weights: small files, fast examples
 STATE = {k: v.clone() for k, v in MODEL.state_dict().items()}
 
 
 def payload(info: dict | object = None, state: dict | object = None) -> dict:
-    return {"format": FORMAT, "format_version": 1,
-            "info": _plain(INFO) if info is None else info,
-            "state_dict": STATE if state is None else state, "training_state": None}
+    return {
+        "format": FORMAT,
+        "format_version": 1,
+        "info": _plain(INFO) if info is None else info,
+        "state_dict": STATE if state is None else state,
+        "training_state": None,
+    }
 
 
 def valid_bytes() -> bytes:
@@ -59,8 +74,9 @@ def load_or_refuse(path: Path):
         assert msg and "\n" not in msg, msg
         return None
     # Loaded: it must be usable as its metadata says.
-    assert all(torch.isfinite(v).all() for v in ck.model.state_dict().values()
-               if v.is_floating_point())
+    assert all(
+        torch.isfinite(v).all() for v in ck.model.state_dict().values() if v.is_floating_point()
+    )
     out = ck.model(torch.zeros(1, *ck.info.input_shape))
     assert out.shape == (1, len(ck.info.classes)) and torch.isfinite(out).all()
     assert "nan" not in ck.info.title.lower() or "nan" in ck.info.arch + ck.info.dataset
@@ -73,9 +89,12 @@ def test_the_valid_file_loads(folder):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1,
-                max_size=8),
-       st.one_of(st.none(), st.integers(0, len(VALID))))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(VALID) - 1), st.integers(0, 255)), min_size=1, max_size=8
+    ),
+    st.one_of(st.none(), st.integers(0, len(VALID))),
+)
 def test_mutated_bytes(folder, flips, cut):
     data = bytearray(VALID)
     for at, value in flips:
@@ -87,19 +106,47 @@ def test_mutated_bytes(folder, flips, cut):
 
 
 # Values weights_only loading can read back: builtins, nested, and tensors.
-leaf = st.one_of(st.none(), st.booleans(), st.integers(-2**70, 2**70),
-                 st.floats(allow_nan=True, allow_infinity=True), st.text(max_size=8),
-                 st.just(torch.zeros(0)), st.just(torch.tensor([math.nan])))
-value = st.recursive(leaf, lambda inner: st.one_of(
-    st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)),
-    max_leaves=8)
-FIELDS = ["arch", "arch_args", "dataset", "classes", "input_shape", "mean", "std", "train_config",
-          "metrics", "history", "versions", "created", "notes"]
+leaf = st.one_of(
+    st.none(),
+    st.booleans(),
+    st.integers(-(2**70), 2**70),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.text(max_size=8),
+    st.just(torch.zeros(0)),
+    st.just(torch.tensor([math.nan])),
+)
+value = st.recursive(
+    leaf,
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=6), inner, max_size=4)
+    ),
+    max_leaves=8,
+)
+FIELDS = [
+    "arch",
+    "arch_args",
+    "dataset",
+    "classes",
+    "input_shape",
+    "mean",
+    "std",
+    "train_config",
+    "metrics",
+    "history",
+    "versions",
+    "created",
+    "notes",
+]
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.sampled_from(FIELDS), st.one_of(value, st.just("<delete>"))),
-                min_size=1, max_size=3))
+@given(
+    st.lists(
+        st.tuples(st.sampled_from(FIELDS), st.one_of(value, st.just("<delete>"))),
+        min_size=1,
+        max_size=3,
+    )
+)
 def test_mutated_metadata(folder, changes):
     info = _plain(INFO)
     for name, new in changes:
@@ -112,8 +159,7 @@ def test_mutated_metadata(folder, changes):
 
 
 @FUZZ
-@given(st.sampled_from(["classes", "input_shape", "mean", "std", "arch_args"]),
-       st.data())
+@given(st.sampled_from(["classes", "input_shape", "mean", "std", "arch_args"]), st.data())
 def test_plausible_metadata_edits(folder, name, data):
     # Edits of the right type but wrong size are the dangerous ones: they reach the model.
     info = _plain(INFO)
@@ -124,16 +170,21 @@ def test_plausible_metadata_edits(folder, name, data):
     elif name == "input_shape":
         info[name] = data.draw(st.lists(st.integers(-1, 5000), min_size=2, max_size=4))
     else:
-        info[name] = {**info[name], data.draw(st.sampled_from(
-            ["in_channels", "num_classes", "input_size", "width", "bogus"])):
-            data.draw(st.integers(-3, 10**12))}
+        info[name] = {
+            **info[name],
+            data.draw(
+                st.sampled_from(["in_channels", "num_classes", "input_size", "width", "bogus"])
+            ): data.draw(st.integers(-3, 10**12)),
+        }
     torch.save(payload(info=info), folder / "plausible.pt")
     load_or_refuse(folder / "plausible.pt")
 
 
 @FUZZ
-@given(st.sampled_from(sorted(STATE)), st.sampled_from(["drop", "shape", "dtype", "nan", "value",
-                                                         "extra"]))
+@given(
+    st.sampled_from(sorted(STATE)),
+    st.sampled_from(["drop", "shape", "dtype", "nan", "value", "extra"]),
+)
 def test_mutated_weights(folder, key, how):
     state = dict(STATE)
     t = state[key]

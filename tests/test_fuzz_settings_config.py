@@ -17,17 +17,24 @@ from desktop_cnn.core.limits import TRAIN_RANGES, check_range
 from desktop_cnn.core.train.training import TrainConfig
 from desktop_cnn.gui.settings import Settings
 
-FUZZ = settings(max_examples=150, derandomize=True, deadline=None, database=None,
-                suppress_health_check=[HealthCheck.too_slow,
-                                       HealthCheck.function_scoped_fixture])
+FUZZ = settings(
+    max_examples=150,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture],
+)
 
 GOOD = json.dumps({"recent_models": ["/m/a.pt"], "data_dir": "/data", "brush": 24}, indent=2)
 json_value = st.recursive(
-    st.one_of(st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False),
-              st.text(max_size=10)),
-    lambda inner: st.one_of(st.lists(inner, max_size=4),
-                            st.dictionaries(st.text(max_size=8), inner, max_size=4)),
-    max_leaves=10)
+    st.one_of(
+        st.none(), st.booleans(), st.integers(), st.floats(allow_nan=False), st.text(max_size=10)
+    ),
+    lambda inner: st.one_of(
+        st.lists(inner, max_size=4), st.dictionaries(st.text(max_size=8), inner, max_size=4)
+    ),
+    max_leaves=10,
+)
 
 
 @pytest.fixture(scope="module")
@@ -63,8 +70,13 @@ def test_settings_from_any_bytes(folder, raw):
 
 
 @FUZZ
-@given(st.lists(st.tuples(st.integers(0, len(GOOD) - 1), st.sampled_from(list(',{}[]":\\x 0'))),
-                min_size=1, max_size=4))
+@given(
+    st.lists(
+        st.tuples(st.integers(0, len(GOOD) - 1), st.sampled_from(list(',{}[]":\\x 0'))),
+        min_size=1,
+        max_size=4,
+    )
+)
 def test_settings_with_typos(folder, edits):
     text = list(GOOD)
     for at, ch in edits:
@@ -73,20 +85,31 @@ def test_settings_with_typos(folder, edits):
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(["recent_models", "data_dir", "brush", "other"]),
-                       json_value, max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(["recent_models", "data_dir", "brush", "other"]), json_value, max_size=4
+    )
+)
 def test_settings_with_odd_values(folder, values):
     check_settings_file(folder, json.dumps(values).encode())
 
 
-NUMBERS = st.one_of(st.integers(-10**20, 10**20), st.floats(allow_nan=True, allow_infinity=True),
-                    st.none(), st.booleans(), st.text(max_size=3))
+NUMBERS = st.one_of(
+    st.integers(-(10**20), 10**20),
+    st.floats(allow_nan=True, allow_infinity=True),
+    st.none(),
+    st.booleans(),
+    st.text(max_size=3),
+)
 NUMERIC_FIELDS = [r[0] for r in TRAIN_RANGES]
 
 
 @FUZZ
-@given(st.dictionaries(st.sampled_from(NUMERIC_FIELDS + ["optimizer", "schedule", "teacher"]),
-                       NUMBERS, max_size=4))
+@given(
+    st.dictionaries(
+        st.sampled_from(NUMERIC_FIELDS + ["optimizer", "schedule", "teacher"]), NUMBERS, max_size=4
+    )
+)
 def test_train_config_validate(changes):
     config = TrainConfig(**changes)
     try:
@@ -106,8 +129,9 @@ def test_train_config_validate(changes):
 
 
 @FUZZ
-@given(NUMBERS, st.floats(-1e6, 1e6), st.floats(0, 1e6), st.booleans(), st.booleans(),
-       st.booleans())
+@given(
+    NUMBERS, st.floats(-1e6, 1e6), st.floats(0, 1e6), st.booleans(), st.booleans(), st.booleans()
+)
 def test_check_range(value, lo, width, integer, lo_open, hi_open):
     hi = lo + width
     try:

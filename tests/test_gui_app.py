@@ -39,12 +39,28 @@ def draw(app):
 def test_window_menu_and_status_bar(app):
     assert app.root.title().startswith("desktop-cnn")
     assert [app.notebook.tab(t, "text") for t in app.notebook.tabs()] == [
-        "Draw", "Train", "Feature maps", "Model", "Build", "Mistakes", "Playground"]
+        "Draw",
+        "Train",
+        "Feature maps",
+        "Model",
+        "Build",
+        "Mistakes",
+        "Playground",
+    ]
     menu = app.menu.file_menu
-    labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
-              if menu.type(i) != "separator"]
-    assert labels == ["Open model...", "Save model as...", "Export to ONNX...",
-                      "Compare models...", "Recent models", "Quit"]
+    labels = [
+        menu.entrycget(i, "label")
+        for i in range(menu.index("end") + 1)
+        if menu.type(i) != "separator"
+    ]
+    assert labels == [
+        "Open model...",
+        "Save model as...",
+        "Export to ONNX...",
+        "Compare models...",
+        "Recent models",
+        "Quit",
+    ]
     assert menu.entrycget(0, "accelerator") == "Ctrl+O"
     assert "CPU" in app.status.get("device") or "CUDA" in app.status.get("device")
     assert "lenet5 on mnist" in app.status.get("model")
@@ -53,8 +69,11 @@ def test_window_menu_and_status_bar(app):
 def test_drawing_predicts_live_and_clear_empties(app, draw):
     assert draw.answer.cget("text") == "" and app.state.analysis is None
     updates = []
-    draw_stroke(draw.pad.canvas, DIGIT_STROKES["1"][0],
-                each=lambda: (app.root.update(), updates.append(len(draw.compute_ms))))
+    draw_stroke(
+        draw.pad.canvas,
+        DIGIT_STROKES["1"][0],
+        each=lambda: (app.root.update(), updates.append(len(draw.compute_ms))),
+    )
     pump(app.root, 0.1)
     assert updates[-1] > 1  # predictions arrived while the stroke was still being drawn
     assert draw.answer.cget("text") == "1"
@@ -126,10 +145,8 @@ def test_random_test_image(app, draw):
     assert draw.source.kind == "drawing" and len(draw.sketch.strokes) == 1
 
 
-def test_random_test_image_names_a_missing_dataset(app, draw, errors, tmp_path,
-                                                   monkeypatch):
-    monkeypatch.setattr(app.settings, "values", {**app.settings.values,
-                                                 "data_dir": str(tmp_path)})
+def test_random_test_image_names_a_missing_dataset(app, draw, errors, tmp_path, monkeypatch):
+    monkeypatch.setattr(app.settings, "values", {**app.settings.values, "data_dir": str(tmp_path)})
     draw.test_button.invoke()
     pump(app.root, until=lambda: errors, timeout=60)
     assert str(tmp_path) in errors[0][1] and "t10k-images-idx3-ubyte" in errors[0][1]
@@ -159,8 +176,9 @@ def test_save_and_reopen_a_model(app, tmp_path):
     assert app.open_model(str(path))
     new = app.state.checkpoint
     assert new is not old and new.info.title == old.info.title
-    for (k, a), b in zip(old.model.state_dict().items(), new.model.state_dict().values(),
-                         strict=True):
+    for (k, a), b in zip(
+        old.model.state_dict().items(), new.model.state_dict().values(), strict=True
+    ):
         assert np.array_equal(a.numpy(), b.numpy()), k
     assert "mine.pt" in app.status.get("message")
 

@@ -33,6 +33,7 @@ INVALID = "conv1: (7 + 2*0 - 9)/1 + 1 = -1: a 9x9 kernel does not fit a 7x7 inpu
 
 # --- the draft, without Tk --------------------------------------------------------------
 
+
 def test_draft_edits_keep_names_unique_and_order():
     d = Draft.from_spec(preset_spec("lenet5"))
     assert d.spec() == preset_spec("lenet5")
@@ -47,8 +48,7 @@ def test_draft_edits_keep_names_unique_and_order():
 
 
 def test_judge_names_the_layer_that_cannot_be_built():
-    d = Draft("t", [1, 7, 7], [{"type": "conv", "name": "conv1", "out_channels": 4,
-                                "kernel": 9}])
+    d = Draft("t", [1, 7, 7], [{"type": "conv", "name": "conv1", "out_channels": 4, "kernel": 9}])
     j = judge(d)
     assert not j.ok and j.error == INVALID
     d.layers[0]["kernel"] = 0
@@ -70,11 +70,22 @@ def test_compare_architecture_of_a_checkpoint_info():
     from desktop_cnn.core.compare import curves_from_info
 
     spec = preset_spec("allconv")
-    info = ModelInfo("allconv", {"spec": spec.to_dict()}, "mnist", list("0123456789"),
-                     (1, 28, 28), (0.1,), (0.3,),
-                     history={"batch_loss": [1.0, 0.5], "epochs": [
-                         {"epoch": 1, "test_loss": 0.5, "test_accuracy": 0.9, "seconds": 4.0},
-                         {"epoch": 2, "test_loss": 0.6, "test_accuracy": 0.8, "seconds": 6.0}]})
+    info = ModelInfo(
+        "allconv",
+        {"spec": spec.to_dict()},
+        "mnist",
+        list("0123456789"),
+        (1, 28, 28),
+        (0.1,),
+        (0.3,),
+        history={
+            "batch_loss": [1.0, 0.5],
+            "epochs": [
+                {"epoch": 1, "test_loss": 0.5, "test_accuracy": 0.9, "seconds": 4.0},
+                {"epoch": 2, "test_loss": 0.6, "test_accuracy": 0.8, "seconds": 6.0},
+            ],
+        },
+    )
     c = curves_from_info(info)
     model = build_spec(spec)
     assert c.params == sum(p.numel() for p in model.parameters())
@@ -83,6 +94,7 @@ def test_compare_architecture_of_a_checkpoint_info():
 
 
 # --- the real app ----------------------------------------------------------------------
+
 
 @pytest.fixture(scope="module")
 def app(display, mnist, shared_data):
@@ -155,11 +167,18 @@ def total_params(build) -> str:
 
 @pytest.mark.gui
 @pytest.mark.usefixtures("no_real_dialogs")
-@pytest.mark.parametrize("label", ["LeNet-5 (modern)", "LeNet-5 (classic)",
-                                   "The book's CIFAR net (18,090 parameters)",
-                                   "The chapter's Fig. 3 ConvNet (39x39x3)",
-                                   "All-convolutional net (strided convs)",
-                                   "pytorch/examples MNIST net", "Empty"])
+@pytest.mark.parametrize(
+    "label",
+    [
+        "LeNet-5 (modern)",
+        "LeNet-5 (classic)",
+        "The book's CIFAR net (18,090 parameters)",
+        "The chapter's Fig. 3 ConvNet (39x39x3)",
+        "All-convolutional net (strided convs)",
+        "pytorch/examples MNIST net",
+        "Empty",
+    ],
+)
 def test_each_preset_loads_with_its_total_parameters(app, build, label):
     from desktop_cnn.gui.build.build_panel import PRESET_LABELS
 
@@ -227,11 +246,18 @@ def test_the_code_view_is_spec_code_and_copies_and_saves(app, build, monkeypatch
     torch.save(model.state_dict(), tmp_path / "w.pt")
     x = torch.randn(2, 3, 32, 32)
     torch.save(x, tmp_path / "x.pt")
-    script = ("import sys, torch; sys.path.insert(0, sys.argv[1]); import cifar_net as m; "
-              "net = m.CifarNet(); net.load_state_dict(torch.load(sys.argv[1] + '/w.pt')); "
-              "net.eval(); print(net(torch.load(sys.argv[1] + '/x.pt')).tolist())")
-    got = subprocess.run([sys.executable, "-c", script, str(tmp_path)], capture_output=True,
-                         text=True, check=True, timeout=120).stdout
+    script = (
+        "import sys, torch; sys.path.insert(0, sys.argv[1]); import cifar_net as m; "
+        "net = m.CifarNet(); net.load_state_dict(torch.load(sys.argv[1] + '/w.pt')); "
+        "net.eval(); print(net(torch.load(sys.argv[1] + '/x.pt')).tolist())"
+    )
+    got = subprocess.run(
+        [sys.executable, "-c", script, str(tmp_path)],
+        capture_output=True,
+        text=True,
+        check=True,
+        timeout=120,
+    ).stdout
     with torch.no_grad():
         assert np.abs(np.array(json.loads(got)) - model(x).numpy()).max() < 1e-6
     # An edit while the code is shown redraws it
@@ -260,8 +286,13 @@ def twenty_layers():
         layers += [layer("conv", out_channels=8 + i, kernel=3, padding=1), layer("relu")]
         if i % 2:
             layers.append(layer("maxpool", kernel=2))
-    layers += [layer("flatten"), layer("linear", out_features=32), layer("relu"),
-               layer("dropout"), layer("linear", out_features=10)]
+    layers += [
+        layer("flatten"),
+        layer("linear", out_features=32),
+        layer("relu"),
+        layer("dropout"),
+        layer("linear", out_features=10),
+    ]
     return spec_of("deep20", (1, 28, 28), layers)
 
 
@@ -290,12 +321,17 @@ def test_typing_updates_the_table_of_20_layers_in_under_50_ms(app, build):
     assert build.draft.layers[2]["kernel"] == 3 and build.judged.ok
     assert build.table.cells[3][2] == "9x28x28"  # conv2 with the 3x3 kernel typed last
     load = os.getloadavg()[0]
-    report = {"layers": 20, "edits": len(wall), "wall_p50_ms": round(percentile(wall, 50), 2),
-              "wall_p95_ms": round(percentile(wall, 95), 2),
-              "cpu_p50_ms": round(percentile(cpu, 50), 2),
-              "cpu_p95_ms": round(percentile(cpu, 95), 2),
-              "x_server_cpu_mean_ms": round(x_ms, 2),
-              "load_average": round(load, 1), "cpus": os.cpu_count()}
+    report = {
+        "layers": 20,
+        "edits": len(wall),
+        "wall_p50_ms": round(percentile(wall, 50), 2),
+        "wall_p95_ms": round(percentile(wall, 95), 2),
+        "cpu_p50_ms": round(percentile(cpu, 50), 2),
+        "cpu_p95_ms": round(percentile(cpu, 95), 2),
+        "x_server_cpu_mean_ms": round(x_ms, 2),
+        "load_average": round(load, 1),
+        "cpus": os.cpu_count(),
+    }
     ARTIFACTS.mkdir(exist_ok=True)
     (ARTIFACTS / "build_latency.json").write_text(json.dumps(report, indent=2))
     print("build tab edit latency:", report)
@@ -323,8 +359,9 @@ def test_a_too_big_spec_asks_before_it_is_handed_over(app, build, monkeypatch):
 
 @pytest.mark.gui
 @pytest.mark.usefixtures("no_real_dialogs")
-def test_a_design_that_does_not_fit_the_data_is_explained_and_fitted(app, build, small_mnist,
-                                                                     monkeypatch):
+def test_a_design_that_does_not_fit_the_data_is_explained_and_fitted(
+    app, build, small_mnist, monkeypatch
+):
     build.load_preset("fig3-convnet")  # 3x39x39: neither MNIST's channels nor its size
     build.train_button.invoke()
     assert app.notebook.tab(app.notebook.select(), "text") == "Train"
@@ -355,8 +392,9 @@ def test_a_design_no_fit_can_fix_is_refused_with_the_reason(app, build, small_mn
 
 @pytest.mark.gui
 @pytest.mark.usefixtures("no_real_dialogs")
-def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist, monkeypatch,
-                                                        tmp_path, errors):
+def test_build_train_look_inside_save_reopen_and_export(
+    app, build, small_mnist, monkeypatch, tmp_path, errors
+):
     # 1. Build "tiny" from the empty preset with key presses: conv 4 5x5, relu, pool, fc 10
     build.preset.set("Empty")
     build.preset_box.event_generate("<<ComboboxSelected>>")
@@ -375,8 +413,14 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     add_layer(app, build, "dropout")
     press(build.layers.tree, "Alt-Up")  # the dropout goes before the linear layer
     pump(app.root, 0.02)
-    assert [x["type"] for x in build.draft.layers] == ["conv", "relu", "maxpool", "flatten",
-                                                       "dropout", "linear"]
+    assert [x["type"] for x in build.draft.layers] == [
+        "conv",
+        "relu",
+        "maxpool",
+        "flatten",
+        "dropout",
+        "linear",
+    ]
     build.layers.select(5)
     press(build.layers.tree, "Delete")  # the linear layer: gone, then back
     assert len(build.draft.layers) == 5
@@ -411,8 +455,9 @@ def test_build_train_look_inside_save_reopen_and_export(app, build, small_mnist,
     maps = app.panels["Feature maps"]
     app.panels["Draw"].clear()
     draw_digit(maps.pad.canvas, "7", scale=maps.pad.size / 280, each=app.root.update)
-    pump(app.root, until=lambda: app.state.analysis is not None and "conv1" in maps.grids,
-         timeout=10)
+    pump(
+        app.root, until=lambda: app.state.analysis is not None and "conv1" in maps.grids, timeout=10
+    )
     pump(app.root, 0.3)
     g = maps.grids["conv1"]
     x, y = g.layout.origin(1)

@@ -38,8 +38,9 @@ def _wait_for_line(proc: subprocess.Popen, text: str, timeout: float) -> str:
 
 
 def _xdotool(*args: str) -> str:
-    return subprocess.run(["xdotool", *args], capture_output=True, text=True, timeout=20,
-                          check=True).stdout.strip()
+    return subprocess.run(
+        ["xdotool", *args], capture_output=True, text=True, timeout=20, check=True
+    ).stdout.strip()
 
 
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
@@ -47,13 +48,27 @@ def test_ctrl_q_during_training_stops_the_worker_and_exits(display, shared_data,
     home = tmp_path / "home"
     env = {**os.environ, "DESKTOP_CNN_HOME": str(home), "PYTHONUNBUFFERED": "1"}
     proc = subprocess.Popen(
-        [sys.executable, "-m", "desktop_cnn", "gui", "--no-model", "--data-dir",
-         str(shared_data), "--train"],
-        cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        [
+            sys.executable,
+            "-m",
+            "desktop_cnn",
+            "gui",
+            "--no-model",
+            "--data-dir",
+            str(shared_data),
+            "--train",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     try:
         _wait_for_line(proc, "desktop-cnn: training", timeout=120)
-        window = _xdotool("search", "--limit", "1", "--pid", str(proc.pid),
-                          "--name", "^desktop-cnn").splitlines()[0]
+        window = _xdotool(
+            "search", "--limit", "1", "--pid", str(proc.pid), "--name", "^desktop-cnn"
+        ).splitlines()[0]
         _xdotool("windowfocus", "--sync", window)
         t0 = time.perf_counter()
         _xdotool("key", "--clearmodifiers", "ctrl+q")  # real key events, via XTEST
@@ -120,16 +135,33 @@ sys.exit(gui.main(sys.argv[1:]))
 """
 
 
-def test_quitting_during_the_mistakes_evaluation_ends_it_first(display, mnist, shared_data,
-                                                               tmp_path):
+def test_quitting_during_the_mistakes_evaluation_ends_it_first(
+    display, mnist, shared_data, tmp_path
+):
     """A thread left inside torch at interpreter exit aborts the process ("terminate called
     without an active exception", status 134): the close cancels and joins it first."""
-    env = {**os.environ, "DESKTOP_CNN_HOME": str(tmp_path), "PYTHONUNBUFFERED": "1",
-           "PYTHONPATH": str(ROOT)}
+    env = {
+        **os.environ,
+        "DESKTOP_CNN_HOME": str(tmp_path),
+        "PYTHONUNBUFFERED": "1",
+        "PYTHONPATH": str(ROOT),
+    }
     proc = subprocess.run(
-        [sys.executable, "-c", QUIT_DURING_REVIEW, "--model", str(cached_test_model(mnist)),
-         "--data-dir", str(shared_data)],
-        cwd=ROOT, env=env, capture_output=True, text=True, timeout=180)
+        [
+            sys.executable,
+            "-c",
+            QUIT_DURING_REVIEW,
+            "--model",
+            str(cached_test_model(mnist)),
+            "--data-dir",
+            str(shared_data),
+        ],
+        cwd=ROOT,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=180,
+    )
     assert "quitting while predicting" in proc.stdout, proc.stderr[-2000:]
     assert "still running after the close: []" in proc.stdout
     assert proc.returncode == 0, proc.stderr[-2000:]

@@ -16,9 +16,12 @@ from desktop_cnn.gui.inspect.compare_window import CompareWindow
 
 from helpers import pump, quick_model, screenshot
 
-pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs"),
-              # a Tk object freed in the export's worker thread shows up as one of these
-              pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning")]
+pytestmark = [
+    pytest.mark.gui,
+    pytest.mark.usefixtures("no_real_dialogs"),
+    # a Tk object freed in the export's worker thread shows up as one of these
+    pytest.mark.filterwarnings("error::pytest.PytestUnraisableExceptionWarning"),
+]
 ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
@@ -26,8 +29,10 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 def saved_models(mnist, tmp_path_factory) -> list[Path]:
     """Two short runs that differ: 2 epochs on 1,024 images, 1 epoch on 3,072."""
     folder = tmp_path_factory.mktemp("compare")
-    return [quick_model(mnist, folder / "small_2ep.pt", epochs=2, n_train=1024),
-            quick_model(mnist, folder / "larger_1ep.pt", epochs=1, n_train=3072)]
+    return [
+        quick_model(mnist, folder / "small_2ep.pt", epochs=2, n_train=1024),
+        quick_model(mnist, folder / "larger_1ep.pt", epochs=1, n_train=3072),
+    ]
 
 
 def invoke_file_menu(app, label: str) -> None:
@@ -53,17 +58,22 @@ def test_compare_two_saved_models(app, saved_models, tmp_path):
     assert asked and asked[0]["title"] == "Add models to compare"
     assert len(fig.loss_ax.lines) == 2 * 2 and len(fig.acc_ax.lines) == 2  # per model
     rows = panel.table.get_children()
-    assert [panel.table.item(r, "text") for r in rows] == ["\u25a0 small_2ep.pt",
-                                                             "\u25a0 larger_1ep.pt"]
+    assert [panel.table.item(r, "text") for r in rows] == [
+        "\u25a0 small_2ep.pt",
+        "\u25a0 larger_1ep.pt",
+    ]
     for row, path in zip(rows, saved_models, strict=True):
         hist = load_checkpoint(path).info.history
         lines, color = fig.lines[row], panel.entries[row].color
         assert {ln.get_color() for ln in lines.values()} == {color}
         assert np.allclose(lines["train_loss"].get_ydata(), smooth(hist["batch_loss"]))
-        assert np.allclose(lines["train_loss"].get_xdata(),
-                           batch_epochs(len(hist["batch_loss"]), len(hist["epochs"])))
-        assert list(lines["test_accuracy"].get_ydata()) == [e["test_accuracy"]
-                                                            for e in hist["epochs"]]
+        assert np.allclose(
+            lines["train_loss"].get_xdata(),
+            batch_epochs(len(hist["batch_loss"]), len(hist["epochs"])),
+        )
+        assert list(lines["test_accuracy"].get_ydata()) == [
+            e["test_accuracy"] for e in hist["epochs"]
+        ]
         assert list(lines["test_loss"].get_xdata()) == [e["epoch"] for e in hist["epochs"]]
         assert lines["test_accuracy"].axes is fig.acc_ax
     colors = [panel.entries[r].color for r in rows]
@@ -126,8 +136,9 @@ def test_export_failure_is_shown(app, tmp_path, monkeypatch, errors):
     monkeypatch.setattr(app, "ask_save_filename", lambda **kw: str(out))
     invoke_file_menu(app, "Export to ONNX...")
     pump(app.root, until=lambda: errors, timeout=180)
-    assert errors == [("Cannot export the model",
-                       f"cannot write {out}: {out.parent} is not a folder")]
+    assert errors == [
+        ("Cannot export the model", f"cannot write {out}: {out.parent} is not a folder")
+    ]
     assert app.status.get("message") == "export failed"
 
 
@@ -137,5 +148,10 @@ def test_export_without_onnx_says_how_to_install(app, monkeypatch, errors):
     monkeypatch.setattr(app, "ask_save_filename", lambda **kw: asked.append(kw) or "x.onnx")
     invoke_file_menu(app, "Export to ONNX...")
     assert not asked  # no file dialog for an export that cannot run
-    assert errors == [("Export to ONNX", "Exporting to ONNX needs the Python package onnx, "
-                       "which is not installed: pip install onnx onnxscript")]
+    assert errors == [
+        (
+            "Export to ONNX",
+            "Exporting to ONNX needs the Python package onnx, "
+            "which is not installed: pip install onnx onnxscript",
+        )
+    ]

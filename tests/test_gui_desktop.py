@@ -62,8 +62,9 @@ def test_an_image_argument_is_shown_in_the_draw_tab(display, mnist, started, tmp
     assert draw.answer.cget("text") == "1"
 
 
-def test_a_model_that_cannot_be_opened_at_startup_is_shown_whole(display, started,
-                                                                 monkeypatch, tmp_path):
+def test_a_model_that_cannot_be_opened_at_startup_is_shown_whole(
+    display, started, monkeypatch, tmp_path
+):
     shown = []
     monkeypatch.setattr(Panel, "show_error", lambda self, t, m: shown.append((t, m)))
     junk = tmp_path / "a very long folder name that would not fit a status bar" / "broken.pt"
@@ -114,7 +115,13 @@ def test_zoom_grows_the_text_now_and_is_remembered(app):
 def test_zoom_steps_and_nonsense_settings():
     assert scaling.zoom_step(1.0, -1) == 0.85 and scaling.zoom_step(3.0, 1) == 3.0
     assert [scaling.clamp_zoom(z) for z in ("x", None, float("nan"), -2, 1.3, 9)] == [
-        1.0, 1.0, 1.0, 1.0, 1.25, 3.0]
+        1.0,
+        1.0,
+        1.0,
+        1.0,
+        1.25,
+        3.0,
+    ]
     assert scaling.Scaling(100 / 72).factor == 1.0  # Xvfb's 100 dpi draws as designed
     assert scaling.Scaling(144 / 72).factor == 1.5
     assert scaling.Scaling(96 / 72, zoom=2.0).factor == 2.0

@@ -31,12 +31,27 @@ def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
     if started is None:
         pytest.skip("Xvfb is not installed")
     proc, display = started
-    env = {**os.environ, "DISPLAY": display, "DESKTOP_CNN_HOME": str(tmp_path),
-           "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)])}
+    env = {
+        **os.environ,
+        "DISPLAY": display,
+        "DESKTOP_CNN_HOME": str(tmp_path),
+        "PYTHONPATH": os.pathsep.join([str(TESTS.parent), str(TESTS)]),
+    }
     try:
-        out = subprocess.run([sys.executable, str(TESTS / "gui_shots.py"), str(ARTIFACTS),
-                              f"dpi{dpi}", "--data-dir", str(shared_data)],
-                             env=env, capture_output=True, text=True, timeout=240)
+        out = subprocess.run(
+            [
+                sys.executable,
+                str(TESTS / "gui_shots.py"),
+                str(ARTIFACTS),
+                f"dpi{dpi}",
+                "--data-dir",
+                str(shared_data),
+            ],
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=240,
+        )
     finally:
         proc.terminate()
         proc.wait(5)
@@ -48,5 +63,6 @@ def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
     assert x + w <= sw and y + h <= sh  # the whole window is on the screen
     assert w >= 1100 * dpi / 96 * 0.95 or w >= sw * 0.9  # it grew with the dpi
     assert report["tabs"] == {name: [] for name in report["tabs"]}, report["tabs"]
-    assert len(report["shots"]) == len(TABS) and all(Path(p).stat().st_size > 0
-                                             for p in report["shots"])
+    assert len(report["shots"]) == len(TABS) and all(
+        Path(p).stat().st_size > 0 for p in report["shots"]
+    )

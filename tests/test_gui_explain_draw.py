@@ -39,8 +39,10 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def _ellipse(cx, cy, rx, ry, n=24):
-    return [(cx + rx * math.cos(2 * math.pi * k / n), cy + ry * math.sin(2 * math.pi * k / n))
-            for k in range(n + 1)]
+    return [
+        (cx + rx * math.cos(2 * math.pi * k / n), cy + ry * math.sin(2 * math.pi * k / n))
+        for k in range(n + 1)
+    ]
 
 
 # A 9 whose mass sits high: a loop drawn twice over, then a thin stem. Centring moves it
@@ -139,8 +141,15 @@ def test_no_backward_pass_while_the_overlay_is_off(app, draw, monkeypatch):
 def test_set_saliency_moves_the_widgets_and_explains_a_test_image(app, draw, mnist):
     i = 7
     image, label = mnist.test.images[i], int(mnist.test.labels[i])
-    draw.set_source(Source("test", f"MNIST test image #{i}",
-                           image=Image.fromarray(image[0].numpy()), tensor=image, label=label))
+    draw.set_source(
+        Source(
+            "test",
+            f"MNIST test image #{i}",
+            image=Image.fromarray(image[0].numpy()),
+            tensor=image,
+            label=label,
+        )
+    )
     pump(app.root, 0.05)
     draw.set_saliency("gradcam")
     a = app.state.analysis
@@ -247,16 +256,29 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
 
     old, origin = app.state.checkpoint, app.state.origin
     torch.manual_seed(0)
-    info = ModelInfo("cifar-net", {}, "cifar10:cat,airplane", ["cat", "airplane"], (3, 32, 32),
-                     (0.5, 0.5, 0.5), (0.25, 0.25, 0.25))
-    app.state.set_model(Checkpoint(build_model("cifar-net"), info),
-                        ModelOrigin.file("a test"))
+    info = ModelInfo(
+        "cifar-net",
+        {},
+        "cifar10:cat,airplane",
+        ["cat", "airplane"],
+        (3, 32, 32),
+        (0.5, 0.5, 0.5),
+        (0.25, 0.25, 0.25),
+    )
+    app.state.set_model(Checkpoint(build_model("cifar-net"), info), ModelOrigin.file("a test"))
     try:
-        image = torch.randint(0, 256, (3, 32, 32), dtype=torch.uint8,
-                              generator=torch.Generator().manual_seed(3))
-        draw.set_source(Source("test", "a colour test image",
-                               image=Image.fromarray(image.permute(1, 2, 0).numpy()),
-                               tensor=image, label=1))
+        image = torch.randint(
+            0, 256, (3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(3)
+        )
+        draw.set_source(
+            Source(
+                "test",
+                "a colour test image",
+                image=Image.fromarray(image.permute(1, 2, 0).numpy()),
+                tensor=image,
+                label=1,
+            )
+        )
         assert list(draw.why.target_box.cget("values")) == ["predicted", "cat", "airplane"]
         draw.steps_check.invoke()
         _choose_class(draw, "cat")
@@ -278,8 +300,7 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
 
 def test_the_draw_panel_still_starts_without_torch():
     """The Draw panel is built before torch is imported (app.py): its new parts must wait too."""
-    code = ("import sys; import desktop_cnn.gui.draw.draw_panel; "
-            "sys.exit('torch' in sys.modules)")
+    code = "import sys; import desktop_cnn.gui.draw.draw_panel; sys.exit('torch' in sys.modules)"
     assert subprocess.run([sys.executable, "-c", code], timeout=60).returncode == 0
 
 

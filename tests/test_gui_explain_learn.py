@@ -39,8 +39,9 @@ def click_tile(app, maps, layer: str, index: int, row: int, col: int) -> None:
     g = maps.grids[layer]
     x, y = g.layout.origin(index)
     scale = g.layout.tile / g.side
-    g.canvas.event_generate("<Button-1>", x=x + int((col + 0.5) * scale),
-                            y=y + int((row + 0.5) * scale))
+    g.canvas.event_generate(
+        "<Button-1>", x=x + int((col + 0.5) * scale), y=y + int((row + 0.5) * scale)
+    )
     pump(app.root, 0.05)
 
 
@@ -71,8 +72,9 @@ def test_clicking_a_pixel_explains_its_value(app, maps):
     m = app.state.analysis.maps["conv2"][5]
     r, c = (int(i) for i in np.unravel_index(m.argmax(), m.shape))
     size, (h, w) = maps.detail.size, m.shape
-    maps.detail.event_generate("<Button-1>", x=1 + int((c + 0.5) * size / w),
-                               y=1 + int((r + 0.5) * size / h))
+    maps.detail.event_generate(
+        "<Button-1>", x=1 + int((c + 0.5) * size / w), y=1 + int((r + 0.5) * size / h)
+    )
     pump(app.root, 0.2)
     e = view.explanation
     assert (e.layer, e.channel, e.row, e.col, e.source) == ("conv2", 5, r, c, "pool1")
@@ -105,8 +107,9 @@ def test_clicking_a_pixel_explains_its_value(app, maps):
 
     def pads_shown() -> int:
         cv = view.canvas
-        return sum(cv.type(i) == "text" and cv.itemcget(i, "text") == "0 pad"
-                   for i in cv.find_all())
+        return sum(
+            cv.type(i) == "text" and cv.itemcget(i, "text") == "0 pad" for i in cv.find_all()
+        )
 
     assert pads_shown() == 0
     click_tile(app, maps, "conv1", 0, 0, 0)  # the same geometry: the cells are repainted
@@ -169,8 +172,10 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     timeline = train.timeline
     assert timeline.follows == len(seen)  # every followed model reached the Draw panel
     assert app.state.checkpoint is timeline.final and "not saved yet" in app.state.model_source
-    print(f"follow updates: {len(seen)}, Tk thread per update: median "
-          f"{np.median(timeline.follow_ms):.1f} ms, max {max(timeline.follow_ms):.1f} ms")
+    print(
+        f"follow updates: {len(seen)}, Tk thread per update: median "
+        f"{np.median(timeline.follow_ms):.1f} ms, max {max(timeline.follow_ms):.1f} ms"
+    )
 
     # The replay: 1 + 4 snapshots per epoch, the last one being the final model.
     rec = timeline.recorder
@@ -200,8 +205,9 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     assert "random weights" in timeline.text.cget("text")
     screenshot(app.root, ARTIFACTS / "train_replay.png")
 
-    timeline.slider.event_generate("<Button-1>", x=timeline.slider.winfo_width() - 2,
-                                   y=timeline.slider.winfo_height() // 2)
+    timeline.slider.event_generate(
+        "<Button-1>", x=timeline.slider.winfo_width() - 2, y=timeline.slider.winfo_height() // 2
+    )
     pump(app.root, 0.3)
     assert app.state.checkpoint is train.timeline.final and timeline.index == 8
     assert np.allclose(draw.bars.probs, final_probs)

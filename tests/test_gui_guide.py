@@ -115,11 +115,17 @@ def test_the_guide_remembers_the_step(app):
     again.destroy()
 
 
-NEW_PRESETS = {"fig2": "Fig. 2: 5x5x3 -> 3x3x2, p1 s2",
-               "fig3": "Fig. 3: ConvNet on 39x39x3",
-               "fig5": "Fig. 5: im2col 37x37x10 -> 17x17x20",
-               **{f"transposed{k}": name for k, name in enumerate(
-                   (n for n in PRESETS if n.startswith("Transposed ") and " op" not in n), 1)}}
+NEW_PRESETS = {
+    "fig2": "Fig. 2: 5x5x3 -> 3x3x2, p1 s2",
+    "fig3": "Fig. 3: ConvNet on 39x39x3",
+    "fig5": "Fig. 5: im2col 37x37x10 -> 17x17x20",
+    **{
+        f"transposed{k}": name
+        for k, name in enumerate(
+            (n for n in PRESETS if n.startswith("Transposed ") and " op" not in n), 1
+        )
+    },
+}
 
 
 @pytest.mark.parametrize("short", list(NEW_PRESETS))
@@ -134,8 +140,9 @@ def test_each_new_preset_in_the_playground(app, short):
     pump(app.root, until=lambda: not pg.answers.running, timeout=20)
     st = PRESETS[name].settings
     c, m, _ = st.output_shape
-    assert pg.shapes.cget("text").startswith(f"shape {st.in_channels}x{st.size}x{st.size} -> "
-                                             f"{c}x{m}x{m}")
+    assert pg.shapes.cget("text").startswith(
+        f"shape {st.in_channels}x{st.size}x{st.size} -> {c}x{m}x{m}"
+    )
     answer = pg.answer.get("1.0", "end")
     assert answer.strip() and "Working it out" not in answer
     pump(app.root, 0.2)

@@ -44,9 +44,13 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def _stats(values: list[float]) -> dict[str, float]:
-    return {"n": len(values), "p50": round(percentile(values, 50), 1),
-            "p95": round(percentile(values, 95), 1), "p99": round(percentile(values, 99), 1),
-            "max": round(max(values, default=float("nan")), 1)}
+    return {
+        "n": len(values),
+        "p50": round(percentile(values, 50), 1),
+        "p95": round(percentile(values, 95), 1),
+        "p99": round(percentile(values, 99), 1),
+        "max": round(max(values, default=float("nan")), 1),
+    }
 
 
 def _startup(args: list[str], runs: int = 3) -> dict[str, float]:
@@ -54,9 +58,14 @@ def _startup(args: list[str], runs: int = 3) -> dict[str, float]:
     marks: dict[str, list[float]] = {}
     for _ in range(runs):
         t0 = time.time()
-        out = subprocess.run([sys.executable, "-m", "desktop_cnn", "gui", *args,
-                              "--startup-report"], cwd=ROOT, capture_output=True, text=True,
-                             timeout=120, env=os.environ.copy())
+        out = subprocess.run(
+            [sys.executable, "-m", "desktop_cnn", "gui", *args, "--startup-report"],
+            cwd=ROOT,
+            capture_output=True,
+            text=True,
+            timeout=120,
+            env=os.environ.copy(),
+        )
         times = json.loads(out.stdout.strip().splitlines()[-1])
         for key, value in times.items():
             marks.setdefault(key, []).append(value - t0)
@@ -102,9 +111,12 @@ def test_measure_latency(display, mnist, shared_data):
     import torch
 
     model = cached_test_model(mnist)
-    report: dict = {"machine": f"{platform.processor() or platform.machine()}, "
-                               f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
-                    "python": platform.python_version(), "torch": torch.__version__}
+    report: dict = {
+        "machine": f"{platform.processor() or platform.machine()}, "
+        f"{os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}",
+        "python": platform.python_version(),
+        "torch": torch.__version__,
+    }
     bundled = resource_path("assets/lenet5_mnist.pt")  # plain `desktop-cnn` when it exists
     report["startup_s"] = _startup([] if bundled.exists() else ["--model", str(model)])
 
@@ -115,8 +127,10 @@ def test_measure_latency(display, mnist, shared_data):
     draw.latency_ms.clear()
     _draw_many(app, 3, root.quit)
     root.mainloop()
-    report["draw_idle_ms"] = {"compute": _stats(draw.compute_ms),
-                              "change_to_screen": _stats(draw.latency_ms)}
+    report["draw_idle_ms"] = {
+        "compute": _stats(draw.compute_ms),
+        "change_to_screen": _stats(draw.latency_ms),
+    }
 
     app.state.datasets.load("mnist", str(shared_data))  # loaded before, not timed
     app.notebook.select(app.tabs["Train"])
@@ -146,8 +160,10 @@ def test_measure_latency(display, mnist, shared_data):
     _draw_many(app, 2, root.quit)
     root.mainloop()
     train.stop_button.invoke()
-    report["draw_during_training_ms"] = {"compute": _stats(draw.compute_ms),
-                                         "change_to_screen": _stats(draw.latency_ms)}
+    report["draw_during_training_ms"] = {
+        "compute": _stats(draw.compute_ms),
+        "change_to_screen": _stats(draw.latency_ms),
+    }
     app.quit_app()
 
     ARTIFACTS.mkdir(exist_ok=True)

@@ -176,8 +176,12 @@ def test_analysis_gives_probabilities_and_maps(mnist):
     x, steps = input_from_image(s.image, ck.info)
     a = analyse(ck, x, steps)
     assert a.probs.shape == (10,) and abs(a.probs.sum() - 1) < 1e-5
-    assert {k: v.shape[0] for k, v in a.maps.items()} == {"conv1": 6, "pool1": 6, "conv2": 16,
-                                                         "pool2": 16}
+    assert {k: v.shape[0] for k, v in a.maps.items()} == {
+        "conv1": 6,
+        "pool1": 6,
+        "conv2": 16,
+        "pool2": 16,
+    }
     assert torch.allclose(torch.from_numpy(a.seen), steps.tensor, atol=1e-5)
     assert conv1_filters(ck).shape == (6, 1, 5, 5)
     assert input_from_image(Sketch().image, ck.info)[0] is None  # empty: no prediction

@@ -51,15 +51,19 @@ def click_thumb(app, panel, k: int) -> None:
 def test_showing_the_tab_evaluates_and_shows_the_surest_mistakes(app, panel, mnist):
     p, info = panel.review.predictions, app.state.checkpoint.info
     assert len(p) == 10_000 and panel.review.checkpoint is app.state.checkpoint
-    oracle = evaluate(app.state.checkpoint.model, BatchLoader(mnist.test, 1000, info.mean,
-                                                              info.std), 10,
-                      keep_mistakes=GALLERY)
+    oracle = evaluate(
+        app.state.checkpoint.model,
+        BatchLoader(mnist.test, 1000, info.mean, info.std),
+        10,
+        keep_mistakes=GALLERY,
+    )
     assert torch.equal(torch.as_tensor(panel.confusion.matrix), oracle.confusion)
     assert set(panel.shown) == {m.index for m in oracle.mistakes}
     assert panel.gallery.count == GALLERY and panel.cell is None
     first, last = oracle.mistakes[0], oracle.mistakes[-1]
     assert panel.gallery.thumbs[0].caption == (
-        f"{first.label} \u2192 {first.predicted}\n{first.confidence:.1%}")
+        f"{first.label} \u2192 {first.predicted}\n{first.confidence:.1%}"
+    )
     assert panel.gallery.thumbs[-1].caption.endswith(f"{last.confidence:.1%}")
     assert f"{p.right:,} of 10,000" in panel.summary.cget("text")
     assert "wrong" in panel.summary.cget("text") and str(panel.back_button.state()) != "()"
@@ -83,7 +87,8 @@ def test_clicking_a_cell_shows_the_images_behind_it(app, panel):
     assert all(labels[k] == 1 == predicted[k] for k in panel.shown)
     conf = panel.review.predictions.confidence[panel.shown]
     assert torch.all(conf[1:] >= conf[:-1]) and "least confident first" in (
-        panel.caption.cget("text"))
+        panel.caption.cget("text")
+    )
     panel.back_button.invoke()
     assert panel.cell is None and panel.gallery.count == GALLERY
     assert panel.confusion.selected is None
@@ -106,7 +111,8 @@ def test_an_image_opens_in_draw_and_feature_maps_with_its_saliency(app, panel):
     assert draw.source.kind == "test" and draw.source.label == i
     assert f"test image #{index}, labelled '{i}'" in draw.source.caption
     assert draw.answer.cget("text") == str(j) and f"wrong: it is '{i}'" in (
-        draw.confidence.cget("text"))
+        draw.confidence.cget("text")
+    )
     assert draw.why.chosen_method == "gradcam" and draw.saliency is not None
     assert draw.saliency_target == j  # why it said j
     expected = input_from_test(panel.review.data.test.images[index], app.state.checkpoint.info)
@@ -115,7 +121,8 @@ def test_an_image_opens_in_draw_and_feature_maps_with_its_saliency(app, panel):
     maps = app.panels["Feature maps"]
     pump(app.root, 0.3)
     assert maps.grids["input"].count == 1 and maps.layer_arrays()["input"] is (
-        app.state.analysis.seen)
+        app.state.analysis.seen
+    )
     draw.set_saliency(None)
     draw.clear()
 
@@ -139,8 +146,9 @@ def test_a_new_model_puts_it_out_of_date_until_shown(app, panel, mnist):
 def test_the_train_panels_matrix_opens_its_cells_here(app, panel, mnist):
     info = app.state.checkpoint.info
     train = app.panels["Train"]
-    ev = evaluate(app.state.checkpoint.model, BatchLoader(mnist.test, 1000, info.mean,
-                                                          info.std), 10)
+    ev = evaluate(
+        app.state.checkpoint.model, BatchLoader(mnist.test, 1000, info.mean, info.std), 10
+    )
     app.notebook.select(app.tabs["Train"])
     train.tabs.select(train.results)
     train.results.show(ev, info.classes)
@@ -152,8 +160,7 @@ def test_the_train_panels_matrix_opens_its_cells_here(app, panel, mnist):
 
 
 def test_a_missing_dataset_is_named(app, panel, monkeypatch, tmp_path):
-    monkeypatch.setattr(app.settings, "values", {**app.settings.values,
-                                                 "data_dir": str(tmp_path)})
+    monkeypatch.setattr(app.settings, "values", {**app.settings.values, "data_dir": str(tmp_path)})
     panel.evaluate_button.invoke()
     pump(app.root, until=lambda: not panel.running, timeout=60)
     text = panel.summary.cget("text")

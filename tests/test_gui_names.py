@@ -50,11 +50,11 @@ def test_a_script_can_draw_and_read_the_answer_by_path(app):
     notebook.select(root.nametowidget(".app.notebook.draw"))
     root.nametowidget(".app.notebook.draw.panel").clear()
     pump(root, 0.1)
-    draw_digit(root.nametowidget(".app.notebook.draw.panel.left.pad.canvas"), "7",
-               each=root.update)
+    draw_digit(root.nametowidget(".app.notebook.draw.panel.left.pad.canvas"), "7", each=root.update)
     pump(root, 0.1)
     assert root.nametowidget(".app.notebook.draw.panel.prediction.answer").cget("text") == "7"
-    assert "sure" in root.nametowidget(".app.notebook.draw.panel.prediction.confidence"
-                                       ).cget("text")
+    assert "sure" in root.nametowidget(".app.notebook.draw.panel.prediction.confidence").cget(
+        "text"
+    )
     start = root.nametowidget(".app.notebook.train.panel.settings.buttons.start")
     assert start.cget("text") == "Start" and start.instate(["!disabled"])

@@ -125,7 +125,8 @@ def test_corrections_are_saved_and_fine_tuning_learns_them(app, draw, bar, mnist
     window = find(app.root, PersonalWindow)
     view = window.panel
     assert view.grid_view.count == len(drawings) and f"{len(drawings)} drawings" in (
-        view.header.cget("text"))
+        view.header.cget("text")
+    )
     x, y = view.grid_view.center(5)
     view.grid_view.canvas.event_generate("<Button-1>", x=x, y=y)
     pump(app.root, 0.05)
@@ -154,8 +155,10 @@ def test_corrections_are_saved_and_fine_tuning_learns_them(app, draw, bar, mnist
     assert report.test_before.total == report.test_after.total == 1000
     rows = [tune.table.item(r) for r in tune.table.get_children()]
     assert rows[0]["text"] == "mnist test set (1,000 images)"
-    assert rows[0]["values"][:2] == [f"{report.test_before.accuracy:.2%}",
-                                     f"{report.test_after.accuracy:.2%}"]
+    assert rows[0]["values"][:2] == [
+        f"{report.test_before.accuracy:.2%}",
+        f"{report.test_after.accuracy:.2%}",
+    ]
     assert rows[1]["text"] == f"my drawings ({len(drawings) - 1})"
     assert rows[1]["values"][:2] == [f"{before.accuracy:.2%}", f"{after.accuracy:.2%}"]
     assert "\u2192" in view.grid_view.thumbs[-1].caption  # said before -> says now

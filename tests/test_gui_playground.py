@@ -38,8 +38,18 @@ def app(display):
 def pg(app):
     panel = app.panels["Playground"]
     panel.form.bias.set(True)
-    set_layer(panel, size=5, kernel=3, stride=1, padding=0, dilation=1, in_channels=1,
-              out_channels=1, output_padding=0, transposed=False)
+    set_layer(
+        panel,
+        size=5,
+        kernel=3,
+        stride=1,
+        padding=0,
+        dilation=1,
+        in_channels=1,
+        out_channels=1,
+        output_padding=0,
+        transposed=False,
+    )
     assert panel.settings is not None
     return panel
 
@@ -82,8 +92,11 @@ def colour_at(canvas, grid, r: int, c: int) -> str:
     """The fill a person sees in cell (r, c): the topmost filled rectangle there."""
     x0, y0, x1, y1 = grid.box(r, c)
     items = canvas.find_overlapping(x0 + 2, y0 + 2, x1 - 2, y1 - 2)
-    fills = [canvas.itemcget(i, "fill") for i in items
-             if canvas.type(i) == "rectangle" and canvas.itemcget(i, "fill")]
+    fills = [
+        canvas.itemcget(i, "fill")
+        for i in items
+        if canvas.type(i) == "rectangle" and canvas.itemcget(i, "fill")
+    ]
     return fills[-1]
 
 
@@ -211,13 +224,20 @@ def test_exercise1_shows_y0_y1_y2_equal_to_torch(app, pg):
     assert pg.preset.get() == "Your own layer" and not torch.equal(pg.run.x, x)
 
 
-@pytest.mark.parametrize("name,expect", [
-    ("Exercise 2: three output shapes", ["3x64x64 -> 10x31x31", "8x17x17 -> 10x13x13",
-                                         "3x24x24 -> 3x12x12"]),
-    ("Exercise 3: parameter counts", ["= 1090", "= 2010", "= 18090", "18,090"]),
-    ("11.3.5: DCGAN generator walk", ["1 -> 4 -> 8 -> 16 -> 32 -> 64",
-                                      "(a real forward pass gives 3x64x64)"]),
-])
+@pytest.mark.parametrize(
+    "name,expect",
+    [
+        (
+            "Exercise 2: three output shapes",
+            ["3x64x64 -> 10x31x31", "8x17x17 -> 10x13x13", "3x24x24 -> 3x12x12"],
+        ),
+        ("Exercise 3: parameter counts", ["= 1090", "= 2010", "= 18090", "18,090"]),
+        (
+            "11.3.5: DCGAN generator walk",
+            ["1 -> 4 -> 8 -> 16 -> 32 -> 64", "(a real forward pass gives 3x64x64)"],
+        ),
+    ],
+)
 def test_exercise_presets_show_worked_answers(app, pg, name, expect):
     pg.preset.set(name)
     pg.preset_box.event_generate("<<ComboboxSelected>>")

@@ -148,8 +148,9 @@ def test_an_image_folder_trains_through_the_folder_dialog(app, train, monkeypatc
         for i in range(36):
             img = Image.new("L", (28, 28), 0)
             r = 6 + i % 6
-            getattr(ImageDraw.Draw(img), shape)((14 - r, 14 - r, 14 + r, 14 + r), outline=255,
-                                                width=2)
+            getattr(ImageDraw.Draw(img), shape)(
+                (14 - r, 14 - r, 14 + r, 14 + r), outline=255, width=2
+            )
             img.save(tmp_path / "shapes" / cls / f"{i}.png")
     monkeypatch.delattr(train, "load_dataset")  # the real loader, reading the folder
     monkeypatch.setattr(train, "ask_directory", lambda **kw: str(tmp_path / "shapes"))
@@ -166,8 +167,7 @@ def test_an_image_folder_trains_through_the_folder_dialog(app, train, monkeypatc
     train.form.dataset.set("MNIST")
 
 
-def test_distillation_with_mixup_through_the_form(app, train, mnist, errors, monkeypatch,
-                                                  tmp_path):
+def test_distillation_with_mixup_through_the_form(app, train, mnist, errors, monkeypatch, tmp_path):
     teacher = cached_test_model(mnist)
     asked = []
     monkeypatch.setattr(train, "ask_open_filename", lambda **kw: asked.append(kw) or str(teacher))

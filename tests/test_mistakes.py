@@ -36,8 +36,9 @@ def predictions(model, test_split):
 
 def test_predictions_agree_with_evaluate(model, test_split, predictions):
     info = model.info
-    ev = evaluate(model.model, BatchLoader(test_split, 1000, info.mean, info.std), 10,
-                  keep_mistakes=40)
+    ev = evaluate(
+        model.model, BatchLoader(test_split, 1000, info.mean, info.std), 10, keep_mistakes=40
+    )
     p = predictions
     assert len(p) == 3000 and 0 < len(p) - p.right < 3000  # the quick model makes mistakes
     assert torch.equal(p.confusion, ev.confusion)

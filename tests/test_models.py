@@ -41,7 +41,8 @@ def test_books_layer_names():
     keys = set(build_model("lenet5").state_dict())
     assert {"conv1.weight", "conv2.weight", "fc1.weight", "fc2.weight", "fc3.weight"} <= keys
     assert set(build_model("cifar-net").state_dict()) == {
-        f"{n}.{p}" for n in ("conv1", "conv2", "fc1", "fc2") for p in ("weight", "bias")}
+        f"{n}.{p}" for n in ("conv1", "conv2", "fc1", "fc2") for p in ("weight", "bias")
+    }
 
 
 def test_dcgan_shape_walk():

@@ -20,11 +20,23 @@ from desktop_cnn import selftest
 
 ROOT = Path(__file__).resolve().parents[1]
 BUILD = ROOT / "build" / "build.py"
-EXE = ROOT / "dist" / "desktop-cnn" / ("desktop-cnn.exe" if sys.platform == "win32"
-                                       else "desktop-cnn")
+EXE = (
+    ROOT
+    / "dist"
+    / "desktop-cnn"
+    / ("desktop-cnn.exe" if sys.platform == "win32" else "desktop-cnn")
+)
 BUILD_TIMEOUT_S = 1200  # a hang guard: a fresh build took 4-6 min on 2 shared cores
-EXPECTED = ("desktop-cnn self-test", "versions: ", "device: ", "model: ", "predict: ",
-            "train: one step on ", "window: ", "self-test passed")
+EXPECTED = (
+    "desktop-cnn self-test",
+    "versions: ",
+    "device: ",
+    "model: ",
+    "predict: ",
+    "train: one step on ",
+    "window: ",
+    "self-test passed",
+)
 
 
 def lines_by_check(out: str) -> dict[str, str]:
@@ -52,10 +64,17 @@ def bundle() -> Path:
     try:
         import PyInstaller  # noqa: F401
     except ImportError:
-        pytest.fail("the packaging test needs PyInstaller: pip install -e '.[build]' (make dist "
-                    "does), or skip it with -m 'not packaging'")
-    res = subprocess.run([sys.executable, str(BUILD)], cwd=ROOT, capture_output=True, text=True,
-                         timeout=BUILD_TIMEOUT_S)
+        pytest.fail(
+            "the packaging test needs PyInstaller: pip install -e '.[build]' (make dist "
+            "does), or skip it with -m 'not packaging'"
+        )
+    res = subprocess.run(
+        [sys.executable, str(BUILD)],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=BUILD_TIMEOUT_S,
+    )
     print(res.stdout[-2000:])
     assert res.returncode == 0, f"build failed:\n{res.stdout[-4000:]}\n{res.stderr[-8000:]}"
     return EXE
@@ -68,8 +87,14 @@ def test_bundle_self_test(bundle, display, tmp_path):
     # A clean environment: the bundle must not lean on the venv or on a PYTHONPATH.
     env = {k: v for k, v in os.environ.items() if not k.startswith(("PYTHON", "VIRTUAL_ENV"))}
     env["DESKTOP_CNN_HOME"] = str(tmp_path)
-    res = subprocess.run([str(bundle), "--self-test"], cwd=tmp_path, env=env,
-                         capture_output=True, text=True, timeout=300)
+    res = subprocess.run(
+        [str(bundle), "--self-test"],
+        cwd=tmp_path,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=300,
+    )
     out = res.stdout
     assert res.returncode == 0, f"{out}\n{res.stderr[-8000:]}"
     assert [e for e in EXPECTED if not any(line.startswith(e) for line in out.splitlines())] == []

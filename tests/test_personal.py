@@ -62,7 +62,10 @@ def test_add_list_delete_survive_a_reopen(tmp_path, drawings):
         p.add(image, label, predicted="7")
     again = PersonalSet("mnist", home=tmp_path)
     assert [(d.id, d.label, d.file) for d in again.items()] == [
-        (1, "0", "00001.png"), (2, "0", "00002.png"), (3, "1", "00003.png")]
+        (1, "0", "00001.png"),
+        (2, "0", "00002.png"),
+        (3, "1", "00003.png"),
+    ]
     assert all((p.dir / d.file).exists() for d in again.items())
     assert np.array_equal(np.asarray(again.image(again.items()[2])), np.asarray(drawings[2][1]))
     again.delete(2)
@@ -72,7 +75,11 @@ def test_add_list_delete_survive_a_reopen(tmp_path, drawings):
     index = json.loads((p.dir / "index.json").read_text())
     assert index["dataset"] == "mnist" and [d["id"] for d in index["drawings"]] == [1, 3, 4]
     assert sorted(f.name for f in p.dir.iterdir()) == [
-        "00001.png", "00003.png", "00004.png", "index.json"]  # no temp files left behind
+        "00001.png",
+        "00003.png",
+        "00004.png",
+        "index.json",
+    ]  # no temp files left behind
     p.clear()
     assert p.items() == [] and [f.name for f in p.dir.iterdir()] == ["index.json"]
 
@@ -81,7 +88,8 @@ def test_the_folder_is_in_the_user_home(monkeypatch, tmp_path):
     monkeypatch.setenv("DESKTOP_CNN_HOME", str(tmp_path))
     assert PersonalSet("mnist").dir == tmp_path / "personal" / "mnist"
     assert PersonalSet("imagefolder:/data/my pets").dir == (
-        tmp_path / "personal" / "imagefolder_data_my_pets")
+        tmp_path / "personal" / "imagefolder_data_my_pets"
+    )
 
 
 def test_a_damaged_index_is_an_error_not_an_empty_set(personal):
@@ -113,7 +121,7 @@ def test_mix_oversamples_the_drawings(mnist, personal, model):
     mixed, copies = mix(mnist.train, split, FinetuneConfig(replay=3000, personal_share=0.25))
     assert copies == round(0.25 / 0.75 * 3000 / len(split))
     assert len(mixed) == 3000 + copies * len(split)
-    assert torch.equal(mixed.images[-len(split):], split.images)
+    assert torch.equal(mixed.images[-len(split) :], split.images)
 
 
 def test_fine_tuning_learns_the_drawings_and_reports_both_accuracies(mnist, personal, model):
@@ -125,9 +133,11 @@ def test_fine_tuning_learns_the_drawings_and_reports_both_accuracies(mnist, pers
     report = FineTune(model, data, split, CONFIG, callback=events.append).run()
     assert report.status == "finished" and report.checkpoint is not None
     before, after = report.personal_before, report.personal_after
-    print(f"\nfine-tune: personal {before.right}/{before.total} -> {after.right}/{after.total}, "
-          f"test {report.test_before.accuracy:.2%} -> {report.test_after.accuracy:.2%} "
-          f"in {report.seconds:.1f} s")
+    print(
+        f"\nfine-tune: personal {before.right}/{before.total} -> {after.right}/{after.total}, "
+        f"test {report.test_before.accuracy:.2%} -> {report.test_after.accuracy:.2%} "
+        f"in {report.seconds:.1f} s"
+    )
     assert before.total == after.total == len(split) == 26
     assert before.right < before.total  # the habits: drawings the quick model gets wrong
     assert after.right >= before.right and after.accuracy >= 0.9

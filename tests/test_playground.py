@@ -50,8 +50,7 @@ from desktop_cnn.core.models import CifarNet, DCGANGenerator
 
 def evaluate(text: str) -> list[float]:
     """Every '= ...' part of a formula as printed, evaluated as Python arithmetic."""
-    python = (text.replace("⌊", "math.floor(").replace("⌋", ")").replace("·", "*")
-              .replace("−", "-"))
+    python = text.replace("⌊", "math.floor(").replace("⌋", ")").replace("·", "*").replace("−", "-")
     parts = python.split("=")[1:]
     assert parts, text
     return [eval(p, {"math": math}) for p in parts]
@@ -74,20 +73,36 @@ def torch_shape(layer: nn.Module, c: int, n: int) -> tuple[int, ...] | None:
 
 def reference(st: LayerSettings, x: torch.Tensor, w: torch.Tensor) -> torch.Tensor:
     if st.transposed:
-        return F.conv_transpose2d(x[None], w, stride=st.stride, padding=st.padding,
-                                  output_padding=st.output_padding, dilation=st.dilation)[0]
+        return F.conv_transpose2d(
+            x[None],
+            w,
+            stride=st.stride,
+            padding=st.padding,
+            output_padding=st.output_padding,
+            dilation=st.dilation,
+        )[0]
     return F.conv2d(x[None], w, stride=st.stride, padding=st.padding, dilation=st.dilation)[0]
 
 
 def sweep(transposed: bool):
     """Settings over a grid, with channels varied so none stays at 1."""
-    for k, (n, f, s, p, d) in enumerate(itertools.product(
-            (1, 3, 5, 8), (1, 2, 3, 5), (1, 2, 3), (0, 1, 2), (1, 2))):
+    for k, (n, f, s, p, d) in enumerate(
+        itertools.product((1, 3, 5, 8), (1, 2, 3, 5), (1, 2, 3), (0, 1, 2), (1, 2))
+    ):
         c_in, c_out = 1 + k % 3, 1 + (k // 3) % 2
-        for op in (range(max(s, d)) if transposed else (0,)):
-            yield LayerSettings(size=n, kernel=f, stride=s, padding=p, dilation=d,
-                                in_channels=c_in, out_channels=c_out, transposed=transposed,
-                                output_padding=op, bias=bool(k % 2))
+        for op in range(max(s, d)) if transposed else (0,):
+            yield LayerSettings(
+                size=n,
+                kernel=f,
+                stride=s,
+                padding=p,
+                dilation=d,
+                in_channels=c_in,
+                out_channels=c_out,
+                transposed=transposed,
+                output_padding=op,
+                bias=bool(k % 2),
+            )
 
 
 # --- shapes, formulas, parameter counts and the PyTorch line vs torch -------------------------
@@ -137,16 +152,19 @@ def test_every_preset_is_a_valid_layer_that_torch_agrees_with():
         assert torch_shape(build(st), st.in_channels, st.size) == st.output_shape, name
 
 
-@pytest.mark.parametrize("settings,message", [
-    (dict(size=0), "input size must be a whole number from 1 to 64"),
-    (dict(kernel=12), "kernel size must be a whole number from 1 to 11"),
-    (dict(stride=0), "stride must be"),
-    (dict(size=3, kernel=5), "the output would be empty"),
-    (dict(size=5, kernel=3, dilation=3), "the output would be empty"),
-    (dict(output_padding=1), "output padding exists only for a transposed convolution"),
-    (dict(transposed=True, stride=2, output_padding=2), "output_padding must be"),
-    (dict(transposed=True, size=1, kernel=1, padding=1), "padding removes more"),
-])
+@pytest.mark.parametrize(
+    "settings,message",
+    [
+        (dict(size=0), "input size must be a whole number from 1 to 64"),
+        (dict(kernel=12), "kernel size must be a whole number from 1 to 11"),
+        (dict(stride=0), "stride must be"),
+        (dict(size=3, kernel=5), "the output would be empty"),
+        (dict(size=5, kernel=3, dilation=3), "the output would be empty"),
+        (dict(output_padding=1), "output padding exists only for a transposed convolution"),
+        (dict(transposed=True, stride=2, output_padding=2), "output_padding must be"),
+        (dict(transposed=True, size=1, kernel=1, padding=1), "padding removes more"),
+    ],
+)
 def test_impossible_settings_say_why(settings, message):
     with pytest.raises(SettingsError, match=message):
         LayerSettings(**settings).validate()
@@ -197,8 +215,16 @@ def test_steps_reproduce_torch_tap_by_tap(transposed):
 
 
 def test_a_half_done_run_is_the_layer_on_what_it_has_seen():
-    st = LayerSettings(size=5, kernel=3, stride=2, padding=1, transposed=True,
-                       output_padding=1, in_channels=2, out_channels=2)
+    st = LayerSettings(
+        size=5,
+        kernel=3,
+        stride=2,
+        padding=1,
+        transposed=True,
+        output_padding=1,
+        in_channels=2,
+        out_channels=2,
+    )
     x, w = random_data(st, seed=3)
     run = ConvRun(st, x, w)
     for _ in range(11):
@@ -259,11 +285,18 @@ def test_matrix_view_is_unfold_and_its_product_is_the_layer():
         if st.transposed:
             if st.output_padding >= st.stride:
                 continue  # F.fold cannot place the extra rows dilation allows
-            y = F.fold(view.product[None], st.output_size, st.kernel, dilation=st.dilation,
-                       padding=st.padding, stride=st.stride)[0]
+            y = F.fold(
+                view.product[None],
+                st.output_size,
+                st.kernel,
+                dilation=st.dilation,
+                padding=st.padding,
+                stride=st.stride,
+            )[0]
         else:
-            cols = F.unfold(x[None], st.kernel, dilation=st.dilation, padding=st.padding,
-                            stride=st.stride)[0]
+            cols = F.unfold(
+                x[None], st.kernel, dilation=st.dilation, padding=st.padding, stride=st.stride
+            )[0]
             assert torch.equal(view.columns, cols)
             y = view.product.reshape(st.output_shape)
         torch.testing.assert_close(y, reference(st, x, w), rtol=0, atol=0)

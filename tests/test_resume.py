@@ -32,8 +32,7 @@ def finished(small, tmp_path_factory):
     result = Trainer(small, "lenet5", CFG).run()
     assert result.training_state is not None and result.training_state["epoch"] == 2
     path = tmp_path_factory.mktemp("resume") / "run.pt"
-    save_checkpoint(path, result.checkpoint.model, result.checkpoint.info,
-                    result.training_state)
+    save_checkpoint(path, result.checkpoint.model, result.checkpoint.info, result.training_state)
     return path
 
 
@@ -59,8 +58,10 @@ def test_more_epochs_rebuild_the_schedule_for_the_new_total(small, finished):
     assert first.global_step == 41
     assert first.lr == pytest.approx(fresh.get_last_lr()[0], rel=1e-6)
     # ... which is well above where the 2-epoch cycle had annealed to at its end.
-    assert first.lr > 100 * load_checkpoint(finished).training_state["optimizer"][
-        "param_groups"][0]["lr"]
+    assert (
+        first.lr
+        > 100 * load_checkpoint(finished).training_state["optimizer"]["param_groups"][0]["lr"]
+    )
 
 
 def test_another_batch_size_resumes_at_the_same_share_of_the_run(small, finished):
@@ -98,24 +99,50 @@ def test_a_file_without_training_state_is_refused(finished, tmp_path):
 
 def test_cli_refuses_another_architecture_in_one_line(finished, shared_data, tmp_path, capsys):
     out = tmp_path / "out.pt"
-    code = cli_main(["train", "--dataset", "mnist", "--data-dir", str(shared_data),
-                     "--model", "cifar-net", "--resume", str(finished), "--out", str(out)])
+    code = cli_main(
+        [
+            "train",
+            "--dataset",
+            "mnist",
+            "--data-dir",
+            str(shared_data),
+            "--model",
+            "cifar-net",
+            "--resume",
+            str(finished),
+            "--out",
+            str(out),
+        ]
+    )
     err = capsys.readouterr().err.strip().splitlines()
     assert code == 1 and not out.exists()
-    assert err == ["desktop-cnn: error: run.pt is a lenet5 run, not cifar-net: resume it "
-                   "without --model, or train a new model without --resume"]
+    assert err == [
+        "desktop-cnn: error: run.pt is a lenet5 run, not cifar-net: resume it "
+        "without --model, or train a new model without --resume"
+    ]
 
 
 def test_cli_every_epoch_final_save_resumes(shared_data, tmp_path, capsys):
     """The final file of a --checkpoint-every-epoch run keeps its state: --resume goes on."""
     first, second = tmp_path / "first.pt", tmp_path / "second.pt"
-    common = ["train", "--dataset", "mnist", "--data-dir", str(shared_data), "--classes", "0,1",
-              "--batch-size", "256", "--device", "cpu"]
-    assert cli_main([*common, "--epochs", "1", "--checkpoint-every-epoch",
-                     "--out", str(first)]) == 0
+    common = [
+        "train",
+        "--dataset",
+        "mnist",
+        "--data-dir",
+        str(shared_data),
+        "--classes",
+        "0,1",
+        "--batch-size",
+        "256",
+        "--device",
+        "cpu",
+    ]
+    assert (
+        cli_main([*common, "--epochs", "1", "--checkpoint-every-epoch", "--out", str(first)]) == 0
+    )
     assert load_checkpoint(first).training_state["epoch"] == 1
-    assert cli_main([*common, "--epochs", "2", "--resume", str(first), "--out",
-                     str(second)]) == 0
+    assert cli_main([*common, "--epochs", "2", "--resume", str(first), "--out", str(second)]) == 0
     info = load_checkpoint(second).info
     assert [e["epoch"] for e in info.history["epochs"]] == [1, 2]
     assert info.classes == ["0", "1"]

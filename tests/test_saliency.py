@@ -43,8 +43,9 @@ def test_grad_cam_matches_a_hand_computation(spec):
         grads = jacobian(lambda a_, t=target: _tail(model, a_)[0, t], a)  # d logit / d A
         alpha = grads.mean((2, 3))[0]  # (K,)
         cam = torch.clamp(torch.einsum("k,khw->hw", alpha, a[0]), min=0)
-        big = F.interpolate(cam[None, None], size=x.shape[-2:], mode="bilinear",
-                            align_corners=False)[0, 0]
+        big = F.interpolate(
+            cam[None, None], size=x.shape[-2:], mode="bilinear", align_corners=False
+        )[0, 0]
         expected = big / big.max() if big.max() > 0 else big
         got = grad_cam(model, x, target)
         assert got.shape == x.shape[-2:]
@@ -82,8 +83,11 @@ def test_input_gradient_matches_finite_differences():
                 with torch.no_grad():
                     d = (model(up)[0, target] - model(down)[0, target]) / (2 * eps)
                 per_channel.append(abs(float(d)))
-            assert got[r, c].item() == pytest.approx(max(per_channel), rel=1e-5, abs=1e-9), \
-                (name, r, c)
+            assert got[r, c].item() == pytest.approx(max(per_channel), rel=1e-5, abs=1e-9), (
+                name,
+                r,
+                c,
+            )
 
 
 @pytest.mark.parametrize("spec", [LENET, CIFAR], ids=["lenet5", "cifar-net"])
@@ -92,8 +96,7 @@ def test_input_gradient_matches_the_jacobian(spec):
     x = _input(model)
     for target in range(2):
         jac = jacobian(lambda x_, t=target: model(x_)[0, t], x)  # (1, C, H, W)
-        assert torch.allclose(input_gradient(model, x, target), jac[0].abs().amax(0),
-                              atol=1e-6)
+        assert torch.allclose(input_gradient(model, x, target), jac[0].abs().amax(0), atol=1e-6)
 
 
 def test_pixels_outside_the_receptive_field_have_zero_gradient():

@@ -45,8 +45,12 @@ def test_marks_are_evenly_spaced_and_end_the_epoch():
 
 def test_kept_snapshots_step_0_epoch_ends_and_copies(small):
     events: list = []
-    trainer = Trainer(small, "lenet5", TrainConfig(epochs=2, batch_size=64, device="cpu",
-                                                   snapshots_per_epoch=3), events.append)
+    trainer = Trainer(
+        small,
+        "lenet5",
+        TrainConfig(epochs=2, batch_size=64, device="cpu", snapshots_per_epoch=3),
+        events.append,
+    )
     initial = {k: v.clone() for k, v in trainer.model.state_dict().items()}
     trainer.run()
     snaps = [e for e in events if isinstance(e, Snapshot)]
@@ -83,8 +87,12 @@ def test_a_live_copy_is_the_weights_between_two_steps(small):
     trainer = Trainer(small, "lenet5", cfg, record)
     trainer.run()
     live: list[Snapshot] = []
-    trainer = Trainer(small, "lenet5", TrainConfig(epochs=1, batch_size=64, device="cpu"),
-                      lambda e: live.append(e) if isinstance(e, Snapshot) else None)
+    trainer = Trainer(
+        small,
+        "lenet5",
+        TrainConfig(epochs=1, batch_size=64, device="cpu"),
+        lambda e: live.append(e) if isinstance(e, Snapshot) else None,
+    )
     done = threading.Event()
 
     def hammer() -> None:
@@ -107,8 +115,9 @@ def test_a_live_copy_is_the_weights_between_two_steps(small):
 
 def test_no_requests_no_live_copies(small):
     events: list = []
-    Trainer(small, "lenet5", TrainConfig(epochs=1, batch_size=64, device="cpu"),
-            events.append).run()
+    Trainer(
+        small, "lenet5", TrainConfig(epochs=1, batch_size=64, device="cpu"), events.append
+    ).run()
     assert not any(isinstance(e, Snapshot) for e in events)
 
 

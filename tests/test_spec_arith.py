@@ -16,8 +16,12 @@ from desktop_cnn.core.spec import analyse, build_spec, check, layer, spec_of
 from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.core.spec.table import table_rows
 
-SETTINGS = settings(max_examples=40, deadline=None, derandomize=True,
-                    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow])
+SETTINGS = settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.filter_too_much, HealthCheck.too_slow],
+)
 
 
 @st.composite
@@ -26,11 +30,21 @@ def window_layers(draw, with_pool: bool = True):
     kind = draw(st.sampled_from(kinds))
     k = draw(st.integers(1, 5))
     if kind == "conv":
-        return layer("conv", out_channels=draw(st.integers(1, 6)), kernel=k,
-                     stride=draw(st.integers(1, 3)), padding=draw(st.integers(0, 3)),
-                     dilation=draw(st.integers(1, 3)), bias=draw(st.booleans()))
-    return layer(kind, kernel=k, stride=draw(st.none() | st.integers(1, 3)),
-                 padding=draw(st.integers(0, k // 2)))
+        return layer(
+            "conv",
+            out_channels=draw(st.integers(1, 6)),
+            kernel=k,
+            stride=draw(st.integers(1, 3)),
+            padding=draw(st.integers(0, 3)),
+            dilation=draw(st.integers(1, 3)),
+            bias=draw(st.booleans()),
+        )
+    return layer(
+        kind,
+        kernel=k,
+        stride=draw(st.none() | st.integers(1, 3)),
+        padding=draw(st.integers(0, k // 2)),
+    )
 
 
 @st.composite
@@ -39,14 +53,20 @@ def specs(draw):
     layers = []
     for _ in range(draw(st.integers(1, 5))):
         layers.append(draw(window_layers()))
-        extra = draw(st.sampled_from(["", "relu", "tanh", "sigmoid", "leakyrelu", "batchnorm",
-                                      "dropout"]))
+        extra = draw(
+            st.sampled_from(["", "relu", "tanh", "sigmoid", "leakyrelu", "batchnorm", "dropout"])
+        )
         if extra:
             layers.append(layer(extra))
     head = draw(st.sampled_from(["none", "linear", "gap", "gap-linear"]))
     if head == "linear":
-        layers += [layer("flatten"), layer("linear", out_features=draw(st.integers(1, 7))),
-                   layer("batchnorm"), layer("relu"), layer("linear", out_features=3)]
+        layers += [
+            layer("flatten"),
+            layer("linear", out_features=draw(st.integers(1, 7))),
+            layer("batchnorm"),
+            layer("relu"),
+            layer("linear", out_features=3),
+        ]
     elif head.startswith("gap"):
         layers.append(layer("gap"))
         if head == "gap-linear":
@@ -116,8 +136,10 @@ def field_extent(spec, unit: int) -> tuple[int, int]:
 def conv_chains(draw):
     layers = [draw(window_layers(with_pool=False)) for _ in range(draw(st.integers(1, 4)))]
     if draw(st.booleans()):  # average pooling is linear with positive weights too
-        layers.insert(draw(st.integers(0, len(layers))),
-                      layer("avgpool", kernel=2, stride=draw(st.integers(1, 2))))
+        layers.insert(
+            draw(st.integers(0, len(layers))),
+            layer("avgpool", kernel=2, stride=draw(st.integers(1, 2))),
+        )
     n = draw(st.integers(8, 40))
     spec = spec_of("chain", (1, n, n), layers)
     assume(analyse(spec).ok)
@@ -130,8 +152,11 @@ def test_the_receptive_field_is_the_extent_of_the_input_gradient(spec):
     a = analyse(spec)
     f = a.rows[-1].field
     n, out = spec.input_shape[1], a.output_shape[1]
-    inside = [i for i in range(out) if f.start + i * f.jump >= 0
-              and f.start + i * f.jump + f.size - 1 <= n - 1]
+    inside = [
+        i
+        for i in range(out)
+        if f.start + i * f.jump >= 0 and f.start + i * f.jump + f.size - 1 <= n - 1
+    ]
     assume(inside)  # a unit whose whole field lies on the image (not clipped by padding)
     unit = inside[len(inside) // 2]
     first = f.start + unit * f.jump
@@ -153,25 +178,39 @@ def test_the_books_cifar_net_and_fig5_layer():
     assert row.macs == 20 * 17 * 17 * 250  # W_row [20 x 250] times X_col [250 x 289]
     fig3 = analyse(preset_spec("fig3-convnet"))
     assert [r.out_shape for r in fig3.rows if r.type == "conv"] == [
-        (10, 37, 37), (20, 17, 17), (40, 7, 7)]
+        (10, 37, 37),
+        (20, 17, 17),
+        (40, 7, 7),
+    ]
 
 
 def test_a_layer_that_cannot_be_built_is_named_with_the_reason():
-    spec = spec_of("x", (1, 7, 7), [layer("conv", out_channels=2, kernel=1),
-                                    layer("relu"), layer("conv", out_channels=2, kernel=1),
-                                    layer("conv", out_channels=4, kernel=9)])
+    spec = spec_of(
+        "x",
+        (1, 7, 7),
+        [
+            layer("conv", out_channels=2, kernel=1),
+            layer("relu"),
+            layer("conv", out_channels=2, kernel=1),
+            layer("conv", out_channels=4, kernel=9),
+        ],
+    )
     with pytest.raises(SpecError) as err:
         build_spec(spec)
-    assert str(err.value) == ("conv3: (7 + 2*0 - 9)/1 + 1 = -1: a 9x9 kernel does not fit a "
-                              "7x7 input")
+    assert str(err.value) == (
+        "conv3: (7 + 2*0 - 9)/1 + 1 = -1: a 9x9 kernel does not fit a 7x7 input"
+    )
     dilated = spec_of("x", (1, 8, 8), [layer("conv", out_channels=1, kernel=3, dilation=4)])
-    assert analyse(dilated).error == ("conv1: (8 + 2*0 - 4*(3 - 1) - 1)/1 + 1 = 0: a 3x3 kernel "
-                                      "with dilation 4 spans 9x9 and does not fit a 8x8 input")
+    assert analyse(dilated).error == (
+        "conv1: (8 + 2*0 - 4*(3 - 1) - 1)/1 + 1 = 0: a 3x3 kernel "
+        "with dilation 4 spans 9x9 and does not fit a 8x8 input"
+    )
     pool = spec_of("x", (3, 3, 3), [layer("maxpool", kernel=4)])
     assert analyse(pool).error.startswith("pool1: (3 - 4)/4 + 1 = 0.75")
     vector = spec_of("x", (1, 8, 8), [layer("flatten"), layer("conv", out_channels=1, kernel=1)])
     assert "conv1: conv needs maps (C x H x W), but it gets a vector of 64" in (
-        analyse(vector).error)
+        analyse(vector).error
+    )
     no_flatten = spec_of("x", (1, 8, 8), [layer("linear", out_features=3)])
     assert analyse(no_flatten).error.startswith("fc1: gets 1x8x8 maps: put a flatten")
 
@@ -186,8 +225,15 @@ def test_a_fractional_size_is_floored_as_torch_does_and_said():
 
 
 def test_too_big_is_flagged_and_refused_unless_forced():
-    spec = spec_of("big", (3, 224, 224), [layer("conv", out_channels=512, kernel=3, padding=1),
-                                          layer("flatten"), layer("linear", out_features=10)])
+    spec = spec_of(
+        "big",
+        (3, 224, 224),
+        [
+            layer("conv", out_channels=512, kernel=3, padding=1),
+            layer("flatten"),
+            layer("linear", out_features=10),
+        ],
+    )
     a = analyse(spec)
     assert a.ok and "parameters is more than 50,000,000" in a.too_big
     with pytest.raises(SpecError, match="too big for a desktop"):
@@ -211,8 +257,10 @@ def test_twenty_layers_analyse_well_under_50_ms_per_edit():
         wall.append(time.perf_counter() - t)
         cpu.append(time.thread_time() - c)
     p95 = sorted(cpu)[int(0.95 * len(cpu))]
-    print(f"per edit, 20 layers: p95 {sorted(wall)[189] * 1000:.2f} ms wall, "
-          f"{p95 * 1000:.2f} ms CPU; median {sorted(wall)[100] * 1000:.2f} ms wall")
+    print(
+        f"per edit, 20 layers: p95 {sorted(wall)[189] * 1000:.2f} ms wall, "
+        f"{p95 * 1000:.2f} ms CPU; median {sorted(wall)[100] * 1000:.2f} ms wall"
+    )
     # CPU time: on a busy test machine the wall clock also counts other processes' turns.
     assert p95 < 0.050
 

@@ -21,14 +21,26 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 def deep_spec():
     """Twenty layers, kernels from 1x1 to 11x11, names that are not conv1, conv2, ..."""
-    layers = [layer("conv", "first", out_channels=4, kernel=11, padding=5), layer("relu"),
-              layer("conv", "squeeze", out_channels=3, kernel=1), layer("tanh")]
+    layers = [
+        layer("conv", "first", out_channels=4, kernel=11, padding=5),
+        layer("relu"),
+        layer("conv", "squeeze", out_channels=3, kernel=1),
+        layer("tanh"),
+    ]
     for k in (3, 5, 7):
         layers += [layer("conv", out_channels=4, kernel=k, padding=k // 2), layer("relu")]
-    layers += [layer("maxpool", kernel=2), layer("conv", out_channels=6, kernel=3),
-               layer("batchnorm"), layer("leakyrelu", slope=0.1), layer("avgpool", kernel=2),
-               layer("conv", "mix", out_channels=8, kernel=1), layer("sigmoid"), layer("gap"),
-               layer("dropout", p=0.1), layer("linear", out_features=10)]
+    layers += [
+        layer("maxpool", kernel=2),
+        layer("conv", out_channels=6, kernel=3),
+        layer("batchnorm"),
+        layer("leakyrelu", slope=0.1),
+        layer("avgpool", kernel=2),
+        layer("conv", "mix", out_channels=8, kernel=1),
+        layer("sigmoid"),
+        layer("gap"),
+        layer("dropout", p=0.1),
+        layer("linear", out_features=10),
+    ]
     assert len(layers) == 20
     return spec_of("deep-own", (1, 28, 28), layers)
 
@@ -49,9 +61,15 @@ def test_an_own_deep_design_in_feature_maps(app):
     torch.manual_seed(0)
     spec = deep_spec()
     model = build_spec(spec).eval()
-    info = ModelInfo(arch=spec.name, arch_args={"spec": spec.to_dict()}, dataset="mnist",
-                     classes=[str(i) for i in range(10)], input_shape=(1, 28, 28),
-                     mean=(0.1307,), std=(0.3081,))
+    info = ModelInfo(
+        arch=spec.name,
+        arch_args={"spec": spec.to_dict()},
+        dataset="mnist",
+        classes=[str(i) for i in range(10)],
+        input_shape=(1, 28, 28),
+        mean=(0.1307,),
+        std=(0.3081,),
+    )
     app.state.set_model(Checkpoint(model, info), ModelOrigin.trained())
     app.notebook.select(app.tabs["Feature maps"])
     maps = app.panels["Feature maps"]

@@ -45,8 +45,11 @@ BUILT_IN = ["lenet5", "lenet5-classic", "cifar-net", "widenet"]
 @pytest.fixture(scope="module")
 def small(mnist) -> Dataset:
     """512 real training digits and 200 real test digits: a few batches, real shapes."""
-    return replace(mnist, train=Split(mnist.train.images[:512], mnist.train.labels[:512]),
-                   test=Split(mnist.test.images[:200], mnist.test.labels[:200]))
+    return replace(
+        mnist,
+        train=Split(mnist.train.images[:512], mnist.train.labels[:512]),
+        test=Split(mnist.test.images[:200], mnist.test.labels[:200]),
+    )
 
 
 def check_explanations(model, x: torch.Tensor) -> int:
@@ -72,8 +75,7 @@ def test_every_preset_trains_saves_explains_and_exports(name, small, tmp_path):
     assert summary(model, small.input_shape).total_params == analyse(spec).total_params
     result = Trainer(small, name, TrainConfig(epochs=1, batch_size=128, device="cpu")).run()
     assert result.status == "finished", result.message
-    path = save_checkpoint(tmp_path / f"{name}.pt", result.checkpoint.model,
-                           result.checkpoint.info)
+    path = save_checkpoint(tmp_path / f"{name}.pt", result.checkpoint.model, result.checkpoint.info)
     ck = load_checkpoint(path)
     x = normalize(small.test.images[:8].float() / 255, ck.info.mean, ck.info.std)
     with torch.no_grad():
@@ -108,11 +110,16 @@ def test_fig3_on_its_own_input_snapshots_distillation_mixup_and_resume(tmp_path)
     g = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (64, 3, 39, 39), generator=g, dtype=torch.uint8)
     split = Split(images, torch.randint(0, 10, (64,), generator=g))
-    data = Dataset("synthetic", [str(i) for i in range(10)], split, split, (0.5,) * 3,
-                   (0.25,) * 3)
+    data = Dataset("synthetic", [str(i) for i in range(10)], split, split, (0.5,) * 3, (0.25,) * 3)
     events: list = []
-    cfg = TrainConfig(epochs=1, batch_size=32, device="cpu", augment=False,
-                      snapshots_per_epoch=1, schedule="constant")  # constant: resumable longer
+    cfg = TrainConfig(
+        epochs=1,
+        batch_size=32,
+        device="cpu",
+        augment=False,
+        snapshots_per_epoch=1,
+        schedule="constant",
+    )  # constant: resumable longer
     path = tmp_path / "fig3.pt"
     result = Trainer(data, spec, cfg, callback=events.append).run(path)
     assert result.status == "finished"
@@ -125,11 +132,11 @@ def test_fig3_on_its_own_input_snapshots_distillation_mixup_and_resume(tmp_path)
     x = torch.randn(2, 3, 39, 39)
     with torch.no_grad():
         assert again(x).shape == (2, 10)
-    taught = TrainConfig(epochs=1, batch_size=32, device="cpu", augment=False,
-                         teacher=str(path), mixup=0.4)
+    taught = TrainConfig(
+        epochs=1, batch_size=32, device="cpu", augment=False, teacher=str(path), mixup=0.4
+    )
     assert Trainer(data, spec, taught).run().status == "finished"
-    longer = TrainConfig(epochs=2, batch_size=32, device="cpu", augment=False,
-                         schedule="constant")
+    longer = TrainConfig(epochs=2, batch_size=32, device="cpu", augment=False, schedule="constant")
     resumed = Trainer(data, spec, longer, resume=load_checkpoint(path)).run()
     assert resumed.status == "finished" and resumed.checkpoint.info.metrics["epochs"] == 2
 
@@ -146,8 +153,8 @@ def test_a_spec_that_does_not_fit_the_data_is_explained():
     assert classifier_args(fitted, (1, 28, 28), 2) == {"spec": fitted.to_dict()}
     tiny = fit_to_data(spec, (1, 8, 8), 10)  # shapes that cannot flow are named, not fixed
     assert dataset_mismatch(tiny, (1, 8, 8), 10) == [
-        "on 1x8x8 images: conv3: (1 + 2*0 - 5)/2 + 1 = -1: a 5x5 kernel does not fit a 1x1 "
-        "input"]
+        "on 1x8x8 images: conv3: (1 + 2*0 - 5)/2 + 1 = -1: a 5x5 kernel does not fit a 1x1 input"
+    ]
 
 
 @pytest.mark.parametrize("name", BUILT_IN)

@@ -15,8 +15,11 @@ from desktop_cnn.core.train.training import TrainConfig, Trainer
 @pytest.fixture(scope="module")
 def small(mnist) -> Dataset:
     """3,000 real training digits and 1,000 real test digits: a few seconds an epoch."""
-    return replace(mnist, train=Split(mnist.train.images[:3000], mnist.train.labels[:3000]),
-                   test=Split(mnist.test.images[:1000], mnist.test.labels[:1000]))
+    return replace(
+        mnist,
+        train=Split(mnist.train.images[:3000], mnist.train.labels[:3000]),
+        test=Split(mnist.test.images[:1000], mnist.test.labels[:1000]),
+    )
 
 
 def test_events_and_learning(small):
@@ -40,8 +43,9 @@ def test_events_and_learning(small):
 @pytest.mark.parametrize("schedule", ["onecycle", "cosine"])
 def test_optimizers_and_schedules_learn(small, opt, schedule):
     # 93 steps: SGD needs more of them than Adam, so the bar is set for SGD (measured 0.85).
-    cfg = TrainConfig(epochs=1, batch_size=32, optimizer=opt, schedule=schedule,
-                      label_smoothing=0.1)
+    cfg = TrainConfig(
+        epochs=1, batch_size=32, optimizer=opt, schedule=schedule, label_smoothing=0.1
+    )
     result = Trainer(small, "lenet5", cfg).run()
     assert result.checkpoint.info.metrics["test_accuracy"] > 0.7
 
@@ -83,8 +87,12 @@ def test_pause_holds_the_step_count(small):
 
 def test_nan_loss_stops_with_a_clear_event(small):
     events = []
-    result = Trainer(small, "lenet5", TrainConfig(epochs=1, lr=1e6, optimizer="sgd",
-                                                   schedule="constant"), events.append).run()
+    result = Trainer(
+        small,
+        "lenet5",
+        TrainConfig(epochs=1, lr=1e6, optimizer="sgd", schedule="constant"),
+        events.append,
+    ).run()
     assert result.status == "failed" and "lower learning rate" in result.message
     assert isinstance(events[-1], Failed)
 
@@ -157,9 +165,18 @@ def test_epoch_records_are_typed_and_old_dict_histories_load():
     from desktop_cnn.core.train.events import EpochRecord
     from desktop_cnn.core.train.history import plain_history, typed_history
 
-    old = {"batch_loss": [2.3, 1.9], "epochs": [  # a file from before "seconds" was kept
-        {"epoch": 1, "train_loss": 0.5, "train_accuracy": 0.8, "test_loss": 0.4,
-         "test_accuracy": 0.9}]}
+    old = {
+        "batch_loss": [2.3, 1.9],
+        "epochs": [  # a file from before "seconds" was kept
+            {
+                "epoch": 1,
+                "train_loss": 0.5,
+                "train_accuracy": 0.8,
+                "test_loss": 0.4,
+                "test_accuracy": 0.9,
+            }
+        ],
+    }
     h = typed_history(old)
     assert h["batch_loss"] == [2.3, 1.9] and isinstance(h["epochs"][0], EpochRecord)
     assert h["epochs"][0].test_accuracy == 0.9

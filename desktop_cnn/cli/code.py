@@ -8,8 +8,11 @@ from .spec import model_as_spec
 
 def add_parser(sub) -> None:
     p = sub.add_parser("code", help="print a model as a PyTorch nn.Module class")
-    p.add_argument("model", metavar="NAME_OR_FILE",
-                   help="a model name (lenet5, cifar-net, ...), a .json spec or a .pt checkpoint")
+    p.add_argument(
+        "model",
+        metavar="NAME_OR_FILE",
+        help="a model name (lenet5, cifar-net, ...), a .json spec or a .pt checkpoint",
+    )
     p.set_defaults(func=run)
 
 

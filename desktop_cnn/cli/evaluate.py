@@ -18,8 +18,10 @@ def add_parser(sub) -> None:
     p = sub.add_parser("eval", help="test accuracy, per-class accuracy, confusion matrix")
     p.add_argument("file", help="a model file (.pt) saved by train or the app")
     p.add_argument("--dataset", help="default: the dataset recorded in the checkpoint")
-    p.add_argument("--data-dir", help="dataset folder (default: $DESKTOP_CNN_DATA, else the "
-                   "user's data folder)")
+    p.add_argument(
+        "--data-dir",
+        help="dataset folder (default: $DESKTOP_CNN_DATA, else the user's data folder)",
+    )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
     p.set_defaults(func=run)
@@ -30,8 +32,9 @@ def run(args) -> int:
     if args.json:
         print(dumps(result))  # strict: NaN (no images) becomes null
     else:
-        print(f"test accuracy: {result['accuracy']:.2%} on {result['n']} images "
-              f"({result['dataset']})")
+        print(
+            f"test accuracy: {result['accuracy']:.2%} on {result['n']} images ({result['dataset']})"
+        )
         width = max(len(c) for c in result["per_class"])
         for name, acc in result["per_class"].items():
             shown = f"{acc:6.1%}" if math.isfinite(acc) else "   n/a"  # no test images
@@ -39,28 +42,37 @@ def run(args) -> int:
     return 0
 
 
-def evaluate_file(path: str, dataset: str | None, data_dir: str | None,
-                  device: str = "auto") -> dict[str, Any]:
+def evaluate_file(
+    path: str, dataset: str | None, data_dir: str | None, device: str = "auto"
+) -> dict[str, Any]:
     ck = load_checkpoint(path)
     info = ck.info
     subset = info.classes if dataset is None or dataset == info.dataset else None
     data = load_dataset(dataset or info.dataset, data_dir)
     if set(info.classes) != set(data.classes):
         if not set(info.classes) <= set(data.classes):
-            raise DesktopCnnError(f"{path} knows classes {info.classes}, which {data.name} "
-                                  f"does not have")
+            raise DesktopCnnError(
+                f"{path} knows classes {info.classes}, which {data.name} does not have"
+            )
         subset = info.classes
     if subset and list(subset) != data.classes:
         data = data.with_classes(subset)
     if data.input_shape != tuple(info.input_shape):
-        raise DesktopCnnError(f"{path} takes {info.input_shape} images, {data.name} has "
-                              f"{data.input_shape}")
+        raise DesktopCnnError(
+            f"{path} takes {info.input_shape} images, {data.name} has {data.input_shape}"
+        )
     if len(data.test) == 0:
         raise DesktopCnnError(f"{data.name} has no test images to evaluate {path} on")
     dev = pick_device(device)
     loader = BatchLoader(data.test, 1000, info.mean, info.std, dev)  # the model's own stats
     result = evaluate(ck.model.to(dev), loader, len(info.classes))
-    return {"file": str(path), "dataset": data.name, "n": len(data.test),
-            "accuracy": result.accuracy, "loss": result.loss,
-            "per_class": result.per_class_named(info.classes),
-            "confusion": result.confusion.tolist(), "classes": info.classes}
+    return {
+        "file": str(path),
+        "dataset": data.name,
+        "n": len(data.test),
+        "accuracy": result.accuracy,
+        "loss": result.loss,
+        "per_class": result.per_class_named(info.classes),
+        "confusion": result.confusion.tolist(),
+        "classes": info.classes,
+    }

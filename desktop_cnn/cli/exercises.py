@@ -7,8 +7,12 @@ import json
 
 def add_parser(sub) -> None:
     p = sub.add_parser("exercises", help="print the chapter's exercises 1-3 with worked answers")
-    p.add_argument("--no-answers", dest="answers", action="store_false",
-                   help="the questions only (a sheet for the learners)")
+    p.add_argument(
+        "--no-answers",
+        dest="answers",
+        action="store_false",
+        help="the questions only (a sheet for the learners)",
+    )
     p.add_argument("--json", action="store_true", help="the data and answers as JSON")
     p.set_defaults(func=run)
 

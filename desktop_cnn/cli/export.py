@@ -11,18 +11,24 @@ from ..core.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
 def add_parser(sub) -> None:
     p = sub.add_parser("export", help="write a model in another format (ONNX)")
     p.add_argument("file", help="a model file (.pt) saved by train or the app")
-    p.add_argument("--onnx", required=True, metavar="OUT",
-                   help="ONNX file to write (needs: pip install onnx onnxscript); its metadata "
-                   "holds the classes and the input normalisation x = (pixel/255 - mean) / std")
+    p.add_argument(
+        "--onnx",
+        required=True,
+        metavar="OUT",
+        help="ONNX file to write (needs: pip install onnx onnxscript); its metadata "
+        "holds the classes and the input normalisation x = (pixel/255 - mean) / std",
+    )
     p.set_defaults(func=run)
 
 
 def run(args) -> int:
     r = export_file(args.file, args.onnx)
     shape = ", ".join(str(d) for d in r["input_shape"])
-    print(f"saved {r['onnx']}: input {r['input_name']!r} (N, {shape}) float32, "
-          f"{r['normalisation']} with mean={r['mean']} std={r['std']}; "
-          f"output {r['output_name']!r}: logits for {len(r['classes'])} classes")
+    print(
+        f"saved {r['onnx']}: input {r['input_name']!r} (N, {shape}) float32, "
+        f"{r['normalisation']} with mean={r['mean']} std={r['std']}; "
+        f"output {r['output_name']!r}: logits for {len(r['classes'])} classes"
+    )
     return 0
 
 
@@ -30,7 +36,14 @@ def export_file(path: str, onnx_out: str) -> dict[str, Any]:
     ck = load_checkpoint(path)
     info = ck.info
     out = export_onnx(ck, onnx_out)
-    return {"file": str(path), "onnx": str(out), "input_name": INPUT_NAME,
-            "input_shape": list(info.input_shape), "output_name": OUTPUT_NAME,
-            "normalisation": NORMALISATION, "mean": list(info.mean), "std": list(info.std),
-            "classes": list(info.classes)}
+    return {
+        "file": str(path),
+        "onnx": str(out),
+        "input_name": INPUT_NAME,
+        "input_shape": list(info.input_shape),
+        "output_name": OUTPUT_NAME,
+        "normalisation": NORMALISATION,
+        "mean": list(info.mean),
+        "std": list(info.std),
+        "classes": list(info.classes),
+    }

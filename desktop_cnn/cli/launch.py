@@ -64,8 +64,16 @@ def _peer_failed(exc: BaseException) -> bool:
     """A collective that failed because another process ended (gloo or NCCL says so)."""
     text = str(exc).lower()
     return isinstance(exc, dist.DistError) or any(
-        w in text for w in ("connection closed", "connection reset", "broken pipe", "gloo",
-                            "nccl", "timed out"))
+        w in text
+        for w in (
+            "connection closed",
+            "connection reset",
+            "broken pipe",
+            "gloo",
+            "nccl",
+            "timed out",
+        )
+    )
 
 
 def launch(run: TrainRun, nproc: int) -> int:
@@ -73,13 +81,23 @@ def launch(run: TrainRun, nproc: int) -> int:
     with tempfile.TemporaryDirectory(prefix="desktop-cnn-") as tmp:
         spec = Path(tmp) / "run.pickle"
         spec.write_bytes(pickle.dumps(run))
-        env = {**os.environ, "WORLD_SIZE": str(nproc), "LOCAL_WORLD_SIZE": str(nproc),
-               "MASTER_ADDR": "127.0.0.1", "MASTER_PORT": str(_free_port()), ERRORS_ENV: tmp}
+        env = {
+            **os.environ,
+            "WORLD_SIZE": str(nproc),
+            "LOCAL_WORLD_SIZE": str(nproc),
+            "MASTER_ADDR": "127.0.0.1",
+            "MASTER_PORT": str(_free_port()),
+            ERRORS_ENV: tmp,
+        }
         # As torchrun does: one thread each unless told, or N processes fight for the cores.
         env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-        workers = [subprocess.Popen([sys.executable, "-c", WORKER, str(spec)],
-                                    env={**env, "RANK": str(r), "LOCAL_RANK": str(r)})
-                   for r in range(nproc)]
+        workers = [
+            subprocess.Popen(
+                [sys.executable, "-c", WORKER, str(spec)],
+                env={**env, "RANK": str(r), "LOCAL_RANK": str(r)},
+            )
+            for r in range(nproc)
+        ]
         failed = _wait(workers)
         if failed is None:
             return 0
@@ -118,8 +136,9 @@ def _why(failed: dict[int, int], nproc: int, tmp: Path) -> str:
     if messages:
         return messages[0].read_text(encoding="utf-8")
     rank, code = min(failed.items(), key=lambda rc: (rc[1] >= 0, rc[0]))
-    how = f"was killed ({signal.Signals(-code).name})" if code < 0 else (
-        f"exited with status {code}")
+    how = (
+        f"was killed ({signal.Signals(-code).name})" if code < 0 else (f"exited with status {code}")
+    )
     return f"training process {rank} of {nproc} {how}, which ended the run"
 
 

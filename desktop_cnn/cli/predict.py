@@ -21,12 +21,18 @@ SOME_FAILED = 1  # exit status when at least one image could not be answered
 
 
 def add_parser(sub) -> None:
-    p = sub.add_parser("predict", help="classify image files (digits get MNIST preprocessing); "
-                       "exit status 1 if any image cannot be read")
+    p = sub.add_parser(
+        "predict",
+        help="classify image files (digits get MNIST preprocessing); "
+        "exit status 1 if any image cannot be read",
+    )
     p.add_argument("file", help="a model file (.pt) saved by train or the app")
     p.add_argument("images", nargs="+", metavar="IMAGE", help="image files to classify")
-    p.add_argument("--json", action="store_true", help="print a JSON list on stdout; an image "
-                   "that failed has an \"error\" instead of a label")
+    p.add_argument(
+        "--json",
+        action="store_true",
+        help='print a JSON list on stdout; an image that failed has an "error" instead of a label',
+    )
     p.set_defaults(func=run)
 
 
@@ -67,5 +73,9 @@ def _predict_one(ck, image: str) -> dict[str, Any]:
         raise DesktopCnnError(f"{image}: the image is empty (no ink found)")
     probs = predict_proba(ck.model, x)[0].tolist()
     label = max(range(len(probs)), key=probs.__getitem__)
-    return {"image": image, "label": info.classes[label], "index": label,
-            "probabilities": dict(zip(info.classes, probs, strict=True))}
+    return {
+        "image": image,
+        "label": info.classes[label],
+        "index": label,
+        "probabilities": dict(zip(info.classes, probs, strict=True)),
+    }

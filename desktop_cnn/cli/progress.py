@@ -17,8 +17,12 @@ QUIET = False  # set from --quiet by cli.main
 
 
 def add_quiet(parser) -> None:
-    parser.add_argument("-q", "--quiet", action="store_true",
-                        help="no progress bars or messages on stderr, only the results")
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bars or messages on stderr, only the results",
+    )
 
 
 def wants_bars(stream: TextIO) -> bool:
@@ -40,16 +44,22 @@ class ProgressPrinter:
     def __call__(self, e: Event) -> None:
         if isinstance(e, Started):
             if not self.quiet:
-                print(f"training on {e.device}: {e.train_size} train / {e.test_size} test "
-                      f"images, {e.steps_per_epoch} batches per epoch", file=sys.stderr)
+                print(
+                    f"training on {e.device}: {e.train_size} train / {e.test_size} test "
+                    f"images, {e.steps_per_epoch} batches per epoch",
+                    file=sys.stderr,
+                )
         elif isinstance(e, BatchEnd):
             if self.bars:
                 self.batch(e)
         elif isinstance(e, EpochEnd):
             self.close()
-            print(f"epoch {e.epoch}: train loss {e.train_loss:.4f} acc {e.train_accuracy:.2%} | "
-                  f"{self.held_out} loss {e.test_loss:.4f} acc {e.test_accuracy:.2%} "
-                  f"({e.seconds:.1f}s)", flush=True)
+            print(
+                f"epoch {e.epoch}: train loss {e.train_loss:.4f} acc {e.train_accuracy:.2%} | "
+                f"{self.held_out} loss {e.test_loss:.4f} acc {e.test_accuracy:.2%} "
+                f"({e.seconds:.1f}s)",
+                flush=True,
+            )
         elif isinstance(e, Failed):
             self.close()
 
@@ -57,11 +67,21 @@ class ProgressPrinter:
         from tqdm import tqdm
 
         if self.bar is None:
-            self.bar = tqdm(total=e.steps, desc=f"epoch {e.epoch}/{e.epochs}", unit="batch",
-                            leave=False, file=sys.stderr, dynamic_ncols=True)
+            self.bar = tqdm(
+                total=e.steps,
+                desc=f"epoch {e.epoch}/{e.epochs}",
+                unit="batch",
+                leave=False,
+                file=sys.stderr,
+                dynamic_ncols=True,
+            )
         self.bar.update(1)
-        self.bar.set_postfix(loss=f"{e.loss:.3f}", img_s=f"{e.images_per_s:,.0f}",
-                             eta=f"{e.eta_s:.0f}s", refresh=False)
+        self.bar.set_postfix(
+            loss=f"{e.loss:.3f}",
+            img_s=f"{e.images_per_s:,.0f}",
+            eta=f"{e.eta_s:.0f}s",
+            refresh=False,
+        )
 
     def close(self) -> None:
         if self.bar is not None:

@@ -15,14 +15,20 @@ from .progress import ProgressPrinter
 def run_recipe(args) -> int:
     """Train the recipe named by ``args.recipe``, save it, print the chapter's figures beside."""
     if args.resume or args.validation:
-        raise DesktopCnnError("--recipe runs the chapter's experiment from scratch and tests "
-                              "on the test set: leave out --resume and --validation")
+        raise DesktopCnnError(
+            "--recipe runs the chapter's experiment from scratch and tests "
+            "on the test set: leave out --resume and --validation"
+        )
     r, config = recipes.apply_to_args(args.recipe, args)
-    print(f"{r.title}: {r.arch} on {r.dataset}"
-          + (f" ({', '.join(r.classes)})" if r.classes else "")
-          + f", {config.optimizer} lr {config.peak_lr():g}, batch {config.batch_size}, "
-          f"{config.epochs} epochs" + (", pixels scaled to [-1, 1]" if r.book_scaling else "")
-          + f"; takes {r.minutes_here}", file=sys.stderr)
+    print(
+        f"{r.title}: {r.arch} on {r.dataset}"
+        + (f" ({', '.join(r.classes)})" if r.classes else "")
+        + f", {config.optimizer} lr {config.peak_lr():g}, batch {config.batch_size}, "
+        f"{config.epochs} epochs"
+        + (", pixels scaled to [-1, 1]" if r.book_scaling else "")
+        + f"; takes {r.minutes_here}",
+        file=sys.stderr,
+    )
     out = Path(args.out)
     config.validate()  # a bad flag or an unwritable --out fails before the data is read
     check_output_path(out)
@@ -34,6 +40,5 @@ def run_recipe(args) -> int:
     if saved.error:  # the model is safe in the user's models folder: say where
         raise DesktopCnnError(saved.error)
     print(f"saved {out}")
-    print(recipes.comparison_text(r, result.checkpoint.info.metrics,
-                                  time.perf_counter() - t0))
+    print(recipes.comparison_text(r, result.checkpoint.info.metrics, time.perf_counter() - t0))
     return 0

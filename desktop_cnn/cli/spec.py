@@ -10,8 +10,11 @@ from ..core.spec.layers import NetSpec
 
 def add_parser(sub) -> None:
     p = sub.add_parser("spec", help="print a model's layers as a JSON spec (--model accepts it)")
-    p.add_argument("model", metavar="NAME_OR_FILE",
-                   help="a model name (lenet5, cifar-net, ...), a .json spec or a .pt checkpoint")
+    p.add_argument(
+        "model",
+        metavar="NAME_OR_FILE",
+        help="a model name (lenet5, cifar-net, ...), a .json spec or a .pt checkpoint",
+    )
     p.set_defaults(func=run)
 
 

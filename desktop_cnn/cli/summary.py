@@ -23,14 +23,24 @@ from ..core.summary import format_summary, summary
 
 def add_parser(sub) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameters of a model")
-    p.add_argument("--model", required=True, metavar="NAME_OR_FILE",
-                   help=f"one of {', '.join(MODELS)}, or a .json spec file or .pt checkpoint "
-                   "(then with the arithmetic of every layer)")
-    p.add_argument("--input", help=f"CxHxW, e.g. 3x32x32 (default: the model's own; at most "
-                   f"{MAX_CHANNELS} channels and {MAX_SIDE} pixels a side)")
+    p.add_argument(
+        "--model",
+        required=True,
+        metavar="NAME_OR_FILE",
+        help=f"one of {', '.join(MODELS)}, or a .json spec file or .pt checkpoint "
+        "(then with the arithmetic of every layer)",
+    )
+    p.add_argument(
+        "--input",
+        help=f"CxHxW, e.g. 3x32x32 (default: the model's own; at most "
+        f"{MAX_CHANNELS} channels and {MAX_SIDE} pixels a side)",
+    )
     p.add_argument("--classes", type=int, help=f"number of output classes (1 to {MAX_CLASSES})")
-    p.add_argument("--force", action="store_true",
-                   help="show a spec even when it is too big to train on a desktop")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="show a spec even when it is too big to train on a desktop",
+    )
     p.set_defaults(func=run)
 
 
@@ -38,25 +48,30 @@ def parse_shape(text: str) -> tuple[int, int, int]:
     try:
         c, h, w = (int(v) for v in text.lower().split("x"))
     except ValueError:
-        raise ConfigError(f"bad --input {text!r}: write it as CxHxW, e.g. 1x28x28",
-                          "input") from None
+        raise ConfigError(
+            f"bad --input {text!r}: write it as CxHxW, e.g. 1x28x28", "input"
+        ) from None
     if min(c, h, w) < 1:
         raise ConfigError(f"bad --input {text!r}: every size must be at least 1", "input")
     if c > MAX_CHANNELS or max(h, w) > MAX_SIDE:
-        raise ConfigError(f"bad --input {text!r}: at most {MAX_CHANNELS} channels and "
-                          f"{MAX_SIDE} pixels a side", "input")
+        raise ConfigError(
+            f"bad --input {text!r}: at most {MAX_CHANNELS} channels and {MAX_SIDE} pixels a side",
+            "input",
+        )
     return c, h, w
 
 
-def spec_summary(spec: NetSpec, shape: tuple[int, int, int] | None, classes: int | None,
-                 force: bool) -> str:
+def spec_summary(
+    spec: NetSpec, shape: tuple[int, int, int] | None, classes: int | None, force: bool
+) -> str:
     """The arithmetic table of a spec; SpecError (one line) when a layer cannot be built."""
     if classes:
         spec = fit_to_data(spec, shape or spec.input_shape, classes)
     elif shape:
         spec = replace(spec, input_shape=shape)
     return f"{spec.name}, input {'x'.join(map(str, spec.input_shape))}\n" + format_table(
-        check(spec, force=force))
+        check(spec, force=force)
+    )
 
 
 def run(args) -> int:

@@ -29,62 +29,149 @@ from .recipe_run import run_recipe
 
 def add_parser(sub) -> None:
     d = TrainConfig()
-    p = sub.add_parser("train", help="train a model and save it",
-                       description="Train a model on a dataset and save it as a checkpoint.")
+    p = sub.add_parser(
+        "train",
+        help="train a model and save it",
+        description="Train a model on a dataset and save it as a checkpoint.",
+    )
     p.add_argument("--dataset", required=True, help=DATASET_HELP)
-    p.add_argument("--recipe", choices=RECIPES, help="book: train exactly as the chapter does "
-                   "(cifar10, or cifar10 --classes airplane,bird); app: this app's way on the "
-                   "same data; either prints the chapter's figures beside yours")
+    p.add_argument(
+        "--recipe",
+        choices=RECIPES,
+        help="book: train exactly as the chapter does "
+        "(cifar10, or cifar10 --classes airplane,bird); app: this app's way on the "
+        "same data; either prints the chapter's figures beside yours",
+    )
     p.add_argument("--classes", help="keep only these classes, e.g. airplane,bird")
-    p.add_argument("--model", help="the network: a model name (" + ", ".join(
-        n for n, s in MODELS.items() if s.classifier) + f") or a .json spec file (default: "
-        f"{DEFAULT_ARCH}; with --resume, the file's)")
-    p.add_argument("--epochs", type=int, default=d.epochs,
-                   help="passes over the training images (the new total with --resume)")
-    p.add_argument("--batch-size", type=int, default=d.batch_size,
-                   help="images per optimizer step (the global batch under torchrun)")
-    p.add_argument("--lr", type=float, default=d.lr,
-                   help="peak learning rate (default: chosen by the optimizer)")
-    p.add_argument("--optimizer", choices=OPTIMIZERS, default=d.optimizer,
-                   help="how the weights are updated")
-    p.add_argument("--schedule", choices=SCHEDULES, default=d.schedule,
-                   help="how the learning rate changes over the run")
-    p.add_argument("--weight-decay", type=float, default=d.weight_decay,
-                   help="L2 penalty on the weights (default: 5e-4 for sgd, 0.05 for adamw "
-                   "(decoupled), 0 for adam)")
-    p.add_argument("--label-smoothing", type=float, default=d.label_smoothing,
-                   help="share of each target spread over the other classes (0 to 1)")
-    p.add_argument("--teacher", metavar="FILE", help="distil: also learn from this trained "
-                   "model's soft answers (e.g. a widenet checkpoint for the same dataset)")
-    p.add_argument("--temperature", type=float, default=d.temperature,
-                   help="distillation temperature T (with --teacher)")
-    p.add_argument("--distill-weight", type=float, default=d.distill_weight,
-                   help="share of the loss from the teacher, the rest from the labels")
-    p.add_argument("--mixup", type=float, default=d.mixup, metavar="ALPHA",
-                   help="blend pairs of images by lam ~ Beta(ALPHA, ALPHA); 0: off")
-    p.add_argument("--no-augment", dest="augment", action="store_false",
-                   help="turn off batch augmentation (on by default)")
-    p.add_argument("--no-amp", dest="amp", action="store_false",
-                   help="no mixed precision on CUDA (on by default)")
+    p.add_argument(
+        "--model",
+        help="the network: a model name ("
+        + ", ".join(n for n, s in MODELS.items() if s.classifier)
+        + f") or a .json spec file (default: "
+        f"{DEFAULT_ARCH}; with --resume, the file's)",
+    )
+    p.add_argument(
+        "--epochs",
+        type=int,
+        default=d.epochs,
+        help="passes over the training images (the new total with --resume)",
+    )
+    p.add_argument(
+        "--batch-size",
+        type=int,
+        default=d.batch_size,
+        help="images per optimizer step (the global batch under torchrun)",
+    )
+    p.add_argument(
+        "--lr",
+        type=float,
+        default=d.lr,
+        help="peak learning rate (default: chosen by the optimizer)",
+    )
+    p.add_argument(
+        "--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="how the weights are updated"
+    )
+    p.add_argument(
+        "--schedule",
+        choices=SCHEDULES,
+        default=d.schedule,
+        help="how the learning rate changes over the run",
+    )
+    p.add_argument(
+        "--weight-decay",
+        type=float,
+        default=d.weight_decay,
+        help="L2 penalty on the weights (default: 5e-4 for sgd, 0.05 for adamw "
+        "(decoupled), 0 for adam)",
+    )
+    p.add_argument(
+        "--label-smoothing",
+        type=float,
+        default=d.label_smoothing,
+        help="share of each target spread over the other classes (0 to 1)",
+    )
+    p.add_argument(
+        "--teacher",
+        metavar="FILE",
+        help="distil: also learn from this trained "
+        "model's soft answers (e.g. a widenet checkpoint for the same dataset)",
+    )
+    p.add_argument(
+        "--temperature",
+        type=float,
+        default=d.temperature,
+        help="distillation temperature T (with --teacher)",
+    )
+    p.add_argument(
+        "--distill-weight",
+        type=float,
+        default=d.distill_weight,
+        help="share of the loss from the teacher, the rest from the labels",
+    )
+    p.add_argument(
+        "--mixup",
+        type=float,
+        default=d.mixup,
+        metavar="ALPHA",
+        help="blend pairs of images by lam ~ Beta(ALPHA, ALPHA); 0: off",
+    )
+    p.add_argument(
+        "--no-augment",
+        dest="augment",
+        action="store_false",
+        help="turn off batch augmentation (on by default)",
+    )
+    p.add_argument(
+        "--no-amp",
+        dest="amp",
+        action="store_false",
+        help="no mixed precision on CUDA (on by default)",
+    )
     p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:N or mps")
-    p.add_argument("--seed", type=int, default=d.seed,
-                   help="random seed for the weights, the shuffling and augmentation")
-    p.add_argument("--data-dir", help="dataset folder (default: $DESKTOP_CNN_DATA, else the "
-                   "user's data folder)")
-    p.add_argument("--validation", type=float, default=0.0, metavar="FRACTION",
-                   help="hold out this share of the training images and report accuracy on "
-                   "it instead of the test set (for choosing settings)")
+    p.add_argument(
+        "--seed",
+        type=int,
+        default=d.seed,
+        help="random seed for the weights, the shuffling and augmentation",
+    )
+    p.add_argument(
+        "--data-dir",
+        help="dataset folder (default: $DESKTOP_CNN_DATA, else the user's data folder)",
+    )
+    p.add_argument(
+        "--validation",
+        type=float,
+        default=0.0,
+        metavar="FRACTION",
+        help="hold out this share of the training images and report accuracy on "
+        "it instead of the test set (for choosing settings)",
+    )
     p.add_argument("--out", required=True, metavar="FILE", help="checkpoint file to write (.pt)")
-    p.add_argument("--resume", metavar="FILE", help="continue the run saved in this checkpoint "
-                   "(by --checkpoint-every-epoch); --epochs is then the new total")
-    p.add_argument("--force", action="store_true",
-                   help="train a .json spec even when it is too big for a desktop (over 50M "
-                   "parameters or a few GFLOPs per image)")
-    p.add_argument("--nproc", type=int, default=1, metavar="N",
-                   help="train in N processes on this machine (DistributedDataParallel, as "
-                   "torchrun does); --batch-size stays the global batch")
-    p.add_argument("--checkpoint-every-epoch", action="store_true",
-                   help="also save --out after every epoch, with optimizer state for --resume")
+    p.add_argument(
+        "--resume",
+        metavar="FILE",
+        help="continue the run saved in this checkpoint "
+        "(by --checkpoint-every-epoch); --epochs is then the new total",
+    )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="train a .json spec even when it is too big for a desktop (over 50M "
+        "parameters or a few GFLOPs per image)",
+    )
+    p.add_argument(
+        "--nproc",
+        type=int,
+        default=1,
+        metavar="N",
+        help="train in N processes on this machine (DistributedDataParallel, as "
+        "torchrun does); --batch-size stays the global batch",
+    )
+    p.add_argument(
+        "--checkpoint-every-epoch",
+        action="store_true",
+        help="also save --out after every epoch, with optimizer state for --resume",
+    )
     p.set_defaults(func=run)
 
 
@@ -94,9 +181,18 @@ def run(args) -> int:
     cfg_fields = {f.name for f in fields(TrainConfig)}
     config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
-    plan = TrainRun(args.dataset, resolve_model(args.model) if args.model else None, config,
-                    classes, args.data_dir, args.validation, args.resume, Path(args.out),
-                    args.checkpoint_every_epoch, args.force)
+    plan = TrainRun(
+        args.dataset,
+        resolve_model(args.model) if args.model else None,
+        config,
+        classes,
+        args.data_dir,
+        args.validation,
+        args.resume,
+        Path(args.out),
+        args.checkpoint_every_epoch,
+        args.force,
+    )
     if args.nproc > 1:
         return launch(plan, args.nproc)
     ranks = Ranks.from_env()  # under torchrun: one of several processes
@@ -118,11 +214,19 @@ def train(run: TrainRun) -> int:
     if resume_ck is not None:
         check_same_data(resume_ck, data)
     if run.validation and ranks.is_main:
-        print(f"validation: {len(data.test)} training images held out; the test set is unused",
-              file=sys.stderr)
-    trainer = Trainer(data, run.arch or DEFAULT_ARCH, run.config,
-                      ProgressPrinter("val" if run.validation else "test") if ranks.is_main
-                      else None, resume=resume_ck, ranks=ranks, force=run.force)
+        print(
+            f"validation: {len(data.test)} training images held out; the test set is unused",
+            file=sys.stderr,
+        )
+    trainer = Trainer(
+        data,
+        run.arch or DEFAULT_ARCH,
+        run.config,
+        ProgressPrinter("val" if run.validation else "test") if ranks.is_main else None,
+        resume=resume_ck,
+        ranks=ranks,
+        force=run.force,
+    )
     if ranks.is_main:  # room for the file, now that the model's size is known
         check_output_path(out, checkpoint_bytes(trainer.model, run.checkpoint_every_epoch))
     result = trainer.run(out if run.checkpoint_every_epoch else None)

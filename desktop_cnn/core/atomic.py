@@ -28,8 +28,7 @@ _TEMP = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp$")
 
 def temp_beside(path: Path) -> tuple[int, str]:
     """An open (fd, name) for a new temp file beside ``path``, named so it can be cleaned up."""
-    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp",
-                            dir=path.parent)
+    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
 
 
 def _pid_alive(pid: int) -> bool:

@@ -36,9 +36,15 @@ def _draws(x: torch.Tensor, part: Part | None) -> tuple[int, slice]:
     return (x.shape[0], slice(None)) if part is None else (part.of, slice(part.lo, part.hi))
 
 
-def random_affine(x: torch.Tensor, g: torch.Generator, degrees: float = 8.0,
-                  scale: tuple[float, float] = (0.9, 1.1), shift: float = 0.06,
-                  shear: float = 0.1, part: Part | None = None) -> torch.Tensor:
+def random_affine(
+    x: torch.Tensor,
+    g: torch.Generator,
+    degrees: float = 8.0,
+    scale: tuple[float, float] = (0.9, 1.1),
+    shift: float = 0.06,
+    shear: float = 0.1,
+    part: Part | None = None,
+) -> torch.Tensor:
     """Small random rotation, scale, shear and shift of each image in (N, C, H, W)."""
     (n, mine), dev = _draws(x, part), x.device
 
@@ -49,10 +55,13 @@ def random_affine(x: torch.Tensor, g: torch.Generator, degrees: float = 8.0,
     s = u(*scale)
     sh = u(-shear, shear)
     cos, sin = torch.cos(angle) / s, torch.sin(angle) / s
-    theta = torch.stack([
-        torch.stack([cos, -sin + sh * cos, u(-shift, shift) * 2], 1),
-        torch.stack([sin, cos + sh * sin, u(-shift, shift) * 2], 1),
-    ], 1)  # (N, 2, 3): maps output coordinates to input coordinates
+    theta = torch.stack(
+        [
+            torch.stack([cos, -sin + sh * cos, u(-shift, shift) * 2], 1),
+            torch.stack([sin, cos + sh * sin, u(-shift, shift) * 2], 1),
+        ],
+        1,
+    )  # (N, 2, 3): maps output coordinates to input coordinates
     grid = affine_grid(theta, *x.shape[2:])
     return F.grid_sample(x, grid, mode="bilinear", padding_mode="zeros", align_corners=False)
 
@@ -82,8 +91,9 @@ def max3x3(x: torch.Tensor) -> torch.Tensor:
     return torch.maximum(torch.maximum(rows[..., :-2], rows[..., 1:-1]), rows[..., 2:])
 
 
-def random_thickness(x: torch.Tensor, g: torch.Generator, p: float = 0.2,
-                     part: Part | None = None) -> torch.Tensor:
+def random_thickness(
+    x: torch.Tensor, g: torch.Generator, p: float = 0.2, part: Part | None = None
+) -> torch.Tensor:
     """Thicken (3x3 max) or thin (3x3 min, blended) the strokes of a random share of digits.
 
     People draw with brushes of every width; MNIST strokes are 2-3 px wide.
@@ -96,8 +106,9 @@ def random_thickness(x: torch.Tensor, g: torch.Generator, p: float = 0.2,
     return torch.where((pick >= p / 2) & (pick < p), thin, x)
 
 
-def random_crop_flip(x: torch.Tensor, g: torch.Generator, pad: int = 4,
-                     part: Part | None = None) -> torch.Tensor:
+def random_crop_flip(
+    x: torch.Tensor, g: torch.Generator, pad: int = 4, part: Part | None = None
+) -> torch.Tensor:
     """Random crop after reflect padding, and a horizontal flip for half the batch."""
     _, _, h, w = x.shape
     (n, mine), dev = _draws(x, part), x.device
@@ -121,8 +132,9 @@ def mix_batch(x: torch.Tensor, g: torch.Generator, lam: float) -> tuple[torch.Te
     return x * lam + x[partner] * (1.0 - lam), partner
 
 
-def augment_batch(x: torch.Tensor, kind: str, g: torch.Generator,
-                  part: Part | None = None) -> torch.Tensor:
+def augment_batch(
+    x: torch.Tensor, kind: str, g: torch.Generator, part: Part | None = None
+) -> torch.Tensor:
     """``digits``: affine and stroke width; ``color``: crop and flip (of ``part``'s images)."""
     if kind == "digits":
         return random_affine(random_thickness(x, g, part=part), g, part=part)
@@ -138,10 +150,20 @@ class BatchLoader:
     processes each yields its ``rank``'s share of every batch of ``batch_size`` images.
     """
 
-    def __init__(self, split: Split, batch_size: int, mean: Sequence[float],
-                 std: Sequence[float], device: torch.device | str = "cpu",
-                 shuffle: bool = False, augment: str | None = None,
-                 drop_last: bool = False, seed: int = 0, rank: int = 0, world: int = 1) -> None:
+    def __init__(
+        self,
+        split: Split,
+        batch_size: int,
+        mean: Sequence[float],
+        std: Sequence[float],
+        device: torch.device | str = "cpu",
+        shuffle: bool = False,
+        augment: str | None = None,
+        drop_last: bool = False,
+        seed: int = 0,
+        rank: int = 0,
+        world: int = 1,
+    ) -> None:
         self.device = torch.device(device)
         self.images = split.images.to(self.device)  # uint8: 4x less memory than float
         self.labels = split.labels.to(self.device)
@@ -163,12 +185,12 @@ class BatchLoader:
         else:
             order = torch.arange(n, device=self.device)
         for i in range(len(self)):
-            idx = order[i * self.batch_size:(i + 1) * self.batch_size]
+            idx = order[i * self.batch_size : (i + 1) * self.batch_size]
             part = None
             if self.world > 1:  # every process draws the same order; each keeps its share
                 n = len(idx)
                 part = Part(n * self.rank // self.world, n * (self.rank + 1) // self.world, n)
-                idx = idx[part.lo:part.hi]
+                idx = idx[part.lo : part.hi]
             x = self.images[idx].float().div_(255)
             if self.augment:
                 x = augment_batch(x, self.augment, self.generator, part)
@@ -176,4 +198,3 @@ class BatchLoader:
 
     def generator_state(self) -> torch.Tensor:
         return self.generator.get_state()
-

@@ -95,8 +95,11 @@ def versions() -> dict[str, str]:
     import torchvision
 
     # str(): torch.__version__ is a TorchVersion, which weights_only loading refuses.
-    return {"desktop_cnn": __version__, "torch": str(torch.__version__),
-            "torchvision": str(torchvision.__version__)}
+    return {
+        "desktop_cnn": __version__,
+        "torch": str(torch.__version__),
+        "torchvision": str(torchvision.__version__),
+    }
 
 
 def _plain(info: ModelInfo) -> dict[str, Any]:
@@ -110,8 +113,12 @@ def _plain(info: ModelInfo) -> dict[str, Any]:
     return d
 
 
-def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: ModelInfo,
-                    training_state: dict[str, Any] | None = None) -> Path:
+def save_checkpoint(
+    path: str | os.PathLike,
+    model: torch.nn.Module,
+    info: ModelInfo,
+    training_state: dict[str, Any] | None = None,
+) -> Path:
     """Write atomically: a temp file beside ``path``, fsync, then rename over it.
 
     Raises SaveError (an OSError) with one line when the file cannot be written;
@@ -121,8 +128,13 @@ def save_checkpoint(path: str | os.PathLike, model: torch.nn.Module, info: Model
     info.versions = info.versions or versions()
     info.created = info.created or _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
     state = {k: v.detach().cpu() for k, v in model.state_dict().items()}
-    payload = {"format": FORMAT, "format_version": FORMAT_VERSION, "info": _plain(info),
-               "state_dict": state, "training_state": training_state}
+    payload = {
+        "format": FORMAT,
+        "format_version": FORMAT_VERSION,
+        "info": _plain(info),
+        "state_dict": state,
+        "training_state": training_state,
+    }
     try:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
@@ -164,8 +176,9 @@ def check_output_path(path: str | os.PathLike, nbytes: int = 0) -> Path:
     """
     path = Path(path).expanduser()
     if path.is_dir():
-        raise SaveError(f"cannot write {path}: it is a folder; give a file name such as "
-                        f"{path / 'model.pt'}")
+        raise SaveError(
+            f"cannot write {path}: it is a folder; give a file name such as {path / 'model.pt'}"
+        )
     folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
     if not folder.is_dir():
         raise SaveError(f"cannot write {path}: {folder} is a file, not a folder")
@@ -174,13 +187,16 @@ def check_output_path(path: str | os.PathLike, nbytes: int = 0) -> Path:
         os.close(fd)
         os.unlink(probe)
     except OSError as exc:
-        raise SaveError(f"cannot write {path}: {folder} is not writable "
-                        f"({exc.strerror or exc})") from None
+        raise SaveError(
+            f"cannot write {path}: {folder} is not writable ({exc.strerror or exc})"
+        ) from None
     free = free_bytes(folder)
     if free < nbytes:
-        raise SaveError(f"cannot write {path}: {free / 1e6:.1f} MB free in {folder}, a model "
-                        f"file needs about {nbytes / 1e6:.1f} MB: make room or choose another "
-                        "place")
+        raise SaveError(
+            f"cannot write {path}: {free / 1e6:.1f} MB free in {folder}, a model "
+            f"file needs about {nbytes / 1e6:.1f} MB: make room or choose another "
+            "place"
+        )
     return path
 
 
@@ -192,8 +208,12 @@ class Saved:
     error: str = ""
 
 
-def save_with_fallback(path: str | os.PathLike, model: torch.nn.Module, info: ModelInfo,
-                       training_state: dict[str, Any] | None = None) -> Saved:
+def save_with_fallback(
+    path: str | os.PathLike,
+    model: torch.nn.Module,
+    info: ModelInfo,
+    training_state: dict[str, Any] | None = None,
+) -> Saved:
     """Save to ``path``; if that fails, to the user's models folder, so no trained model is lost.
 
     Raises SaveError only when both places fail.
@@ -269,13 +289,18 @@ def _read(path: Path, map_location) -> Any:
         raise CheckpointError(f"{path} is not a PyTorch model file") from None
     except Exception as exc:  # noqa: BLE001 - garbage bytes make the unpickler fail any way
         # (RuntimeError, EOFError, IndexError from an empty mark stack, ...): none is a bug here
-        why = "truncated or corrupt" if zipfile.is_zipfile(path) or "zip" in str(exc) else (
-            "not a PyTorch model file")
+        why = (
+            "truncated or corrupt"
+            if zipfile.is_zipfile(path) or "zip" in str(exc)
+            else ("not a PyTorch model file")
+        )
         raise CheckpointError(f"{path} cannot be read: {why}") from None
 
 
-def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = "cpu",
-                    ) -> Checkpoint:
+def load_checkpoint(
+    path: str | os.PathLike,
+    map_location: str | torch.device = "cpu",
+) -> Checkpoint:
     """Load a checkpoint (or a bare book-style state_dict), check it, and rebuild its model.
 
     Anything wrong with the file, its metadata or its weights is one CheckpointError line.
@@ -289,8 +314,9 @@ def load_checkpoint(path: str | os.PathLike, map_location: str | torch.device = 
         try:
             info = _info_from_dict(obj["info"])
         except (KeyError, TypeError, ValueError, AttributeError) as exc:
-            raise CheckpointError(f"{path} has damaged metadata ({type(exc).__name__}: "
-                                  f"{str(exc)[:120]})") from None
+            raise CheckpointError(
+                f"{path} has damaged metadata ({type(exc).__name__}: {str(exc)[:120]})"
+            ) from None
         state = check_state(obj.get("state_dict"), path)
         training_state = obj.get("training_state")
         if training_state is not None and not isinstance(training_state, dict):
@@ -315,8 +341,9 @@ def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> Named
     except (UnknownNameError, SpecError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - crafted arguments can fail in any layer's init
-        raise CheckpointError(f"{path}: cannot build {info.arch} from {info.arch_args} "
-                              f"({type(exc).__name__})") from None
+        raise CheckpointError(
+            f"{path}: cannot build {info.arch} from {info.arch_args} ({type(exc).__name__})"
+        ) from None
     check_fit(meta, info, state, path)
     model = build_model(info.arch, **info.arch_args)
     try:

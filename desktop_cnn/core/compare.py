@@ -94,8 +94,11 @@ def curves_from_info(info: ModelInfo, source: str = "", name: str = "") -> Model
     seconds = [float(e["seconds"]) for e in records if isinstance(e.get("seconds"), (int, float))]
     curves.seconds_per_epoch = sum(seconds) / len(seconds) if seconds else None
     if not records:
-        curves.problem = ("no training history saved" if not losses else
-                          "stopped before its first epoch ended: no per-epoch results")
+        curves.problem = (
+            "no training history saved"
+            if not losses
+            else "stopped before its first epoch ended: no per-epoch results"
+        )
         return curves
     curves.epochs = [int(e.get("epoch", i + 1)) for i, e in enumerate(records)]
     curves.test_loss = [float(e.get("test_loss", np.nan)) for e in records]

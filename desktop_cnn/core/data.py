@@ -69,26 +69,36 @@ class Dataset:
 
         train = pick(self.train)
         mean, std = channel_stats(train.images)
-        return replace(self, classes=list(names), train=train, test=pick(self.test),
-                       mean=mean, std=std, subset=tuple(names))
-
+        return replace(
+            self,
+            classes=list(names),
+            train=train,
+            test=pick(self.test),
+            mean=mean,
+            std=std,
+            subset=tuple(names),
+        )
 
     def holdout(self, fraction: float, seed: int = 0) -> Dataset:
         """Carve a validation split off the training images; it replaces the test split.
 
         Choose epochs and settings on this, so the test set stays unseen until the end.
         """
-        check_range("--validation", fraction, 0, 1, lo_open=True, hi_open=True,
-                    field="validation")
+        check_range("--validation", fraction, 0, 1, lo_open=True, hi_open=True, field="validation")
         n = len(self.train)
         perm = torch.randperm(n, generator=torch.Generator().manual_seed(seed))
         k = max(1, int(n * fraction))
         val, keep = perm[:k], perm[k:]
         train = Split(self.train.images[keep], self.train.labels[keep])
         mean, std = channel_stats(train.images)
-        return replace(self, train=train, mean=mean, std=std,
-                       test=Split(self.train.images[val], self.train.labels[val]),
-                       validation=fraction)
+        return replace(
+            self,
+            train=train,
+            mean=mean,
+            std=std,
+            test=Split(self.train.images[val], self.train.labels[val]),
+            validation=fraction,
+        )
 
 
 def channel_stats(images: torch.Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -143,8 +153,10 @@ def _load_torchvision(cls, root: Path, folder: str, files: list[str], download: 
 
 def _damaged(where: Path, exc: Exception) -> DatasetError:
     reason = str(exc).splitlines()[0][:120] if str(exc) else type(exc).__name__
-    return DatasetError(f"the dataset files in {where} cannot be read ({reason}): delete them "
-                        "to download them again, or replace them with intact copies")
+    return DatasetError(
+        f"the dataset files in {where} cannot be read ({reason}): delete them "
+        "to download them again, or replace them with intact copies"
+    )
 
 
 def _missing(where: Path, files: list[str], why: str) -> DatasetNotFoundError:
@@ -180,8 +192,11 @@ def _load_cifar10(root: Path, download: bool) -> tuple[Split, Split, list[str]]:
         if not (root / "cifar-10-batches-py").exists() and candidate.exists():
             train, test, classes = imagefiles.load_tree(candidate)
             return train, test, classes
-    files = ["cifar-10-batches-py/data_batch_1..5", "cifar-10-batches-py/test_batch",
-             "(or cifar10-jpg.zip with train/<class>/*.jpg and test/<class>/*.jpg)"]
+    files = [
+        "cifar-10-batches-py/data_batch_1..5",
+        "cifar-10-batches-py/test_batch",
+        "(or cifar10-jpg.zip with train/<class>/*.jpg and test/<class>/*.jpg)",
+    ]
     train, test = _load_torchvision(CIFAR10, root, "", files, download)
     return _split_from_tv(train), _split_from_tv(test), list(train.classes)
 
@@ -229,8 +244,10 @@ def load_dataset(
         raise UnknownNameError(f"unknown dataset {name!r}: use {DATASET_HELP}")
     present = torch.unique(train.labels).numel()
     if len(names) < 2 or present < 2:  # one class trains to a meaningless "100%"
-        raise DatasetError(f"{name}: the training images show {present} of its {len(names)} "
-                           "classes; a classifier needs images of at least two classes")
+        raise DatasetError(
+            f"{name}: the training images show {present} of its {len(names)} "
+            "classes; a classifier needs images of at least two classes"
+        )
     mean, std = channel_stats(train.images)
     ds = Dataset(name, names, train, test, mean, std)
     return ds.with_classes(list(classes)) if classes else ds

@@ -32,8 +32,9 @@ class EvalResult:
 
 
 @torch.no_grad()
-def evaluate(model: nn.Module, loader: BatchLoader, num_classes: int,
-             keep_mistakes: int = 0) -> EvalResult:
+def evaluate(
+    model: nn.Module, loader: BatchLoader, num_classes: int, keep_mistakes: int = 0
+) -> EvalResult:
     """Evaluate ``model`` on every batch of ``loader`` (which must not shuffle)."""
     was_training = model.training
     model.eval()
@@ -58,14 +59,19 @@ def evaluate(model: nn.Module, loader: BatchLoader, num_classes: int,
     confusion = confusion.view(num_classes, num_classes).cpu()  # one sync, at the end
     n = int(confusion.sum())
     per_class = (confusion.diag() / confusion.sum(1).clamp(min=1)).tolist()
-    result = EvalResult(total_loss.item() / max(n, 1), confusion.diag().sum().item() / max(n, 1),
-                        per_class, confusion)
+    result = EvalResult(
+        total_loss.item() / max(n, 1),
+        confusion.diag().sum().item() / max(n, 1),
+        per_class,
+        confusion,
+    )
     if keep_mistakes and wrong_conf:
         conf, idx, pred = (torch.cat(t).cpu() for t in (wrong_conf, wrong_idx, wrong_pred))
         order = conf.argsort(descending=True)[:keep_mistakes]
         labels = loader.labels.cpu()
-        result.mistakes = [Mistake(int(idx[i]), int(labels[idx[i]]), int(pred[i]), float(conf[i]))
-                           for i in order]
+        result.mistakes = [
+            Mistake(int(idx[i]), int(labels[idx[i]]), int(pred[i]), float(conf[i])) for i in order
+        ]
     return result
 
 

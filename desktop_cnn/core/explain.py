@@ -72,8 +72,11 @@ def conv_layers(model: nn.Module, names: list[str]) -> list[str]:
     activation right after it, whatever they are called.
     """
     shown = {n for u in conv_units(model) for n in (u.conv, u.map)}
-    return [n for n in names if n in shown and isinstance(getattr(model, _unit(model, n).conv,
-                                                                  None), nn.Conv2d)]
+    return [
+        n
+        for n in names
+        if n in shown and isinstance(getattr(model, _unit(model, n).conv, None), nn.Conv2d)
+    ]
 
 
 def _unit(model: nn.Module, name: str) -> ConvUnit:
@@ -143,13 +146,16 @@ def _activation(model: nn.Module, raw: Tensor, mapped: Tensor, unit: ConvUnit) -
         fn = ACTIVATIONS[name][0]
         if raw.shape == mapped.shape and torch.allclose(fn(raw), mapped, rtol=1e-5, atol=1e-6):
             return name
-    raise ValueError("this layer's map is not ReLU, tanh, sigmoid or nothing of its convolution "
-                     "(another layer, such as batch norm, sits between them): only conv -> "
-                     "activation is explained")
+    raise ValueError(
+        "this layer's map is not ReLU, tanh, sigmoid or nothing of its convolution "
+        "(another layer, such as batch norm, sits between them): only conv -> "
+        "activation is explained"
+    )
 
 
-def _window(src: np.ndarray, origin: tuple[int, int], k: tuple[int, int],
-            dilation: tuple[int, int]) -> tuple[np.ndarray, np.ndarray]:
+def _window(
+    src: np.ndarray, origin: tuple[int, int], k: tuple[int, int], dilation: tuple[int, int]
+) -> tuple[np.ndarray, np.ndarray]:
     """The (C, kh, kw) cells under the kernel, zeros where they fall into the padding."""
     c, h, w = src.shape
     rows = origin[0] + dilation[0] * np.arange(k[0])
@@ -161,8 +167,9 @@ def _window(src: np.ndarray, origin: tuple[int, int], k: tuple[int, int],
     return window, ~inside
 
 
-def explain(model: NamedActivations, x: Tensor, layer: str, channel: int, row: int,
-            col: int) -> Explanation:
+def explain(
+    model: NamedActivations, x: Tensor, layer: str, channel: int, row: int, col: int
+) -> Explanation:
     """Explain ``model.activations(x)[layer][0, channel, row, col]``; ``x`` is (1, C, H, W)."""
     unit = _unit(model, layer)
     conv = getattr(model, unit.conv, None)
@@ -176,8 +183,9 @@ def explain(model: NamedActivations, x: Tensor, layer: str, channel: int, row: i
     mapped = acts[unit.map]
     _, channels, height, width = mapped.shape
     if not (0 <= channel < channels and 0 <= row < height and 0 <= col < width):
-        raise ValueError(f"({channel}, {row}, {col}) is outside {layer}'s {channels} maps of "
-                         f"{height}x{width}")
+        raise ValueError(
+            f"({channel}, {row}, {col}) is outside {layer}'s {channels} maps of {height}x{width}"
+        )
     stride, dilation, padding = conv.stride, conv.dilation, _padding(conv)
     origin = (row * stride[0] - padding[0], col * stride[1] - padding[1])
     src = received[0].float().cpu().numpy()  # (C_in, H, W)
@@ -190,10 +198,29 @@ def explain(model: NamedActivations, x: Tensor, layer: str, channel: int, row: i
     activation = _activation(model, raw, mapped, unit)
     pre = total + bias
     return Explanation(
-        unit.conv, _source_name(acts, x, received), channel, row, col, origin, tuple(stride),
-        padding, tuple(dilation), src, window, padded, weights, products, channel_sums, total,
-        bias, pre, activation, _value(model, unit, activation, pre),
-        float(mapped[0, channel, row, col]), unit.map)
+        unit.conv,
+        _source_name(acts, x, received),
+        channel,
+        row,
+        col,
+        origin,
+        tuple(stride),
+        padding,
+        tuple(dilation),
+        src,
+        window,
+        padded,
+        weights,
+        products,
+        channel_sums,
+        total,
+        bias,
+        pre,
+        activation,
+        _value(model, unit, activation, pre),
+        float(mapped[0, channel, row, col]),
+        unit.map,
+    )
 
 
 def _value(model: nn.Module, unit: ConvUnit, activation: str, pre: float) -> float:

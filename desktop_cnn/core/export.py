@@ -48,10 +48,12 @@ def missing_packages() -> list[str]:
 def require_exporter() -> None:
     missing = missing_packages()
     if missing:
-        raise DesktopCnnError(f"exporting to ONNX needs the Python package"
-                              f"{'s' * (len(missing) > 1)} {' and '.join(missing)}, which "
-                              f"{'are' if len(missing) > 1 else 'is'} not installed: "
-                              f"{INSTALL_HINT}")
+        raise DesktopCnnError(
+            f"exporting to ONNX needs the Python package"
+            f"{'s' * (len(missing) > 1)} {' and '.join(missing)}, which "
+            f"{'are' if len(missing) > 1 else 'is'} not installed: "
+            f"{INSTALL_HINT}"
+        )
 
 
 def metadata(info: ModelInfo) -> dict[str, str]:
@@ -74,8 +76,10 @@ def metadata(info: ModelInfo) -> dict[str, str]:
         "desktop_cnn_version": __version__,
     }
     if c == 1:  # the app's digit preprocessing (core/preprocess.py), which the model expects
-        props["preprocessing"] = ("as MNIST: white ink on black; the ink cropped, its longer "
-                                  "side scaled to 20 px, centred by mass in 28x28")
+        props["preprocessing"] = (
+            "as MNIST: white ink on black; the ink cropped, its longer "
+            "side scaled to 20 px, centred by mass in 28x28"
+        )
     acc = info.metrics.get("test_accuracy")
     if isinstance(acc, float):
         props["test_accuracy"] = f"{acc:.4f}"
@@ -84,9 +88,11 @@ def metadata(info: ModelInfo) -> dict[str, str]:
 
 def _doc(info: ModelInfo) -> str:
     c, h, w = info.input_shape
-    return (f"{info.title}. Input '{INPUT_NAME}' (N, {c}, {h}, {w}) float32, "
-            f"{NORMALISATION} per channel with mean={list(info.mean)} std={list(info.std)}; "
-            f"output '{OUTPUT_NAME}' (N, {len(info.classes)}): logits for {info.classes}.")
+    return (
+        f"{info.title}. Input '{INPUT_NAME}' (N, {c}, {h}, {w}) float32, "
+        f"{NORMALISATION} per channel with mean={list(info.mean)} std={list(info.std)}; "
+        f"output '{OUTPUT_NAME}' (N, {len(info.classes)}): logits for {info.classes}."
+    )
 
 
 def _to_proto(checkpoint: Checkpoint):
@@ -99,13 +105,19 @@ def _to_proto(checkpoint: Checkpoint):
     batch = torch.export.Dim("batch", min=1)
     try:
         program = torch.onnx.export(
-            model, (example,), input_names=[INPUT_NAME], output_names=[OUTPUT_NAME],
+            model,
+            (example,),
+            input_names=[INPUT_NAME],
+            output_names=[OUTPUT_NAME],
             dynamic_shapes=({0: batch},),  # any batch size; C, H, W stay fixed
-            dynamo=True, verbose=False)
+            dynamo=True,
+            verbose=False,
+        )
         return program.model_proto
     except ImportError as exc:  # present but broken, or too old for this torch
-        raise DesktopCnnError(f"the ONNX exporter cannot start ({exc}): {INSTALL_HINT} "
-                              "--upgrade") from None
+        raise DesktopCnnError(
+            f"the ONNX exporter cannot start ({exc}): {INSTALL_HINT} --upgrade"
+        ) from None
     except Exception as exc:  # the exporter raises many kinds; the person needs one line
         first = str(exc).strip().splitlines()[0] if str(exc).strip() else type(exc).__name__
         raise DesktopCnnError(f"cannot export {info.arch} to ONNX: {first}") from None
@@ -174,16 +186,22 @@ class ExportProcess:
         self.out = Path(out_path).absolute()
         self.folder = Path(tempfile.mkdtemp(prefix="desktop-cnn-export-"))
         try:  # the model as it is now: it may exist only in memory
-            model = save_checkpoint(self.folder / "model.pt", checkpoint.model,
-                                    replace(checkpoint.info))
+            model = save_checkpoint(
+                self.folder / "model.pt", checkpoint.model, replace(checkpoint.info)
+            )
             self.stderr = open(self.folder / "stderr.txt", "w+", encoding="utf-8")
             env = {**os.environ, "OMP_NUM_THREADS": "1"}  # leave the other cores to the app
             package_parent = str(Path(__file__).resolve().parents[2])
-            env["PYTHONPATH"] = os.pathsep.join(filter(None, [package_parent,
-                                                              env.get("PYTHONPATH")]))
-            self.proc = subprocess.Popen(export_command(model, self.out), env=env,
-                                         stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                         stderr=self.stderr)
+            env["PYTHONPATH"] = os.pathsep.join(
+                filter(None, [package_parent, env.get("PYTHONPATH")])
+            )
+            self.proc = subprocess.Popen(
+                export_command(model, self.out),
+                env=env,
+                stdin=subprocess.DEVNULL,
+                stdout=subprocess.DEVNULL,
+                stderr=self.stderr,
+            )
         except OSError as exc:
             if hasattr(self, "stderr"):
                 self.stderr.close()
@@ -203,9 +221,12 @@ class ExportProcess:
         if code == 0:
             return self.out
         prefix = "desktop-cnn: error: "
-        errors = [ln[len(prefix):] for ln in lines if ln.startswith(prefix)]
-        raise DesktopCnnError(errors[-1] if errors else f"the export failed (exit status "
-                              f"{code}): {lines[-1] if lines else 'no message'}")
+        errors = [ln[len(prefix) :] for ln in lines if ln.startswith(prefix)]
+        raise DesktopCnnError(
+            errors[-1]
+            if errors
+            else f"the export failed (exit status {code}): {lines[-1] if lines else 'no message'}"
+        )
 
 
 def read_metadata(path: str | os.PathLike) -> dict[str, str]:
@@ -213,8 +234,9 @@ def read_metadata(path: str | os.PathLike) -> dict[str, str]:
     try:
         import onnx
     except ImportError:
-        raise DesktopCnnError(f"reading ONNX files needs the onnx package: {INSTALL_HINT}"
-                              ) from None
+        raise DesktopCnnError(
+            f"reading ONNX files needs the onnx package: {INSTALL_HINT}"
+        ) from None
     try:
         model = onnx.load(str(path), load_external_data=False)
     except Exception as exc:  # OSError, protobuf's DecodeError, ...

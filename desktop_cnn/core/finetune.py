@@ -83,7 +83,7 @@ class FinetuneReport:
 def mix(train: Split, personal: Split, cfg: FinetuneConfig) -> tuple[Split, int]:
     """``cfg.replay`` random training images plus enough copies of the drawings for their share."""
     g = torch.Generator().manual_seed(cfg.seed)
-    idx = torch.randperm(len(train), generator=g)[:cfg.replay]
+    idx = torch.randperm(len(train), generator=g)[: cfg.replay]
     want = cfg.personal_share / (1 - cfg.personal_share) * len(idx)
     copies = max(1, round(want / max(len(personal), 1)))
     images = torch.cat([train.images[idx], personal.images.repeat(copies, 1, 1, 1)])
@@ -94,9 +94,14 @@ def mix(train: Split, personal: Split, cfg: FinetuneConfig) -> tuple[Split, int]
 class FineTune:
     """Fine-tune a copy of ``checkpoint`` (never the original); ``stop`` from any thread."""
 
-    def __init__(self, checkpoint: Checkpoint, data: Dataset, personal: Split,
-                 config: FinetuneConfig | None = None,
-                 callback: Callable[[Event | Phase], None] | None = None) -> None:
+    def __init__(
+        self,
+        checkpoint: Checkpoint,
+        data: Dataset,
+        personal: Split,
+        config: FinetuneConfig | None = None,
+        callback: Callable[[Event | Phase], None] | None = None,
+    ) -> None:
         self.config = config or FinetuneConfig()
         self.config.validate()
         if len(personal) == 0:
@@ -120,22 +125,40 @@ class FineTune:
         # The model's own mean and std: the data's would shift every input it knows.
         # The Trainer's per-epoch test is the personal set: small, and what should improve.
         mixed = Dataset(info.dataset, list(info.classes), train, self.personal, info.mean, info.std)
-        tc = TrainConfig(epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr,
-                         optimizer="adam", weight_decay=0.0, schedule="cosine",
-                         augment=cfg.augment, seed=cfg.seed, device=cfg.device)
+        tc = TrainConfig(
+            epochs=cfg.epochs,
+            batch_size=cfg.batch_size,
+            lr=cfg.lr,
+            optimizer="adam",
+            weight_decay=0.0,
+            schedule="cosine",
+            augment=cfg.augment,
+            seed=cfg.seed,
+            device=cfg.device,
+        )
         start = Checkpoint(copy.deepcopy(self.checkpoint.model), info)  # no training_state
         trainer = Trainer(mixed, info.arch, tc, callback=self.callback, resume=start)
         self.callback(Phase("measuring the model before fine-tuning..."))
         test_before, _ = self._test_score(trainer.model)
         personal_before, predicted_before = self._personal_score(trainer.model)
-        report = FinetuneReport("stopped", "stopped by the user", test_before, personal_before,
-                                predicted_before, copies=copies)
+        report = FinetuneReport(
+            "stopped",
+            "stopped by the user",
+            test_before,
+            personal_before,
+            predicted_before,
+            copies=copies,
+        )
         with self._lock:
             if self._stop.is_set():
                 return report
             self.trainer = trainer
-        self.callback(Phase(f"fine-tuning on {len(self.personal)} drawings x {copies} copies "
-                            f"and {len(train) - copies * len(self.personal):,} training images..."))
+        self.callback(
+            Phase(
+                f"fine-tuning on {len(self.personal)} drawings x {copies} copies "
+                f"and {len(train) - copies * len(self.personal):,} training images..."
+            )
+        )
         result = trainer.run()
         report.status, report.message = result.status, result.message
         if result.status == "finished":
@@ -165,12 +188,23 @@ class FineTune:
         info, cfg = self.checkpoint.info, self.config
         t0, t1 = report.test_before.accuracy, report.test_after.accuracy
         p0, p1 = report.personal_before.accuracy, report.personal_after.accuracy
-        note = (f"fine-tuned on {len(self.personal)} personal drawings ({cfg.epochs} epochs, "
-                f"lr {cfg.lr:g}, {cfg.replay:,} training images replayed): test accuracy "
-                f"{t0:.2%} -> {t1:.2%}, personal {p0:.0%} -> {p1:.0%}")
-        metrics = {**info.metrics, "test_accuracy": evaluation.accuracy,
-                   "test_loss": evaluation.loss, "evaluated_on": "test",
-                   "per_class": evaluation.per_class_named(info.classes),
-                   "confusion": evaluation.confusion.tolist()}
-        return replace(info, metrics=metrics, notes=[*info.notes, note], created="",
-                       train_config={**info.train_config, "finetune": asdict(cfg)})
+        note = (
+            f"fine-tuned on {len(self.personal)} personal drawings ({cfg.epochs} epochs, "
+            f"lr {cfg.lr:g}, {cfg.replay:,} training images replayed): test accuracy "
+            f"{t0:.2%} -> {t1:.2%}, personal {p0:.0%} -> {p1:.0%}"
+        )
+        metrics = {
+            **info.metrics,
+            "test_accuracy": evaluation.accuracy,
+            "test_loss": evaluation.loss,
+            "evaluated_on": "test",
+            "per_class": evaluation.per_class_named(info.classes),
+            "confusion": evaluation.confusion.tolist(),
+        }
+        return replace(
+            info,
+            metrics=metrics,
+            notes=[*info.notes, note],
+            created="",
+            train_config={**info.train_config, "finetune": asdict(cfg)},
+        )

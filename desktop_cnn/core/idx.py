@@ -17,8 +17,10 @@ from pathlib import Path
 from .errors import DatasetError
 
 UBYTE = 0x08  # the only type code MNIST, Fashion-MNIST and KMNIST use
-SPLITS = {"train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
-          "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte")}
+SPLITS = {
+    "train": ("train-images-idx3-ubyte", "train-labels-idx1-ubyte"),
+    "test": ("t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"),
+}
 
 
 def read_header(path: Path, ndim: int) -> tuple[int, ...]:
@@ -33,15 +35,19 @@ def read_header(path: Path, ndim: int) -> tuple[int, ...]:
     if size == 0:
         raise DatasetError(f"{path} is empty: {fix}")
     if len(head) < 4 or head[:2] != b"\0\0" or head[2] != UBYTE or head[3] != ndim:
-        raise DatasetError(f"{path} is not an MNIST-style file (bad magic number "
-                           f"{head[:4].hex() or 'missing'}, expected 0000080{ndim}): {fix}")
+        raise DatasetError(
+            f"{path} is not an MNIST-style file (bad magic number "
+            f"{head[:4].hex() or 'missing'}, expected 0000080{ndim}): {fix}"
+        )
     if len(head) < 4 + 4 * ndim:
         raise DatasetError(f"{path} is cut off inside its header: {fix}")
     dims = struct.unpack(f">{ndim}I", head[4:])
     expected = 4 + 4 * ndim + math.prod(dims)  # one byte per value
     if size != expected:
-        raise DatasetError(f"{path} holds {size:,} bytes but its header ({'x'.join(map(str, dims))}"
-                           f") needs {expected:,}: {fix}")
+        raise DatasetError(
+            f"{path} holds {size:,} bytes but its header ({'x'.join(map(str, dims))}"
+            f") needs {expected:,}: {fix}"
+        )
     return dims
 
 
@@ -51,14 +57,18 @@ def check_split(raw: Path, split: str, num_classes: int) -> None:
     n, h, w = read_header(images, 3)
     (k,) = read_header(labels, 1)
     if n != k:
-        raise DatasetError(f"{images.name} holds {n:,} images but {labels.name} {k:,} labels: "
-                           f"the two files in {raw} do not belong together")
+        raise DatasetError(
+            f"{images.name} holds {n:,} images but {labels.name} {k:,} labels: "
+            f"the two files in {raw} do not belong together"
+        )
     if n == 0 or h == 0 or w == 0:
         raise DatasetError(f"{images} holds no images ({n}x{h}x{w})")
     top = max(labels.read_bytes()[8:]) if k else 0
     if top >= num_classes:
-        raise DatasetError(f"{labels} has label {top}, but the dataset has only {num_classes} "
-                           f"classes (0 to {num_classes - 1}): the file is damaged")
+        raise DatasetError(
+            f"{labels} has label {top}, but the dataset has only {num_classes} "
+            f"classes (0 to {num_classes - 1}): the file is damaged"
+        )
 
 
 def check_folder(raw: Path, num_classes: int) -> None:

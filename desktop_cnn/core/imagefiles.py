@@ -46,8 +46,11 @@ def _entries(root: Path) -> tuple[list[Parts], zipfile.ZipFile | None, str]:
         names = [n for n in zf.namelist() if not n.endswith("/")]
     else:
         zf = None
-        names = [os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
-                 for d, _, files in os.walk(root) for f in files]
+        names = [
+            os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
+            for d, _, files in os.walk(root)
+            for f in files
+        ]
     items = [tuple(n.split("/")) for n in names if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES]
     # Strip a single wrapping folder, e.g. cifar10-jpg/train/... inside cifar10-jpg.zip.
     prefix = ""
@@ -86,17 +89,20 @@ def _check_layout(root: Path, layout: dict[str, dict[str, list[str]]]) -> list[s
     train = layout.get("train", layout.get("all", {}))
     classes = sorted({c for split in layout.values() for c in split})
     if len(classes) < 2:
-        raise DatasetError(f"{root} has only one class ({', '.join(classes)}): a classifier "
-                           "needs at least two, one sub-folder of images per class")
+        raise DatasetError(
+            f"{root} has only one class ({', '.join(classes)}): a classifier "
+            "needs at least two, one sub-folder of images per class"
+        )
     untrained = [c for c in classes if c not in train]
     if untrained:
-        raise DatasetError(f"{root}: class {untrained[0]!r} has test images but no training "
-                           f"images in train/{untrained[0]}/")
+        raise DatasetError(
+            f"{root}: class {untrained[0]!r} has test images but no training "
+            f"images in train/{untrained[0]}/"
+        )
     return classes
 
 
-def _fingerprint(root: Path, zf: zipfile.ZipFile | None, prefix: str,
-                 items: list[Parts]) -> str:
+def _fingerprint(root: Path, zf: zipfile.ZipFile | None, prefix: str, items: list[Parts]) -> str:
     """A key that changes whenever any image's bytes may have changed."""
     h = hashlib.sha256(repr((CACHE_VERSION, str(root.resolve()))).encode())
     for p in items:
@@ -162,8 +168,10 @@ class _Decoder:
         more = len(self.failed) - 1
         others = f" and {more} other file{'s' * (more != 1)}" if more else ""
         where = f"{self.root}!{self.prefix}{path}" if self.zf else str(self.root / path)
-        raise DatasetError(f"{where} cannot be read as an image ({why}){others}: fix or "
-                           "remove the unreadable files and load the folder again")
+        raise DatasetError(
+            f"{where} cannot be read as an image ({why}){others}: fix or "
+            "remove the unreadable files and load the folder again"
+        )
 
 
 def load_tree(root: Path) -> tuple[Split, Split, list[str]]:
@@ -203,8 +211,10 @@ def load_tree(root: Path) -> tuple[Split, Split, list[str]]:
         xtr, ytr, xte, yte = x[tr], y[tr], x[te], y[te]
     dec.raise_failures()
     if len(ytr) == 0 or len(yte) == 0:
-        raise DatasetError(f"{root} has too few images to train and test on: put at least "
-                           "two images in each class folder")
+        raise DatasetError(
+            f"{root} has too few images to train and test on: put at least "
+            "two images in each class folder"
+        )
     _save_cache(cached, {"xtr": xtr, "ytr": ytr, "xte": xte, "yte": yte, "classes": classes})
     return Split(xtr, ytr), Split(xte, yte), classes
 

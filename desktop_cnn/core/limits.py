@@ -51,8 +51,17 @@ def range_text(lo: float, hi: float, lo_open: bool = False, hi_open: bool = Fals
     return f"from {lo_s} to {'below ' if hi_open else ''}{hi_s}"
 
 
-def check_range(flag: str, value: object, lo: float, hi: float, *, integer: bool = False,
-                lo_open: bool = False, hi_open: bool = False, field: str = "") -> None:
+def check_range(
+    flag: str,
+    value: object,
+    lo: float,
+    hi: float,
+    *,
+    integer: bool = False,
+    lo_open: bool = False,
+    hi_open: bool = False,
+    field: str = "",
+) -> None:
     """Raise ConfigError unless ``lo <= value <= hi`` (open ends excluded); NaN never passes."""
     kind = "a whole number" if integer else "a number"
     allowed = range_text(lo, hi, lo_open, hi_open)

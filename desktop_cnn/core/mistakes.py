@@ -70,9 +70,15 @@ class Predictions:
 
 
 @torch.no_grad()
-def predict_split(model: nn.Module, split: Split, mean, std, num_classes: int,
-                  batch_size: int = 1000, stop: threading.Event | None = None,
-                  ) -> Predictions | None:
+def predict_split(
+    model: nn.Module,
+    split: Split,
+    mean,
+    std,
+    num_classes: int,
+    batch_size: int = 1000,
+    stop: threading.Event | None = None,
+) -> Predictions | None:
     """Predict every image of ``split`` on the model's device; None when ``stop`` was set."""
     device = next(model.parameters()).device
     loader = BatchLoader(split, batch_size, mean, std, device)
@@ -91,8 +97,13 @@ def predict_split(model: nn.Module, split: Split, mean, std, num_classes: int,
             confs.append(conf.cpu())
     finally:
         model.train(was_training)
-    return Predictions(split.labels.cpu(), torch.cat(preds), torch.cat(confs),
-                       loss.item() / max(len(split), 1), num_classes)
+    return Predictions(
+        split.labels.cpu(),
+        torch.cat(preds),
+        torch.cat(confs),
+        loss.item() / max(len(split), 1),
+        num_classes,
+    )
 
 
 def fit_dataset(data: Dataset, info: ModelInfo) -> Dataset:
@@ -100,6 +111,7 @@ def fit_dataset(data: Dataset, info: ModelInfo) -> Dataset:
     if list(data.classes) != list(info.classes):
         data = data.with_classes(info.classes)  # e.g. a cat/airplane CIFAR-10 model
     if tuple(data.input_shape) != tuple(info.input_shape):
-        raise UnknownNameError(f"{data.name} images are {data.input_shape}, the model takes "
-                               f"{tuple(info.input_shape)}")
+        raise UnknownNameError(
+            f"{data.name} images are {data.input_shape}, the model takes {tuple(info.input_shape)}"
+        )
     return data

@@ -30,6 +30,7 @@ def _is_real(x: Any) -> bool:
 
 def check_info(info: Any, path: Path) -> None:
     """Types and sane sizes of a ModelInfo's fields (before any model is built)."""
+
     def bad(what: str) -> CheckpointError:
         return CheckpointError(f"{path} has damaged metadata: {what}")
 
@@ -52,8 +53,10 @@ def check_info(info: Any, path: Path) -> None:
         raise bad(f"input shape {shape!r} is not channels x height x width")
     c, h, w = shape
     if not (1 <= c <= MAX_CHANNELS and 1 <= h <= MAX_SIDE and 1 <= w <= MAX_SIDE):
-        raise bad(f"input shape {c}x{h}x{w} (allowed: 1 to {MAX_CHANNELS} channels, sides 1 "
-                  f"to {MAX_SIDE})")
+        raise bad(
+            f"input shape {c}x{h}x{w} (allowed: 1 to {MAX_CHANNELS} channels, sides 1 "
+            f"to {MAX_SIDE})"
+        )
     for name in ("mean", "std"):
         values = getattr(info, name)
         if len(values) != c or not all(_is_real(v) for v in values):
@@ -65,7 +68,8 @@ def check_info(info: Any, path: Path) -> None:
 def check_state(state: Any, path: Path) -> dict[str, torch.Tensor]:
     """A dict of tensor names to tensors, each finite; names the first bad one."""
     if not isinstance(state, dict) or not all(
-            isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()):
+        isinstance(k, str) and isinstance(v, torch.Tensor) for k, v in state.items()
+    ):
         raise CheckpointError(f"{path} has damaged weights: not a dict of named tensors")
     for name, t in state.items():
         if t.is_floating_point() and not bool(torch.isfinite(t).all()):
@@ -77,8 +81,9 @@ def check_state(state: Any, path: Path) -> dict[str, torch.Tensor]:
     return state
 
 
-def check_fit(meta_model: torch.nn.Module, info: Any, state: dict[str, torch.Tensor],
-              path: Path) -> None:
+def check_fit(
+    meta_model: torch.nn.Module, info: Any, state: dict[str, torch.Tensor], path: Path
+) -> None:
     """The weights' shapes and the metadata against a model built on the meta device."""
     ref = meta_model.state_dict()
     missing = [k for k in ref if k not in state]
@@ -86,20 +91,29 @@ def check_fit(meta_model: torch.nn.Module, info: Any, state: dict[str, torch.Ten
     wrong = [k for k in ref if k in state and tuple(ref[k].shape) != tuple(state[k].shape)]
     if missing or extra or wrong:
         k = (wrong or missing or extra)[0]
-        what = (f"{k} is {tuple(state[k].shape)}, the model needs {tuple(ref[k].shape)}" if wrong
-                else f"{k} is missing" if missing else f"{k} is not part of the model")
-        raise CheckpointError(f"{path}: the weights do not fit {info.arch} {info.arch_args}: "
-                              f"{what}")
+        what = (
+            f"{k} is {tuple(state[k].shape)}, the model needs {tuple(ref[k].shape)}"
+            if wrong
+            else f"{k} is missing"
+            if missing
+            else f"{k} is not part of the model"
+        )
+        raise CheckpointError(
+            f"{path}: the weights do not fit {info.arch} {info.arch_args}: {what}"
+        )
     try:
         with torch.no_grad():
             out = meta_model(torch.empty((1, *info.input_shape), device="meta"))
     except Exception as exc:  # noqa: BLE001 - a shape error can be any of several types
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
-        raise CheckpointError(f"{path}: its input shape {info.input_shape} does not fit the "
-                              f"model ({reason})") from None
+        raise CheckpointError(
+            f"{path}: its input shape {info.input_shape} does not fit the model ({reason})"
+        ) from None
     if not isinstance(out, torch.Tensor) or out.ndim != 2:
         shape = tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__
         raise CheckpointError(f"{path}: the model gives {shape} outputs, not one score per class")
     if out.shape[1] != len(info.classes):
-        raise CheckpointError(f"{path}: the model has {out.shape[1]} outputs but the file names "
-                              f"{len(info.classes)} classes")
+        raise CheckpointError(
+            f"{path}: the model has {out.shape[1]} outputs but the file names "
+            f"{len(info.classes)} classes"
+        )

@@ -114,8 +114,9 @@ class WideNet(NamedActivations):
     train --teacher`` passes what it knows (its soft probabilities) to LeNet-5.
     """
 
-    def __init__(self, in_channels: int = 1, num_classes: int = 10, input_size: int = 28,
-                 width: int = 16) -> None:
+    def __init__(
+        self, in_channels: int = 1, num_classes: int = 10, input_size: int = 28, width: int = 16
+    ) -> None:
         super().__init__()
         if input_size < 8:
             raise ValueError(f"WideNet needs at least 8x8 input, not {input_size}x{input_size}")
@@ -171,8 +172,10 @@ class DCGANGenerator(NamedActivations):
 
 def _preset_factory(name: str) -> Callable[..., NamedActivations]:
     """A spec-only preset as a registry factory: its arguments are the preset's."""
+
     def make(**kwargs: Any) -> NamedActivations:
         return build_spec(_presets.preset_spec(name, **kwargs))
+
     return make
 
 
@@ -187,9 +190,7 @@ class ModelSpec:
 
 
 MODELS: dict[str, ModelSpec] = {
-    "lenet5": ModelSpec(
-        LeNet5, "LeNet-5, modern: ReLU and max pooling", {"variant": "modern"}
-    ),
+    "lenet5": ModelSpec(LeNet5, "LeNet-5, modern: ReLU and max pooling", {"variant": "modern"}),
     "lenet5-classic": ModelSpec(
         LeNet5, "LeNet-5, classic: tanh and average pooling", {"variant": "classic"}
     ),
@@ -197,14 +198,18 @@ MODELS: dict[str, ModelSpec] = {
         CifarNet, "the book's small CIFAR net (18,090 parameters for 2 classes)"
     ),
     "widenet": ModelSpec(
-        WideNet, "a deeper, wider CNN with batch norm (five 3x3 convs, 16-32-64 filters): a "
-        "teacher for distilling into LeNet-5 with --teacher"
+        WideNet,
+        "a deeper, wider CNN with batch norm (five 3x3 convs, 16-32-64 filters): a "
+        "teacher for distilling into LeNet-5 with --teacher",
     ),
-    **{name: ModelSpec(_preset_factory(name), p.description, dict(p.defaults))
-       for name, p in _presets.PRESETS.items()
-       if name in ("fig3-convnet", "allconv", "mnist-example")},
+    **{
+        name: ModelSpec(_preset_factory(name), p.description, dict(p.defaults))
+        for name, p in _presets.PRESETS.items()
+        if name in ("fig3-convnet", "allconv", "mnist-example")
+    },
     "dcgan-generator": ModelSpec(
-        DCGANGenerator, "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
+        DCGANGenerator,
+        "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
         classifier=False,
     ),
 }
@@ -236,8 +241,9 @@ def build_model(name: str | NetSpec, **kwargs: Any) -> NamedActivations:
         raise UnknownNameError(f"cannot build {name} with {args}: {exc}") from None
 
 
-def classifier_args(name: str | NetSpec, input_shape: tuple[int, int, int],
-                    num_classes: int) -> dict:
+def classifier_args(
+    name: str | NetSpec, input_shape: tuple[int, int, int], num_classes: int
+) -> dict:
     """The constructor arguments that fit a classifier to a dataset's shape and classes.
 
     A NetSpec must already fit (``spec.files.fit_to_data`` adapts one); its

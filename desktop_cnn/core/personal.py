@@ -83,8 +83,11 @@ class PersonalSet:
         """The drawings as uint8 (N, C, H, W), preprocessed exactly as the model sees them."""
         return self.load(classes, input_shape)[0]
 
-    def load(self, classes: Sequence[str], input_shape: Sequence[int],
-             ) -> tuple[Split, list[Drawing]]:
+    def load(
+        self,
+        classes: Sequence[str],
+        input_shape: Sequence[int],
+    ) -> tuple[Split, list[Drawing]]:
         """The split and the drawing behind each of its rows.
 
         ``prepare`` with mean 0 and std 1 is the Draw panel's path minus the
@@ -103,8 +106,9 @@ class PersonalSet:
             labels.append(list(classes).index(d.label))
             kept.append(d)
         if not images:
-            empty = Split(torch.zeros((0, *input_shape), dtype=torch.uint8),
-                          torch.zeros(0, dtype=torch.long))
+            empty = Split(
+                torch.zeros((0, *input_shape), dtype=torch.uint8), torch.zeros(0, dtype=torch.long)
+            )
             return empty, []
         return Split(torch.stack(images), torch.tensor(labels, dtype=torch.long)), kept
 
@@ -133,8 +137,11 @@ class PersonalSet:
             self.delete(d.id)
 
     def _save_index(self, drawings: list[Drawing]) -> None:
-        payload = {"version": INDEX_VERSION, "dataset": self.dataset,
-                   "drawings": [asdict(d) for d in drawings]}
+        payload = {
+            "version": INDEX_VERSION,
+            "dataset": self.dataset,
+            "drawings": [asdict(d) for d in drawings],
+        }
         text = json.dumps(payload, indent=1)
         self._write(INDEX, lambda f: f.write(text.encode("utf-8")))
 

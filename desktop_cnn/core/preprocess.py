@@ -79,20 +79,30 @@ def preprocess_digit(img: Image.Image | np.ndarray, center: bool = True) -> Digi
         return DigitSteps(gray, inverted, None, None, (0, 0), None, center=center)
     rows, cols = np.nonzero(ink)
     box = (int(cols.min()), int(rows.min()), int(cols.max()) + 1, int(rows.max()) + 1)
-    crop = gray[box[1]:box[3], box[0]:box[2]]
+    crop = gray[box[1] : box[3], box[0] : box[2]]
     h, w = crop.shape
     scale = BOX / max(h, w)
     new = (max(1, round(w * scale)), max(1, round(h * scale)))
     pil = Image.fromarray((crop * 255).astype(np.uint8))
-    scaled = np.asarray(pil.resize(new, Image.Resampling.LANCZOS, reducing_gap=3.0),
-                        dtype=np.float32) / 255.0
+    scaled = (
+        np.asarray(pil.resize(new, Image.Resampling.LANCZOS, reducing_gap=3.0), dtype=np.float32)
+        / 255.0
+    )
     canvas = np.zeros((SIZE, SIZE), dtype=np.float32)
     top, left = (SIZE - new[1]) // 2, (SIZE - new[0]) // 2
-    canvas[top:top + new[1], left:left + new[0]] = scaled
+    canvas[top : top + new[1], left : left + new[0]] = scaled
     shift = center_of_mass_shift(canvas) if center else (0, 0)
     moved = _shift(canvas, *shift)
-    return DigitSteps(gray, inverted, box, scaled, shift,
-                      torch.from_numpy(np.clip(moved, 0, 1)).unsqueeze(0), canvas, center)
+    return DigitSteps(
+        gray,
+        inverted,
+        box,
+        scaled,
+        shift,
+        torch.from_numpy(np.clip(moved, 0, 1)).unsqueeze(0),
+        canvas,
+        center,
+    )
 
 
 def center_of_mass(a: np.ndarray) -> tuple[float, float]:
@@ -133,8 +143,9 @@ def normalize(x: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> t
     return (x - m) / s
 
 
-def prepare(img: Image.Image, input_shape: Sequence[int], mean, std,
-            center: bool = True) -> tuple[torch.Tensor | None, DigitSteps | None]:
+def prepare(
+    img: Image.Image, input_shape: Sequence[int], mean, std, center: bool = True
+) -> tuple[torch.Tensor | None, DigitSteps | None]:
     """The model input (1, C, H, W) for an image, by the model's kind; None when empty."""
     c, h, w = input_shape
     if c == 1:

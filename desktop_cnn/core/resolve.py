@@ -28,5 +28,7 @@ def resolve_model(text: str) -> str | NetSpec:
     if path.suffix.lower() == ".pt":
         info = load_checkpoint(path).info
         return spec_for(info.arch, info.arch_args)
-    raise UnknownNameError(f"unknown model {text!r}: choose one of {', '.join(MODELS)}, or "
-                           "give a .json spec file or a .pt checkpoint")
+    raise UnknownNameError(
+        f"unknown model {text!r}: choose one of {', '.join(MODELS)}, or "
+        "give a .json spec file or a .pt checkpoint"
+    )

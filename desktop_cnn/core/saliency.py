@@ -45,8 +45,9 @@ def _input(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     if x.ndim == 3:
         x = x[None]
     if x.ndim != 4 or x.shape[0] != 1:
-        raise ValueError(f"saliency takes one input, (C, H, W) or (1, C, H, W), not "
-                         f"{tuple(x.shape)}")
+        raise ValueError(
+            f"saliency takes one input, (C, H, W) or (1, C, H, W), not {tuple(x.shape)}"
+        )
     p = next(model.parameters())
     return x.detach().to(p.device, p.dtype).clone().requires_grad_(True)
 
@@ -73,8 +74,9 @@ def last_conv_layer(acts: dict[str, torch.Tensor], model: nn.Module | None = Non
     return maps[-1]
 
 
-def grad_cam(model: NamedActivations, x: torch.Tensor, target: int,
-             layer: str | None = "conv2") -> torch.Tensor:
+def grad_cam(
+    model: NamedActivations, x: torch.Tensor, target: int, layer: str | None = "conv2"
+) -> torch.Tensor:
     """Grad-CAM of class ``target`` at ``layer`` (None: the last conv layer), upsampled.
 
     Returns an (H, W) float tensor on the CPU, the input's size, scaled to
@@ -88,8 +90,9 @@ def grad_cam(model: NamedActivations, x: torch.Tensor, target: int,
             raise ValueError(f"no layer {layer!r}: the model has {', '.join(acts)}")
         a = acts[layer]  # (1, K, h, w)
         if a.ndim != 4:
-            raise ValueError(f"Grad-CAM needs a layer with maps (N, C, H, W); {layer} is "
-                             f"{tuple(a.shape)}")
+            raise ValueError(
+                f"Grad-CAM needs a layer with maps (N, C, H, W); {layer} is {tuple(a.shape)}"
+            )
         score = _score(next(reversed(acts.values())), target)
         (grad,) = torch.autograd.grad(score, a)
     with torch.no_grad():
@@ -111,8 +114,9 @@ def input_gradient(model: NamedActivations, x: torch.Tensor, target: int) -> tor
     return grad[0].abs().amax(0).cpu()
 
 
-def saliency_map(model: NamedActivations, x: torch.Tensor, target: int,
-                 method: str) -> torch.Tensor:
+def saliency_map(
+    model: NamedActivations, x: torch.Tensor, target: int, method: str
+) -> torch.Tensor:
     """Either map by name ("gradcam" on the last conv layer, "gradient"), scaled to 0..1."""
     if method == "gradcam":
         return grad_cam(model, x, target, layer=None)

@@ -91,8 +91,10 @@ class SnapshotRecorder:
 
     def add(self, snap: Snapshot) -> None:
         if self.snapshots and snap.step <= self.snapshots[-1].step:
-            raise ValueError(f"snapshot of step {snap.step} after one of step "
-                             f"{self.snapshots[-1].step}: steps must increase")
+            raise ValueError(
+                f"snapshot of step {snap.step} after one of step "
+                f"{self.snapshots[-1].step}: steps must increase"
+            )
         self.snapshots.append(snap)
         limit = min(self.max_count, max(2, self.max_bytes // max(1, state_bytes(snap.state_dict))))
         while len(self.snapshots) > limit:
@@ -122,8 +124,11 @@ def describe(snap: Snapshot) -> str:
     """'step 1,200 (epoch 3, batch 262 of 469)', or 'step 0 (random weights)'."""
     if snap.step == 0:
         return "step 0 (random weights)"
-    where = (f"end of epoch {snap.epoch}" if snap.batch == snap.steps_per_epoch
-             else f"epoch {snap.epoch}, batch {snap.batch:,} of {snap.steps_per_epoch:,}")
+    where = (
+        f"end of epoch {snap.epoch}"
+        if snap.batch == snap.steps_per_epoch
+        else f"epoch {snap.epoch}, batch {snap.batch:,} of {snap.steps_per_epoch:,}"
+    )
     return f"step {snap.step:,} ({where})"
 
 

@@ -16,8 +16,7 @@ from .models import build_model
 MNIST_NORM = ((0.1307,), (0.3081,))  # the usual MNIST statistics (pytorch/examples)
 CIFAR_NORM = ((0.4915, 0.4823, 0.4468), (0.2470, 0.2435, 0.2616))  # the book's cifar2 values
 TUTORIAL_NORM = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # the PyTorch CIFAR tutorial's LeNet
-CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship",
-           "truck"]
+CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
 def _candidates(sd: dict[str, torch.Tensor]) -> list[tuple[str, dict[str, Any]]]:
@@ -30,8 +29,12 @@ def _candidates(sd: dict[str, torch.Tensor]) -> list[tuple[str, dict[str, Any]]]
     if "fc3.weight" in sd:
         k = sd["fc3.weight"].shape[0]
         size = 28 if c == 1 else 32
-        out.append(("lenet5", {"variant": "modern", "in_channels": c, "num_classes": k,
-                               "input_size": size}))
+        out.append(
+            (
+                "lenet5",
+                {"variant": "modern", "in_channels": c, "num_classes": k, "input_size": size},
+            )
+        )
     elif "fc2.weight" in sd and "fc1.weight" in sd:
         k = sd["fc2.weight"].shape[0]
         side = int(round((sd["fc1.weight"].shape[1] / 8) ** 0.5)) * 4
@@ -67,10 +70,20 @@ def guess_architecture(sd: dict[str, torch.Tensor], info_cls) -> Any:
             f"assumed normalisation mean={mean} std={std}",
         ]
         if arch == "lenet5":
-            notes.append("the weights do not say ReLU/max pooling or tanh/average pooling: "
-                         "assumed the modern variant (ReLU, max pooling)")
-        return info_cls(arch=arch, arch_args=args, dataset=dataset, classes=classes,
-                        input_shape=(c, size, size), mean=mean, std=std, notes=notes)
+            notes.append(
+                "the weights do not say ReLU/max pooling or tanh/average pooling: "
+                "assumed the modern variant (ReLU, max pooling)"
+            )
+        return info_cls(
+            arch=arch,
+            arch_args=args,
+            dataset=dataset,
+            classes=classes,
+            input_shape=(c, size, size),
+            mean=mean,
+            std=std,
+            notes=notes,
+        )
     shapes = ", ".join(f"{k} {tuple(v.shape)}" for k, v in list(sd.items())[:4])
     raise CheckpointError(
         f"these weights match no known architecture (lenet5, cifar-net): {shapes}, ..."

@@ -45,8 +45,15 @@ BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
 CLOSE_WAIT_S = 1.5  # for every worker together; the process must be gone within 2 s
 # Tab title -> the Tk name of its frame: ".app.notebook.<name>", its panel "<that>.panel"
-TABS = {"Draw": "draw", "Train": "train", "Feature maps": "features", "Model": "model",
-        "Build": "build", "Mistakes": "mistakes", "Playground": "playground"}
+TABS = {
+    "Draw": "draw",
+    "Train": "train",
+    "Feature maps": "features",
+    "Model": "model",
+    "Build": "build",
+    "Mistakes": "mistakes",
+    "Playground": "playground",
+}
 # Stable paths of the widgets scripts and tests look for (root.nametowidget(path))
 WIDGETS = {
     "notebook": ".app.notebook",
@@ -63,8 +70,12 @@ WIDGETS = {
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p = argparse.ArgumentParser(prog="desktop-cnn gui", description="Open the desktop app.")
-    p.add_argument("file", nargs="?", help="a model (.pt) to open, or an image to show in the "
-                   "Draw tab (what a file manager's Open with passes)")
+    p.add_argument(
+        "file",
+        nargs="?",
+        help="a model (.pt) to open, or an image to show in the "
+        "Draw tab (what a file manager's Open with passes)",
+    )
     p.add_argument("--model", help=f"open this model file instead of the bundled {BUNDLED_MODEL}")
     p.add_argument("--no-model", action="store_true", help="start without a model")
     p.add_argument("--data-dir", help="where datasets are stored (remembered for next time)")
@@ -88,8 +99,9 @@ class App(ModelFileActions, Panel):
         self.state = AppState(self.settings)
         self.state.subscribe("model", self.model_changed)
         self.state.handle(ShowTab, self.show_tab)
-        self.exporter = Worker(self, "the ONNX export", self.export_event, self.state.workers,
-                               poll_ms=100)
+        self.exporter = Worker(
+            self, "the ONNX export", self.export_event, self.state.workers, poll_ms=100
+        )
         self.panels: dict[str, Panel] = {}
         self.preloader = None
         self.closing = False
@@ -107,12 +119,21 @@ class App(ModelFileActions, Panel):
         self.restored = window.place(root, self.settings.values.get(window.SETTING))
         root.protocol("WM_DELETE_WINDOW", self.quit_app)
         root.report_callback_exception = self.report_bug
-        self.menu = MenuBar(root, MenuCommands(
-            open_model=self.open_model, open_recent=self.open_model,
-            save_model_as=self.save_model_as, export_onnx=self.export_onnx,
-            compare_models=self.compare_models, my_handwriting=self.my_handwriting,
-            zoom=lambda step: self.zoom.change(step), chapter_guide=self.chapter_guide,
-            about=self.about, quit_app=self.quit_app))
+        self.menu = MenuBar(
+            root,
+            MenuCommands(
+                open_model=self.open_model,
+                open_recent=self.open_model,
+                save_model_as=self.save_model_as,
+                export_onnx=self.export_onnx,
+                compare_models=self.compare_models,
+                my_handwriting=self.my_handwriting,
+                zoom=lambda step: self.zoom.change(step),
+                chapter_guide=self.chapter_guide,
+                about=self.about,
+                quit_app=self.quit_app,
+            ),
+        )
         self.menu.show_recent(self.settings.recent_models)
         self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
         self.status.pack(side="bottom", fill="x")
@@ -129,14 +150,18 @@ class App(ModelFileActions, Panel):
             Placeholder(tab, "Loading PyTorch...").pack()
         self.status.set("device", "device: ...")
         self.status.set("model", "model: loading...")
-        for key, command in {"o": self.open_model, "s": self.save_model_as,
-                             "q": self.quit_app}.items():
+        for key, command in {
+            "o": self.open_model,
+            "s": self.save_model_as,
+            "q": self.quit_app,
+        }.items():
             for k in (key, key.upper()):  # Caps Lock on
                 root.bind(f"<Control-{k}>", lambda e, c=command: c())
         root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
         root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
-        self.zoom = window.Zoom(root, self.settings.values,
-                                lambda text: self.status.set("message", text))
+        self.zoom = window.Zoom(
+            root, self.settings.values, lambda text: self.status.set("message", text)
+        )
         self.zoom.bind()
 
     def show_tab(self, request: ShowTab) -> None:
@@ -160,8 +185,9 @@ class App(ModelFileActions, Panel):
         CorrectionBar(draw.extras, self.state).pack(fill="x")
         self.install("Draw", draw)
         self.preloader = Preloader(self.first_model_path())
-        Worker(self, "start-up", self.startup_event, self.state.workers,
-               poll_ms=STARTUP_POLL_MS).start(self.preloader)
+        Worker(
+            self, "start-up", self.startup_event, self.state.workers, poll_ms=STARTUP_POLL_MS
+        ).start(self.preloader)
         if self.settings.warning:  # a broken settings.json was kept aside: say so, once
             self.after_idle(self.show_error, "Settings not read", self.settings.take_warning())
 

@@ -27,13 +27,19 @@ class DatasetCache:
     def _key(name: str, data_dir: str | Path | None, classes: Sequence[str] | None) -> tuple:
         return name, str(data_dir or ""), tuple(classes or ())
 
-    def get(self, name: str, data_dir: str | Path | None = None,
-            classes: Sequence[str] | None = None) -> Dataset | None:
+    def get(
+        self, name: str, data_dir: str | Path | None = None, classes: Sequence[str] | None = None
+    ) -> Dataset | None:
         """The dataset if it is already in memory, else None (never loads)."""
         return self._loaded.get(self._key(name, data_dir, classes))
 
-    def load(self, name: str, data_dir: str | Path | None = None,
-             classes: Sequence[str] | None = None, download: bool = True) -> Dataset:
+    def load(
+        self,
+        name: str,
+        data_dir: str | Path | None = None,
+        classes: Sequence[str] | None = None,
+        download: bool = True,
+    ) -> Dataset:
         """Load (or reuse) a dataset; raises the core's DesktopCnnError when it is missing."""
         key = self._key(name, data_dir, classes)
         with self._guard:
@@ -42,4 +48,3 @@ class DatasetCache:
             if key not in self._loaded:
                 self._loaded[key] = load_dataset(name, data_dir, classes or None, download)
             return self._loaded[key]
-

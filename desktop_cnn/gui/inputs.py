@@ -28,12 +28,16 @@ class Source:
 
 
 DRAWING = Source("drawing", "Draw a digit with the mouse")
-TIPS_DIGITS = ("Draw one digit, large and centred, like MNIST's handwriting.\n"
-               "Esc clears, Ctrl+Z undoes the last stroke.\n"
-               "The Feature maps tab shows what each layer makes of it.")
-TIPS_COLOUR = ("This model reads small colour photos: pick a random test image or open "
-               "a picture. Drawing works too, but it was never trained on drawings.\n"
-               "The Feature maps tab shows what each layer makes of it.")
+TIPS_DIGITS = (
+    "Draw one digit, large and centred, like MNIST's handwriting.\n"
+    "Esc clears, Ctrl+Z undoes the last stroke.\n"
+    "The Feature maps tab shows what each layer makes of it."
+)
+TIPS_COLOUR = (
+    "This model reads small colour photos: pick a random test image or open "
+    "a picture. Drawing works too, but it was never trained on drawings.\n"
+    "The Feature maps tab shows what each layer makes of it."
+)
 
 
 def test_source(data: Dataset, info: ModelInfo, rng: random.Random) -> Source:
@@ -59,14 +63,18 @@ def describe_steps(analysis: Analysis, kind: str) -> str:
         return f"Resized to {w}x{h}, normalised."
     left, top, right, bottom = steps.crop_box
     dx, dy = steps.shift
-    moved = (f"moved ({dx:+d}, {dy:+d}) px to centre its mass" if steps.center
-             else "not centred (centring is off)")
-    return (f"Ink box {right - left}x{bottom - top} px scaled to fit 20x20, placed in "
-            f"{w}x{h} and {moved}; normalised.")
+    moved = (
+        f"moved ({dx:+d}, {dy:+d}) px to centre its mass"
+        if steps.center
+        else "not centred (centring is off)"
+    )
+    return (
+        f"Ink box {right - left}x{bottom - top} px scaled to fit 20x20, placed in "
+        f"{w}x{h} and {moved}; normalised."
+    )
 
 
-def steps_note(info: ModelInfo | None, kind: str, analysis: Analysis | None,
-               center: bool) -> str:
+def steps_note(info: ModelInfo | None, kind: str, analysis: Analysis | None, center: bool) -> str:
     """The line under the preprocessing steps: why there are none, or what step 4 does."""
     if analysis is None or info is None:
         return "Nothing drawn yet."

@@ -39,24 +39,35 @@ class MenuBar(tk.Menu):
     def create_widgets(self) -> None:
         app = self.commands
         self.file_menu = tk.Menu(self, tearoff=False)
-        self.file_menu.add_command(label="Open model...", accelerator="Ctrl+O",
-                                   command=app.open_model, state="disabled")
-        self.file_menu.add_command(label="Save model as...", accelerator="Ctrl+S",
-                                   command=app.save_model_as, state="disabled")
-        self.file_menu.add_command(label="Export to ONNX...", command=app.export_onnx,
-                                   state="disabled")
-        self.file_menu.add_command(label="Compare models...", command=app.compare_models,
-                                   state="disabled")
+        self.file_menu.add_command(
+            label="Open model...", accelerator="Ctrl+O", command=app.open_model, state="disabled"
+        )
+        self.file_menu.add_command(
+            label="Save model as...",
+            accelerator="Ctrl+S",
+            command=app.save_model_as,
+            state="disabled",
+        )
+        self.file_menu.add_command(
+            label="Export to ONNX...", command=app.export_onnx, state="disabled"
+        )
+        self.file_menu.add_command(
+            label="Compare models...", command=app.compare_models, state="disabled"
+        )
         self.recent_menu = tk.Menu(self.file_menu, tearoff=False)
         self.file_menu.add_cascade(label="Recent models", menu=self.recent_menu)
         self.file_menu.add_separator()
         self.file_menu.add_command(label="Quit", accelerator="Ctrl+Q", command=app.quit_app)
         self.add_cascade(label="File", menu=self.file_menu, underline=0)
         self.view_menu = tk.Menu(self, tearoff=False)
-        for label, key, step in (("Zoom in", "Ctrl++", 1), ("Zoom out", "Ctrl+-", -1),
-                                 ("Actual size", "Ctrl+0", 0)):
-            self.view_menu.add_command(label=label, accelerator=key,
-                                       command=lambda s=step: app.zoom(s))
+        for label, key, step in (
+            ("Zoom in", "Ctrl++", 1),
+            ("Zoom out", "Ctrl+-", -1),
+            ("Actual size", "Ctrl+0", 0),
+        ):
+            self.view_menu.add_command(
+                label=label, accelerator=key, command=lambda s=step: app.zoom(s)
+            )
         self.add_cascade(label="View", menu=self.view_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
@@ -67,24 +78,32 @@ class MenuBar(tk.Menu):
         self.add_cascade(label="Help", menu=help_menu, underline=0)
 
     def enable_model_actions(self) -> None:
-        for label in ("Open model...", "Save model as...", "Export to ONNX...",
-                      "Compare models..."):
+        for label in (
+            "Open model...",
+            "Save model as...",
+            "Export to ONNX...",
+            "Compare models...",
+        ):
             self.file_menu.entryconfigure(label, state="normal")
 
     def show_recent(self, paths: list[str]) -> None:
         self.recent_menu.delete(0, "end")
         for path in paths:
-            self.recent_menu.add_command(label=path,
-                                         command=lambda p=path: self.commands.open_recent(p))
+            self.recent_menu.add_command(
+                label=path, command=lambda p=path: self.commands.open_recent(p)
+            )
         if not paths:
             self.recent_menu.add_command(label="(none yet)", state="disabled")
 
 
 def about_text(root: tk.Tk, device: str | None) -> str:
     """Versions and device; torch's version only once it is imported (it may still load)."""
-    lines = [f"desktop-cnn {__version__}",
-             "Learn convolutional networks: draw, train, look inside.", "",
-             f"Python {sys.version.split()[0]}, Tk {root.tk.call('info', 'patchlevel')}"]
+    lines = [
+        f"desktop-cnn {__version__}",
+        "Learn convolutional networks: draw, train, look inside.",
+        "",
+        f"Python {sys.version.split()[0]}, Tk {root.tk.call('info', 'patchlevel')}",
+    ]
     torch = sys.modules.get("torch")
     if torch is not None and device:
         lines += [f"PyTorch {torch.__version__}", f"Device: {device}"]

@@ -53,8 +53,9 @@ class ModelFileActions:
         from ..core.checkpoints import load_checkpoint
         from ..core.errors import CheckpointError
 
-        path = path or self.ask_open_filename(title="Open a model", filetypes=MODEL_TYPES,
-                                              initialdir=models_dir())
+        path = path or self.ask_open_filename(
+            title="Open a model", filetypes=MODEL_TYPES, initialdir=models_dir()
+        )
         if not path:
             return False
         try:
@@ -79,9 +80,13 @@ class ModelFileActions:
             self.show_error("Nothing to save", "There is no model yet: train or open one.")
             return False
         name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.pt"
-        path = path or self.ask_save_filename(title="Save the model as", filetypes=MODEL_TYPES,
-                                              defaultextension=".pt", initialdir=models_dir(),
-                                              initialfile=name)
+        path = path or self.ask_save_filename(
+            title="Save the model as",
+            filetypes=MODEL_TYPES,
+            defaultextension=".pt",
+            initialdir=models_dir(),
+            initialfile=name,
+        )
         if not path:
             return False
         try:
@@ -111,8 +116,12 @@ class ModelFileActions:
             return False
         name = f"{ck.info.arch}_{ck.info.dataset.split(':')[0]}.onnx"
         path = path or self.ask_save_filename(
-            title="Export the model to ONNX", defaultextension=".onnx", initialdir=models_dir(),
-            filetypes=[("ONNX models", "*.onnx"), ("All files", "*")], initialfile=name)
+            title="Export the model to ONNX",
+            defaultextension=".onnx",
+            initialdir=models_dir(),
+            filetypes=[("ONNX models", "*.onnx"), ("All files", "*")],
+            initialfile=name,
+        )
         if not path:
             return False
         self.exporter.start(functools.partial(export_work, ck, path))
@@ -124,8 +133,9 @@ class ModelFileActions:
             self.status.set("message", "export failed")
             self.show_error("Cannot export the model", event.message)
         elif isinstance(event, Exported):
-            self.status.set("message", f"exported {event.path} (input normalisation in its "
-                                       f"metadata)")
+            self.status.set(
+                "message", f"exported {event.path} (input normalisation in its metadata)"
+            )
 
     def compare_models(self) -> tk.Toplevel | None:
         """File > Compare models: one window, shown again with its list when reopened."""

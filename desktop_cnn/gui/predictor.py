@@ -33,8 +33,11 @@ class Analysis:
         return int(self.probs.argmax())
 
 
-def input_from_image(img: Image.Image, info: ModelInfo, center: bool = True,
-                     ) -> tuple[torch.Tensor | None, DigitSteps | None]:
+def input_from_image(
+    img: Image.Image,
+    info: ModelInfo,
+    center: bool = True,
+) -> tuple[torch.Tensor | None, DigitSteps | None]:
     """A drawing or image file through the core's preprocessing; None when there is no ink.
 
     ``center=False`` skips the centre-of-mass shift, to show what it is for.
@@ -55,8 +58,12 @@ def denormalize(x: torch.Tensor, info: ModelInfo) -> np.ndarray:
 
 
 @torch.no_grad()
-def analyse(checkpoint: Checkpoint, x: torch.Tensor, steps: DigitSteps | None = None,
-            t0: float | None = None) -> Analysis:
+def analyse(
+    checkpoint: Checkpoint,
+    x: torch.Tensor,
+    steps: DigitSteps | None = None,
+    t0: float | None = None,
+) -> Analysis:
     """Run ``x`` through the model once; keep the probabilities and the 2-D feature maps."""
     t0 = time.perf_counter() if t0 is None else t0
     model = checkpoint.model
@@ -66,8 +73,9 @@ def analyse(checkpoint: Checkpoint, x: torch.Tensor, steps: DigitSteps | None = 
     logits = next(reversed(acts.values()))
     probs = logits.float().softmax(1)[0].cpu().numpy()
     maps = {name: a[0].float().cpu().numpy() for name, a in acts.items() if a.ndim == 4}
-    return Analysis(x, denormalize(x, checkpoint.info), probs, maps, steps,
-                    time.perf_counter() - t0)
+    return Analysis(
+        x, denormalize(x, checkpoint.info), probs, maps, steps, time.perf_counter() - t0
+    )
 
 
 def saliency(checkpoint: Checkpoint, x: torch.Tensor, target: int, method: str) -> np.ndarray:

@@ -71,12 +71,16 @@ class Settings:
                 kept = keep_aside(path)
             except OSError as exc:
                 settings.writable = False
-                settings.warning = (f"Your settings file {path} could not be read ({why}) nor "
-                                    f"moved aside ({exc.strerror or exc}): the app uses defaults "
-                                    "and leaves the file alone; fix or remove it.")
+                settings.warning = (
+                    f"Your settings file {path} could not be read ({why}) nor "
+                    f"moved aside ({exc.strerror or exc}): the app uses defaults "
+                    "and leaves the file alone; fix or remove it."
+                )
             else:
-                settings.warning = (f"Your settings file could not be read ({why}). It was kept "
-                                    f"as {kept}; the app starts with default settings.")
+                settings.warning = (
+                    f"Your settings file could not be read ({why}). It was kept "
+                    f"as {kept}; the app starts with default settings."
+                )
         return settings
 
     def take_warning(self) -> str:

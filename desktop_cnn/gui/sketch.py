@@ -97,8 +97,9 @@ class Sketch:
 
     def _segment(self, width: float, p: tuple[float, float], q: tuple[float, float]) -> None:
         s = SUPERSAMPLE
-        self._draw.line((p[0] * s, p[1] * s, q[0] * s, q[1] * s), fill=255,
-                        width=max(1, round(width * s)))
+        self._draw.line(
+            (p[0] * s, p[1] * s, q[0] * s, q[1] * s), fill=255, width=max(1, round(width * s))
+        )
         self._dot(width, *q)
 
     def _dot(self, width: float, x: float, y: float) -> None:

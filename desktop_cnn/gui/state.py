@@ -22,6 +22,7 @@ if TYPE_CHECKING:  # torch is imported later, in the background (see startup.py)
     from .datasets import DatasetCache
     from .predictor import Analysis
 
+
 class AppState:
     """The one current model, the current input and its latest analysis, the app's workers.
 

@@ -63,8 +63,10 @@ class Geometry:
 
 
 def screen_room(root: tk.Misc) -> tuple[int, int]:
-    return (int(root.winfo_screenwidth() * SCREEN_SHARE),
-            int(root.winfo_screenheight() * SCREEN_SHARE))
+    return (
+        int(root.winfo_screenwidth() * SCREEN_SHARE),
+        int(root.winfo_screenheight() * SCREEN_SHARE),
+    )
 
 
 def default_size(root: tk.Misc, want: tuple[int, int] | None = None) -> tuple[int, int]:
@@ -84,8 +86,14 @@ def fits(root: tk.Misc, g: Geometry) -> bool:
     sw, sh = root.winfo_screenwidth(), root.winfo_screenheight()
     mw, mh = min_size(root)
     x, y = g.x or 0, g.y or 0
-    return mw <= g.width and mh <= g.height and 0 <= x and 0 <= y \
-        and x + g.width <= sw and y + g.height <= sh
+    return (
+        mw <= g.width
+        and mh <= g.height
+        and 0 <= x
+        and 0 <= y
+        and x + g.width <= sw
+        and y + g.height <= sh
+    )
 
 
 def place(root: tk.Misc, saved: object) -> bool:
@@ -103,8 +111,10 @@ def place(root: tk.Misc, saved: object) -> bool:
 def fit_content(root: tk.Misc) -> None:
     """Grow the window to what the built panels ask for, within the screen."""
     root.update_idletasks()
-    want = (max(root.winfo_width(), root.winfo_reqwidth()),
-            max(root.winfo_height(), root.winfo_reqheight()))
+    want = (
+        max(root.winfo_width(), root.winfo_reqwidth()),
+        max(root.winfo_height(), root.winfo_reqheight()),
+    )
     w, h = default_size(root, want)
     if (w, h) != (root.winfo_width(), root.winfo_height()):
         root.geometry(f"{w}x{h}")
@@ -116,7 +126,7 @@ def remember(root: tk.Misc, values: dict) -> None:
         if root.wm_state() != "normal":
             return
         g = Geometry.parse(root.wm_geometry())  # what place() gives back: winfo_y counts
-        if g is not None:                       # the menu bar, and the window would creep down
+        if g is not None:  # the menu bar, and the window would creep down
             values[SETTING] = str(g)
     except tk.TclError:  # already destroyed
         pass
@@ -125,9 +135,11 @@ def remember(root: tk.Misc, values: dict) -> None:
 class Zoom:
     """View > Zoom in/out/reset: text follows at once, pictures at the next start."""
 
-    KEYS = {+1: ("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"),
-            -1: ("<Control-minus>", "<Control-KP_Subtract>"),
-            0: ("<Control-0>", "<Control-KP_0>")}
+    KEYS = {
+        +1: ("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"),
+        -1: ("<Control-minus>", "<Control-KP_Subtract>"),
+        0: ("<Control-0>", "<Control-KP_0>"),
+    }
 
     def __init__(self, root: tk.Misc, values: dict, say) -> None:
         self.root, self.values, self.say = root, values, say  # say(text): the status bar

@@ -142,10 +142,17 @@ class Worker:
     something, for work better done once per visit than per event (redraws).
     """
 
-    def __init__(self, widget: Scheduler, name: str, on_event: Callable[[object], None],
-                 workers: Workers | None = None, *, poll_ms: int = POLL_MS,
-                 budget_s: float = BUDGET_S,
-                 after_poll: Callable[[], None] | None = None) -> None:
+    def __init__(
+        self,
+        widget: Scheduler,
+        name: str,
+        on_event: Callable[[object], None],
+        workers: Workers | None = None,
+        *,
+        poll_ms: int = POLL_MS,
+        budget_s: float = BUDGET_S,
+        after_poll: Callable[[], None] | None = None,
+    ) -> None:
         self.widget, self.name, self.on_event = widget, name, on_event
         self.poll_ms, self.budget_s, self.after_poll = poll_ms, budget_s, after_poll
         self.task: Task | None = None

@@ -89,16 +89,23 @@ def exercise1_data() -> tuple[Tensor, Tensor]:
 def exercise1_text() -> str:
     r = exercise1()
     f = conv_formula(5, 3)
-    lines = ["Exercise 1: the 5x5 input X convolved with each 3x3 filter W_k (stride 1, no "
-             "padding) gives Y_k."]
+    lines = [
+        "Exercise 1: the 5x5 input X convolved with each 3x3 filter W_k (stride 1, no "
+        "padding) gives Y_k."
+    ]
     lines += grids_side_by_side([(k, r[k]) for k in ("X", "W0", "W1", "W2", "Y0", "Y1", "Y2")])
-    lines += ["", "Y_k[i, j] = sum over a, b of X[i + a, j + b] · W_k[a, b]; its size:",
-              f"  {f.general}", f"  {f.substituted}", "",
-              "X is a cross; W0 is a horizontal line, W1 a vertical one, W2 the diagonal. Each",
-              "Y_k cell counts the filter's ones that land on the cross: 3 where the filter",
-              "lies along the cross's bar, 1 where it only crosses it. Press Next to watch each",
-              "cell being computed; 'Show output channel' k follows filter W_k.",
-              f"PyTorch: {torch_line(exercise1_settings())}"]
+    lines += [
+        "",
+        "Y_k[i, j] = sum over a, b of X[i + a, j + b] · W_k[a, b]; its size:",
+        f"  {f.general}",
+        f"  {f.substituted}",
+        "",
+        "X is a cross; W0 is a horizontal line, W1 a vertical one, W2 the diagonal. Each",
+        "Y_k cell counts the filter's ones that land on the cross: 3 where the filter",
+        "lies along the cross's bar, 1 where it only crosses it. Press Next to watch each",
+        "cell being computed; 'Show output channel' k follows filter W_k.",
+        f"PyTorch: {torch_line(exercise1_settings())}",
+    ]
     return "\n".join(lines)
 
 
@@ -119,32 +126,49 @@ class ShapeCase:
 
 
 def _conv_case(question: str, st: LayerSettings) -> ShapeCase:
-    return ShapeCase(question, st.input_shape, st.output_shape, layer_formula(st),
-                     torch_line(st), st)
+    return ShapeCase(
+        question, st.input_shape, st.output_shape, layer_formula(st), torch_line(st), st
+    )
 
 
 def exercise2_cases() -> list[ShapeCase]:
     pool_in = (3, 24, 24)
     return [
-        _conv_case("(a) a 3x64x64 input, ten 6x6 filters, stride 2, padding 1",
-                   LayerSettings(size=64, kernel=6, stride=2, padding=1, in_channels=3,
-                                 out_channels=10)),
-        _conv_case("(b) an 8x17x17 input, ten 5x5 filters, stride 1, no padding",
-                   LayerSettings(size=17, kernel=5, in_channels=8, out_channels=10)),
-        ShapeCase("(c) 2x2 max pooling, stride 2, of a 3x24x24 input", pool_in,
-                  pool_output_shape(pool_in, 2, 2), pool_formula(24, 2, 2),
-                  "nn.MaxPool2d(kernel_size=2, stride=2)", None),
+        _conv_case(
+            "(a) a 3x64x64 input, ten 6x6 filters, stride 2, padding 1",
+            LayerSettings(size=64, kernel=6, stride=2, padding=1, in_channels=3, out_channels=10),
+        ),
+        _conv_case(
+            "(b) an 8x17x17 input, ten 5x5 filters, stride 1, no padding",
+            LayerSettings(size=17, kernel=5, in_channels=8, out_channels=10),
+        ),
+        ShapeCase(
+            "(c) 2x2 max pooling, stride 2, of a 3x24x24 input",
+            pool_in,
+            pool_output_shape(pool_in, 2, 2),
+            pool_formula(24, 2, 2),
+            "nn.MaxPool2d(kernel_size=2, stride=2)",
+            None,
+        ),
     ]
 
 
 def exercise2_text() -> str:
-    lines = ["Exercise 2: the output shape of three layers.",
-             "A filter bank keeps no input channels: the output has one channel per filter;",
-             "pooling works on each channel alone and keeps them.", ""]
+    lines = [
+        "Exercise 2: the output shape of three layers.",
+        "A filter bank keeps no input channels: the output has one channel per filter;",
+        "pooling works on each channel alone and keeps them.",
+        "",
+    ]
     for case in exercise2_cases():
-        lines += [case.question, f"  {case.formula.general}", f"  {case.formula.substituted}",
-                  f"  shape: {shape(case.in_shape)} -> {shape(case.out_shape)}",
-                  f"  PyTorch: {case.layer_line}", ""]
+        lines += [
+            case.question,
+            f"  {case.formula.general}",
+            f"  {case.formula.substituted}",
+            f"  shape: {shape(case.in_shape)} -> {shape(case.out_shape)}",
+            f"  PyTorch: {case.layer_line}",
+            "",
+        ]
     lines.append("The playground shows (a); pick it again after changing the settings.")
     return "\n".join(lines)
 
@@ -161,8 +185,7 @@ class ParamRow:
 
 def module_params_formula(m: nn.Module) -> Formula:
     if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
-        return params_formula(m.in_channels, m.out_channels, m.kernel_size[0],
-                              m.bias is not None)
+        return params_formula(m.in_channels, m.out_channels, m.kernel_size[0], m.bias is not None)
     if isinstance(m, nn.Linear):
         return linear_params_formula(m.in_features, m.out_features, m.bias is not None)
     raise TypeError(f"no parameter formula for {type(m).__name__}")
@@ -194,12 +217,15 @@ def exercise3_layers() -> list[ShapeCase]:
 
 
 def exercise3_text() -> str:
-    lines = ["Exercise 3: how many parameters does a layer (and a model) learn?",
-             "A conv layer has C_out filters of C_in·f·f weights and one bias each; the count",
-             "does not depend on the image size (weight sharing). A Linear layer has",
-             "out·in weights and out biases. (The exercise's own network is a figure the",
-             "chapter's text does not carry: here are exercise 2's layers and the CIFAR net,",
-             "whose 18,090 parameters the chapter states.)", ""]
+    lines = [
+        "Exercise 3: how many parameters does a layer (and a model) learn?",
+        "A conv layer has C_out filters of C_in·f·f weights and one bias each; the count",
+        "does not depend on the image size (weight sharing). A Linear layer has",
+        "out·in weights and out biases. (The exercise's own network is a figure the",
+        "chapter's text does not carry: here are exercise 2's layers and the CIFAR net,",
+        "whose 18,090 parameters the chapter states.)",
+        "",
+    ]
     for case in exercise3_layers():
         st = case.settings
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
@@ -210,8 +236,10 @@ def exercise3_text() -> str:
     for r in rows:
         lines.append(f"  {r.name:<6}{r.formula.substituted.ljust(width)}   {r.layer}")
     sums = " + ".join(str(r.formula.value) for r in rows)
-    lines += [f"  total = {sums} = {sum(r.formula.value for r in rows)}",
-              f"  summary() counts {total:,} parameters."]
+    lines += [
+        f"  total = {sums} = {sum(r.formula.value for r in rows)}",
+        f"  summary() counts {total:,} parameters.",
+    ]
     return "\n".join(lines)
 
 
@@ -235,11 +263,18 @@ def dcgan_walk() -> list[WalkRow]:
         m = modules[r.name]
         if not isinstance(m, nn.ConvTranspose2d):
             continue
-        st = LayerSettings(size=n, kernel=m.kernel_size[0], stride=m.stride[0],
-                           padding=m.padding[0], dilation=m.dilation[0],
-                           in_channels=m.in_channels, out_channels=m.out_channels,
-                           transposed=True, output_padding=m.output_padding[0],
-                           bias=m.bias is not None)
+        st = LayerSettings(
+            size=n,
+            kernel=m.kernel_size[0],
+            stride=m.stride[0],
+            padding=m.padding[0],
+            dilation=m.dilation[0],
+            in_channels=m.in_channels,
+            out_channels=m.out_channels,
+            transposed=True,
+            output_padding=m.output_padding[0],
+            bias=m.bias is not None,
+        )
         rows.append(WalkRow(r.name, st, layer_formula(st), r.output_shape))
         n = st.output_size
     return rows
@@ -248,17 +283,25 @@ def dcgan_walk() -> list[WalkRow]:
 def dcgan_text() -> str:
     rows = dcgan_walk()
     sizes = " -> ".join([str(rows[0].settings.size)] + [str(r.formula.value) for r in rows])
-    lines = ["Section 11.3.5: the DCGAN generator turns 100x1x1 noise into a 3x64x64 image.",
-             f"Its transposed convolutions walk {sizes}.",
-             f"  {rows[0].formula.general}", ""]
+    lines = [
+        "Section 11.3.5: the DCGAN generator turns 100x1x1 noise into a 3x64x64 image.",
+        f"Its transposed convolutions walk {sizes}.",
+        f"  {rows[0].formula.general}",
+        "",
+    ]
     for r in rows:
         st = r.settings
-        lines += [f"{r.name}: {torch_line(st)}",
-                  f"  {r.formula.substituted}",
-                  f"  {shape(st.input_shape)} -> {shape(st.output_shape)}"
-                  f"   (a real forward pass gives {shape(r.measured)})", ""]
-    lines.append("The playground shows tconv2 (4 -> 8); each input cell is scattered into a "
-                 "4x4 patch, two cells apart.")
+        lines += [
+            f"{r.name}: {torch_line(st)}",
+            f"  {r.formula.substituted}",
+            f"  {shape(st.input_shape)} -> {shape(st.output_shape)}"
+            f"   (a real forward pass gives {shape(r.measured)})",
+            "",
+        ]
+    lines.append(
+        "The playground shows tconv2 (4 -> 8); each input cell is scattered into a "
+        "4x4 patch, two cells apart."
+    )
     return "\n".join(lines)
 
 
@@ -289,16 +332,25 @@ def _output_padding_example() -> tuple[str, Preset]:
 
 
 PRESETS: dict[str, Preset] = {
-    "Exercise 1: W0, W1, W2 on 5x5": Preset(exercise1_settings(), exercise1_text,
-                                            exercise1_data),
+    "Exercise 1: W0, W1, W2 on 5x5": Preset(exercise1_settings(), exercise1_text, exercise1_data),
     "Exercise 2: three output shapes": Preset(exercise2_cases()[0].settings, exercise2_text),
     "Exercise 3: parameter counts": Preset(exercise2_cases()[1].settings, exercise3_text),
     "Fig. 2: 5x5x3 -> 3x3x2, p1 s2": Preset(FIG2, fig2_text),
     "Fig. 3: ConvNet on 39x39x3": Preset(FIG3_LAYERS[0], fig3_text),
     "Fig. 5: im2col 37x37x10 -> 17x17x20": Preset(FIG5, fig5_text),
     "11.3.5: DCGAN generator walk": Preset(
-        LayerSettings(size=4, kernel=4, stride=2, padding=1, in_channels=512,
-                      out_channels=256, transposed=True, bias=False), dcgan_text),
+        LayerSettings(
+            size=4,
+            kernel=4,
+            stride=2,
+            padding=1,
+            in_channels=512,
+            out_channels=256,
+            transposed=True,
+            bias=False,
+        ),
+        dcgan_text,
+    ),
     "Example: 7x7, f3, dilation 2": _example(LayerSettings(size=7, kernel=3, dilation=2)),
     # The chapter's six transposed-convolution cases (section 11.3), then output_padding
     **dict(_transposed(case) for case in TRANSPOSED_CASES),

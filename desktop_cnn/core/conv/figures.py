@@ -31,9 +31,15 @@ def layer_text(st: LayerSettings) -> str:
     f = layer_formula(st)
     p = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
     kind = "transposed convolution" if st.transposed else "convolution"
-    return "\n".join([f"A {kind}: {shape(st.input_shape)} -> {shape(st.output_shape)}",
-                      f"  {f.general}", f"  {f.substituted}", f"  {p.substituted}",
-                      f"  PyTorch: {torch_line(st)}"])
+    return "\n".join(
+        [
+            f"A {kind}: {shape(st.input_shape)} -> {shape(st.output_shape)}",
+            f"  {f.general}",
+            f"  {f.substituted}",
+            f"  {p.substituted}",
+            f"  PyTorch: {torch_line(st)}",
+        ]
+    )
 
 
 # --- Fig. 2 ----------------------------------------------------------------------------------
@@ -43,15 +49,19 @@ FIG2 = LayerSettings(size=5, kernel=3, stride=2, padding=1, in_channels=3, out_c
 
 def fig2_text() -> str:
     f = layer_formula(FIG2)
-    return "\n".join([
-        "Fig. 2: a 5x5x3 input, two 3x3x3 filters (W0 and W1), padding 1, stride 2.",
-        "Each filter spans all three input channels and gives one output map, so two filters",
-        "give two maps. The padded input is 7x7; the filter fits at columns 0, 2 and 4.",
-        f"  {f.general}", f"  {f.substituted}",
-        f"  volume: {hwc(FIG2.input_shape)} -> {hwc(FIG2.output_shape)} (the chapter's 3x3x2)",
-        "The chapter's pixel values are in its figure, not its text: these numbers are random",
-        "small integers. Pick 'Show output channel' 1 to follow W1.",
-        f"PyTorch: {torch_line(FIG2)}"])
+    return "\n".join(
+        [
+            "Fig. 2: a 5x5x3 input, two 3x3x3 filters (W0 and W1), padding 1, stride 2.",
+            "Each filter spans all three input channels and gives one output map, so two filters",
+            "give two maps. The padded input is 7x7; the filter fits at columns 0, 2 and 4.",
+            f"  {f.general}",
+            f"  {f.substituted}",
+            f"  volume: {hwc(FIG2.input_shape)} -> {hwc(FIG2.output_shape)} (the chapter's 3x3x2)",
+            "The chapter's pixel values are in its figure, not its text: these numbers are random",
+            "small integers. Pick 'Show output channel' 1 to follow W1.",
+            f"PyTorch: {torch_line(FIG2)}",
+        ]
+    )
 
 
 # --- Fig. 3: a small ConvNet -----------------------------------------------------------------
@@ -69,10 +79,12 @@ FIG3_CLASSES = 10  # the figure's softmax output; the count of classes is ours
 
 def fig3_model() -> nn.Sequential:
     """Fig. 3's ConvNet as a real torch model (a test runs a 39x39x3 image through it)."""
-    convs = [nn.Conv2d(st.in_channels, st.out_channels, st.kernel, st.stride, st.padding)
-             for st in FIG3_LAYERS]
+    convs = [
+        nn.Conv2d(st.in_channels, st.out_channels, st.kernel, st.stride, st.padding)
+        for st in FIG3_LAYERS
+    ]
     last = FIG3_LAYERS[-1]
-    flat = last.out_channels * last.output_size ** 2
+    flat = last.out_channels * last.output_size**2
     layers: list[nn.Module] = []
     for conv in convs:
         layers += [conv, nn.ReLU()]
@@ -80,24 +92,30 @@ def fig3_model() -> nn.Sequential:
 
 
 def fig3_text() -> str:
-    lines = ["Fig. 3: a ConvNet on a 39x39x3 image. The chapter gives the first layer (ten 3x3",
-             "filters, stride 1, no padding -> 37x37x10); layer 2 is Fig. 5's case and layer 3",
-             "follows the usual version of this figure. The playground shows layer 1.", ""]
+    lines = [
+        "Fig. 3: a ConvNet on a 39x39x3 image. The chapter gives the first layer (ten 3x3",
+        "filters, stride 1, no padding -> 37x37x10); layer 2 is Fig. 5's case and layer 3",
+        "follows the usual version of this figure. The playground shows layer 1.",
+        "",
+    ]
     for k, st in enumerate(FIG3_LAYERS, 1):
         f = layer_formula(st)
         p = params_formula(st.in_channels, st.out_channels, st.kernel)
-        lines += [f"layer {k}: {st.out_channels} filters {st.kernel}x{st.kernel}x"
-                  f"{st.in_channels}, s={st.stride}, p={st.padding}: "
-                  f"{hwc(st.input_shape)} -> {hwc(st.output_shape)}",
-                  f"  {f.substituted};  {p.substituted}"]
+        lines += [
+            f"layer {k}: {st.out_channels} filters {st.kernel}x{st.kernel}x"
+            f"{st.in_channels}, s={st.stride}, p={st.padding}: "
+            f"{hwc(st.input_shape)} -> {hwc(st.output_shape)}",
+            f"  {f.substituted};  {p.substituted}",
+        ]
     last = FIG3_LAYERS[-1]
-    flat = last.out_channels * last.output_size ** 2
-    lines += [f"then flatten: {last.output_size}·{last.output_size}·{last.out_channels} = "
-              f"{flat} numbers -> a fully connected softmax layer ({FIG3_CLASSES} classes here: "
-              f"{flat}·{FIG3_CLASSES} + {FIG3_CLASSES} = {flat * FIG3_CLASSES + FIG3_CLASSES}"
-              " parameters).",
-              "The maps shrink (39 -> 37 -> 17 -> 7) while the channels grow "
-              "(3 -> 10 -> 20 -> 40)."]
+    flat = last.out_channels * last.output_size**2
+    lines += [
+        f"then flatten: {last.output_size}·{last.output_size}·{last.out_channels} = "
+        f"{flat} numbers -> a fully connected softmax layer ({FIG3_CLASSES} classes here: "
+        f"{flat}·{FIG3_CLASSES} + {FIG3_CLASSES} = {flat * FIG3_CLASSES + FIG3_CLASSES}"
+        " parameters).",
+        "The maps shrink (39 -> 37 -> 17 -> 7) while the channels grow (3 -> 10 -> 20 -> 40).",
+    ]
     return "\n".join(lines)
 
 
@@ -107,11 +125,17 @@ FIG5 = LayerSettings(size=37, kernel=5, stride=2, in_channels=10, out_channels=2
 
 
 def fig5_text() -> str:
-    return "\n".join([
-        "Fig. 5: a convolution as one matrix product, at the chapter's size: a 37x37x10 input,",
-        "twenty 5x5x10 filters, stride 2 -> 17x17x20. The 'Matrix view (im2col)' tab shows the",
-        "sizes and a corner of each matrix with the numbers drawn here.", "",
-        matrix_summary(FIG5), "", f"PyTorch: {torch_line(FIG5)}"])
+    return "\n".join(
+        [
+            "Fig. 5: a convolution as one matrix product, at the chapter's size: a 37x37x10 input,",
+            "twenty 5x5x10 filters, stride 2 -> 17x17x20. The 'Matrix view (im2col)' tab shows the",
+            "sizes and a corner of each matrix with the numbers drawn here.",
+            "",
+            matrix_summary(FIG5),
+            "",
+            f"PyTorch: {torch_line(FIG5)}",
+        ]
+    )
 
 
 # --- section 11.3: transposed convolution ----------------------------------------------------
@@ -139,22 +163,32 @@ TRANSPOSED_CASES = (
 
 
 def transposed_text(case: TransposedCase) -> str:
-    st, m, f, s, p = case.settings, case.settings.size, case.settings.kernel, \
-        case.settings.stride, case.settings.padding
+    st, m, f, s, p = (
+        case.settings,
+        case.settings.size,
+        case.settings.kernel,
+        case.settings.stride,
+        case.settings.padding,
+    )
     # The chapter's view: pad the input by p' = f - p - 1 (and put s - 1 zeros between
     # cells), then run an ordinary stride-1 convolution over it.
     p2 = f - p - 1
     stretched = m + (m - 1) * (s - 1)
-    lines = [f"Section 11.3, {case.label}: a {m}x{m} input, f={f}, s={s}, p={p} -> "
-             f"{st.output_size}x{st.output_size} (the chapter's {case.book_output}x"
-             f"{case.book_output}).",
-             "As an ordinary convolution:"
-             + (f" put {s - 1} zero(s) between neighbouring cells ({m} -> {stretched}),"
-                if s > 1 else ""),
-             f"  pad by p' = f − p − 1 = {f} − {p} − 1 = {p2} and slide the flipped kernel "
-             "with stride 1:",
-             f"  out = m + (m − 1)(s − 1) + f − 1 − 2p = {m} + {(m - 1) * (s - 1)} + {f} − 1 "
-             f"− {2 * p} = {stretched + f - 1 - 2 * p}",
-             f"  PyTorch's form: {layer_formula(st).substituted}",
-             f"PyTorch: {torch_line(st)}"]
+    lines = [
+        f"Section 11.3, {case.label}: a {m}x{m} input, f={f}, s={s}, p={p} -> "
+        f"{st.output_size}x{st.output_size} (the chapter's {case.book_output}x"
+        f"{case.book_output}).",
+        "As an ordinary convolution:"
+        + (
+            f" put {s - 1} zero(s) between neighbouring cells ({m} -> {stretched}),"
+            if s > 1
+            else ""
+        ),
+        f"  pad by p' = f − p − 1 = {f} − {p} − 1 = {p2} and slide the flipped kernel "
+        "with stride 1:",
+        f"  out = m + (m − 1)(s − 1) + f − 1 − 2p = {m} + {(m - 1) * (s - 1)} + {f} − 1 "
+        f"− {2 * p} = {stretched + f - 1 - 2 * p}",
+        f"  PyTorch's form: {layer_formula(st).substituted}",
+        f"PyTorch: {torch_line(st)}",
+    ]
     return "\n".join(lines)

@@ -29,25 +29,32 @@ class Formula:
 def conv_formula(n: int, f: int, s: int = 1, p: int = 0, d: int = 1) -> Formula:
     out = conv_output_size(n, f, s, p, d)
     top = n + 2 * p - d * (f - 1) - 1
-    return Formula("out = ⌊(n + 2p − d·(f − 1) − 1) / s⌋ + 1",
-                   f"out = ⌊({n} + 2·{p} − {d}·({f} − 1) − 1) / {s}⌋ + 1"
-                   f" = ⌊{top} / {s}⌋ + 1 = {out}", out)
+    return Formula(
+        "out = ⌊(n + 2p − d·(f − 1) − 1) / s⌋ + 1",
+        f"out = ⌊({n} + 2·{p} − {d}·({f} − 1) − 1) / {s}⌋ + 1 = ⌊{top} / {s}⌋ + 1 = {out}",
+        out,
+    )
 
 
-def transpose_formula(n: int, f: int, s: int = 1, p: int = 0, output_padding: int = 0,
-                      d: int = 1) -> Formula:
+def transpose_formula(
+    n: int, f: int, s: int = 1, p: int = 0, output_padding: int = 0, d: int = 1
+) -> Formula:
     out = conv_transpose_output_size(n, f, s, p, output_padding, d)
-    return Formula("out = (n − 1)·s − 2p + d·(f − 1) + output_padding + 1",
-                   f"out = ({n} − 1)·{s} − 2·{p} + {d}·({f} − 1) + {output_padding} + 1"
-                   f" = {(n - 1) * s} − {2 * p} + {d * (f - 1)} + {output_padding} + 1 = {out}",
-                   out)
+    return Formula(
+        "out = (n − 1)·s − 2p + d·(f − 1) + output_padding + 1",
+        f"out = ({n} − 1)·{s} − 2·{p} + {d}·({f} − 1) + {output_padding} + 1"
+        f" = {(n - 1) * s} − {2 * p} + {d * (f - 1)} + {output_padding} + 1 = {out}",
+        out,
+    )
 
 
 def pool_formula(n: int, f: int, s: int, p: int = 0) -> Formula:
     out = conv_output_size(n, f, s, p)  # pooling slides a window like a kernel, d = 1
-    return Formula("out = ⌊(n + 2p − f) / s⌋ + 1",
-                   f"out = ⌊({n} + 2·{p} − {f}) / {s}⌋ + 1 = ⌊{n + 2 * p - f} / {s}⌋ + 1"
-                   f" = {out}", out)
+    return Formula(
+        "out = ⌊(n + 2p − f) / s⌋ + 1",
+        f"out = ⌊({n} + 2·{p} − {f}) / {s}⌋ + 1 = ⌊{n + 2 * p - f} / {s}⌋ + 1 = {out}",
+        out,
+    )
 
 
 def params_formula(c_in: int, c_out: int, f: int, bias: bool = True) -> Formula:
@@ -55,8 +62,9 @@ def params_formula(c_in: int, c_out: int, f: int, bias: bool = True) -> Formula:
     total = conv_params(c_in, c_out, f, bias)
     b = " + C_out" if bias else ""
     nb = f" + {c_out}" if bias else ""
-    return Formula(f"params = C_out·(C_in·f·f){b}",
-                   f"params = {c_out}·({c_in}·{f}·{f}){nb} = {total}", total)
+    return Formula(
+        f"params = C_out·(C_in·f·f){b}", f"params = {c_out}·({c_in}·{f}·{f}){nb} = {total}", total
+    )
 
 
 def linear_params_formula(n_in: int, n_out: int, bias: bool = True) -> Formula:

@@ -33,13 +33,23 @@ def one_cell(k: int, i: int, j: int) -> str:
 def _exercise1(answers: bool) -> list[str]:
     r = exercise1()
     f = eq1(5, 3)
-    lines = ["Exercise 1. One input map X and three filters W0, W1, W2 (stride 1, no padding).",
-             "Compute the output maps Y0, Y1 and Y2.", ""]
+    lines = [
+        "Exercise 1. One input map X and three filters W0, W1, W2 (stride 1, no padding).",
+        "Compute the output maps Y0, Y1 and Y2.",
+        "",
+    ]
     lines += grids_side_by_side([(k, r[k]) for k in ("X", "W0", "W1", "W2")])
     if answers:
-        lines += ["", "Size of each output map:", f"  {f.general}", f"  {f.substituted}",
-                  "Each output value is a sum of nine products (eq. 2), for example:",
-                  f"  {one_cell(0, 1, 0)}", f"  {one_cell(2, 0, 0)}", ""]
+        lines += [
+            "",
+            "Size of each output map:",
+            f"  {f.general}",
+            f"  {f.substituted}",
+            "Each output value is a sum of nine products (eq. 2), for example:",
+            f"  {one_cell(0, 1, 0)}",
+            f"  {one_cell(2, 0, 0)}",
+            "",
+        ]
         lines += grids_side_by_side([(k, r[k]) for k in ("Y0", "Y1", "Y2")])
     return lines
 
@@ -53,22 +63,26 @@ def _exercise2(answers: bool) -> list[str]:
             st = case.settings
             f = case.formula if st is None else eq1(st.size, st.kernel, st.stride, st.padding)
             assert f.value == case.out_shape[1]  # eq. 1 and the playground's formula agree
-            lines += [f"      {f.general}", f"      {f.substituted}",
-                      f"      shape [{out}]   (PyTorch: {case.layer_line})"]
+            lines += [
+                f"      {f.general}",
+                f"      {f.substituted}",
+                f"      shape [{out}]   (PyTorch: {case.layer_line})",
+            ]
     return lines
 
 
 def _exercise3(answers: bool) -> list[str]:
-    lines = ["Exercise 3. How many parameters does each layer, and the chapter's CIFAR net, "
-             "learn?"]
+    lines = ["Exercise 3. How many parameters does each layer, and the chapter's CIFAR net, learn?"]
     for case in exercise3_layers():
         st = case.settings
         lines.append(f"  {case.question}")
         if answers:
             f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
             lines += [f"      {f.general}", f"      {f.substituted}"]
-    lines.append("  (c) the CIFAR net: conv 3->16 (3x3, p=1), pool 2, conv 16->8 (3x3, p=1), "
-                 "pool 2, fc 512->32, fc 32->2")
+    lines.append(
+        "  (c) the CIFAR net: conv 3->16 (3x3, p=1), pool 2, conv 16->8 (3x3, p=1), "
+        "pool 2, fc 512->32, fc 32->2"
+    )
     if answers:
         rows, total = cifar_net_params()
         for r in rows:
@@ -79,10 +93,13 @@ def _exercise3(answers: bool) -> list[str]:
 
 
 def handout_text(answers: bool = True) -> str:
-    title = "Convolutional networks: exercises 1-3" + (" with worked answers" if answers
-                                                       else "")
-    parts = [[title, "=" * len(title)], _exercise1(answers), _exercise2(answers),
-             _exercise3(answers)]
+    title = "Convolutional networks: exercises 1-3" + (" with worked answers" if answers else "")
+    parts = [
+        [title, "=" * len(title)],
+        _exercise1(answers),
+        _exercise2(answers),
+        _exercise3(answers),
+    ]
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
@@ -92,9 +109,17 @@ def _grid(t) -> list[list[int]]:
 
 def handout_data() -> dict[str, Any]:
     r = exercise1()
-    ex2 = [{"question": c.question, "input": list(c.in_shape), "output": list(c.out_shape),
-            "formula": c.formula.general, "worked": c.formula.substituted,
-            "pytorch": c.layer_line} for c in exercise2_cases()]
+    ex2 = [
+        {
+            "question": c.question,
+            "input": list(c.in_shape),
+            "output": list(c.out_shape),
+            "formula": c.formula.general,
+            "worked": c.formula.substituted,
+            "pytorch": c.layer_line,
+        }
+        for c in exercise2_cases()
+    ]
     rows, total = cifar_net_params()
     layers = []
     for case in exercise3_layers():
@@ -102,12 +127,21 @@ def handout_data() -> dict[str, Any]:
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
         layers.append({"question": case.question, "params": f.value, "worked": f.substituted})
     return {
-        "exercise1": {**{k: _grid(r[k]) for k in ("X", "W0", "W1", "W2", "Y0", "Y1", "Y2")},
-                      "stride": 1, "padding": 0,
-                      "book_answers": [list(map(list, a)) for a in BookExercise1.ANSWERS]},
+        "exercise1": {
+            **{k: _grid(r[k]) for k in ("X", "W0", "W1", "W2", "Y0", "Y1", "Y2")},
+            "stride": 1,
+            "padding": 0,
+            "book_answers": [list(map(list, a)) for a in BookExercise1.ANSWERS],
+        },
         "exercise2": ex2,
-        "exercise3": {"layers": layers,
-                      "cifar_net": {"rows": [{"layer": x.name, "params": x.formula.value,
-                                              "worked": x.formula.substituted} for x in rows],
-                                    "total": total}},
+        "exercise3": {
+            "layers": layers,
+            "cifar_net": {
+                "rows": [
+                    {"layer": x.name, "params": x.formula.value, "worked": x.formula.substituted}
+                    for x in rows
+                ],
+                "total": total,
+            },
+        },
     }

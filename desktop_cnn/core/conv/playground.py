@@ -24,12 +24,26 @@ Cell = tuple[int, int]  # (row, column)
 
 # Limits a person can see through; beyond them the grids are unreadable or the
 # layer is a typo (a 500-channel playground draws exactly like a 4-channel one).
-LIMITS = {"size": (1, 64), "kernel": (1, 11), "stride": (1, 8), "padding": (0, 8),
-          "dilation": (1, 4), "in_channels": (1, 1024), "out_channels": (1, 1024),
-          "output_padding": (0, 7)}
-LABELS = {"size": "input size", "kernel": "kernel size", "stride": "stride",
-          "padding": "padding", "dilation": "dilation", "in_channels": "channels in",
-          "out_channels": "channels out", "output_padding": "output padding"}
+LIMITS = {
+    "size": (1, 64),
+    "kernel": (1, 11),
+    "stride": (1, 8),
+    "padding": (0, 8),
+    "dilation": (1, 4),
+    "in_channels": (1, 1024),
+    "out_channels": (1, 1024),
+    "output_padding": (0, 7),
+}
+LABELS = {
+    "size": "input size",
+    "kernel": "kernel size",
+    "stride": "stride",
+    "padding": "padding",
+    "dilation": "dilation",
+    "in_channels": "channels in",
+    "out_channels": "channels out",
+    "output_padding": "output padding",
+}
 VALUE_LIMIT = 200_000  # numbers in x and w together: above this only shapes are shown
 
 
@@ -57,8 +71,9 @@ class LayerSettings:
         for name, (lo, hi) in LIMITS.items():
             value = getattr(self, name)
             if not isinstance(value, int) or not lo <= value <= hi:
-                raise SettingsError(f"{LABELS[name]} must be a whole number from {lo} to {hi}, "
-                                    f"not {value!r}")
+                raise SettingsError(
+                    f"{LABELS[name]} must be a whole number from {lo} to {hi}, not {value!r}"
+                )
         if self.output_padding and not self.transposed:
             raise SettingsError("output padding exists only for a transposed convolution")
         try:
@@ -69,8 +84,14 @@ class LayerSettings:
     @property
     def output_size(self) -> int:
         if self.transposed:
-            return conv_transpose_output_size(self.size, self.kernel, self.stride, self.padding,
-                                              self.output_padding, self.dilation)
+            return conv_transpose_output_size(
+                self.size,
+                self.kernel,
+                self.stride,
+                self.padding,
+                self.output_padding,
+                self.dilation,
+            )
         return conv_output_size(self.size, self.kernel, self.stride, self.padding, self.dilation)
 
     @property
@@ -96,16 +117,22 @@ class LayerSettings:
 
 def layer_formula(st: LayerSettings) -> Formula:
     if st.transposed:
-        return transpose_formula(st.size, st.kernel, st.stride, st.padding, st.output_padding,
-                                 st.dilation)
+        return transpose_formula(
+            st.size, st.kernel, st.stride, st.padding, st.output_padding, st.dilation
+        )
     return conv_formula(st.size, st.kernel, st.stride, st.padding, st.dilation)
 
 
 def torch_line(st: LayerSettings) -> str:
     """The PyTorch line that builds exactly this layer."""
     cls = "ConvTranspose2d" if st.transposed else "Conv2d"
-    args = [str(st.in_channels), str(st.out_channels), f"kernel_size={st.kernel}",
-            f"stride={st.stride}", f"padding={st.padding}"]
+    args = [
+        str(st.in_channels),
+        str(st.out_channels),
+        f"kernel_size={st.kernel}",
+        f"stride={st.stride}",
+        f"padding={st.padding}",
+    ]
     if st.transposed:
         args.append(f"output_padding={st.output_padding}")
     if st.dilation != 1:
@@ -187,8 +214,8 @@ def kernel_steps(st: LayerSettings) -> list[Step]:
 
 def has_values(st: LayerSettings) -> bool:
     """Small enough to carry numbers (shapes are always available)."""
-    x = st.in_channels * st.size ** 2
-    w = st.in_channels * st.out_channels * st.kernel ** 2
+    x = st.in_channels * st.size**2
+    w = st.in_channels * st.out_channels * st.kernel**2
     return x + w <= VALUE_LIMIT
 
 
@@ -210,12 +237,13 @@ class ConvRun:
     Bias is left out of the numbers: it would hide which products made a cell.
     """
 
-    def __init__(self, st: LayerSettings, x: Tensor | None = None,
-                 w: Tensor | None = None) -> None:
-        if x is not None and (tuple(x.shape) != st.input_shape or w is None
-                              or tuple(w.shape) != st.weight_shape):
-            raise ValueError(f"x {tuple(x.shape)} / w {None if w is None else tuple(w.shape)} "
-                             f"do not fit {st}")
+    def __init__(self, st: LayerSettings, x: Tensor | None = None, w: Tensor | None = None) -> None:
+        if x is not None and (
+            tuple(x.shape) != st.input_shape or w is None or tuple(w.shape) != st.weight_shape
+        ):
+            raise ValueError(
+                f"x {tuple(x.shape)} / w {None if w is None else tuple(w.shape)} do not fit {st}"
+            )
         self.settings, self.x, self.w = st, x, w
         self.steps = kernel_steps(st)
         self.grid = output_grid(st)
@@ -249,11 +277,13 @@ class ConvRun:
             r, c = step.reads[0]
             top, left = step.writes[0]
             patch = torch.einsum("ioab,i->oab", self.w, self.source[:, r, c])
-            self.out[:, top:top + span:dil, left:left + span:dil] += patch
+            self.out[:, top : top + span : dil, left : left + span : dil] += patch
         else:
             top, left = step.reads[0]
             i, j = step.writes[0]
-            window = self.source[:, top:top + span:dil, left:left + span:dil]  # (C_in, f, f)
+            window = self.source[
+                :, top : top + span : dil, left : left + span : dil
+            ]  # (C_in, f, f)
             self.out[:, i, j] += torch.einsum("oiab,iab->o", self.w, window)
         return step
 
@@ -267,21 +297,23 @@ class ConvRun:
             return
         st = self.settings
         if st.transposed:  # everything the scatter writes, before padding crops it
-            full = F.conv_transpose2d(self.x[None], self.w, stride=st.stride,
-                                      dilation=st.dilation)[0]
+            full = F.conv_transpose2d(self.x[None], self.w, stride=st.stride, dilation=st.dilation)[
+                0
+            ]
             k = full.shape[-1]
             self.out.zero_()
             self.out[:, :k, :k] = full
         else:  # ``source`` is already padded
-            self.out = F.conv2d(self.source[None], self.w, stride=st.stride,
-                                dilation=st.dilation)[0]
+            self.out = F.conv2d(self.source[None], self.w, stride=st.stride, dilation=st.dilation)[
+                0
+            ]
 
     def output(self) -> Tensor | None:
         """The layer's output so far (C_out, out, out): the real cells of the grid."""
         if self.out is None:
             return None
         g = self.grid
-        return self.out[:, g.start:g.stop, g.start:g.stop]
+        return self.out[:, g.start : g.stop, g.start : g.stop]
 
 
 def describe_step(run: ConvRun, step: Step, channel: int = 0) -> str:
@@ -305,7 +337,9 @@ def describe_step(run: ConvRun, step: Step, channel: int = 0) -> str:
     where = f"rows {top}..{top + span}, columns {left}..{left + span} of the padded input"
     if not numbers or st.kernel > 5:
         return f"output ({i},{j}) = sum of kernel x input over {where}"
-    terms = [f"{number(float(run.w[channel, 0, a, b]))}·{number(float(run.source[0, y, x]))}"
-             for (a, b), (y, x) in zip(step.taps, step.reads, strict=True)]
+    terms = [
+        f"{number(float(run.w[channel, 0, a, b]))}·{number(float(run.source[0, y, x]))}"
+        for (a, b), (y, x) in zip(step.taps, step.reads, strict=True)
+    ]
     total = number(float(run.out[channel, i, j]))
     return f"out[{channel}][{i},{j}] = " + " + ".join(terms) + f" = {total}"

@@ -116,8 +116,9 @@ def _side(n: int, f: int, s: int, p: int, d: int, pool: bool) -> tuple[int, str,
     return out, text, exact
 
 
-def _window_layer(name: str, in_shape: Shape, layer: Conv | MaxPool,
-                  rf: Field) -> tuple[dict, Field]:
+def _window_layer(
+    name: str, in_shape: Shape, layer: Conv | MaxPool, rf: Field
+) -> tuple[dict, Field]:
     """Conv and pooling: the output size per side, the reasons it fails, the new field."""
     c, h, w = in_shape
     pool = isinstance(layer, MaxPool)
@@ -125,26 +126,36 @@ def _window_layer(name: str, in_shape: Shape, layer: Conv | MaxPool,
     s = (layer.stride or f) if pool else layer.stride
     d = 1 if pool else layer.dilation
     if pool and 2 * p > f:
-        return {"error": f"{name}: padding {p} is more than half the {f}x{f} kernel: torch "
-                "refuses it; use padding at most kernel // 2"}, rf
+        return {
+            "error": f"{name}: padding {p} is more than half the {f}x{f} kernel: torch "
+            "refuses it; use padding at most kernel // 2"
+        }, rf
     oh, th, eh = _side(h, f, s, p, d, pool)
     ow, tw, ew = (oh, th, eh) if w == h else _side(w, f, s, p, d, pool)
     text = th if h == w else f"height {th}; width {tw}"
     span = d * (f - 1) + 1
     if min(oh, ow) < 1:
-        what = f"a {f}x{f} kernel" + (f" with dilation {d} spans {span}x{span} and" if d > 1
-                                      else "")
+        what = f"a {f}x{f} kernel" + (
+            f" with dilation {d} spans {span}x{span} and" if d > 1 else ""
+        )
         pad = f" padded by {p}" if p else ""
-        return {"shape_formula": text, "error": f"{name}: {th if oh < 1 else tw}: {what} does "
-                f"not fit a {h}x{w} input{pad}"}, rf
+        return {
+            "shape_formula": text,
+            "error": f"{name}: {th if oh < 1 else tw}: {what} does not fit a {h}x{w} input{pad}",
+        }, rf
     note = ""
     if eh != oh or ew != ow:
         lost = (h + 2 * p - span) % s if eh != oh else (w + 2 * p - span) % s
-        note = (f"not a whole number: torch floors it, so the last {lost} row(s)/column(s) "
-                "of the (padded) input are never read")
+        note = (
+            f"not a whole number: torch floors it, so the last {lost} row(s)/column(s) "
+            "of the (padded) input are never read"
+        )
     oc = c if pool else layer.out_channels
-    new_rf = rf if rf.size is None else Field(rf.size + (span - 1) * rf.jump, rf.jump * s,
-                                              rf.start - p * rf.jump)
+    new_rf = (
+        rf
+        if rf.size is None
+        else Field(rf.size + (span - 1) * rf.jump, rf.jump * s, rf.start - p * rf.jump)
+    )
     kw = {"out_shape": (oc, oh, ow), "shape_formula": text, "note": note, "field": new_rf}
     if not pool:
         per = c * f * f
@@ -160,14 +171,21 @@ def _other_layer(name: str, shape: Shape, layer: Layer, rf: Field) -> tuple[dict
     maps = len(shape) == 3
     if isinstance(layer, Linear):
         if maps:
-            return {"error": f"{name}: gets {shape_text(shape)} maps: put a flatten (or gap) "
-                    "layer before this linear layer"}, rf
+            return {
+                "error": f"{name}: gets {shape_text(shape)} maps: put a flatten (or gap) "
+                "layer before this linear layer"
+            }, rf
         n, k = shape[0], layer.out_features
         params = k * n + (k if layer.bias else 0)
         formula = f"{k}*{n}" + (f" + {k}" if layer.bias else "")
-        return {"out_shape": (k,), "shape_formula": f"{k} outputs", "params": params,
-                "params_formula": f"{formula} = {params:,}", "macs": k * n,
-                "field": Field(None)}, Field(None)
+        return {
+            "out_shape": (k,),
+            "shape_formula": f"{k} outputs",
+            "params": params,
+            "params_formula": f"{formula} = {params:,}",
+            "macs": k * n,
+            "field": Field(None),
+        }, Field(None)
     if isinstance(layer, Flatten):
         n = 1
         for d in shape:
@@ -176,10 +194,15 @@ def _other_layer(name: str, shape: Shape, layer: Layer, rf: Field) -> tuple[dict
         return {"out_shape": (n,), "shape_formula": text, "field": rf}, rf
     if isinstance(layer, GlobalAvgPool):
         if not maps:
-            return {"error": f"{name}: global average pooling needs maps (C x H x W), not a "
-                    f"vector of {shape[0]} numbers"}, rf
-        return {"out_shape": (shape[0],), "field": Field(None), "shape_formula": f"the mean of "
-                f"each {shape[1]}x{shape[2]} map: {shape[0]} numbers"}, Field(None)
+            return {
+                "error": f"{name}: global average pooling needs maps (C x H x W), not a "
+                f"vector of {shape[0]} numbers"
+            }, rf
+        return {
+            "out_shape": (shape[0],),
+            "field": Field(None),
+            "shape_formula": f"the mean of each {shape[1]}x{shape[2]} map: {shape[0]} numbers",
+        }, Field(None)
     kw: dict = {"out_shape": shape, "shape_formula": "unchanged", "field": rf}
     if isinstance(layer, BatchNorm):
         kw.update(params=2 * shape[0], params_formula=f"2*{shape[0]} = {2 * shape[0]}")
@@ -190,8 +213,10 @@ def layer_arith(layer: Layer, in_shape: Shape, rf: Field) -> tuple[LayerArith, F
     """One layer's row from its input shape and the receptive field so far."""
     if isinstance(layer, (Conv, MaxPool)):
         if len(in_shape) != 3:
-            kw: dict = {"error": f"{layer.name}: {layer.type} needs maps (C x H x W), but it "
-                        f"gets a vector of {in_shape[0]} numbers"}
+            kw: dict = {
+                "error": f"{layer.name}: {layer.type} needs maps (C x H x W), but it "
+                f"gets a vector of {in_shape[0]} numbers"
+            }
         else:
             kw, rf = _window_layer(layer.name, in_shape, layer, rf)
     else:
@@ -224,8 +249,9 @@ def analyse(spec: NetSpec) -> SpecArith:
         big = f"{params:,} parameters is more than {TOO_MANY_PARAMS:,}"
     elif macs > TOO_MANY_MACS:
         big = f"{macs:,} multiply-adds per image is more than {TOO_MANY_MACS:,}"
-    return SpecArith(tuple(spec.input_shape), rows, params, macs,
-                     sum(r.memory for r in rows), error, big)
+    return SpecArith(
+        tuple(spec.input_shape), rows, params, macs, sum(r.memory for r in rows), error, big
+    )
 
 
 def check(spec: NetSpec, num_classes: int | None = None, force: bool = False) -> SpecArith:
@@ -235,11 +261,15 @@ def check(spec: NetSpec, num_classes: int | None = None, force: bool = False) ->
     if a.error:
         raise SpecError(a.error)
     if a.too_big and not force:
-        raise SpecError(f"{spec.name} is too big for a desktop ({a.too_big}): make it "
-                        "smaller, or pass --force where a command offers it")
+        raise SpecError(
+            f"{spec.name} is too big for a desktop ({a.too_big}): make it "
+            "smaller, or pass --force where a command offers it"
+        )
     if num_classes is not None and tuple(a.output_shape) != (num_classes,):
         last = spec.layers[-1].name if spec.layers else "input"
-        raise SpecError(f"{last}: the output is {shape_text(a.output_shape)}, but the model "
-                        f"must give {num_classes} numbers (one per class): end with a linear "
-                        f"layer of out_features {num_classes} (or flatten/gap to {num_classes})")
+        raise SpecError(
+            f"{last}: the output is {shape_text(a.output_shape)}, but the model "
+            f"must give {num_classes} numbers (one per class): end with a linear "
+            f"layer of out_features {num_classes} (or flatten/gap to {num_classes})"
+        )
     return a

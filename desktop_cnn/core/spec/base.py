@@ -35,8 +35,9 @@ class NamedActivations(nn.Module):
 
     def conv_units(self) -> list[ConvUnit]:
         """Hand-written models key each conv's activated map by the conv's attribute name."""
-        return [ConvUnit(name, name) for name, m in self.named_children()
-                if isinstance(m, nn.Conv2d)]
+        return [
+            ConvUnit(name, name) for name, m in self.named_children() if isinstance(m, nn.Conv2d)
+        ]
 
 
 def conv_units(model: nn.Module) -> list[ConvUnit]:
@@ -44,5 +45,4 @@ def conv_units(model: nn.Module) -> list[ConvUnit]:
     ask = getattr(model, "conv_units", None)
     if callable(ask):
         return list(ask())
-    return [ConvUnit(name, name) for name, m in model.named_children()
-            if isinstance(m, nn.Conv2d)]
+    return [ConvUnit(name, name) for name, m in model.named_children() if isinstance(m, nn.Conv2d)]

@@ -34,8 +34,7 @@ from .layers import (
 )
 
 # Spec activation type -> the name the one-number explanation shows.
-ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid",
-                    "leakyrelu": "leaky ReLU"}
+ACTIVATION_NAMES = {"relu": "ReLU", "tanh": "tanh", "sigmoid": "sigmoid", "leakyrelu": "leaky ReLU"}
 
 
 class GlobalAvgPool2d(nn.Module):
@@ -49,8 +48,15 @@ def _module(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
     """The torch module for one layer, given its input shape (C, H, W) or (N,)."""
     c = shape[0]
     if isinstance(layer, Conv):
-        return nn.Conv2d(c, layer.out_channels, layer.kernel, layer.stride, layer.padding,
-                         layer.dilation, bias=layer.bias)
+        return nn.Conv2d(
+            c,
+            layer.out_channels,
+            layer.kernel,
+            layer.stride,
+            layer.padding,
+            layer.dilation,
+            bias=layer.bias,
+        )
     if isinstance(layer, AvgPool):  # before MaxPool: AvgPool is its subclass
         return nn.AvgPool2d(layer.kernel, layer.stride, layer.padding)
     if isinstance(layer, MaxPool):
@@ -60,8 +66,12 @@ def _module(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
     if isinstance(layer, BatchNorm):
         return nn.BatchNorm2d(c) if len(shape) == 3 else nn.BatchNorm1d(c)
     simple: dict[type, Callable[[], nn.Module]] = {
-        ReLU: nn.ReLU, Tanh: nn.Tanh, Sigmoid: nn.Sigmoid, Flatten: lambda: nn.Flatten(1),
-        GlobalAvgPool: GlobalAvgPool2d}
+        ReLU: nn.ReLU,
+        Tanh: nn.Tanh,
+        Sigmoid: nn.Sigmoid,
+        Flatten: lambda: nn.Flatten(1),
+        GlobalAvgPool: GlobalAvgPool2d,
+    }
     if isinstance(layer, LeakyReLU):
         return nn.LeakyReLU(layer.slope)
     if isinstance(layer, Dropout):

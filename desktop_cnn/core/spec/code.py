@@ -34,7 +34,7 @@ HEADER = "import torch\nimport torch.nn.functional as F\nfrom torch import nn\n"
 
 
 def class_name(spec_name: str) -> str:
-    """"fig3-convnet" -> "Fig3Convnet": a valid Python class name."""
+    """ "fig3-convnet" -> "Fig3Convnet": a valid Python class name."""
     words = [w for w in re.split(r"[^A-Za-z0-9]+", spec_name) if w]
     name = "".join(w[:1].upper() + w[1:] for w in words)
     return name if name and not name[0].isdigit() else f"Net{name}"
@@ -44,9 +44,15 @@ def _init_line(layer: Layer, shape: tuple[int, ...]) -> str | None:
     """``self.name = nn.X(...)`` for a layer with state (or dropout); None for the rest."""
     c = shape[0]
     if isinstance(layer, Conv):
-        extra = "".join(f", {k}={v}" for k, v, d in (
-            ("stride", layer.stride, 1), ("padding", layer.padding, 0),
-            ("dilation", layer.dilation, 1)) if v != d)
+        extra = "".join(
+            f", {k}={v}"
+            for k, v, d in (
+                ("stride", layer.stride, 1),
+                ("padding", layer.padding, 0),
+                ("dilation", layer.dilation, 1),
+            )
+            if v != d
+        )
         extra += "" if layer.bias else ", bias=False"
         return f"nn.Conv2d({c}, {layer.out_channels}, kernel_size={layer.kernel}{extra})"
     if isinstance(layer, Linear):
@@ -88,8 +94,11 @@ def _forward(spec: NetSpec, outs: list[tuple[int, ...]]) -> list[str]:
     layers = spec.layers
     while i < len(layers):
         expr = _expr(layers[i], shape, "x")
-        if (i + 1 < len(layers) and layers[i + 1].type in ACTIVATIONS
-                and not isinstance(layers[i], (Flatten, *ACTIVATION_CLASSES))):
+        if (
+            i + 1 < len(layers)
+            and layers[i + 1].type in ACTIVATIONS
+            and not isinstance(layers[i], (Flatten, *ACTIVATION_CLASSES))
+        ):
             i += 1
             expr = _expr(layers[i], outs[i], expr)
         lines.append(f"        x = {expr}  {_shape_comment(outs[i])}")
@@ -110,11 +119,24 @@ def spec_code(spec: NetSpec) -> str:
             init.append(f"        self.{layer.name} = {made}")
         shape = row.out_shape
     forward = _forward(spec, [r.out_shape for r in a.rows])
-    doc = (f'    """{spec.name}: input {c}x{h}x{w}, {a.total_params:,} parameters, '
-           f'{a.total_macs:,} multiply-adds per image."""')
-    lines = [HEADER, "", f"class {class_name(spec.name)}(nn.Module):", doc, "",
-             "    def __init__(self):", "        super().__init__()", *init, "",
-             "    def forward(self, x):",
-             f"        # x: {_shape_comment(spec.input_shape)[2:]}", *forward,
-             "        return x", ""]
+    doc = (
+        f'    """{spec.name}: input {c}x{h}x{w}, {a.total_params:,} parameters, '
+        f'{a.total_macs:,} multiply-adds per image."""'
+    )
+    lines = [
+        HEADER,
+        "",
+        f"class {class_name(spec.name)}(nn.Module):",
+        doc,
+        "",
+        "    def __init__(self):",
+        "        super().__init__()",
+        *init,
+        "",
+        "    def forward(self, x):",
+        f"        # x: {_shape_comment(spec.input_shape)[2:]}",
+        *forward,
+        "        return x",
+        "",
+    ]
     return "\n".join(lines)

@@ -14,11 +14,13 @@ from .layers import Conv, Linear, NetSpec, SpecError, parse_spec
 def spec_json(spec: NetSpec) -> str:
     """The spec as JSON, one layer a line, so a file reads like the network."""
     d = spec.to_dict()
-    head = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in d.items()
-                      if k != "layers")
+    head = ",\n".join(f"  {json.dumps(k)}: {json.dumps(v)}" for k, v in d.items() if k != "layers")
     layers = ",\n".join(f"    {json.dumps(x)}" for x in d["layers"])
-    return f"{{\n{head},\n  \"layers\": [\n{layers}\n  ]\n}}\n" if layers else (
-        f"{{\n{head},\n  \"layers\": []\n}}\n")
+    return (
+        f'{{\n{head},\n  "layers": [\n{layers}\n  ]\n}}\n'
+        if layers
+        else (f'{{\n{head},\n  "layers": []\n}}\n')
+    )
 
 
 def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
@@ -37,8 +39,9 @@ def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
     try:
         data = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise SpecError(f"{path}: not JSON ({exc.msg} at line {exc.lineno}, column "
-                        f"{exc.colno})") from None
+        raise SpecError(
+            f"{path}: not JSON ({exc.msg} at line {exc.lineno}, column {exc.colno})"
+        ) from None
     try:
         spec = parse_spec(data)
     except SpecError as exc:
@@ -57,24 +60,29 @@ def save_spec_file(spec: NetSpec, path: str | os.PathLike) -> Path:
     return path
 
 
-def dataset_mismatch(spec: NetSpec, input_shape: tuple[int, int, int],
-                     num_classes: int) -> list[str]:
+def dataset_mismatch(
+    spec: NetSpec, input_shape: tuple[int, int, int], num_classes: int
+) -> list[str]:
     """Why ``spec`` cannot train on images of ``input_shape`` with ``num_classes`` classes
     (empty: it can). Each line says what differs; ``fit_to_data`` fixes the simple ones."""
     problems = []
     c, h, w = spec.input_shape
     dc, dh, dw = input_shape
     if c != dc:
-        problems.append(f"{spec.name} takes {c}-channel images, the data has {dc} "
-                        f"({'grey' if dc == 1 else 'colour'})")
+        problems.append(
+            f"{spec.name} takes {c}-channel images, the data has {dc} "
+            f"({'grey' if dc == 1 else 'colour'})"
+        )
     if (h, w) != (dh, dw):
         problems.append(f"{spec.name} takes {h}x{w} images, the data has {dh}x{dw}")
     a = analyse(replace(spec, input_shape=tuple(input_shape)))
     if a.error:
         problems.append(f"on {dc}x{dh}x{dw} images: {a.error}")
     elif a.output_shape != (num_classes,):
-        problems.append(f"{spec.name} gives {shape_text(a.output_shape)} numbers, the data has "
-                        f"{num_classes} classes")
+        problems.append(
+            f"{spec.name} gives {shape_text(a.output_shape)} numbers, the data has "
+            f"{num_classes} classes"
+        )
     return problems
 
 

@@ -123,16 +123,54 @@ class GlobalAvgPool(Layer):
     prefix: ClassVar[str] = "gap"
 
 
-LAYER_TYPES: dict[str, type[Layer]] = {cls.type: cls for cls in (
-    Conv, MaxPool, AvgPool, ReLU, Tanh, Sigmoid, LeakyReLU, BatchNorm, Dropout, Flatten,
-    Linear, GlobalAvgPool)}
+LAYER_TYPES: dict[str, type[Layer]] = {
+    cls.type: cls
+    for cls in (
+        Conv,
+        MaxPool,
+        AvgPool,
+        ReLU,
+        Tanh,
+        Sigmoid,
+        LeakyReLU,
+        BatchNorm,
+        Dropout,
+        Flatten,
+        Linear,
+        GlobalAvgPool,
+    )
+}
 ACTIVATION_TYPES = ("relu", "tanh", "sigmoid", "leakyrelu")
-REQUIRED = {"conv": ("out_channels", "kernel"), "maxpool": ("kernel",),
-            "avgpool": ("kernel",), "linear": ("out_features",)}
+REQUIRED = {
+    "conv": ("out_channels", "kernel"),
+    "maxpool": ("kernel",),
+    "avgpool": ("kernel",),
+    "linear": ("out_features",),
+}
 # Names that would shadow nn.Module's own attributes when set on the model.
-_RESERVED = {"training", "forward", "activations", "spec", "input_shape", "conv_units", "to",
-             "eval", "train", "state_dict", "parameters", "modules", "children", "apply",
-             "cuda", "cpu", "float", "double", "half", "type", "layers"}
+_RESERVED = {
+    "training",
+    "forward",
+    "activations",
+    "spec",
+    "input_shape",
+    "conv_units",
+    "to",
+    "eval",
+    "train",
+    "state_dict",
+    "parameters",
+    "modules",
+    "children",
+    "apply",
+    "cuda",
+    "cpu",
+    "float",
+    "double",
+    "half",
+    "type",
+    "layers",
+}
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
@@ -150,8 +188,11 @@ def layer_fields(layer_type: str) -> list[FieldInfo]:
     """The editable fields of ``layer_type`` (not ``name``), in the order a form shows them."""
     cls = LAYER_TYPES[layer_type]
     kinds = {"int": int, "float": float, "bool": bool, "int | None": int}
-    return [FieldInfo(f.name, kinds[str(f.type)], f.default, str(f.type).endswith("None"))
-            for f in fields(cls) if f.name != "name"]
+    return [
+        FieldInfo(f.name, kinds[str(f.type)], f.default, str(f.type).endswith("None"))
+        for f in fields(cls)
+        if f.name != "name"
+    ]
 
 
 @dataclass
@@ -164,9 +205,13 @@ class NetSpec:
 
     def to_dict(self) -> dict[str, Any]:
         """Plain JSON data; every layer written with its (final) name and all its fields."""
-        return {"format": SPEC_FORMAT, "version": SPEC_VERSION, "name": self.name,
-                "input": list(self.input_shape),
-                "layers": [layer_to_dict(layer) for layer in named(self.layers)]}
+        return {
+            "format": SPEC_FORMAT,
+            "version": SPEC_VERSION,
+            "name": self.name,
+            "input": list(self.input_shape),
+            "layers": [layer_to_dict(layer) for layer in named(self.layers)],
+        }
 
 
 def layer_to_dict(layer: Layer) -> dict[str, Any]:
@@ -223,16 +268,18 @@ def parse_layer(d: Any, index: int) -> Layer:
     """One layer from its JSON dict; ``index`` (from 1) names it in errors until it has a name."""
     where = f"layer {index}"
     if not isinstance(d, dict):
-        raise SpecError(f"{where}: expected an object like {{\"type\": \"conv\", ...}}, not {d!r}")
+        raise SpecError(f'{where}: expected an object like {{"type": "conv", ...}}, not {d!r}')
     kind = d.get("type")
     if kind not in LAYER_TYPES:
-        raise SpecError(f"{where}: unknown layer type {kind!r}: choose one of "
-                        f"{', '.join(LAYER_TYPES)}")
+        raise SpecError(
+            f"{where}: unknown layer type {kind!r}: choose one of {', '.join(LAYER_TYPES)}"
+        )
     name = d.get("name", "")
     if name:
         if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
-            raise SpecError(f"{where}: name {name!r} must be letters, digits and _ "
-                            "(not starting with a digit)")
+            raise SpecError(
+                f"{where}: name {name!r} must be letters, digits and _ (not starting with a digit)"
+            )
         if name in _RESERVED:
             raise SpecError(f"{where}: name {name!r} is reserved: choose another")
         where = name
@@ -249,23 +296,27 @@ def parse_layer(d: Any, index: int) -> Layer:
 
 
 def _input_shape(value: Any) -> tuple[int, int, int]:
-    ok = (isinstance(value, (list, tuple)) and len(value) == 3
-          and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value))
+    ok = (
+        isinstance(value, (list, tuple))
+        and len(value) == 3
+        and all(isinstance(v, int) and not isinstance(v, bool) and v >= 1 for v in value)
+    )
     if not ok:
-        raise SpecError(f"input: must be [channels, height, width], each at least 1, "
-                        f"not {value!r}")
+        raise SpecError(f"input: must be [channels, height, width], each at least 1, not {value!r}")
     return (value[0], value[1], value[2])
 
 
 def parse_spec(d: Any) -> NetSpec:
     """A NetSpec from JSON data, every field checked; raises SpecError naming layer and field."""
     if not isinstance(d, dict):
-        raise SpecError(f"a model spec is a JSON object with input and layers, not "
-                        f"{type(d).__name__}")
+        raise SpecError(
+            f"a model spec is a JSON object with input and layers, not {type(d).__name__}"
+        )
     unknown = set(d) - {"format", "version", "name", "input", "layers"}
     if unknown:
-        raise SpecError(f"unknown top-level field {sorted(unknown)[0]!r}: a spec has name, "
-                        "input and layers")
+        raise SpecError(
+            f"unknown top-level field {sorted(unknown)[0]!r}: a spec has name, input and layers"
+        )
     if d.get("format", SPEC_FORMAT) != SPEC_FORMAT:
         raise SpecError(f"format {d['format']!r} is not {SPEC_FORMAT!r}")
     if "input" not in d or "layers" not in d:
@@ -292,4 +343,3 @@ def layer(kind: str, name: str = "", **values: Any) -> Layer:
 def spec_of(name: str, input_shape: tuple[int, int, int], layers: list[Layer]) -> NetSpec:
     """A NetSpec from Python parts, with the same checks as a JSON file."""
     return parse_spec(NetSpec(name, tuple(input_shape), layers).to_dict())
-

@@ -19,20 +19,29 @@ def _conv(out: int, k: int, name: str = "", **kw: Any) -> Layer:
     return layer("conv", name, out_channels=out, kernel=k, **kw)
 
 
-def lenet5(variant: str = "modern", in_channels: int = 1, num_classes: int = 10,
-           input_size: int = 28) -> NetSpec:
+def lenet5(
+    variant: str = "modern", in_channels: int = 1, num_classes: int = 10, input_size: int = 28
+) -> NetSpec:
     """LeNet-5: at 28x28 conv1 pads by 2 so the paper's 32x32 geometry holds (fc1 reads 400)."""
     if variant not in ("modern", "classic"):
         raise ValueError(f"LeNet5 variant must be 'modern' or 'classic', not {variant!r}")
     if input_size not in (28, 32):
         raise ValueError(f"LeNet5 takes 28x28 or 32x32 input, not {input_size}x{input_size}")
     act, pool = ("relu", "maxpool") if variant == "modern" else ("tanh", "avgpool")
-    layers = [_conv(6, 5, "conv1", padding=(32 - input_size) // 2), layer(act),
-              layer(pool, "pool1", kernel=2), _conv(16, 5, "conv2"), layer(act),
-              layer(pool, "pool2", kernel=2), layer("flatten"),
-              layer("linear", "fc1", out_features=120), layer(act),
-              layer("linear", "fc2", out_features=84), layer(act),
-              layer("linear", "fc3", out_features=num_classes)]
+    layers = [
+        _conv(6, 5, "conv1", padding=(32 - input_size) // 2),
+        layer(act),
+        layer(pool, "pool1", kernel=2),
+        _conv(16, 5, "conv2"),
+        layer(act),
+        layer(pool, "pool2", kernel=2),
+        layer("flatten"),
+        layer("linear", "fc1", out_features=120),
+        layer(act),
+        layer("linear", "fc2", out_features=84),
+        layer(act),
+        layer("linear", "fc3", out_features=num_classes),
+    ]
     name = "lenet5" if variant == "modern" else "lenet5-classic"
     return spec_of(name, (in_channels, input_size, input_size), layers)
 
@@ -41,22 +50,34 @@ def cifar_net(in_channels: int = 3, num_classes: int = 2, input_size: int = 32) 
     """The book's small CIFAR net: 18,090 parameters for two classes at 3x32x32."""
     if input_size % 4:
         raise ValueError(f"CifarNet needs an input size divisible by 4, not {input_size}")
-    layers = [_conv(16, 3, "conv1", padding=1), layer("tanh"), layer("maxpool", "pool1", kernel=2),
-              _conv(8, 3, "conv2", padding=1), layer("tanh"), layer("maxpool", "pool2", kernel=2),
-              layer("flatten"), layer("linear", "fc1", out_features=32), layer("tanh"),
-              layer("linear", "fc2", out_features=num_classes)]
+    layers = [
+        _conv(16, 3, "conv1", padding=1),
+        layer("tanh"),
+        layer("maxpool", "pool1", kernel=2),
+        _conv(8, 3, "conv2", padding=1),
+        layer("tanh"),
+        layer("maxpool", "pool2", kernel=2),
+        layer("flatten"),
+        layer("linear", "fc1", out_features=32),
+        layer("tanh"),
+        layer("linear", "fc2", out_features=num_classes),
+    ]
     return spec_of("cifar-net", (in_channels, input_size, input_size), layers)
 
 
-def widenet(in_channels: int = 1, num_classes: int = 10, input_size: int = 28,
-            width: int = 16) -> NetSpec:
+def widenet(
+    in_channels: int = 1, num_classes: int = 10, input_size: int = 28, width: int = 16
+) -> NetSpec:
     """Five 3x3 convs with batch norm (width, 2x, 4x filters), pooling after 2, 4, 5, then gap."""
     if input_size < 8:
         raise ValueError(f"WideNet needs at least 8x8 input, not {input_size}x{input_size}")
     layers: list[Layer] = []
     for i, out in enumerate([width, width, 2 * width, 2 * width, 4 * width], 1):
-        layers += [_conv(out, 3, f"conv{i}", padding=1, bias=False),
-                   layer("batchnorm", f"bn{i}"), layer("relu")]
+        layers += [
+            _conv(out, 3, f"conv{i}", padding=1, bias=False),
+            layer("batchnorm", f"bn{i}"),
+            layer("relu"),
+        ]
         if i in (2, 4, 5):
             layers.append(layer("maxpool", f"pool{(i + 1) // 2}", kernel=2))
     layers += [layer("gap"), layer("linear", "fc", out_features=num_classes)]
@@ -70,22 +91,38 @@ def fig3_convnet(in_channels: int = 3, num_classes: int = 10, input_size: int = 
     filters, stride 2 on 37x37x10), the third the same again with 40 filters,
     as in the classic example the figure follows; then the softmax layer.
     """
-    layers = [_conv(10, 3), layer("relu"), _conv(20, 5, stride=2), layer("relu"),
-              _conv(40, 5, stride=2), layer("relu"), layer("flatten"),
-              layer("linear", out_features=num_classes)]
+    layers = [
+        _conv(10, 3),
+        layer("relu"),
+        _conv(20, 5, stride=2),
+        layer("relu"),
+        _conv(40, 5, stride=2),
+        layer("relu"),
+        layer("flatten"),
+        layer("linear", out_features=num_classes),
+    ]
     return spec_of("fig3-convnet", (in_channels, input_size, input_size), layers)
 
 
-def allconv(in_channels: int = 1, num_classes: int = 10, input_size: int = 28,
-            width: int = 16) -> NetSpec:
+def allconv(
+    in_channels: int = 1, num_classes: int = 10, input_size: int = 28, width: int = 16
+) -> NetSpec:
     """All-CNN-C (Springenberg et al. 2015) at a sixth of its width: stride-2 convs pool.
 
     28 -> 14 -> 7 -> 5 (32 -> 16 -> 8 -> 6); 1x1 convs make one map per class,
     and their global average is the logits: no linear layer at all.
     """
     w, w2 = width, 2 * width
-    plan = [(w, 3, 1, 1), (w, 3, 1, 1), (w, 3, 2, 1), (w2, 3, 1, 1), (w2, 3, 1, 1),
-            (w2, 3, 2, 1), (w2, 3, 1, 0), (w2, 1, 1, 0)]
+    plan = [
+        (w, 3, 1, 1),
+        (w, 3, 1, 1),
+        (w, 3, 2, 1),
+        (w2, 3, 1, 1),
+        (w2, 3, 1, 1),
+        (w2, 3, 2, 1),
+        (w2, 3, 1, 0),
+        (w2, 1, 1, 0),
+    ]
     layers: list[Layer] = []
     for out, k, s, p in plan:
         layers += [_conv(out, k, stride=s, padding=p), layer("relu")]
@@ -95,10 +132,19 @@ def allconv(in_channels: int = 1, num_classes: int = 10, input_size: int = 28,
 
 def mnist_example(in_channels: int = 1, num_classes: int = 10, input_size: int = 28) -> NetSpec:
     """pytorch/examples' MNIST net: two 3x3 convs (32, 64), max pool, dropout, fc 128."""
-    layers = [_conv(32, 3), layer("relu"), _conv(64, 3), layer("relu"),
-              layer("maxpool", kernel=2), layer("dropout", "dropout1", p=0.25),
-              layer("flatten"), layer("linear", out_features=128), layer("relu"),
-              layer("dropout", "dropout2", p=0.5), layer("linear", out_features=num_classes)]
+    layers = [
+        _conv(32, 3),
+        layer("relu"),
+        _conv(64, 3),
+        layer("relu"),
+        layer("maxpool", kernel=2),
+        layer("dropout", "dropout1", p=0.25),
+        layer("flatten"),
+        layer("linear", out_features=128),
+        layer("relu"),
+        layer("dropout", "dropout2", p=0.5),
+        layer("linear", out_features=num_classes),
+    ]
     return spec_of("mnist-example", (in_channels, input_size, input_size), layers)
 
 
@@ -119,17 +165,28 @@ class Preset:
 
 PRESETS: dict[str, Preset] = {
     "lenet5": Preset(lenet5, "LeNet-5, modern: ReLU and max pooling", {"variant": "modern"}),
-    "lenet5-classic": Preset(lenet5, "LeNet-5, classic: tanh and average pooling",
-                             {"variant": "classic"}),
-    "cifar-net": Preset(cifar_net, "the book's small CIFAR net (18,090 parameters for 2 "
-                        "classes)", input_shape=(3, 32, 32)),
+    "lenet5-classic": Preset(
+        lenet5, "LeNet-5, classic: tanh and average pooling", {"variant": "classic"}
+    ),
+    "cifar-net": Preset(
+        cifar_net,
+        "the book's small CIFAR net (18,090 parameters for 2 classes)",
+        input_shape=(3, 32, 32),
+    ),
     "widenet": Preset(widenet, "a deeper, wider CNN with batch norm (five 3x3 convs)"),
-    "fig3-convnet": Preset(fig3_convnet, "the chapter's Fig. 3 ConvNet: 39x39x3, three convs "
-                           "(3x3, 5x5/2, 5x5/2), softmax", input_shape=(3, 39, 39)),
-    "allconv": Preset(allconv, "all-convolutional (Springenberg et al. 2015): strided convs "
-                      "instead of pooling, 1x1 convs and global average pooling"),
-    "mnist-example": Preset(mnist_example, "pytorch/examples' MNIST net: conv 32, conv 64, "
-                            "max pool, dropout, fc 128"),
+    "fig3-convnet": Preset(
+        fig3_convnet,
+        "the chapter's Fig. 3 ConvNet: 39x39x3, three convs (3x3, 5x5/2, 5x5/2), softmax",
+        input_shape=(3, 39, 39),
+    ),
+    "allconv": Preset(
+        allconv,
+        "all-convolutional (Springenberg et al. 2015): strided convs "
+        "instead of pooling, 1x1 convs and global average pooling",
+    ),
+    "mnist-example": Preset(
+        mnist_example, "pytorch/examples' MNIST net: conv 32, conv 64, max pool, dropout, fc 128"
+    ),
     "empty": Preset(empty, "no layers: start from scratch"),
 }
 

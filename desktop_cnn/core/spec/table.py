@@ -4,33 +4,64 @@ from __future__ import annotations
 
 from .arith import LayerArith, SpecArith, shape_text
 
-COLUMNS = ("layer", "type", "output", "how", "params", "params formula", "mult-adds",
-           "memory", "receptive field", "note")
+COLUMNS = (
+    "layer",
+    "type",
+    "output",
+    "how",
+    "params",
+    "params formula",
+    "mult-adds",
+    "memory",
+    "receptive field",
+    "note",
+)
 
 
 def memory_text(n_bytes: int) -> str:
     if n_bytes < 1024:
         return f"{n_bytes} B"
-    if n_bytes < 1024 ** 2:
+    if n_bytes < 1024**2:
         return f"{n_bytes / 1024:.1f} KiB"
-    return f"{n_bytes / 1024 ** 2:.1f} MiB"
+    return f"{n_bytes / 1024**2:.1f} MiB"
 
 
 def row_cells(r: LayerArith) -> tuple[str, ...]:
     """One layer's cells, in COLUMNS order; a failed layer has its error in the note."""
     if r.error:
         return (r.name, r.type, "-", r.shape_formula, "-", "", "-", "-", "-", r.error)
-    return (r.name, r.type, shape_text(r.out_shape), r.shape_formula, f"{r.params:,}",
-            r.params_formula, f"{r.macs:,}", memory_text(r.memory), r.field.text(), r.note)
+    return (
+        r.name,
+        r.type,
+        shape_text(r.out_shape),
+        r.shape_formula,
+        f"{r.params:,}",
+        r.params_formula,
+        f"{r.macs:,}",
+        memory_text(r.memory),
+        r.field.text(),
+        r.note,
+    )
 
 
 def table_rows(a: SpecArith) -> list[tuple[str, ...]]:
     """The input, every layer, and the totals, as text cells in COLUMNS order."""
     rows = [("input", "", shape_text(a.input_shape), "", "", "", "", "", "1x1, jump 1", "")]
     rows += [row_cells(r) for r in a.rows]
-    rows.append(("total", "", shape_text(a.output_shape), "", f"{a.total_params:,}", "",
-                 f"{a.total_macs:,}", memory_text(a.total_memory), "",
-                 a.error or (f"too big: {a.too_big}" if a.too_big else "")))
+    rows.append(
+        (
+            "total",
+            "",
+            shape_text(a.output_shape),
+            "",
+            f"{a.total_params:,}",
+            "",
+            f"{a.total_macs:,}",
+            memory_text(a.total_memory),
+            "",
+            a.error or (f"too big: {a.too_big}" if a.too_big else ""),
+        )
+    )
     return rows
 
 
@@ -40,8 +71,10 @@ def format_table(a: SpecArith, wide: bool = True) -> str:
     body = [tuple(cells[i] for i in keep) for cells in table_rows(a)]
     header = tuple(COLUMNS[i] for i in keep)
     widths = [max(len(row[i]) for row in [header, *body]) for i in range(len(header))]
-    lines = ["  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
-             for row in [header, *body]]
+    lines = [
+        "  ".join(c.ljust(w) for c, w in zip(row, widths, strict=True)).rstrip()
+        for row in [header, *body]
+    ]
     lines.insert(1, "-" * max(len(line) for line in lines))
     lines.append(f"Total parameters: {a.total_params}")
     return "\n".join(lines)

@@ -66,7 +66,15 @@ class TrainConfig:
             value = getattr(self, name)
             if value is None and name in ("lr", "weight_decay"):  # None: the optimizer's default
                 continue
-            check_range("--" + name.replace("_", "-"), value, lo, hi, integer=integer,
-                        lo_open=lo_open, hi_open=hi_open, field=name)
+            check_range(
+                "--" + name.replace("_", "-"),
+                value,
+                lo,
+                hi,
+                integer=integer,
+                lo_open=lo_open,
+                hi_open=hi_open,
+                field=name,
+            )
         if self.teacher is not None and not isinstance(self.teacher, str | Path):
             raise ConfigError(f"--teacher must be a file name, not {self.teacher!r}", "teacher")

@@ -24,23 +24,38 @@ from ..checkpoints import load_checkpoint
 from ..errors import DesktopCnnError
 
 
-def distillation_loss(student: torch.Tensor, teacher: torch.Tensor, targets: torch.Tensor,
-                      temperature: float, weight: float,
-                      label_smoothing: float = 0.0) -> torch.Tensor:
+def distillation_loss(
+    student: torch.Tensor,
+    teacher: torch.Tensor,
+    targets: torch.Tensor,
+    temperature: float,
+    weight: float,
+    label_smoothing: float = 0.0,
+) -> torch.Tensor:
     """``weight`` * T² * KL(teacher_T || student_T) + (1 - ``weight``) * cross-entropy."""
     t = temperature
-    soft = F.kl_div(F.log_softmax(student / t, 1), F.log_softmax(teacher / t, 1),
-                    reduction="batchmean", log_target=True) * (t * t)
+    soft = F.kl_div(
+        F.log_softmax(student / t, 1),
+        F.log_softmax(teacher / t, 1),
+        reduction="batchmean",
+        log_target=True,
+    ) * (t * t)
     if weight >= 1.0:
         return soft
     hard = F.cross_entropy(student, targets, label_smoothing=label_smoothing)
     return weight * soft + (1.0 - weight) * hard
 
 
-def training_loss(logits: torch.Tensor, labels: torch.Tensor, teacher: torch.Tensor | None,
-                  lam: float = 1.0, partner: torch.Tensor | None = None,
-                  label_smoothing: float = 0.0, temperature: float = 4.0,
-                  weight: float = 0.9) -> torch.Tensor:
+def training_loss(
+    logits: torch.Tensor,
+    labels: torch.Tensor,
+    teacher: torch.Tensor | None,
+    lam: float = 1.0,
+    partner: torch.Tensor | None = None,
+    label_smoothing: float = 0.0,
+    temperature: float = 4.0,
+    weight: float = 0.9,
+) -> torch.Tensor:
     """Cross-entropy on the labels, or distillation from ``teacher``'s logits; under mixup
     (``partner`` given) blended by ``lam`` between each image's label and its partner's."""
 
@@ -59,17 +74,27 @@ def training_loss(logits: torch.Tensor, labels: torch.Tensor, teacher: torch.Ten
 class Teacher:
     """A trained classifier, frozen, answering for batches normalised the student's way."""
 
-    def __init__(self, path: str | Path, classes: Sequence[str],
-                 input_shape: tuple[int, int, int], mean: Sequence[float],
-                 std: Sequence[float], device: torch.device) -> None:
+    def __init__(
+        self,
+        path: str | Path,
+        classes: Sequence[str],
+        input_shape: tuple[int, int, int],
+        mean: Sequence[float],
+        std: Sequence[float],
+        device: torch.device,
+    ) -> None:
         ck = load_checkpoint(path)
         info = ck.info
         if list(info.classes) != list(classes):
-            raise DesktopCnnError(f"the teacher {Path(path).name} knows classes {info.classes}, "
-                                  f"the data has {list(classes)}: they must be the same")
+            raise DesktopCnnError(
+                f"the teacher {Path(path).name} knows classes {info.classes}, "
+                f"the data has {list(classes)}: they must be the same"
+            )
         if tuple(info.input_shape) != tuple(input_shape):
-            raise DesktopCnnError(f"the teacher {Path(path).name} takes {tuple(info.input_shape)} "
-                                  f"images, the data has {tuple(input_shape)}")
+            raise DesktopCnnError(
+                f"the teacher {Path(path).name} takes {tuple(info.input_shape)} "
+                f"images, the data has {tuple(input_shape)}"
+            )
         self.model = ck.model.to(device).eval().requires_grad_(False)
 
         def column(v: Sequence[float]) -> torch.Tensor:

@@ -34,8 +34,9 @@ class Ranks:
     def from_env(cls) -> Ranks:
         """As torchrun sets them; a plain ``desktop-cnn train`` is rank 0 of 1."""
         env = os.environ
-        return cls(int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1)),
-                   int(env.get("LOCAL_RANK", 0)))
+        return cls(
+            int(env.get("RANK", 0)), int(env.get("WORLD_SIZE", 1)), int(env.get("LOCAL_RANK", 0))
+        )
 
     @property
     def distributed(self) -> bool:
@@ -65,18 +66,20 @@ def join(ranks: Ranks, device: torch.device) -> None:
         return
     if device.type == "cuda":
         torch.cuda.set_device(device)
-    dist.init_process_group("nccl" if device.type == "cuda" else "gloo",
-                            rank=ranks.rank, world_size=ranks.world)
+    dist.init_process_group(
+        "nccl" if device.type == "cuda" else "gloo", rank=ranks.rank, world_size=ranks.world
+    )
 
 
 def check_shares(ranks: Ranks, batch_size: int, train_size: int) -> None:
     """Every process needs an equal, non-empty share of every batch."""
     if batch_size % ranks.world:
-        raise TrainingError(f"a batch of {batch_size} cannot be shared evenly by {ranks.world} "
-                            f"processes: make --batch-size a multiple of {ranks.world}")
+        raise TrainingError(
+            f"a batch of {batch_size} cannot be shared evenly by {ranks.world} "
+            f"processes: make --batch-size a multiple of {ranks.world}"
+        )
     if train_size < batch_size:
-        raise TrainingError(f"{train_size} training images do not fill one batch of "
-                            f"{batch_size}")
+        raise TrainingError(f"{train_size} training images do not fill one batch of {batch_size}")
 
 
 def parallel(model: torch.nn.Module, ranks: Ranks, device: torch.device) -> torch.nn.Module:
@@ -118,5 +121,9 @@ def combine(result: EvalResult, device: torch.device) -> EvalResult:
     confusion = packed[:-1].view(k, k).round().long()
     total = int(confusion.sum())
     per_class = (confusion.diag() / confusion.sum(1).clamp(min=1)).tolist()
-    return EvalResult(float(packed[-1]) / max(total, 1), int(confusion.diag().sum()) /
-                      max(total, 1), per_class, confusion)
+    return EvalResult(
+        float(packed[-1]) / max(total, 1),
+        int(confusion.diag().sum()) / max(total, 1),
+        per_class,
+        confusion,
+    )

@@ -29,22 +29,27 @@ def new_history() -> History:
 
 def plain_history(h: History, batch_loss: bool = True) -> dict[str, Any]:
     """The history as a checkpoint stores it (``batch_loss=False``: without the losses)."""
-    return {"batch_loss": list(h["batch_loss"]) if batch_loss else [],
-            "epochs": [r.as_dict() for r in h["epochs"]]}
+    return {
+        "batch_loss": list(h["batch_loss"]) if batch_loss else [],
+        "epochs": [r.as_dict() for r in h["epochs"]],
+    }
 
 
 def typed_history(d: dict[str, Any] | None) -> History:
     """Read a checkpoint's history (any age: missing keys are empty) back into records."""
     d = d or {}
-    return {"batch_loss": [float(v) for v in d.get("batch_loss", [])],
-            "epochs": [EpochRecord.from_dict(e) for e in d.get("epochs", [])]}
+    return {
+        "batch_loss": [float(v) for v in d.get("batch_loss", [])],
+        "epochs": [EpochRecord.from_dict(e) for e in d.get("epochs", [])],
+    }
 
 
 class BatchLosses:
     """Each batch's loss: pending on the device, then appended to ``history['batch_loss']``."""
 
-    def __init__(self, done: list[float],
-                 combine: Callable[[torch.Tensor], torch.Tensor] | None = None) -> None:
+    def __init__(
+        self, done: list[float], combine: Callable[[torch.Tensor], torch.Tensor] | None = None
+    ) -> None:
         self.done = done  # the history's own list: nothing else keeps a copy while training
         self.combine = combine  # under DDP: the mean over the processes, each with its share
         self._pending: list[torch.Tensor] = []

@@ -60,12 +60,21 @@ class EpochTally:
 
     def summed(self, device: torch.device) -> EpochTally:
         """The tally over all processes (each counted its share of every batch)."""
-        t = torch.tensor([float(self.seen), float(self.correct), float(self.loss_sum)],
-                         device=device, dtype=torch.float64)
+        t = torch.tensor(
+            [float(self.seen), float(self.correct), float(self.loss_sum)],
+            device=device,
+            dtype=torch.float64,
+        )
         seen, correct, loss_sum = all_sum(t).tolist()
         return EpochTally(self.t0, round(seen), round(correct), loss_sum)
 
     def record(self, epoch: int, result: EvalResult) -> EpochRecord:
         n = max(self.seen, 1)
-        return EpochRecord(epoch, float(self.loss_sum) / n, int(self.correct) / n, result.loss,
-                           result.accuracy, time.perf_counter() - self.t0)
+        return EpochRecord(
+            epoch,
+            float(self.loss_sum) / n,
+            int(self.correct) / n,
+            result.loss,
+            result.accuracy,
+            time.perf_counter() - self.t0,
+        )

@@ -72,53 +72,93 @@ def book_scaling(data: Dataset) -> Dataset:
 
 LENET_FIGURES = BookFigures(
     test_accuracy=0.59,
-    per_class={"airplane": 0.64, "automobile": 0.74, "bird": 0.30, "cat": 0.36, "deer": 0.60,
-               "dog": 0.36, "frog": 0.81, "horse": 0.70, "ship": 0.74, "truck": 0.67},
+    per_class={
+        "airplane": 0.64,
+        "automobile": 0.74,
+        "bird": 0.30,
+        "cat": 0.36,
+        "deer": 0.60,
+        "dog": 0.36,
+        "frog": 0.81,
+        "horse": 0.70,
+        "ship": 0.74,
+        "truck": 0.67,
+    },
     where="section 11.4.5: LeNet-5 on CIFAR-10",
 )
 CIFAR2_FIGURES = BookFigures(
-    test_accuracy=0.88, train_accuracy=0.93, train_loss={1: 0.463, 100: 0.176},
+    test_accuracy=0.88,
+    train_accuracy=0.93,
+    train_loss={1: 0.463, 100: 0.176},
     where="sections 11.4.2-11.4.3: the small net on airplane vs bird",
 )
 
 # The chapter's loops: constant lr, no weight decay, no augmentation, no label smoothing.
-_PLAIN = dict(schedule="constant", weight_decay=0.0, augment=False, label_smoothing=0.0,
-              mixup=0.0, teacher=None)
+_PLAIN = dict(
+    schedule="constant",
+    weight_decay=0.0,
+    augment=False,
+    label_smoothing=0.0,
+    mixup=0.0,
+    teacher=None,
+)
 BOOK_LENET = TrainConfig(epochs=2, batch_size=4, optimizer="adam", lr=1e-3, **_PLAIN)
 # momentum=0: the chapter's optim.SGD(lr=1e-2) has none (and so no Nesterov either).
-BOOK_CIFAR2 = TrainConfig(epochs=100, batch_size=64, optimizer="sgd", lr=1e-2, momentum=0.0,
-                          **_PLAIN)
+BOOK_CIFAR2 = TrainConfig(
+    epochs=100, batch_size=64, optimizer="sgd", lr=1e-2, momentum=0.0, **_PLAIN
+)
 
 
 def _is_cifar2(dataset: str, classes: tuple[str, ...] | list[str] | None) -> bool:
     return dataset == "cifar10" and classes is not None and tuple(classes) == CIFAR2
 
 
-def recipe(name: str, dataset: str = "cifar10",
-           classes: tuple[str, ...] | list[str] | None = None) -> Recipe:
+def recipe(
+    name: str, dataset: str = "cifar10", classes: tuple[str, ...] | list[str] | None = None
+) -> Recipe:
     """The ``book`` or ``app`` recipe for CIFAR-10 (LeNet-5) or cifar2 (the small net)."""
     if name not in RECIPES:
         raise UnknownNameError(f"unknown recipe {name!r}: use {' or '.join(RECIPES)}")
     if dataset != "cifar10" or (classes and not _is_cifar2(dataset, classes)):
-        raise UnknownNameError("the chapter trains on cifar10 (LeNet-5) or on cifar10 with "
-                               "--classes airplane,bird (its small net): pick one of those")
+        raise UnknownNameError(
+            "the chapter trains on cifar10 (LeNet-5) or on cifar10 with "
+            "--classes airplane,bird (its small net): pick one of those"
+        )
     two = _is_cifar2(dataset, classes)
     arch = "cifar-net" if two else "lenet5"
     figures = CIFAR2_FIGURES if two else LENET_FIGURES
     if name == "book":
-        return Recipe("book", "the chapter's recipe", dataset, CIFAR2 if two else None, arch,
-                      BOOK_CIFAR2 if two else BOOK_LENET, True, figures,
-                      MINUTES_HERE["book-cifar2" if two else "book-cifar10"])
-    return Recipe("app", "the app's own recipe", dataset, CIFAR2 if two else None, arch,
-                  TrainConfig(), False, figures,
-                  MINUTES_HERE["app-cifar2" if two else "app-cifar10"])
+        return Recipe(
+            "book",
+            "the chapter's recipe",
+            dataset,
+            CIFAR2 if two else None,
+            arch,
+            BOOK_CIFAR2 if two else BOOK_LENET,
+            True,
+            figures,
+            MINUTES_HERE["book-cifar2" if two else "book-cifar10"],
+        )
+    return Recipe(
+        "app",
+        "the app's own recipe",
+        dataset,
+        CIFAR2 if two else None,
+        arch,
+        TrainConfig(),
+        False,
+        figures,
+        MINUTES_HERE["app-cifar2" if two else "app-cifar10"],
+    )
 
 
 # Measured once each on a shared 2-core build machine, one CPU thread (README, "The chapter").
-MINUTES_HERE = {"book-cifar10": "about 10 minutes on one CPU thread (25,000 steps of 4 images)",
-                "book-cifar2": "about 40 minutes for 100 epochs on one CPU thread",
-                "app-cifar10": "about 19 minutes for 10 epochs on one CPU thread",
-                "app-cifar2": "about 7 minutes for 10 epochs on one CPU thread"}
+MINUTES_HERE = {
+    "book-cifar10": "about 10 minutes on one CPU thread (25,000 steps of 4 images)",
+    "book-cifar2": "about 40 minutes for 100 epochs on one CPU thread",
+    "app-cifar10": "about 19 minutes for 10 epochs on one CPU thread",
+    "app-cifar2": "about 7 minutes for 10 epochs on one CPU thread",
+}
 
 
 def apply_to_args(name: str | None, args: Any) -> tuple[Recipe | None, TrainConfig | None]:
@@ -153,19 +193,44 @@ def changes(book: Recipe, app: Recipe) -> list[Change]:
     """What the app's recipe does differently from the chapter's, and why each helps."""
     b, a = book.config, app.config
     return [
-        Change("augmentation", "none", "random crops and flips",
-               "The net sees a slightly different image each epoch, so it memorises less"),
-        Change("lr schedule", "constant", a.schedule,
-               "Warm up, then lower the rate: big steps early, fine steps at the end"),
-        Change("batch size", str(b.batch_size), str(a.batch_size),
-               "Steadier steps, and a CPU or GPU works through many images at once far faster"),
-        Change("optimizer", _opt(b), _opt(a),
-               "Decoupled weight decay keeps the weights small, which generalises better"),
-        Change("epochs", str(b.epochs), str(a.epochs),
-               "More passes pay off when augmentation keeps each one new" if a.epochs > b.epochs
-               else "Augmentation and the schedule get further in fewer passes"),
-        Change("input scaling", "mean = std = 0.5", "the training set's own mean and std",
-               "Each channel gets mean 0 and std 1, the range the initial weights expect"),
+        Change(
+            "augmentation",
+            "none",
+            "random crops and flips",
+            "The net sees a slightly different image each epoch, so it memorises less",
+        ),
+        Change(
+            "lr schedule",
+            "constant",
+            a.schedule,
+            "Warm up, then lower the rate: big steps early, fine steps at the end",
+        ),
+        Change(
+            "batch size",
+            str(b.batch_size),
+            str(a.batch_size),
+            "Steadier steps, and a CPU or GPU works through many images at once far faster",
+        ),
+        Change(
+            "optimizer",
+            _opt(b),
+            _opt(a),
+            "Decoupled weight decay keeps the weights small, which generalises better",
+        ),
+        Change(
+            "epochs",
+            str(b.epochs),
+            str(a.epochs),
+            "More passes pay off when augmentation keeps each one new"
+            if a.epochs > b.epochs
+            else "Augmentation and the schedule get further in fewer passes",
+        ),
+        Change(
+            "input scaling",
+            "mean = std = 0.5",
+            "the training set's own mean and std",
+            "Each channel gets mean 0 and std 1, the range the initial weights expect",
+        ),
     ]
 
 
@@ -208,9 +273,12 @@ def comparison_table(figures: BookFigures, runs: dict[str, dict[str, Any]]) -> l
     return lines
 
 
-def comparison_text(r: Recipe, metrics: dict[str, Any] | None = None,
-                    seconds: float | None = None,
-                    runs: dict[str, dict[str, Any]] | None = None) -> str:
+def comparison_text(
+    r: Recipe,
+    metrics: dict[str, Any] | None = None,
+    seconds: float | None = None,
+    runs: dict[str, dict[str, Any]] | None = None,
+) -> str:
     """A plain-text report: the chapter's figures beside yours, then what the app changes.
 
     ``metrics`` is one run of ``r``; ``runs`` several, titled (e.g. the book's and the app's
@@ -234,9 +302,13 @@ def train_accuracy(result: TrainResult, data: Dataset, batch_size: int = 1000) -
     return evaluate(model, loader, len(data.classes)).accuracy
 
 
-def train_recipe(r: Recipe, config: TrainConfig, data_dir: str | None = None,
-                 callback: Callable[[Any], None] | None = None,
-                 limit: int | None = None) -> tuple[TrainResult, Dataset]:
+def train_recipe(
+    r: Recipe,
+    config: TrainConfig,
+    data_dir: str | None = None,
+    callback: Callable[[Any], None] | None = None,
+    limit: int | None = None,
+) -> tuple[TrainResult, Dataset]:
     """Train ``r`` (with ``config``, usually ``r.config``); ``limit``: only that many images.
 
     The chapter's scaling goes through the Dataset, so the Trainer, the checkpoint and later

@@ -37,11 +37,15 @@ def check_resumable(ck: Checkpoint, arch: str | NetSpec | None) -> None:
     """Refuse a file of another network, or one that holds no training state."""
     name, info = _name(ck), ck.info
     if arch is not None and not _same_network(arch, info.arch, info.arch_args):
-        raise CheckpointError(f"{name} is a {info.arch} run, not {arch_name(arch)}: resume it "
-                              "without --model, or train a new model without --resume")
+        raise CheckpointError(
+            f"{name} is a {info.arch} run, not {arch_name(arch)}: resume it "
+            "without --model, or train a new model without --resume"
+        )
     if not ck.training_state:
-        raise CheckpointError(f"{name} holds a model but not its training state, so it cannot "
-                              "be resumed: only files saved with --checkpoint-every-epoch can")
+        raise CheckpointError(
+            f"{name} holds a model but not its training state, so it cannot "
+            "be resumed: only files saved with --checkpoint-every-epoch can"
+        )
 
 
 def _same_network(arch: str | NetSpec, saved: str, saved_args: dict) -> bool:
@@ -57,15 +61,21 @@ def check_same_data(ck: Checkpoint, data: Dataset) -> None:
     """Refuse to continue a run on another dataset, other classes or another held-out split."""
     name, info = _name(ck), ck.info
     if info.dataset != data.name:
-        raise CheckpointError(f"{name} was trained on {info.dataset}, not {data.name}: resume "
-                              f"it with --dataset {info.dataset}")
+        raise CheckpointError(
+            f"{name} was trained on {info.dataset}, not {data.name}: resume "
+            f"it with --dataset {info.dataset}"
+        )
     if list(info.classes) != list(data.classes) or tuple(info.input_shape) != data.input_shape:
-        raise CheckpointError(f"{name} knows the classes {', '.join(info.classes)} of "
-                              f"{tuple(info.input_shape)} images; the data has "
-                              f"{', '.join(data.classes)} of {data.input_shape}")
+        raise CheckpointError(
+            f"{name} knows the classes {', '.join(info.classes)} of "
+            f"{tuple(info.input_shape)} images; the data has "
+            f"{', '.join(data.classes)} of {data.input_shape}"
+        )
     if (info.held_out == "validation") != bool(data.validation):
-        raise CheckpointError(f"{name} was evaluated on {info.held_out} images: resume it "
-                              f"{'with' if data.validation == 0 else 'without'} --validation")
+        raise CheckpointError(
+            f"{name} was evaluated on {info.held_out} images: resume it "
+            f"{'with' if data.validation == 0 else 'without'} --validation"
+        )
 
 
 def resume_config(ck: Checkpoint, wanted: TrainConfig) -> TrainConfig:
@@ -82,13 +92,16 @@ def resume_config(ck: Checkpoint, wanted: TrainConfig) -> TrainConfig:
             raise CheckpointError(
                 f"cannot resume {_name(ck)} with {f.name} {value}: the run used "
                 f"{merged.get(f.name)}; a resumed run keeps its recipe (start a new run "
-                f"to change it)")
+                f"to change it)"
+            )
         merged[f.name] = value
     config = TrainConfig(**merged)
     done = int(state.get("epoch", 0))
     if config.epochs <= done:
-        raise CheckpointError(f"{_name(ck)} has trained {done} epochs, all it was asked for: "
-                              f"--epochs is the new total, so give one above {done}")
+        raise CheckpointError(
+            f"{_name(ck)} has trained {done} epochs, all it was asked for: "
+            f"--epochs is the new total, so give one above {done}"
+        )
     return config
 
 

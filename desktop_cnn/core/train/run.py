@@ -40,12 +40,12 @@ class TrainRun:
         """What the per-epoch evaluation measures: "validation" or "test"."""
         return "validation" if self.validation else "test"
 
-    def load_data(self, classes: Sequence[str] | None = None,
-                  load: Loader = load_dataset) -> Dataset:
+    def load_data(
+        self, classes: Sequence[str] | None = None, load: Loader = load_dataset
+    ) -> Dataset:
         """The dataset, its class subset and its validation split (``classes`` overrides)."""
         wanted = classes if classes is not None else self.classes
         data = load(self.dataset, self.data_dir, list(wanted) if wanted else None)
         if self.validation:
             data = data.holdout(self.validation, self.config.seed)
         return data
-

@@ -60,9 +60,12 @@ class TrainResult:
     training_state: dict[str, Any] | None = None
 
 
-def new_classifier(arch: str | NetSpec, input_shape: tuple[int, int, int],
-                   num_classes: int, force: bool = False,
-                   ) -> tuple[NamedActivations, dict[str, Any]]:
+def new_classifier(
+    arch: str | NetSpec,
+    input_shape: tuple[int, int, int],
+    num_classes: int,
+    force: bool = False,
+) -> tuple[NamedActivations, dict[str, Any]]:
     """A fresh network fitted to the data's shape and classes, and the arguments that rebuild it.
 
     The one place the Trainer turns an architecture (a name or a spec) into a model.
@@ -78,10 +81,16 @@ def new_classifier(arch: str | NetSpec, input_shape: tuple[int, int, int],
 class Trainer:
     """Train a classifier on an in-memory Dataset; report through ``callback(event)``."""
 
-    def __init__(self, data: Dataset, arch: str = "lenet5", config: TrainConfig | None = None,
-                 callback: Callable[[Event], None] | None = None,
-                 resume: Checkpoint | None = None, ranks: Ranks | None = None,
-                 force: bool = False) -> None:
+    def __init__(
+        self,
+        data: Dataset,
+        arch: str = "lenet5",
+        config: TrainConfig | None = None,
+        callback: Callable[[Event], None] | None = None,
+        resume: Checkpoint | None = None,
+        ranks: Ranks | None = None,
+        force: bool = False,
+    ) -> None:
         self.config = config or TrainConfig()
         self.config.validate()
         self.data, self.arch = data, arch
@@ -93,14 +102,25 @@ class Trainer:
             self.arch, self.arch_args = resume.info.arch, resume.info.arch_args
             self.model: NamedActivations = resume.model
         else:
-            self.model, self.arch_args = new_classifier(arch, data.input_shape, len(data.classes),
-                                                        force)
+            self.model, self.arch_args = new_classifier(
+                arch, data.input_shape, len(data.classes), force
+            )
         # Channels-last convolutions run a LeNet-5 step ~20% faster on a CPU (oneDNN's layout).
         self.layout = torch.channels_last if self.device.type == "cpu" else torch.preserve_format
         self.model.to(self.device, memory_format=self.layout)
         self.net = self._parallel() if self.ranks.distributed else self.model  # what learns
-        self.teacher = None if self.config.teacher is None else Teacher(
-            self.config.teacher, data.classes, data.input_shape, data.mean, data.std, self.device)
+        self.teacher = (
+            None
+            if self.config.teacher is None
+            else Teacher(
+                self.config.teacher,
+                data.classes,
+                data.input_shape,
+                data.mean,
+                data.std,
+                self.device,
+            )
+        )
         self._resume = resume
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
@@ -116,8 +136,7 @@ class Trainer:
         return parallel(self.model, self.ranks, self.device)
 
     def _batch_losses(self) -> BatchLosses:
-        return BatchLosses(self.history["batch_loss"],
-                           all_mean if self.ranks.distributed else None)
+        return BatchLosses(self.history["batch_loss"], all_mean if self.ranks.distributed else None)
 
     # --- control, safe from any thread -------------------------------------------------
     def stop(self) -> None:
@@ -173,22 +192,49 @@ class Trainer:
         ranks = self.ranks
         # Under DDP every batch is whole, so that each process has its equal share.
         drop_last = len(data.train) >= 2 * cfg.batch_size or ranks.distributed
-        train = BatchLoader(data.train, cfg.batch_size, data.mean, data.std, dev, shuffle=True,
-                            augment=kind, drop_last=drop_last, seed=cfg.seed, rank=ranks.rank,
-                            world=ranks.world)
+        train = BatchLoader(
+            data.train,
+            cfg.batch_size,
+            data.mean,
+            data.std,
+            dev,
+            shuffle=True,
+            augment=kind,
+            drop_last=drop_last,
+            seed=cfg.seed,
+            rank=ranks.rank,
+            world=ranks.world,
+        )
         test = BatchLoader(ranks.share(data.test), cfg.eval_batch_size, data.mean, data.std, dev)
         opt = make_optimizer(self.model, cfg)
         start_epoch = self._restore(opt, train)
         sched = make_schedule(opt, cfg, len(train), done=start_epoch * len(train))
         amp_dtype = self._amp_dtype()
         scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
-        loop = LoopState(train, test, opt, sched, scaler, amp_dtype,
-                         snapshot_marks(len(train), cfg.snapshots_per_epoch), start_epoch,
-                         time.perf_counter(), random.Random(cfg.seed),
-                         # A CPU reads a loss for free; a GPU would stop and wait for each.
-                         read_every=1 if dev.type == "cpu" else READ_EVERY)
-        self.callback(Started(device_name(dev), len(data.train), len(data.test), loop.steps,
-                              cfg.epochs, start_epoch))
+        loop = LoopState(
+            train,
+            test,
+            opt,
+            sched,
+            scaler,
+            amp_dtype,
+            snapshot_marks(len(train), cfg.snapshots_per_epoch),
+            start_epoch,
+            time.perf_counter(),
+            random.Random(cfg.seed),
+            # A CPU reads a loss for free; a GPU would stop and wait for each.
+            read_every=1 if dev.type == "cpu" else READ_EVERY,
+        )
+        self.callback(
+            Started(
+                device_name(dev),
+                len(data.train),
+                len(data.test),
+                loop.steps,
+                cfg.epochs,
+                start_epoch,
+            )
+        )
         if loop.marks:  # the weights before any step: random, or where a resumed run left off
             steps = loop.steps
             self._snapshot(start_epoch * steps, start_epoch, steps if start_epoch else 0, steps)
@@ -201,8 +247,15 @@ class Trainer:
             loop.t_mark = time.perf_counter()  # the pause is not training time
         return self._stop.is_set()
 
-    def _step(self, loop: LoopState, epoch: int, step: int, x: torch.Tensor, y: torch.Tensor,
-              tally: EpochTally) -> None:
+    def _step(
+        self,
+        loop: LoopState,
+        epoch: int,
+        step: int,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        tally: EpochTally,
+    ) -> None:
         """One batch: (mixup,) forward, loss, backward, optimizer and schedule step; report."""
         x, lam, partner = self._mix(loop, x)
         logits, loss = self._learn(loop, x, y, lam, partner)
@@ -219,8 +272,9 @@ class Trainer:
         if self._live.take() or kept:
             self._snapshot(epoch * loop.steps + step + 1, epoch + 1, step + 1, loop.steps, kept)
 
-    def _mix(self, loop: LoopState,
-             x: torch.Tensor) -> tuple[torch.Tensor, float, torch.Tensor | None]:
+    def _mix(
+        self, loop: LoopState, x: torch.Tensor
+    ) -> tuple[torch.Tensor, float, torch.Tensor | None]:
         """Mixup's blended batch, its ``lam`` and each image's partner (none: unchanged)."""
         if self.config.mixup <= 0:
             return x, 1.0, None
@@ -228,11 +282,20 @@ class Trainer:
         x, partner = mix_batch(x, loop.train.generator, lam)
         return x, lam, partner
 
-    def _learn(self, loop: LoopState, x: torch.Tensor, y: torch.Tensor, lam: float,
-               partner: torch.Tensor | None) -> tuple[torch.Tensor, torch.Tensor]:
+    def _learn(
+        self,
+        loop: LoopState,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        lam: float,
+        partner: torch.Tensor | None,
+    ) -> tuple[torch.Tensor, torch.Tensor]:
         """Forward (under autocast on CUDA), backward, one optimizer and one schedule step."""
-        with torch.autocast(self.device.type, dtype=loop.amp_dtype or torch.float32,
-                            enabled=loop.amp_dtype is not None):
+        with torch.autocast(
+            self.device.type,
+            dtype=loop.amp_dtype or torch.float32,
+            enabled=loop.amp_dtype is not None,
+        ):
             logits = self.net(x.contiguous(memory_format=self.layout))
             loss = self._loss(logits.float(), x, y, lam, partner)
         loop.opt.zero_grad(set_to_none=True)
@@ -248,8 +311,10 @@ class Trainer:
         for back, value in enumerate(reversed(values)):
             if value != value or value in (float("inf"), float("-inf")):
                 at = epoch * loop.steps + step - back  # 0-based step of the run
-                raise TrainingError(f"the loss became {value} at epoch {at // loop.steps + 1}, "
-                                    f"batch {at % loop.steps + 1}: try a lower learning rate")
+                raise TrainingError(
+                    f"the loss became {value} at epoch {at // loop.steps + 1}, "
+                    f"batch {at % loop.steps + 1}: try a lower learning rate"
+                )
 
     def _report_batch(self, loop: LoopState, epoch: int, step: int) -> None:
         """A BatchEnd: the latest loss read back, the learning rate, images/s and the ETA."""
@@ -257,12 +322,23 @@ class Trainer:
         done = (epoch - loop.start_epoch) * steps + step + 1
         rate = done * cfg.batch_size / max(loop.busy, 1e-9)
         left = (cfg.epochs - epoch) * steps - step - 1
-        self.callback(BatchEnd(epoch + 1, cfg.epochs, step + 1, steps, epoch * steps + step + 1,
-                               self.losses.last, loop.opt.param_groups[0]["lr"], rate,
-                               left * cfg.batch_size / max(rate, 1e-9)))
+        self.callback(
+            BatchEnd(
+                epoch + 1,
+                cfg.epochs,
+                step + 1,
+                steps,
+                epoch * steps + step + 1,
+                self.losses.last,
+                loop.opt.param_groups[0]["lr"],
+                rate,
+                left * cfg.batch_size / max(rate, 1e-9),
+            )
+        )
 
-    def _end_epoch(self, loop: LoopState, epoch: int, tally: EpochTally,
-                   checkpoint_path: str | Path | None) -> None:
+    def _end_epoch(
+        self, loop: LoopState, epoch: int, tally: EpochTally, checkpoint_path: str | Path | None
+    ) -> None:
         """Evaluate, record and report the epoch, take its snapshot, save a resumable file."""
         result = combine(evaluate(self.model, loop.test, len(self.data.classes)), self.device)
         if self.ranks.distributed:
@@ -272,23 +348,46 @@ class Trainer:
         self.history["epochs"].append(record)
         self.callback(EpochEnd.of(record, result.per_class_named(self.data.classes)))
         if loop.marks:
-            self._snapshot((epoch + 1) * loop.steps, epoch + 1, loop.steps, loop.steps,
-                           test_accuracy=result.accuracy)
+            self._snapshot(
+                (epoch + 1) * loop.steps,
+                epoch + 1,
+                loop.steps,
+                loop.steps,
+                test_accuracy=result.accuracy,
+            )
         if checkpoint_path and self.ranks.is_main:
             save_checkpoint(checkpoint_path, self.model, self.info(), self.training_state(loop))
 
     def training_state(self, loop: LoopState) -> dict[str, Any]:
         """What ``--resume`` needs besides the weights, as a checkpoint stores it."""
-        return {"epoch": len(self.history["epochs"]), "optimizer": loop.opt.state_dict(),
-                "scheduler": loop.sched.state_dict(), "config": asdict(self.config),
-                "loader_rng": loop.train.generator_state().cpu()}
+        return {
+            "epoch": len(self.history["epochs"]),
+            "optimizer": loop.opt.state_dict(),
+            "scheduler": loop.sched.state_dict(),
+            "config": asdict(self.config),
+            "loader_rng": loop.train.generator_state().cpu(),
+        }
 
-    def _loss(self, logits: torch.Tensor, x: torch.Tensor, y: torch.Tensor, lam: float,
-              partner: torch.Tensor | None) -> torch.Tensor:
+    def _loss(
+        self,
+        logits: torch.Tensor,
+        x: torch.Tensor,
+        y: torch.Tensor,
+        lam: float,
+        partner: torch.Tensor | None,
+    ) -> torch.Tensor:
         cfg = self.config
         teacher = None if self.teacher is None else self.teacher.logits(x)
-        return training_loss(logits, y, teacher, lam, partner, cfg.label_smoothing,
-                             cfg.temperature, cfg.distill_weight)
+        return training_loss(
+            logits,
+            y,
+            teacher,
+            lam,
+            partner,
+            cfg.label_smoothing,
+            cfg.temperature,
+            cfg.distill_weight,
+        )
 
     def _amp_dtype(self) -> torch.dtype | None:
         if not (self.config.amp and self.device.type == "cuda"):
@@ -312,10 +411,27 @@ class Trainer:
         self.losses = self._batch_losses()
         return int(st["epoch"])
 
-    def _snapshot(self, step: int, epoch: int, batch: int, steps: int, kept: bool = True,
-                  test_accuracy: float | None = None) -> None:
-        self.callback(Snapshot(step, epoch, batch, steps, cpu_state(self.model),
-                               self.info(batch_loss=False), kept, test_accuracy))
+    def _snapshot(
+        self,
+        step: int,
+        epoch: int,
+        batch: int,
+        steps: int,
+        kept: bool = True,
+        test_accuracy: float | None = None,
+    ) -> None:
+        self.callback(
+            Snapshot(
+                step,
+                epoch,
+                batch,
+                steps,
+                cpu_state(self.model),
+                self.info(batch_loss=False),
+                kept,
+                test_accuracy,
+            )
+        )
 
     def info(self, batch_loss: bool = True) -> ModelInfo:
         """Metadata describing the model as it stands now (``batch_loss``: with every loss)."""
@@ -323,23 +439,40 @@ class Trainer:
         metrics: dict[str, Any] = {}
         if records:
             last = records[-1]
-            metrics = {"test_accuracy": last.test_accuracy, "test_loss": last.test_loss,
-                       "epochs": last.epoch,
-                       # "validation": measured on images held out of the training set
-                       "evaluated_on": "validation" if d.validation else "test"}
+            metrics = {
+                "test_accuracy": last.test_accuracy,
+                "test_loss": last.test_loss,
+                "epochs": last.epoch,
+                # "validation": measured on images held out of the training set
+                "evaluated_on": "validation" if d.validation else "test",
+            }
             if self.last_eval is not None:
                 metrics["per_class"] = self.last_eval.per_class_named(d.classes)
                 metrics["confusion"] = self.last_eval.confusion.tolist()
-        return ModelInfo(arch=self.arch, arch_args=dict(self.arch_args), dataset=d.name,
-                         classes=list(d.classes), input_shape=d.input_shape, mean=d.mean,
-                         std=d.std, train_config=asdict(self.config), metrics=metrics,
-                         history=plain_history(self.history, batch_loss))
+        return ModelInfo(
+            arch=self.arch,
+            arch_args=dict(self.arch_args),
+            dataset=d.name,
+            classes=list(d.classes),
+            input_shape=d.input_shape,
+            mean=d.mean,
+            std=d.std,
+            train_config=asdict(self.config),
+            metrics=metrics,
+            history=plain_history(self.history, batch_loss),
+        )
 
     def _finish(self, status: str, message: str, loop: LoopState) -> TrainResult:
         self._settle()
         ck = Checkpoint(self.model, self.info())
-        self.callback(Finished(status, message, time.perf_counter() - loop.t_run,
-                               ck.info.metrics.get("test_accuracy")))
+        self.callback(
+            Finished(
+                status,
+                message,
+                time.perf_counter() - loop.t_run,
+                ck.info.metrics.get("test_accuracy"),
+            )
+        )
         # Stopped mid-epoch, the weights are past the last epoch's state: not resumable.
         state = self.training_state(loop) if status == "finished" else None
         return TrainResult(status, message, ck, self.history, state)

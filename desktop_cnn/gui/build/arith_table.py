@@ -16,9 +16,18 @@ from ..common.panel import PAD
 
 ERROR_COLOUR = "#b00020"
 WARN_COLOUR = "#9a5b00"
-WIDTHS = {"layer": 88, "type": 70, "output": 80, "how": 270, "params": 86,
-          "params formula": 150, "mult-adds": 90, "memory": 70, "receptive field": 110,
-          "note": 200}
+WIDTHS = {
+    "layer": 88,
+    "type": 70,
+    "output": 80,
+    "how": 270,
+    "params": 86,
+    "params formula": 150,
+    "mult-adds": 90,
+    "memory": 70,
+    "receptive field": 110,
+    "note": 200,
+}
 RIGHT = {"params", "mult-adds", "memory"}
 
 
@@ -35,8 +44,9 @@ class ArithTable(ttk.Frame):
             cid = "#0" if i == 0 else col
             anchor = "e" if col in RIGHT else "w"
             self.tree.heading(cid, text=col, anchor=anchor)
-            self.tree.column(cid, width=WIDTHS[col], anchor=anchor, stretch=col == "note",
-                             minwidth=40)
+            self.tree.column(
+                cid, width=WIDTHS[col], anchor=anchor, stretch=col == "note", minwidth=40
+            )
         self.tree.tag_configure("error", foreground=ERROR_COLOUR)
         self.tree.tag_configure("total", font="TkHeadingFont")
         yscroll = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview)
@@ -52,8 +62,9 @@ class ArithTable(ttk.Frame):
         box.grid(row=2, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
         box.grid_propagate(False)
         box.pack_propagate(False)
-        self.message = ttk.Label(box, text="", wraplength=640, justify="left", anchor="nw",
-                                 name="message")
+        self.message = ttk.Label(
+            box, text="", wraplength=640, justify="left", anchor="nw", name="message"
+        )
         self.message.pack(fill="both", expand=True)
         # The box's size is fixed, so wrapping to its width cannot feed back into it.
         box.bind("<Configure>", lambda e: self.message.configure(wraplength=max(200, e.width - 4)))
@@ -63,11 +74,16 @@ class ArithTable(ttk.Frame):
     def show(self, arith: SpecArith) -> None:
         rows = table_rows(arith)
         ids = list(self.tree.get_children())
-        for iid in ids[len(rows):]:
+        for iid in ids[len(rows) :]:
             self.tree.delete(iid)
         for i, cells in enumerate(rows):
-            tags = ("total",) if i == len(rows) - 1 else \
-                ("error",) if i and arith.rows[i - 1].error else ()
+            tags = (
+                ("total",)
+                if i == len(rows) - 1
+                else ("error",)
+                if i and arith.rows[i - 1].error
+                else ()
+            )
             if i < len(ids):
                 old = self.cells[i] if i < len(self.cells) else ()
                 if old != cells:
@@ -78,14 +94,17 @@ class ArithTable(ttk.Frame):
         if arith.error:
             self.say(f"Cannot build: {arith.error}", ERROR_COLOUR)
         elif arith.too_big:
-            self.say(f"Too big for a desktop: {arith.too_big}. Training asks first.",
-                     WARN_COLOUR)
+            self.say(f"Too big for a desktop: {arith.too_big}. Training asks first.", WARN_COLOUR)
         else:
-            self.say(f"{arith.total_params:,} parameters, {arith.total_macs:,} multiply-adds "
-                     f"per image; output {'x'.join(map(str, arith.output_shape)) or '-'}.", "")
+            self.say(
+                f"{arith.total_params:,} parameters, {arith.total_macs:,} multiply-adds "
+                f"per image; output {'x'.join(map(str, arith.output_shape)) or '-'}.",
+                "",
+            )
 
-    def _update_row(self, iid: str, old: tuple[str, ...], cells: tuple[str, ...],
-                    tags: tuple[str, ...]) -> None:
+    def _update_row(
+        self, iid: str, old: tuple[str, ...], cells: tuple[str, ...], tags: tuple[str, ...]
+    ) -> None:
         """Only the cells that changed: each set is a redraw Tk has to schedule."""
         if len(old) != len(cells):
             self.tree.item(iid, text=cells[0], values=cells[1:], tags=tags)

@@ -30,12 +30,15 @@ from .layer_list import LayerList, ListActions
 
 SPEC_TYPES = [("Model specs", "*.json"), ("All files", "*")]
 PRESET_LABELS = {  # what the chooser shows -> the preset's name
-    "LeNet-5 (modern)": "lenet5", "LeNet-5 (classic)": "lenet5-classic",
+    "LeNet-5 (modern)": "lenet5",
+    "LeNet-5 (classic)": "lenet5-classic",
     "The book's CIFAR net (18,090 parameters)": "cifar-net",
     "The chapter's Fig. 3 ConvNet (39x39x3)": "fig3-convnet",
     "All-convolutional net (strided convs)": "allconv",
-    "pytorch/examples MNIST net": "mnist-example", "WideNet (batch norm)": "widenet",
-    "Empty": "empty"}
+    "pytorch/examples MNIST net": "mnist-example",
+    "WideNet (batch norm)": "widenet",
+    "Empty": "empty",
+}
 
 
 class BuildPanel(Panel):
@@ -54,13 +57,14 @@ class BuildPanel(Panel):
         top.grid(row=0, column=0, columnspan=2, sticky="ew", pady=(0, PAD))
         ttk.Label(top, text="Start from").pack(side="left")
         self.preset = tk.StringVar(self, "LeNet-5 (modern)")
-        self.preset_box = ttk.Combobox(top, textvariable=self.preset, values=list(PRESET_LABELS),
-                                       state="readonly", width=30)
+        self.preset_box = ttk.Combobox(
+            top, textvariable=self.preset, values=list(PRESET_LABELS), state="readonly", width=30
+        )
         self.preset_box.pack(side="left", padx=(PAD, 0))
-        self.preset_box.bind("<<ComboboxSelected>>",
-                             lambda e: self.load_preset(PRESET_LABELS[self.preset.get()]))
-        self.current_button = ttk.Button(top, text="Open current model",
-                                         command=self.open_current)
+        self.preset_box.bind(
+            "<<ComboboxSelected>>", lambda e: self.load_preset(PRESET_LABELS[self.preset.get()])
+        )
+        self.current_button = ttk.Button(top, text="Open current model", command=self.open_current)
         self.current_button.pack(side="left", padx=(PAD, 0))
         ttk.Label(top, text="Name").pack(side="left", padx=(PAD * 2, 0))
         self.name = tk.StringVar(self, self.draft.name)
@@ -75,8 +79,9 @@ class BuildPanel(Panel):
 
         left = ttk.Frame(self)
         left.grid(row=1, column=0, sticky="nsew")
-        self.layers = LayerList(left, ListActions(self.add_layer, self.remove_layer,
-                                                  self.move_layer, self.select_layer))
+        self.layers = LayerList(
+            left, ListActions(self.add_layer, self.remove_layer, self.move_layer, self.select_layer)
+        )
         self.layers.pack(fill="both", expand=True)
         self.editor = LayerEditor(left, self.edit)
         self.editor.pack(fill="x", pady=(PAD, 0))
@@ -103,8 +108,14 @@ class BuildPanel(Panel):
     def show_preset(self, request: BuildPreset) -> None:
         """A preset by its name ("fig3-convnet") or words of its label ("Fig. 3 ConvNet")."""
         words = request.name.lower()
-        name = next((n for label, n in PRESET_LABELS.items()
-                     if words in (n, label.lower()) or words in label.lower()), None)
+        name = next(
+            (
+                n
+                for label, n in PRESET_LABELS.items()
+                if words in (n, label.lower()) or words in label.lower()
+            ),
+            None,
+        )
         if name is None:
             raise SpecError(f"no Build preset called {request.name!r}")
         self.load_preset(name)
@@ -125,8 +136,9 @@ class BuildPanel(Panel):
         return True
 
     def open_spec(self, path: str | Path | None = None) -> bool:
-        path = path or self.ask_open_filename(title="Open a model spec", filetypes=SPEC_TYPES,
-                                              initialdir=models_dir())
+        path = path or self.ask_open_filename(
+            title="Open a model spec", filetypes=SPEC_TYPES, initialdir=models_dir()
+        )
         if not path:
             return False
         try:
@@ -150,8 +162,12 @@ class BuildPanel(Panel):
         if spec is None:
             return False
         path = path or self.ask_save_filename(
-            title="Save the model spec as", filetypes=SPEC_TYPES, defaultextension=".json",
-            initialdir=models_dir(), initialfile=f"{spec.name}.json")
+            title="Save the model spec as",
+            filetypes=SPEC_TYPES,
+            defaultextension=".json",
+            initialdir=models_dir(),
+            initialfile=f"{spec.name}.json",
+        )
         if not path:
             return False
         try:
@@ -164,9 +180,12 @@ class BuildPanel(Panel):
 
     def save_code(self, code: str, path: str | Path | None = None) -> bool:
         path = path or self.ask_save_filename(
-            title="Save the PyTorch code as", filetypes=[("Python", "*.py"), ("All files", "*")],
-            defaultextension=".py", initialdir=models_dir(),
-            initialfile=f"{self.draft.name.replace('-', '_')}.py")
+            title="Save the PyTorch code as",
+            filetypes=[("Python", "*.py"), ("All files", "*")],
+            defaultextension=".py",
+            initialdir=models_dir(),
+            initialfile=f"{self.draft.name.replace('-', '_')}.py",
+        )
         if not path:
             return False
         try:
@@ -192,13 +211,16 @@ class BuildPanel(Panel):
             return False
         force = bool(self.judged.arith.too_big)
         if force and not self.ask_yes_no(
-                "Train a very big model?", f"{spec.name} is too big for a desktop "
-                f"({self.judged.arith.too_big}): training will be very slow and use a lot of "
-                "memory. Build and train it anyway?"):
+            "Train a very big model?",
+            f"{spec.name} is too big for a desktop "
+            f"({self.judged.arith.too_big}): training will be very slow and use a lot of "
+            "memory. Build and train it anyway?",
+        ):
             return False
         if not self.state.post(TrainSpec(spec, force)):
-            self.show_error("Cannot train yet", "The Train tab is still loading: try again "
-                            "in a moment.")
+            self.show_error(
+                "Cannot train yet", "The Train tab is still loading: try again in a moment."
+            )
             return False
         self.state.post(ShowTab("Train"))
         return True
@@ -223,13 +245,16 @@ class BuildPanel(Panel):
         """Show the selected layer's (or the input's) fields in the form."""
         self.bad = {}
         if index < 0:
-            values = dict(zip(("channels", "height", "width"), self.draft.input_shape,
-                              strict=True))
+            values = dict(zip(("channels", "height", "width"), self.draft.input_shape, strict=True))
             self.editor.show("Input", None, fields_of("input"), values)
         else:
             layer = self.draft.layers[index]
-            self.editor.show(f"Layer {index + 1}: {layer['type']}", layer["name"],
-                             fields_of(layer["type"]), layer)
+            self.editor.show(
+                f"Layer {index + 1}: {layer['type']}",
+                layer["name"],
+                fields_of(layer["type"]),
+                layer,
+            )
         self.update_views()
 
     def edit(self, key: str, value: Any) -> None:
@@ -238,16 +263,19 @@ class BuildPanel(Panel):
         where = "input" if index < 0 else self.draft.layers[index]["name"]
         self.bad.pop(key, None)
         if key != "name" and not isinstance(value, bool):
-            info = {f.name: f for f in fields_of("input" if index < 0 else
-                                                 self.draft.layers[index]["type"])}[key]
+            info = {
+                f.name: f
+                for f in fields_of("input" if index < 0 else self.draft.layers[index]["type"])
+            }[key]
             try:
                 value = parse_text(where, info, value)
             except SpecError as exc:
                 self.bad[key] = str(exc)
         if key not in self.bad:
             self.draft.set_value(index, key, value)
-            self.layers.update_row(index, self.draft.input_shape,
-                                   None if index < 0 else self.draft.layers[index])
+            self.layers.update_row(
+                index, self.draft.input_shape, None if index < 0 else self.draft.layers[index]
+            )
         self.update_views()
 
     def _renamed(self) -> None:

@@ -36,8 +36,9 @@ class CodeView(ttk.Frame):
         self.note.pack(side="left", padx=(PAD, 0))
         box = ttk.Frame(self)
         box.pack(fill="both", expand=True)
-        self.text = tk.Text(box, wrap="none", font="TkFixedFont", height=20, width=80,
-                            state="disabled", name="code")
+        self.text = tk.Text(
+            box, wrap="none", font="TkFixedFont", height=20, width=80, state="disabled", name="code"
+        )
         yscroll = ttk.Scrollbar(box, orient="vertical", command=self.text.yview)
         xscroll = ttk.Scrollbar(box, orient="horizontal", command=self.text.xview)
         self.text.configure(yscrollcommand=yscroll.set, xscrollcommand=xscroll.set)
@@ -66,8 +67,9 @@ class CodeView(ttk.Frame):
         self.text.configure(state="disabled")
         for b in (self.copy_button, self.save_button):
             b.state(["!disabled"] if ok else ["disabled"])
-        self.note.configure(text="The same model as PyTorch code: it loads this model's "
-                            "state_dict." if ok else "")
+        self.note.configure(
+            text="The same model as PyTorch code: it loads this model's state_dict." if ok else ""
+        )
 
     @property
     def code(self) -> str:

@@ -39,8 +39,11 @@ class Draft:
         return cls(d["name"], list(d["input"]), [dict(x) for x in d["layers"]])
 
     def to_dict(self) -> dict[str, Any]:
-        return {"name": self.name, "input": list(self.input_shape),
-                "layers": [dict(x) for x in self.layers]}
+        return {
+            "name": self.name,
+            "input": list(self.input_shape),
+            "layers": [dict(x) for x in self.layers],
+        }
 
     def spec(self) -> NetSpec:
         """The checked spec; SpecError names the layer and field of the first mistake."""
@@ -99,8 +102,10 @@ def parse_text(where: str, info: FieldInfo, text: str) -> Any:
 def fields_of(kind: str) -> list[FieldInfo]:
     """The form's fields for a layer type, or the input's three sizes for "input"."""
     if kind == "input":
-        return [FieldInfo(name, int, default) for name, default in
-                zip(INPUT_FIELDS, (1, 28, 28), strict=True)]
+        return [
+            FieldInfo(name, int, default)
+            for name, default in zip(INPUT_FIELDS, (1, 28, 28), strict=True)
+        ]
     return layer_fields(kind)
 
 

@@ -17,10 +17,16 @@ from ...core.spec.layers import FieldInfo
 from ..common.panel import PAD
 
 SPIN_MAX = 4096  # spinbox arrows stop here; a typed value may be larger
-HINTS = {"kernel": "f: the filter is f x f", "stride": "s", "padding": "p: zeros on each side",
-         "out_channels": "the number of filters", "dilation": "1: no gaps",
-         "slope": "for negative inputs", "p": "share zeroed in training",
-         "out_features": "outputs of this layer"}
+HINTS = {
+    "kernel": "f: the filter is f x f",
+    "stride": "s",
+    "padding": "p: zeros on each side",
+    "out_channels": "the number of filters",
+    "dilation": "1: no gaps",
+    "slope": "for negative inputs",
+    "p": "share zeroed in training",
+    "out_features": "outputs of this layer",
+}
 
 
 class LayerEditor(ttk.LabelFrame):
@@ -35,8 +41,9 @@ class LayerEditor(ttk.LabelFrame):
         self._loading = False
         self.columnconfigure(1, weight=1)
 
-    def show(self, title: str, name: str | None, fields: list[FieldInfo],
-             values: dict[str, Any]) -> None:
+    def show(
+        self, title: str, name: str | None, fields: list[FieldInfo], values: dict[str, Any]
+    ) -> None:
         """Rebuild the form for one layer (``name`` None: the input, which has no name)."""
         self._loading = True
         for child in self.winfo_children():
@@ -46,16 +53,17 @@ class LayerEditor(ttk.LabelFrame):
         rows: list[tuple[str, FieldInfo | None]] = [("name", None)] if name is not None else []
         rows += [(f.name, f) for f in fields]
         for r, (key, info) in enumerate(rows):
-            ttk.Label(self, text=key.replace("_", " ")).grid(row=r, column=0, sticky="w",
-                                                             pady=1)
+            ttk.Label(self, text=key.replace("_", " ")).grid(row=r, column=0, sticky="w", pady=1)
             value = name if info is None else values.get(key, info.default)
             widget = self._field(key, info, value)
             widget.grid(row=r, column=1, sticky="ew", pady=1, padx=(PAD, 0))
             ttk.Label(self, text=HINTS.get(key, ""), foreground="#666").grid(
-                row=r, column=2, sticky="w", padx=(4, 0))
+                row=r, column=2, sticky="w", padx=(4, 0)
+            )
         if not rows:
             ttk.Label(self, text="This layer has no settings.", foreground="#666").grid(
-                row=0, column=0, columnspan=3, sticky="w")
+                row=0, column=0, columnspan=3, sticky="w"
+            )
         self._loading = False
 
     def _field(self, key: str, info: FieldInfo | None, value: Any) -> ttk.Widget:

@@ -34,8 +34,10 @@ def settings_text(layer: dict[str, Any]) -> str:
     """The layer's fields in a few characters, e.g. "16 out, 3x3, s1, p1"."""
     kind = layer["type"]
     if kind == "conv":
-        text = f"{layer['out_channels']} out, {layer['kernel']}x{layer['kernel']}, " \
-               f"s{layer['stride']}, p{layer['padding']}"
+        text = (
+            f"{layer['out_channels']} out, {layer['kernel']}x{layer['kernel']}, "
+            f"s{layer['stride']}, p{layer['padding']}"
+        )
         return text + (f", d{layer['dilation']}" if layer.get("dilation", 1) != 1 else "")
     if kind in ("maxpool", "avgpool"):
         stride = layer.get("stride") or layer["kernel"]
@@ -52,10 +54,19 @@ class LayerList(ttk.Frame):
         self.create_widgets()
 
     def create_widgets(self) -> None:
-        self.tree = ttk.Treeview(self, columns=("type", "settings", "output"), height=14,
-                                 selectmode="browse", name="layers")
-        for col, title, width in (("#0", "layer", 92), ("type", "type", 72),
-                                  ("settings", "settings", 100), ("output", "output", 84)):
+        self.tree = ttk.Treeview(
+            self,
+            columns=("type", "settings", "output"),
+            height=14,
+            selectmode="browse",
+            name="layers",
+        )
+        for col, title, width in (
+            ("#0", "layer", 92),
+            ("type", "type", 72),
+            ("settings", "settings", 100),
+            ("output", "output", 84),
+        ):
             self.tree.heading(col, text=title, anchor="w")
             self.tree.column(col, width=width, anchor="w", stretch=col == "settings")
         self.tree.tag_configure("error", foreground="#b00020")
@@ -71,12 +82,12 @@ class LayerList(ttk.Frame):
         bar = ttk.Frame(self)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
         self.kind = tk.StringVar(self, "conv")
-        self.kind_box = ttk.Combobox(bar, textvariable=self.kind, values=list(LAYER_TYPES),
-                                     state="readonly", width=9)
+        self.kind_box = ttk.Combobox(
+            bar, textvariable=self.kind, values=list(LAYER_TYPES), state="readonly", width=9
+        )
         self.kind_box.pack(side="left")
         self.add_button = ttk.Button(bar, text="Add (Ins)", command=self.add, width=9)
-        self.remove_button = ttk.Button(bar, text="Remove (Del)", command=self.remove,
-                                        width=12)
+        self.remove_button = ttk.Button(bar, text="Remove (Del)", command=self.remove, width=12)
         self.up_button = ttk.Button(bar, text="\u2191", width=3, command=lambda: self.move(-1))
         self.down_button = ttk.Button(bar, text="\u2193", width=3, command=lambda: self.move(1))
         for b in (self.add_button, self.remove_button, self.up_button, self.down_button):
@@ -88,11 +99,17 @@ class LayerList(ttk.Frame):
     def show(self, input_shape: list[int], layers: list[dict[str, Any]], select: int) -> None:
         """Rebuild the rows (after a structural change) and select row ``select``."""
         self.tree.delete(*self.tree.get_children())
-        self.tree.insert("", "end", INPUT, text="input", values=(
-            "", "x".join(str(v) for v in input_shape), ""))
+        self.tree.insert(
+            "", "end", INPUT, text="input", values=("", "x".join(str(v) for v in input_shape), "")
+        )
         for i, layer in enumerate(layers):
-            self.tree.insert("", "end", str(i), text=layer["name"],
-                             values=(layer["type"], settings_text(layer), ""))
+            self.tree.insert(
+                "",
+                "end",
+                str(i),
+                text=layer["name"],
+                values=(layer["type"], settings_text(layer), ""),
+            )
         self.select(select)
 
     def update_row(self, index: int, input_shape: list[int], layer: dict[str, Any] | None) -> None:

@@ -31,17 +31,31 @@ class Thumb:
 class ThumbGrid(ttk.Frame):
     """``show(thumbs)``; ``on_click(i)`` gets the index into the list last shown."""
 
-    def __init__(self, master: tk.Misc, on_click: Callable[[int], None], tile: int = 56,
-                 cell_width: int = 84, caption_height: int = 30, height: int = 300) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        on_click: Callable[[int], None],
+        tile: int = 56,
+        cell_width: int = 84,
+        caption_height: int = 30,
+        height: int = 300,
+    ) -> None:
         super().__init__(master)
         self.on_click = on_click
-        tile, cell_width, caption_height, height = (px(n) for n in (tile, cell_width,
-                                                                     caption_height, height))
+        tile, cell_width, caption_height, height = (
+            px(n) for n in (tile, cell_width, caption_height, height)
+        )
         self.tile, self.min_cell_w, self.cap_h = tile, cell_width, caption_height
         self.cell_w = cell_width  # widened to share the canvas's width between the columns
         bg = ttk.Style().lookup("TFrame", "background") or "#dcdad5"
-        self.canvas = tk.Canvas(self, height=height, width=cell_width * 4, background=bg,
-                                highlightthickness=0, cursor="hand2")
+        self.canvas = tk.Canvas(
+            self,
+            height=height,
+            width=cell_width * 4,
+            background=bg,
+            highlightthickness=0,
+            cursor="hand2",
+        )
         self.scroll = ttk.Scrollbar(self, orient="vertical", command=self.canvas.yview)
         self.canvas.configure(yscrollcommand=self.scroll.set)
         self.scroll.pack(side="right", fill="y")
@@ -50,8 +64,9 @@ class ThumbGrid(ttk.Frame):
         self.canvas.bind("<Button-1>", self._click)
         for seq, step in (("<Button-4>", -1), ("<Button-5>", 1)):  # X11 wheel
             self.canvas.bind(seq, lambda e, s=step: self.canvas.yview_scroll(s, "units"))
-        self.canvas.bind("<MouseWheel>", lambda e: self.canvas.yview_scroll(
-            -1 if e.delta > 0 else 1, "units"))
+        self.canvas.bind(
+            "<MouseWheel>", lambda e: self.canvas.yview_scroll(-1 if e.delta > 0 else 1, "units")
+        )
         self.thumbs: list[Thumb] = []
         self.photos: list[ImageTk.PhotoImage] = []
         self.selected: int | None = None
@@ -66,8 +81,10 @@ class ThumbGrid(ttk.Frame):
         """Replace the images (``tile`` px wide); ``message`` is shown when there are none."""
         self.thumbs, self.message, self.selected = list(thumbs), message, None
         self.tile = tile or self.tile
-        self.photos = [ImageTk.PhotoImage(Image.fromarray(self._enlarge(t.rgb)), master=self)
-                       for t in self.thumbs]
+        self.photos = [
+            ImageTk.PhotoImage(Image.fromarray(self._enlarge(t.rgb)), master=self)
+            for t in self.thumbs
+        ]
         self._cols = 0  # force a full layout
         self._layout()
         self.canvas.yview_moveto(0)
@@ -109,17 +126,30 @@ class ThumbGrid(ttk.Frame):
         c = self.canvas
         c.delete("all")
         if not self.thumbs:
-            c.create_text(8, 8, anchor="nw", text=self.message, fill="#555",
-                          width=max(100, c.winfo_width() - 16))
+            c.create_text(
+                8,
+                8,
+                anchor="nw",
+                text=self.message,
+                fill="#555",
+                width=max(100, c.winfo_width() - 16),
+            )
             c.configure(scrollregion=(0, 0, 1, 1))
             return
         for i, (thumb, photo) in enumerate(zip(self.thumbs, self.photos, strict=True)):
             x, y = self.origin(i)
             mid = x + self.cell_w // 2
             c.create_image(mid, y + 4, anchor="n", image=photo, tags=(f"t{i}",))
-            c.create_text(mid, y + 6 + self.tile, anchor="n", text=thumb.caption,
-                          fill=thumb.color, justify="center", width=self.cell_w - 4,
-                          font="TkSmallCaptionFont")
+            c.create_text(
+                mid,
+                y + 6 + self.tile,
+                anchor="n",
+                text=thumb.caption,
+                fill=thumb.color,
+                justify="center",
+                width=self.cell_w - 4,
+                font="TkSmallCaptionFont",
+            )
         self._mark()
         bbox = c.bbox("all")
         c.configure(scrollregion=(0, 0, bbox[2], bbox[3] + 4))
@@ -133,9 +163,15 @@ class ThumbGrid(ttk.Frame):
         if self.selected is None or self.selected >= len(self.thumbs):
             return
         x, y = self.origin(self.selected)
-        self.canvas.create_rectangle(x + 2, y + 1, x + self.cell_w - 2,
-                                     y + self.tile + self.cap_h + 6, outline=SELECTED, width=2,
-                                     tags=("mark",))
+        self.canvas.create_rectangle(
+            x + 2,
+            y + 1,
+            x + self.cell_w - 2,
+            y + self.tile + self.cap_h + 6,
+            outline=SELECTED,
+            width=2,
+            tags=("mark",),
+        )
 
     def index_at(self, x: int, y: int) -> int | None:
         """The image under window pixel (x, y) of the canvas, or None."""

@@ -20,10 +20,22 @@ def _lut(anchors: list[tuple[int, int, int]]) -> np.ndarray:
     return np.stack([np.interp(t, pos, a[:, c]) for c in range(3)], 1).round().astype(np.uint8)
 
 
-VIRIDIS = _lut([(68, 1, 84), (71, 44, 122), (59, 81, 139), (44, 113, 142), (33, 144, 141),
-                (39, 173, 129), (92, 200, 99), (170, 220, 50), (253, 231, 37)])
-COOLWARM = _lut([(59, 76, 192), (141, 176, 254), (221, 221, 221), (244, 154, 123),
-                 (180, 4, 38)])  # diverging: blue < 0 < red, for signed weights
+VIRIDIS = _lut(
+    [
+        (68, 1, 84),
+        (71, 44, 122),
+        (59, 81, 139),
+        (44, 113, 142),
+        (33, 144, 141),
+        (39, 173, 129),
+        (92, 200, 99),
+        (170, 220, 50),
+        (253, 231, 37),
+    ]
+)
+COOLWARM = _lut(
+    [(59, 76, 192), (141, 176, 254), (221, 221, 221), (244, 154, 123), (180, 4, 38)]
+)  # diverging: blue < 0 < red, for signed weights
 GRAY = _lut([(0, 0, 0), (255, 255, 255)])
 
 
@@ -90,8 +102,9 @@ class GridLayout:
         return i if i < self.count else None
 
 
-def layout_for(count: int, side: int, max_cols: int = 8, target: int = 84,
-               max_width: int | None = None) -> GridLayout:
+def layout_for(
+    count: int, side: int, max_cols: int = 8, target: int = 84, max_width: int | None = None
+) -> GridLayout:
     """Tiles about ``target`` px (smaller when there are many), in rows of ``max_cols``.
 
     A whole multiple of the map's side keeps its pixels square; when the grid
@@ -114,12 +127,13 @@ def grid(tiles: list[np.ndarray], layout: GridLayout, background: int = 240) -> 
     for i, tile in enumerate(tiles):
         big = zoom(tile, layout.tile)
         x, y = layout.origin(i)
-        out[y:y + big.shape[0], x:x + big.shape[1]] = big
+        out[y : y + big.shape[0], x : x + big.shape[1]] = big
     return out
 
 
-def layer_tiles(maps: np.ndarray, per_map: bool = False,
-                lut: np.ndarray = VIRIDIS) -> list[np.ndarray]:
+def layer_tiles(
+    maps: np.ndarray, per_map: bool = False, lut: np.ndarray = VIRIDIS
+) -> list[np.ndarray]:
     """(C, H, W) activations to C coloured tiles, on the layer's range or each map's own.
 
     One range for the whole layer shows which maps respond strongly; a range

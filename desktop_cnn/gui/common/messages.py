@@ -21,7 +21,7 @@ def split(message: str) -> tuple[str, str]:
     cut = head.rfind(": ", 0, FIRST_LINE)
     if cut <= 0:
         return head, ""
-    return head[:cut + 1], head[cut + 2:]
+    return head[: cut + 1], head[cut + 2 :]
 
 
 def show_error(parent: tk.Misc, title: str, message: str) -> None:
@@ -32,6 +32,8 @@ def show_error(parent: tk.Misc, title: str, message: str) -> None:
 
 def model_not_opened(path: str, error: str) -> tuple[str, str]:
     """Title and text when the model given at start-up cannot be opened."""
-    return ("Cannot open the model",
-            f"{error}\n\nThe app starts without a model: open another one (File > Open "
-            f"model, Ctrl+O) or train one in the Train tab.\nFile: {path}")
+    return (
+        "Cannot open the model",
+        f"{error}\n\nThe app starts without a model: open another one (File > Open "
+        f"model, Ctrl+O) or train one in the Train tab.\nFile: {path}",
+    )

@@ -32,8 +32,12 @@ def thin(x: np.ndarray, y: np.ndarray, limit: int = MAX_POINTS) -> tuple[np.ndar
 class FigurePane(ttk.Frame):
     """A figure, its Tk canvas and matplotlib's navigation toolbar (zoom, pan, save as PNG)."""
 
-    def __init__(self, master: tk.Misc, size: tuple[float, float] = (6, 4),
-                 layout: str | None = "constrained") -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        size: tuple[float, float] = (6, 4),
+        layout: str | None = "constrained",
+    ) -> None:
         super().__init__(master)
         self.figure = Figure(figsize=size, dpi=90, layout=layout)
         self.canvas = FigureCanvasTkAgg(self.figure, master=self)
@@ -73,8 +77,7 @@ class ConfusionPane(FigurePane):
     Mistakes panel then shows the images of class i predicted as j).
     """
 
-    def __init__(self, master: tk.Misc,
-                 on_cell: Callable[[int, int], None] | None = None) -> None:
+    def __init__(self, master: tk.Misc, on_cell: Callable[[int, int], None] | None = None) -> None:
         super().__init__(master, (4.6, 4))
         self.ax = self.figure.add_subplot()
         self.matrix: np.ndarray | None = None
@@ -90,8 +93,13 @@ class ConfusionPane(FigurePane):
 
     def _clicked(self, event) -> None:
         # Zoom and pan use clicks too: a cell is picked only when neither is on.
-        if (self.on_cell is None or self.matrix is None or event.inaxes is not self.ax
-                or self.toolbar.mode or event.xdata is None):
+        if (
+            self.on_cell is None
+            or self.matrix is None
+            or event.inaxes is not self.ax
+            or self.toolbar.mode
+            or event.xdata is None
+        ):
             return
         i, j = int(round(event.ydata)), int(round(event.xdata))
         if 0 <= i < len(self.matrix) and 0 <= j < len(self.matrix):
@@ -109,8 +117,9 @@ class ConfusionPane(FigurePane):
         for patch in list(self.ax.patches):
             patch.remove()
         if self.selected is not None and self.matrix is not None:
-            self.ax.add_patch(Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5,
-                                        edgecolor="#e8590c"))
+            self.ax.add_patch(
+                Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, edgecolor="#e8590c")
+            )
         self.redraw()
 
     def _draw(self, confusion: np.ndarray | None, classes: list[str]) -> None:
@@ -118,8 +127,14 @@ class ConfusionPane(FigurePane):
         ax.clear()
         if confusion is None:
             ax.set_axis_off()
-            ax.text(0.5, 0.5, "The confusion matrix appears\nwhen a run has been evaluated.",
-                    ha="center", va="center", color="#666")
+            ax.text(
+                0.5,
+                0.5,
+                "The confusion matrix appears\nwhen a run has been evaluated.",
+                ha="center",
+                va="center",
+                color="#666",
+            )
             self.redraw()
             return
         ax.set_axis_on()
@@ -129,16 +144,24 @@ class ConfusionPane(FigurePane):
         labels = [c[:8] for c in classes]
         ax.set_xticks(ticks, labels, rotation=90 if k > 5 and max(map(len, labels)) > 2 else 0)
         ax.set_yticks(ticks, labels)
-        title = "Confusion matrix (test set)" + ("\nclick a cell to see its images"
-                                                 if self.on_cell is not None else "")
+        title = "Confusion matrix (test set)" + (
+            "\nclick a cell to see its images" if self.on_cell is not None else ""
+        )
         ax.set(xlabel="predicted", ylabel="true", title=title)
         if k <= 12:
             top = confusion.max() or 1
             for i in range(k):
                 for j in range(k):
                     v = int(confusion[i, j])
-                    ax.text(j, i, str(v), ha="center", va="center", fontsize=7,
-                            color="white" if v > top / 2 else "black")
+                    ax.text(
+                        j,
+                        i,
+                        str(v),
+                        ha="center",
+                        va="center",
+                        fontsize=7,
+                        color="white" if v > top / 2 else "black",
+                    )
         if self.selected is not None:
             self.highlight(*self.selected)
             return
@@ -167,12 +190,20 @@ class HistoryPane(FigurePane):
             self.loss_ax.plot(*thin(x, np.asarray(losses)), color="#9ec3e6", lw=0.8)
             self.loss_ax.plot(*thin(x, smooth(losses)), color="#1f5fa8", lw=1.8)
         else:
-            self.loss_ax.text(0.5, 0.5, "no loss history saved", ha="center", va="center",
-                              transform=self.loss_ax.transAxes, color="#666")
+            self.loss_ax.text(
+                0.5,
+                0.5,
+                "no loss history saved",
+                ha="center",
+                va="center",
+                transform=self.loss_ax.transAxes,
+                color="#666",
+            )
         if epochs:
             ep = [e.get("epoch", i + 1) for i, e in enumerate(epochs)]
-            self.acc_ax.plot(ep, [e.get("test_accuracy", np.nan) for e in epochs], "s-",
-                             color="#27864a")
+            self.acc_ax.plot(
+                ep, [e.get("test_accuracy", np.nan) for e in epochs], "s-", color="#27864a"
+            )
             self.acc_ax.set_xlim(min(ep) - 0.5, max(ep) + 0.5)
             self.acc_ax.xaxis.set_major_locator(MaxNLocator(integer=True, min_n_ticks=1))
         self.loss_ax.set(title="Training loss per batch", xlabel="batch")
@@ -185,13 +216,17 @@ class ResultsPane(ttk.Frame):
 
     def __init__(self, master: tk.Misc) -> None:
         super().__init__(master, padding=6)
-        self.table = ttk.Treeview(self, columns=("acc", "right", "total"), height=12,
-                                  selectmode="none")
-        for col, title, width in (("#0", "class", 100), ("acc", "accuracy", 80),
-                                  ("right", "correct", 64), ("total", "of", 64)):
+        self.table = ttk.Treeview(
+            self, columns=("acc", "right", "total"), height=12, selectmode="none"
+        )
+        for col, title, width in (
+            ("#0", "class", 100),
+            ("acc", "accuracy", 80),
+            ("right", "correct", 64),
+            ("total", "of", 64),
+        ):
             self.table.heading(col, text=title)
-            self.table.column(col, width=width, anchor="w" if col == "#0" else "e",
-                              stretch=False)
+            self.table.column(col, width=width, anchor="w" if col == "#0" else "e", stretch=False)
         self.table.pack(side="left", fill="y")
         self.confusion = ConfusionPane(self)
         self.confusion.pack(side="left", fill="both", expand=True, padx=(6, 0))
@@ -202,6 +237,10 @@ class ResultsPane(ttk.Frame):
         self.table.delete(*self.table.get_children())
         for k, name in enumerate(classes):
             right, total = int(confusion[k, k]), int(confusion[k].sum())
-            self.table.insert("", "end", text=name, values=(
-                f"{evaluation.per_class[k]:.2%}", f"{right:,}", f"{total:,}"))
+            self.table.insert(
+                "",
+                "end",
+                text=name,
+                values=(f"{evaluation.per_class[k]:.2%}", f"{right:,}", f"{total:,}"),
+            )
         self.confusion.show(confusion, classes)

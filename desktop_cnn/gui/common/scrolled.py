@@ -30,8 +30,9 @@ class ScrolledFrame(ttk.Frame):
             widget.bind("<Leave>", self._unbind_wheel, add="+")
 
     def _inner_resized(self, _event: tk.Event) -> None:
-        self.canvas.configure(scrollregion=(0, 0, self.inner.winfo_reqwidth(),
-                                            self.inner.winfo_reqheight()))
+        self.canvas.configure(
+            scrollregion=(0, 0, self.inner.winfo_reqwidth(), self.inner.winfo_reqheight())
+        )
 
     def _outer_resized(self, event: tk.Event) -> None:
         self.canvas.itemconfigure(self._window, width=event.width)

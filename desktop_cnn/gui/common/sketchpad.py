@@ -20,10 +20,15 @@ from ..sketch import Sketch
 class SketchPad(ttk.Frame):
     """``on_begin()`` before a stroke starts, ``on_change(done)`` after each visible change."""
 
-    def __init__(self, master: tk.Misc, sketch: Sketch, size: int | None = None,
-                 on_begin: Callable[[], None] | None = None,
-                 on_change: Callable[[bool], None] | None = None, name: str | None = None,
-                 ) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        sketch: Sketch,
+        size: int | None = None,
+        on_begin: Callable[[], None] | None = None,
+        on_change: Callable[[bool], None] | None = None,
+        name: str | None = None,
+    ) -> None:
         super().__init__(master, name=name)
         self.sketch = sketch
         self.size = size or sketch.size
@@ -35,11 +40,19 @@ class SketchPad(ttk.Frame):
         self.create_widgets()
 
     def create_widgets(self) -> None:
-        self.canvas = tk.Canvas(self, width=self.size, height=self.size, background="white",
-                                highlightthickness=1, highlightbackground="#808080",
-                                cursor="pencil", name="canvas")
-        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size), "white"),
-                                        master=self)
+        self.canvas = tk.Canvas(
+            self,
+            width=self.size,
+            height=self.size,
+            background="white",
+            highlightthickness=1,
+            highlightbackground="#808080",
+            cursor="pencil",
+            name="canvas",
+        )
+        self.photo = ImageTk.PhotoImage(
+            Image.new("RGB", (self.size, self.size), "white"), master=self
+        )
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
         self.canvas.pack()
         self.canvas.bind("<ButtonPress-1>", self._press)

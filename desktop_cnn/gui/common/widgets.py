@@ -37,22 +37,30 @@ def set_theme(root: tk.Tk) -> None:
 
 
 def tune_clam(style: ttk.Style) -> None:
-    style.configure(".", focuscolor=ACCENT, selectbackground=ACCENT,
-                    selectforeground="white")
-    style.configure("TProgressbar", background=ACCENT, troughcolor="#e4e4e4",
-                    bordercolor="#b8b8b8", lightcolor=ACCENT, darkcolor=ACCENT)
+    style.configure(".", focuscolor=ACCENT, selectbackground=ACCENT, selectforeground="white")
+    style.configure(
+        "TProgressbar",
+        background=ACCENT,
+        troughcolor="#e4e4e4",
+        bordercolor="#b8b8b8",
+        lightcolor=ACCENT,
+        darkcolor=ACCENT,
+    )
     style.configure("TButton", padding=px(5))  # clam's own 5 px, grown with the dpi
     style.configure("TNotebook.Tab", padding=(px(12), px(4)))
-    style.map("TNotebook.Tab", background=[("selected", "#f4f4f4")],
-              foreground=[("selected", ACCENT)])
+    style.map(
+        "TNotebook.Tab", background=[("selected", "#f4f4f4")], foreground=[("selected", ACCENT)]
+    )
     style.configure("TLabelframe.Label", foreground="#333")
-    style.map("Treeview", background=[("selected", ACCENT)],
-              foreground=[("selected", "white")])
+    style.map("Treeview", background=[("selected", ACCENT)], foreground=[("selected", "white")])
     # clam draws indicators and arrows at fixed pixel sizes (10 and 14): grown with the dpi
     for name in ("TCheckbutton", "TRadiobutton"):
         style.configure(name, indicatorsize=px(10), indicatormargin=(px(1), px(1), px(4), px(1)))
-        style.map(name, indicatorforeground=[("selected", ACCENT)],
-                  indicatorbackground=[("pressed", ACCENT_LIGHT)])
+        style.map(
+            name,
+            indicatorforeground=[("selected", ACCENT)],
+            indicatorbackground=[("pressed", ACCENT_LIGHT)],
+        )
     for name in ("TCombobox", "TSpinbox", "TScrollbar", "TMenubutton"):
         style.configure(name, arrowsize=px(14))
 
@@ -108,8 +116,9 @@ class StatusBar(ttk.Frame):
         width = label.winfo_width()
         if width <= 1:  # not laid out yet: the ttk width (in characters) applies
             width = label.winfo_reqwidth()
-        label.configure(text=elide(self.texts[name], tkfont.nametofont("TkDefaultFont",
-                                                                       root=self), width))
+        label.configure(
+            text=elide(self.texts[name], tkfont.nametofont("TkDefaultFont", root=self), width)
+        )
 
     def _hover(self, name: str) -> None:
         if self.shown(name) != self.texts[name]:
@@ -142,9 +151,16 @@ class HoverTip:
         self.hide()
         self.window = tk.Toplevel(self.master)
         self.window.wm_overrideredirect(True)
-        ttk.Label(self.window, text=text, wraplength=widget.winfo_screenwidth() // 2,
-                  justify="left", padding=px(4), background="#ffffe6",
-                  relief="solid", borderwidth=1).pack()
+        ttk.Label(
+            self.window,
+            text=text,
+            wraplength=widget.winfo_screenwidth() // 2,
+            justify="left",
+            padding=px(4),
+            background="#ffffe6",
+            relief="solid",
+            borderwidth=1,
+        ).pack()
         self.window.update_idletasks()
         x = min(widget.winfo_rootx(), widget.winfo_screenwidth() - self.window.winfo_reqwidth())
         y = widget.winfo_rooty() - self.window.winfo_reqheight() - px(4)
@@ -160,8 +176,13 @@ class ProbabilityBars(tk.Canvas):
     """One horizontal bar per class; ``set_probs(None)`` shows empty bars."""
 
     def __init__(self, master: tk.Misc, width: int = 300, height: int = 250) -> None:
-        super().__init__(master, width=width, height=height, highlightthickness=0,
-                         background=ttk.Style().lookup("TFrame", "background") or "#d9d9d9")
+        super().__init__(
+            master,
+            width=width,
+            height=height,
+            highlightthickness=0,
+            background=ttk.Style().lookup("TFrame", "background") or "#d9d9d9",
+        )
         self.classes: list[str] = []
         self.probs: np.ndarray | None = None
         self.bind("<Configure>", lambda e: self._draw())
@@ -198,11 +219,18 @@ class ProbabilityBars(tk.Canvas):
             y = r * row_h + 2
             p = float(self.probs[k]) if self.probs is not None else 0.0
             self.create_text(label_w - 6, y + row_h / 2, text=self.classes[k][:12], anchor="e")
-            self.create_rectangle(label_w, y + 3, label_w + bar_w, y + row_h - 3,
-                                  outline="#b0b0b0", fill="white")
+            self.create_rectangle(
+                label_w, y + 3, label_w + bar_w, y + row_h - 3, outline="#b0b0b0", fill="white"
+            )
             if p > 0:
-                self.create_rectangle(label_w, y + 3, label_w + max(1, p * bar_w), y + row_h - 3,
-                                      outline="", fill=TOP_COLOR if k == top else BAR_COLOR)
+                self.create_rectangle(
+                    label_w,
+                    y + 3,
+                    label_w + max(1, p * bar_w),
+                    y + row_h - 3,
+                    outline="",
+                    fill=TOP_COLOR if k == top else BAR_COLOR,
+                )
             pct = f"{p:.1%}" if self.probs is not None else ""
             self.create_text(label_w + bar_w + 6, y + row_h / 2, text=pct, anchor="w")
 
@@ -213,8 +241,16 @@ class LogView(ttk.Frame):
     def __init__(self, master: tk.Misc, height: int = 8, limit: int = 2000) -> None:
         super().__init__(master)
         self.limit = limit
-        self.text = tk.Text(self, height=height, width=40, wrap="word", state="disabled",
-                            relief="sunken", borderwidth=1, font="TkFixedFont")
+        self.text = tk.Text(
+            self,
+            height=height,
+            width=40,
+            wrap="word",
+            state="disabled",
+            relief="sunken",
+            borderwidth=1,
+            font="TkFixedFont",
+        )
         scroll = ttk.Scrollbar(self, orient="vertical", command=self.text.yview)
         self.text.configure(yscrollcommand=scroll.set)
         self.text.pack(side="left", fill="both", expand=True)
@@ -243,11 +279,19 @@ class ArrayView(tk.Canvas):
     """Shows an (H, W, 3) uint8 array enlarged to the canvas with crisp (nearest) pixels."""
 
     def __init__(self, master: tk.Misc, size: int, **kw) -> None:
-        super().__init__(master, width=size, height=size, highlightthickness=1,
-                         highlightbackground="#a0a0a0", background="#f0f0f0", **kw)
+        super().__init__(
+            master,
+            width=size,
+            height=size,
+            highlightthickness=1,
+            highlightbackground="#a0a0a0",
+            background="#f0f0f0",
+            **kw,
+        )
         self.size = size
-        self.photo = ImageTk.PhotoImage(Image.new("RGB", (size, size), (240, 240, 240)),
-                                        master=self)
+        self.photo = ImageTk.PhotoImage(
+            Image.new("RGB", (size, size), (240, 240, 240)), master=self
+        )
         self.item = self.create_image(1, 1, anchor="nw", image=self.photo)
         self.array: np.ndarray | None = None
 

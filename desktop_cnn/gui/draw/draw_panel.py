@@ -83,15 +83,28 @@ class DrawPanel(Panel):
     def create_widgets(self) -> None:
         left = ttk.Frame(self, name="left")
         left.grid(row=0, column=0, sticky="n")
-        self.pad = SketchPad(left, self.sketch, px(280), self.state.begin_stroke,
-                             self.state.sketch_changed, name="pad")
+        self.pad = SketchPad(
+            left,
+            self.sketch,
+            px(280),
+            self.state.begin_stroke,
+            self.state.sketch_changed,
+            name="pad",
+        )
         self.pad.grid(row=0, column=0, columnspan=3)
         tools = ttk.Frame(left)
         tools.grid(row=1, column=0, columnspan=3, sticky="ew", pady=(PAD, 0))
         ttk.Label(tools, text="Brush").pack(side="left")
         self.brush = tk.IntVar(self, self.sketch.brush)
-        self.brush_box = ttk.Spinbox(tools, from_=4, to=48, increment=2, width=4,
-                                     textvariable=self.brush, command=self.brush_changed)
+        self.brush_box = ttk.Spinbox(
+            tools,
+            from_=4,
+            to=48,
+            increment=2,
+            width=4,
+            textvariable=self.brush,
+            command=self.brush_changed,
+        )
         self.brush_box.bind("<FocusOut>", lambda e: self.brush_changed())
         self.brush_box.pack(side="left", padx=(4, 0))
         self.undo_button = ttk.Button(tools, text="Undo", width=7, command=self.undo)
@@ -99,19 +112,26 @@ class DrawPanel(Panel):
         self.clear_button.pack(side="right")
         self.undo_button.pack(side="right", padx=PAD)
         self.open_button = ttk.Button(left, text="Open image...", command=self.open_image)
-        self.test_button = ttk.Button(left, text="Random test image",
-                                      command=self.random_test_image)
+        self.test_button = ttk.Button(
+            left, text="Random test image", command=self.random_test_image
+        )
         self.open_button.grid(row=2, column=0, columnspan=1, sticky="ew", pady=(PAD, 0))
-        self.test_button.grid(row=2, column=1, columnspan=2, sticky="ew", pady=(PAD, 0),
-                              padx=(PAD, 0))
+        self.test_button.grid(
+            row=2, column=1, columnspan=2, sticky="ew", pady=(PAD, 0), padx=(PAD, 0)
+        )
         self.caption = ttk.Label(left, text=DRAWING.caption, wraplength=px(280), foreground="#555")
         self.caption.grid(row=3, column=0, columnspan=3, sticky="w", pady=(PAD, 0))
         self.tips_frame = ttk.LabelFrame(left, text="Tips", padding=PAD)
         self.tips_frame.grid(row=4, column=0, columnspan=3, sticky="ew", pady=(PAD * 3, 0))
         # Wrapped inside the pad's width (less the frame's padding and border): the tips must
         # never widen the column, or showing the steps (which hides them) shifts the pad
-        self.tips = ttk.Label(self.tips_frame, wraplength=px(280) - 2 * PAD - 6, justify="left",
-                              foreground="#444", text=TIPS_DIGITS)
+        self.tips = ttk.Label(
+            self.tips_frame,
+            wraplength=px(280) - 2 * PAD - 6,
+            justify="left",
+            foreground="#444",
+            text=TIPS_DIGITS,
+        )
         self.tips.pack(anchor="w")
 
         seen = ttk.LabelFrame(self, text="What the network sees", padding=PAD)
@@ -121,12 +141,14 @@ class DrawPanel(Panel):
         ttk.Label(plain, text="The input tensor").pack(anchor="w")
         self.preview = ArrayView(plain, px(SEEN))
         self.preview.pack(anchor="w")
-        self.preview_caption = ttk.Label(plain, text="", wraplength=px(SEEN), foreground="#555",
-                                         justify="left")
+        self.preview_caption = ttk.Label(
+            plain, text="", wraplength=px(SEEN), foreground="#555", justify="left"
+        )
         self.preview_caption.pack(anchor="w", pady=(PAD, 0))
         self.show_steps = tk.BooleanVar(self, False)
-        self.steps_check = ttk.Checkbutton(plain, text="Show the steps",
-                                           variable=self.show_steps, command=self.steps_toggled)
+        self.steps_check = ttk.Checkbutton(
+            plain, text="Show the steps", variable=self.show_steps, command=self.steps_toggled
+        )
         self.steps_check.pack(anchor="w", pady=(PAD, 0))
         self.why = SaliencyView(seen, px(SEEN), self.saliency_changed)
         self.why.grid(row=0, column=1, sticky="n", padx=(PAD * 2, 0))
@@ -137,13 +159,16 @@ class DrawPanel(Panel):
         out = ttk.LabelFrame(self, text="Prediction", padding=PAD, name="prediction")
         out.grid(row=0, column=2, rowspan=2, sticky="nsew")
         self.rowconfigure(1, weight=1)  # the steps, when shown, follow right under row 0
-        self.big_font = tkfont.Font(self, family=tkfont.nametofont("TkDefaultFont").cget(
-            "family"), size=60, weight="bold")
-        self.answer = ttk.Label(out, text="", font=self.big_font, anchor="center", width=6,
-                                name="answer")
+        self.big_font = tkfont.Font(
+            self, family=tkfont.nametofont("TkDefaultFont").cget("family"), size=60, weight="bold"
+        )
+        self.answer = ttk.Label(
+            out, text="", font=self.big_font, anchor="center", width=6, name="answer"
+        )
         self.answer.pack(fill="x")
-        self.confidence = ttk.Label(out, text="Loading the model...", anchor="center",
-                                    name="confidence")
+        self.confidence = ttk.Label(
+            out, text="Loading the model...", anchor="center", name="confidence"
+        )
         self.confidence.pack(fill="x")
         self.bars = ProbabilityBars(out, width=px(260), height=px(260))
         self.bars.pack(fill="both", expand=True, pady=(PAD, 0))
@@ -203,8 +228,11 @@ class DrawPanel(Panel):
         if ck is None or self.state.datasets is None:
             self.show_error("No model", "Open or train a model first.")
             return
-        name, data_dir, datasets = ck.info.dataset, self.state.settings.data_dir, \
-            self.state.datasets
+        name, data_dir, datasets = (
+            ck.info.dataset,
+            self.state.settings.data_dir,
+            self.state.datasets,
+        )
         data = datasets.get(name, data_dir)
         if data is not None:
             self.pick_test_image(data)
@@ -273,8 +301,11 @@ class DrawPanel(Panel):
     def show_analysis(self, analysis) -> None:
         if analysis is None:
             self.answer.configure(text="")
-            self.confidence.configure(text="Draw a digit" if self.state.checkpoint.info.is_digits
-                                      else "Draw, open an image or pick a test image")
+            self.confidence.configure(
+                text="Draw a digit"
+                if self.state.checkpoint.info.is_digits
+                else "Draw, open an image or pick a test image"
+            )
             self.bars.set_probs(None)
             self.preview.show(None)
             self.preview_caption.configure(text="Nothing drawn yet.")
@@ -304,8 +335,10 @@ class DrawPanel(Panel):
         the user had picked these, and the overlay is redrawn for the current input.
         """
         if method is not None and method not in SALIENCY_METHODS:
-            raise ValueError(f"unknown saliency method {method!r}: choose one of "
-                             f"{', '.join(SALIENCY_METHODS)} or None")
+            raise ValueError(
+                f"unknown saliency method {method!r}: choose one of "
+                f"{', '.join(SALIENCY_METHODS)} or None"
+            )
         ck = self.state.checkpoint
         count = len(ck.info.classes) if ck is not None else 0
         if target is not None and not 0 <= target < count:
@@ -337,8 +370,10 @@ class DrawPanel(Panel):
             self.why.show(None, str(exc))
             return
         self.saliency_target = target
-        self.why.show(overlay(analysis.seen, self.saliency),
-                      describe(method, ck.info.classes[target], target == analysis.predicted))
+        self.why.show(
+            overlay(analysis.seen, self.saliency),
+            describe(method, ck.info.classes[target], target == analysis.predicted),
+        )
 
     # --- the preprocessing steps ------------------------------------------------------------
     def steps_toggled(self) -> None:
@@ -360,8 +395,9 @@ class DrawPanel(Panel):
         info = ck.info if ck is not None else None
         steps = None if analysis is None else analysis.steps
         can_center = self.source.kind != "test" and (info is None or info.is_digits)
-        self.steps_view.show(steps, steps_note(info, self.source.kind, analysis,
-                                               self.center.get()), can_center)
+        self.steps_view.show(
+            steps, steps_note(info, self.source.kind, analysis, self.center.get()), can_center
+        )
 
     def model_changed(self) -> None:
         ck = self.state.checkpoint

@@ -23,8 +23,13 @@ PREDICTED = "predicted"
 # Dark red through orange to yellow, blended in proportion to the map: where it is 0 the
 # input shows unchanged. Reads on black background and on white ink alike.
 _T = np.linspace(0, 1, 256)
-HEAT = np.stack([np.interp(_T, [0, 0.35, 0.7, 1], ch) for ch in
-                 ([150, 230, 255, 255], [0, 30, 140, 240], [0, 0, 0, 60])], 1).astype(np.uint8)
+HEAT = np.stack(
+    [
+        np.interp(_T, [0, 0.35, 0.7, 1], ch)
+        for ch in ([150, 230, 255, 255], [0, 30, 140, 240], [0, 0, 0, 60])
+    ],
+    1,
+).astype(np.uint8)
 MAX_ALPHA = 0.8  # the input stays visible under the strongest pixel
 
 
@@ -60,8 +65,9 @@ class SaliencyView(ttk.Frame):
         self.method = tk.StringVar(self, "off")
         self.radios: dict[str, ttk.Radiobutton] = {}
         for key, label in METHOD_LABELS.items():
-            radio = ttk.Radiobutton(self, text=label, value=key, variable=self.method,
-                                    command=self.on_change)
+            radio = ttk.Radiobutton(
+                self, text=label, value=key, variable=self.method, command=self.on_change
+            )
             radio.pack(anchor="w")
             self.radios[key] = radio
         row = ttk.Frame(self)
@@ -71,8 +77,13 @@ class SaliencyView(ttk.Frame):
         self.target_box.current(0)
         self.target_box.pack(side="left", padx=(4, 0))
         self.target_box.bind("<<ComboboxSelected>>", lambda e: self.on_change())
-        self.caption = ttk.Label(self, text=describe(None, "", False), wraplength=self.size,
-                                 justify="left", foreground="#555")
+        self.caption = ttk.Label(
+            self,
+            text=describe(None, "", False),
+            wraplength=self.size,
+            justify="left",
+            foreground="#555",
+        )
         self.caption.pack(anchor="w", pady=(PAD, 0))
 
     # --- what is chosen -------------------------------------------------------------------

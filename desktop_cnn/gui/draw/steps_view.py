@@ -49,7 +49,9 @@ def raw_tile(steps: DigitSteps, size: int = TILE) -> np.ndarray:
         left, top, right, bottom = steps.crop_box
         ImageDraw.Draw(out).rectangle(
             (ox + left * k - 1, oy + top * k - 1, ox + right * k, oy + bottom * k),
-            outline=BOX_COLOUR, width=2)
+            outline=BOX_COLOUR,
+            width=2,
+        )
     return np.asarray(out)
 
 
@@ -61,10 +63,10 @@ def scaled_tile(scaled: np.ndarray, size: int = TILE) -> np.ndarray:
     out = np.empty((size, size, 3), np.uint8)
     out[:] = BACKGROUND
     box = (size - BOX * k) // 2
-    out[box:box + BOX * k, box:box + BOX * k] = 0
+    out[box : box + BOX * k, box : box + BOX * k] = 0
     h, w = scaled.shape
     top, left = (size - h * k) // 2, (size - w * k) // 2
-    out[top:top + h * k, left:left + w * k] = to_rgb(scaled).repeat(k, 0).repeat(k, 1)
+    out[top : top + h * k, left : left + w * k] = to_rgb(scaled).repeat(k, 0).repeat(k, 1)
     return out
 
 
@@ -100,18 +102,21 @@ def captions(steps: DigitSteps) -> list[str]:
     else:
         dx, dy = center_of_mass_shift(steps.placed)
         moved = f"4. Skipped: would move ({dx:+d}, {dy:+d}) px"
-    return [f"1. Ink box {right - left}x{bottom - top} px{inverted}",
-            f"2. Scaled x{max(h, w) / max(right - left, bottom - top):.2f} to {w}x{h} "
-            f"(box {BOX}x{BOX})",
-            f"3. In {SIZE}x{SIZE}: mass {off:.1f} px off centre",
-            moved]
+    return [
+        f"1. Ink box {right - left}x{bottom - top} px{inverted}",
+        f"2. Scaled x{max(h, w) / max(right - left, bottom - top):.2f} to {w}x{h} "
+        f"(box {BOX}x{BOX})",
+        f"3. In {SIZE}x{SIZE}: mass {off:.1f} px off centre",
+        moved,
+    ]
 
 
 class StepsView(ttk.LabelFrame):
     """The four pictures, their captions and the centring switch (``center`` is the caller's)."""
 
-    def __init__(self, master: tk.Misc, center: tk.BooleanVar,
-                 on_toggle: Callable[[], None]) -> None:
+    def __init__(
+        self, master: tk.Misc, center: tk.BooleanVar, on_toggle: Callable[[], None]
+    ) -> None:
         super().__init__(master, text="From your drawing to the model's input", padding=PAD)
         self.center = center
         self.on_toggle = on_toggle
@@ -124,8 +129,9 @@ class StepsView(ttk.LabelFrame):
         self.captions: list[ttk.Label] = []
         for i in range(4):
             if i:
-                ttk.Label(self, text="\u2192", font=arrow_font).grid(row=0, column=2 * i - 1,
-                                                                     padx=2)
+                ttk.Label(self, text="\u2192", font=arrow_font).grid(
+                    row=0, column=2 * i - 1, padx=2
+                )
             tile = ArrayView(self, px(TILE))
             tile.grid(row=0, column=2 * i)
             caption = ttk.Label(self, wraplength=px(TILE), justify="left", foreground="#444")
@@ -135,12 +141,13 @@ class StepsView(ttk.LabelFrame):
         bottom = ttk.Frame(self)
         bottom.grid(row=2, column=0, columnspan=7, sticky="ew", pady=(PAD, 0))
         self.center_check = ttk.Checkbutton(
-            bottom, text="Centre the mass (step 4)", variable=self.center,
-            command=self.on_toggle)
+            bottom, text="Centre the mass (step 4)", variable=self.center, command=self.on_toggle
+        )
         self.center_check.pack(side="left")
         # Wrapped: a long note must not widen the strip (and squeeze the Prediction box).
-        self.note = ttk.Label(bottom, text="", foreground="#555", wraplength=px(3 * TILE),
-                              justify="left")
+        self.note = ttk.Label(
+            bottom, text="", foreground="#555", wraplength=px(3 * TILE), justify="left"
+        )
         self.note.pack(side="left", padx=(PAD * 2, 0))
 
     def show(self, steps: DigitSteps | None, note: str = "", can_center: bool = True) -> None:
@@ -158,10 +165,15 @@ class StepsView(ttk.LabelFrame):
             self.note.configure(text=note)
             return
         s = self.steps
-        pictures = [raw_tile(s), scaled_tile(s.scaled), mass_tile(s.placed),
-                    mass_tile(s.tensor[0].numpy())]
-        for tile, caption, rgb, text in zip(self.tiles, self.captions, pictures, captions(s),
-                                            strict=True):
+        pictures = [
+            raw_tile(s),
+            scaled_tile(s.scaled),
+            mass_tile(s.placed),
+            mass_tile(s.tensor[0].numpy()),
+        ]
+        for tile, caption, rgb, text in zip(
+            self.tiles, self.captions, pictures, captions(s), strict=True
+        ):
             tile.show(rgb)
             caption.configure(text=text)
         self.note.configure(text=note)

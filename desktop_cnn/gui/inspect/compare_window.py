@@ -23,8 +23,17 @@ from ..common.plots import FigurePane, thin
 from ..state import AppState
 
 # matplotlib's tab10 without its grey: distinct for the first nine models
-COLORS = ("#1f77b4", "#ff7f0e", "#2ca02c", "#d62728", "#9467bd", "#8c564b", "#e377c2",
-          "#bcbd22", "#17becf")
+COLORS = (
+    "#1f77b4",
+    "#ff7f0e",
+    "#2ca02c",
+    "#d62728",
+    "#9467bd",
+    "#8c564b",
+    "#e377c2",
+    "#bcbd22",
+    "#17becf",
+)
 CURRENT = "current model"
 ARCH_COLUMNS = ("epochs", "acc", "params", "macs", "seconds", "best")
 
@@ -38,9 +47,14 @@ def architecture_cells(c: ModelCurves) -> tuple[str, ...]:
     def count(n: int | None) -> str:
         return "-" if n is None else f"{n:,}"
 
-    return (str(max(c.epochs)), f"{acc:.2%}", count(c.params), count(c.macs),
-            "-" if c.seconds_per_epoch is None else f"{c.seconds_per_epoch:.1f}",
-            "-" if best is None else f"{best:.2%}")
+    return (
+        str(max(c.epochs)),
+        f"{acc:.2%}",
+        count(c.params),
+        count(c.macs),
+        "-" if c.seconds_per_epoch is None else f"{c.seconds_per_epoch:.1f}",
+        "-" if best is None else f"{best:.2%}",
+    )
 
 
 @dataclass
@@ -76,15 +90,21 @@ class CompareFigure(FigurePane):
             c = e.curves
             drawn = {}
             if len(c.loss):
-                drawn["train_loss"], = loss_ax.plot(*thin(c.loss_epoch, c.loss), color=e.color,
-                                                    lw=1.5)
-            drawn["test_loss"], = loss_ax.plot(c.epochs, c.test_loss, "o--", color=e.color,
-                                               lw=1, ms=4)
-            drawn["test_accuracy"], = acc_ax.plot(c.epochs, c.test_accuracy, "o-",
-                                                  color=e.color, lw=1.5, ms=4, label=c.label)
+                (drawn["train_loss"],) = loss_ax.plot(
+                    *thin(c.loss_epoch, c.loss), color=e.color, lw=1.5
+                )
+            (drawn["test_loss"],) = loss_ax.plot(
+                c.epochs, c.test_loss, "o--", color=e.color, lw=1, ms=4
+            )
+            (drawn["test_accuracy"],) = acc_ax.plot(
+                c.epochs, c.test_accuracy, "o-", color=e.color, lw=1.5, ms=4, label=c.label
+            )
             self.lines[key] = drawn
-        loss_ax.set(title="Loss: training (smoothed) and test (dots)", xlabel="epoch",
-                    ylabel="cross-entropy")
+        loss_ax.set(
+            title="Loss: training (smoothed) and test (dots)",
+            xlabel="epoch",
+            ylabel="cross-entropy",
+        )
         acc_ax.set(title="Test accuracy", xlabel="epoch")
         if entries:
             last = max(max(e.curves.epochs) for e in entries.values())
@@ -92,8 +112,15 @@ class CompareFigure(FigurePane):
             acc_ax.set_xlim(0.5, last + 0.5)  # room around a single epoch's dot
             self.figure.legend(loc="outside lower center", fontsize="small", frameon=False)
         else:
-            loss_ax.text(0.5, 0.5, "Add models to compare\ntheir training curves",
-                         ha="center", va="center", color="#666", transform=loss_ax.transAxes)
+            loss_ax.text(
+                0.5,
+                0.5,
+                "Add models to compare\ntheir training curves",
+                ha="center",
+                va="center",
+                color="#666",
+                transform=loss_ax.transAxes,
+            )
         self.redraw()
 
 
@@ -112,27 +139,30 @@ class ComparePanel(Panel):
         buttons = ttk.Frame(left)
         buttons.pack(fill="x")
         self.add_button = ttk.Button(buttons, text="Add files...", command=self.add_files)
-        self.add_current_button = ttk.Button(buttons, text="Add the current model",
-                                             command=self.add_current)
+        self.add_current_button = ttk.Button(
+            buttons, text="Add the current model", command=self.add_current
+        )
         self.remove_button = ttk.Button(buttons, text="Remove", command=self.remove_selected)
         for b in (self.add_button, self.add_current_button, self.remove_button):
             b.pack(side="left", padx=(0, PAD))
         # The architecture beside the results: what each model costs and what it reached
         self.table = ttk.Treeview(left, columns=ARCH_COLUMNS, height=12, selectmode="extended")
-        for col, title, width, anchor in (("#0", "model", 130, "w"), ("epochs", "epochs", 56, "e"),
-                                          ("acc", "test acc.", 74, "e"),
-                                          ("params", "params", 70, "e"),
-                                          ("macs", "mult-adds", 84, "e"),
-                                          ("seconds", "s/epoch", 64, "e"),
-                                          ("best", "best acc.", 74, "e")):
+        for col, title, width, anchor in (
+            ("#0", "model", 130, "w"),
+            ("epochs", "epochs", 56, "e"),
+            ("acc", "test acc.", 74, "e"),
+            ("params", "params", 70, "e"),
+            ("macs", "mult-adds", 84, "e"),
+            ("seconds", "s/epoch", 64, "e"),
+            ("best", "best acc.", 74, "e"),
+        ):
             self.table.heading(col, text=title, anchor=anchor)
             self.table.column(col, width=width, anchor=anchor, stretch=col == "#0")
         for color in COLORS:
             self.table.tag_configure(color, foreground=color)
         self.table.pack(fill="both", expand=True, pady=(PAD, 0))
         self.table.bind("<Delete>", lambda e: self.remove_selected())
-        self.note = ttk.Label(left, text="", wraplength=400, foreground="#a33",
-                              justify="left")
+        self.note = ttk.Label(left, text="", wraplength=400, foreground="#a33", justify="left")
         self.note.pack(fill="x", pady=(PAD, 0))
         self.figure = CompareFigure(self)
         self.figure.pack(side="left", fill="both", expand=True, padx=(PAD, 0))
@@ -145,8 +175,11 @@ class ComparePanel(Panel):
     def add_files(self, paths: list[str] | None = None) -> int:
         """Add model files (from the Open dialog when not given); returns how many were drawn."""
         if paths is None:
-            paths = list(self.ask_open_filenames(title="Add models to compare",
-                                                 filetypes=MODEL_TYPES, initialdir=models_dir()))
+            paths = list(
+                self.ask_open_filenames(
+                    title="Add models to compare", filetypes=MODEL_TYPES, initialdir=models_dir()
+                )
+            )
         known = {e.curves.source for e in self.entries.values()}
         # Loading is quick for these small models (~10 ms each), as File > Open is.
         return self.add_curves([load_curves(p) for p in paths if p and str(p) not in known])
@@ -163,12 +196,16 @@ class ComparePanel(Panel):
         for curves in loaded:
             if not curves.ok:
                 problem = curves.problem  # an unreadable file's message names it already
-                problems.append(problem if curves.name in problem else
-                                f"{curves.name}: {problem}")
+                problems.append(problem if curves.name in problem else f"{curves.name}: {problem}")
                 continue
             color = self._free_color()
-            iid = self.table.insert("", "end", text=f"\u25a0 {curves.name}", tags=(color,),
-                                    values=architecture_cells(curves))
+            iid = self.table.insert(
+                "",
+                "end",
+                text=f"\u25a0 {curves.name}",
+                tags=(color,),
+                values=architecture_cells(curves),
+            )
             self.entries[iid] = Entry(curves, color)
         self.note.configure(text="\n".join(f"Not drawn: {p}" for p in problems))
         self.figure.show(self.entries)

@@ -32,8 +32,13 @@ BOX = "#e0301e"  # the window on the source map
 MAX_HEIGHT = 440  # px of rows shown before the canvas scrolls: the window fits 768 px screens
 LABEL_W = 40  # characters before the numbers in the sum lines, so the numbers line up
 MAX_WIDTH = 1100  # px of columns shown before the canvas scrolls sideways (an 11x11 kernel)
-FORMULAS = {"ReLU": "max(0, x)", "tanh": "tanh(x)", "sigmoid": "1 / (1 + e^-x)", "none": "x",
-            "leaky ReLU": "x if x > 0 else slope * x"}
+FORMULAS = {
+    "ReLU": "max(0, x)",
+    "tanh": "tanh(x)",
+    "sigmoid": "1 / (1 + e^-x)",
+    "none": "x",
+    "leaky ReLU": "x if x > 0 else slope * x",
+}
 
 
 def number(v: float) -> str:
@@ -80,10 +85,17 @@ class ExplainView(tk.Toplevel):
         body.pack(fill="both", expand=True)
         self.header = ttk.Label(body, text="", justify="left", font="TkHeadingFont")
         self.header.pack(anchor="w")
-        self.legend = ttk.Label(body, foreground="#555", justify="left", wraplength=820, text=(
-            "Each row is one input channel: its map (the red box is the window the kernel "
-            "sees, grey is zero padding), the window's numbers, the kernel's weights, and "
-            "their products. Blue is negative, red positive."))
+        self.legend = ttk.Label(
+            body,
+            foreground="#555",
+            justify="left",
+            wraplength=820,
+            text=(
+                "Each row is one input channel: its map (the red box is the window the kernel "
+                "sees, grey is zero padding), the window's numbers, the kernel's weights, and "
+                "their products. Blue is negative, red positive."
+            ),
+        )
         self.legend.pack(anchor="w", pady=(2, PAD))
         frame = ttk.Frame(body)
         frame.pack(fill="both", expand=True)
@@ -94,8 +106,9 @@ class ExplainView(tk.Toplevel):
         self.canvas.configure(yscrollcommand=self.scroll.set, xscrollcommand=self.xscroll.set)
         self.xscroll.pack(side="bottom", fill="x")
         self.canvas.pack(side="left", fill="both", expand=True)
-        self.canvas.bind("<MouseWheel>", lambda e: self.canvas.yview_scroll(-e.delta // 120,
-                                                                             "units"))
+        self.canvas.bind(
+            "<MouseWheel>", lambda e: self.canvas.yview_scroll(-e.delta // 120, "units")
+        )
         self.canvas.bind("<Button-4>", lambda e: self.canvas.yview_scroll(-1, "units"))
         self.canvas.bind("<Button-5>", lambda e: self.canvas.yview_scroll(1, "units"))
         sums = ttk.Frame(body, padding=(0, PAD, 0, 0))
@@ -115,8 +128,9 @@ class ExplainView(tk.Toplevel):
         self.check_text.pack(anchor="w")
 
     # --- showing ---------------------------------------------------------------------------
-    def explain(self, ck, analysis, selected: tuple[str, int] | None,
-                pixel: tuple[int, int] | None) -> None:
+    def explain(
+        self, ck, analysis, selected: tuple[str, int] | None, pixel: tuple[int, int] | None
+    ) -> None:
         """Explain pixel (row, col) of conv map ``selected`` = (layer, channel) of the
         current model (a Checkpoint) on the current input (an Analysis), or say what is
         missing."""
@@ -128,8 +142,9 @@ class ExplainView(tk.Toplevel):
             try:
                 self.show(explain(ck.model, analysis.x, *selected, *pixel))
             except ValueError as exc:  # e.g. a pixel outside a new model's smaller map
-                self.show_message(f"Cannot explain {selected[0]} map {selected[1] + 1} at "
-                                  f"{pixel}: {exc}")
+                self.show_message(
+                    f"Cannot explain {selected[0]} map {selected[1] + 1} at {pixel}: {exc}"
+                )
 
     def show_message(self, text: str) -> None:
         """Nothing to explain (no input, or a layer the new model lacks): say why instead."""
@@ -138,8 +153,14 @@ class ExplainView(tk.Toplevel):
         self.canvas.delete("all")
         self.photos.clear()
         self._key = None
-        for label in (self.sum_text, self.bias_text, self.pre_text, self.act_text,
-                      self.value_text, self.check_text):
+        for label in (
+            self.sum_text,
+            self.bias_text,
+            self.pre_text,
+            self.act_text,
+            self.value_text,
+            self.check_text,
+        ):
             label.configure(text="")
 
     def show(self, e: Explanation) -> None:
@@ -147,23 +168,31 @@ class ExplainView(tk.Toplevel):
         c_in, kh, kw = e.window.shape
         pad = "no padding" if e.padding == (0, 0) else f"padding {e.padding[0]}"
         stride = "" if e.stride == (1, 1) else f", stride {e.stride[0]}"
-        self.header.configure(text=(
-            f"{e.layer}, map {e.channel + 1}, row {e.row}, column {e.col}: a {kh}x{kw} kernel "
-            f"over {'the' if c_in == 1 else f'all {c_in}'} {self._source(e)} "
-            f"({pad}{stride})"))
+        self.header.configure(
+            text=(
+                f"{e.layer}, map {e.channel + 1}, row {e.row}, column {e.col}: a {kh}x{kw} kernel "
+                f"over {'the' if c_in == 1 else f'all {c_in}'} {self._source(e)} "
+                f"({pad}{stride})"
+            )
+        )
         self.draw_rows(e)
         n = e.products.size
-        lines = ((self.sum_text, f"  sum of all {n} products", e.total),
-                 (self.bias_text, f"+ bias of map {e.channel + 1}", e.bias),
-                 (self.pre_text, "= before the activation, x", e.pre_activation),
-                 (self.act_text, f"{e.activation}: {FORMULAS[e.activation]}", e.value))
+        lines = (
+            (self.sum_text, f"  sum of all {n} products", e.total),
+            (self.bias_text, f"+ bias of map {e.channel + 1}", e.bias),
+            (self.pre_text, "= before the activation, x", e.pre_activation),
+            (self.act_text, f"{e.activation}: {FORMULAS[e.activation]}", e.value),
+        )
         for label, words, v in lines:
             label.configure(text=f"{words:<{LABEL_W}}{v:+.6f}")
-        self.value_text.configure(text=f"{e.layer} map {e.channel + 1} at ({e.row}, {e.col}) "
-                                       f"= {e.value:.6f}")
-        self.check_text.configure(text=f"The forward pass put {e.map_value:.6f} there: the "
-                                       f"same number (they differ by {e.error:.1e}, float32 "
-                                       f"rounding).")
+        self.value_text.configure(
+            text=f"{e.layer} map {e.channel + 1} at ({e.row}, {e.col}) = {e.value:.6f}"
+        )
+        self.check_text.configure(
+            text=f"The forward pass put {e.map_value:.6f} there: the "
+            f"same number (they differ by {e.error:.1e}, float32 "
+            f"rounding)."
+        )
 
     @staticmethod
     def _source(e: Explanation) -> str:
@@ -202,16 +231,22 @@ class ExplainView(tk.Toplevel):
         x_sum = x_prod + prod_w + px(14)
         row_h = max(kh * cell_h, thumb + px(16)) + px(ROW_GAP)
         top = px(18)
-        for x, title in ((px(8), "where"), (x_win, titles[0]), (x_ker, titles[1]),
-                         (x_prod, titles[2]), (x_sum, "sum")):
+        for x, title in (
+            (px(8), "where"),
+            (x_win, titles[0]),
+            (x_ker, titles[1]),
+            (x_prod, titles[2]),
+            (x_sum, "sum"),
+        ):
             cv.create_text(x, px(2), text=title, anchor="nw", fill="#333", font=title_font)
         ph, pw = e.padding
         h, w = e.source_map.shape[1:]
         self.zoom = max(1, thumb // max(h + 2 * ph, w + 2 * pw))
         for ch in range(c_in):
             y = top + ch * row_h
-            photo = ImageTk.PhotoImage("RGB", ((w + 2 * pw) * self.zoom, (h + 2 * ph) * self.zoom),
-                                       master=self)
+            photo = ImageTk.PhotoImage(
+                "RGB", ((w + 2 * pw) * self.zoom, (h + 2 * ph) * self.zoom), master=self
+            )
             self.photos.append(photo)
             cv.create_image(px(8), y, anchor="nw", image=photo)
             self.origins.append((px(8), y))
@@ -222,11 +257,15 @@ class ExplainView(tk.Toplevel):
                 self.cells[name, ch] = self.make_grid(x, y, kh, kw)
             for x, sign in ((x_ker, "\u00d7"), (x_prod, "=")):
                 cv.create_text(x - gap // 2, y + kh * cell_h / 2, text=sign, font="TkHeadingFont")
-            self.sums.append(cv.create_text(x_sum, y + kh * cell_h / 2, anchor="w",
-                                            font=self.cell_font))
+            self.sums.append(
+                cv.create_text(x_sum, y + kh * cell_h / 2, anchor="w", font=self.cell_font)
+            )
         width, height = x_sum + px(110), top + c_in * row_h
-        cv.configure(scrollregion=(0, 0, width, height), width=min(width, px(MAX_WIDTH)),
-                     height=min(height, px(MAX_HEIGHT)))
+        cv.configure(
+            scrollregion=(0, 0, width, height),
+            width=min(width, px(MAX_WIDTH)),
+            height=min(height, px(MAX_HEIGHT)),
+        )
         if width > px(MAX_WIDTH):
             self.xscroll.pack(side="bottom", fill="x", before=self.canvas)
         else:
@@ -239,11 +278,22 @@ class ExplainView(tk.Toplevel):
     def make_grid(self, x0: int, y0: int, rows: int, cols: int) -> list[list[tuple[int, int]]]:
         """(rectangle, text) item ids of one grid of numbers, filled in by paint()."""
         cv, w, h = self.canvas, px(CELL_W), px(CELL_H)
-        return [[(cv.create_rectangle(x0 + c * w, y0 + r * h, x0 + (c + 1) * w,
-                                      y0 + (r + 1) * h, outline="#b8b8b8"),
-                  cv.create_text(x0 + (c + 0.5) * w, y0 + (r + 0.5) * h,
-                                 font=self.cell_font))
-                 for c in range(cols)] for r in range(rows)]
+        return [
+            [
+                (
+                    cv.create_rectangle(
+                        x0 + c * w,
+                        y0 + r * h,
+                        x0 + (c + 1) * w,
+                        y0 + (r + 1) * h,
+                        outline="#b8b8b8",
+                    ),
+                    cv.create_text(x0 + (c + 0.5) * w, y0 + (r + 0.5) * h, font=self.cell_font),
+                )
+                for c in range(cols)
+            ]
+            for r in range(rows)
+        ]
 
     def paint(self, e: Explanation) -> None:
         src_lut = GRAY if e.source == "input" else VIRIDIS  # as the Feature maps panel shows it
@@ -252,16 +302,31 @@ class ExplainView(tk.Toplevel):
         p_bound = float(np.abs(e.products).max()) or 1.0
         for ch in range(e.window.shape[0]):
             self.paint_thumb(e, ch, src_lut, lo, hi)
-            self.paint_grid(self.cells["window", ch], e.window[ch],
-                            colorize(e.window[ch], lo, hi, src_lut), e.padded)
-            self.paint_grid(self.cells["kernel", ch], e.weights[ch],
-                            colorize(e.weights[ch], -w_bound, w_bound, COOLWARM))
-            self.paint_grid(self.cells["products", ch], e.products[ch],
-                            colorize(e.products[ch], -p_bound, p_bound, COOLWARM))
+            self.paint_grid(
+                self.cells["window", ch],
+                e.window[ch],
+                colorize(e.window[ch], lo, hi, src_lut),
+                e.padded,
+            )
+            self.paint_grid(
+                self.cells["kernel", ch],
+                e.weights[ch],
+                colorize(e.weights[ch], -w_bound, w_bound, COOLWARM),
+            )
+            self.paint_grid(
+                self.cells["products", ch],
+                e.products[ch],
+                colorize(e.products[ch], -p_bound, p_bound, COOLWARM),
+            )
             self.canvas.itemconfigure(self.sums[ch], text=f"\u03a3 = {e.channel_sums[ch]:+.4f}")
 
-    def paint_grid(self, cells: list[list[tuple[int, int]]], values: np.ndarray,
-                   colours: np.ndarray, padded: np.ndarray | None = None) -> None:
+    def paint_grid(
+        self,
+        cells: list[list[tuple[int, int]]],
+        values: np.ndarray,
+        colours: np.ndarray,
+        padded: np.ndarray | None = None,
+    ) -> None:
         cv = self.canvas
         for r, row in enumerate(cells):
             for c, (rect, text) in enumerate(row):
@@ -273,17 +338,17 @@ class ExplainView(tk.Toplevel):
                     cv.itemconfigure(rect, fill=hex_colour(rgb))
                     cv.itemconfigure(text, text=number(float(values[r, c])), fill=ink(rgb))
 
-    def paint_thumb(self, e: Explanation, ch: int, lut: np.ndarray, lo: float,
-                    hi: float) -> None:
+    def paint_thumb(self, e: Explanation, ch: int, lut: np.ndarray, lo: float, hi: float) -> None:
         """The channel's map inside its zero padding, with the kernel's window boxed."""
         (ph, pw), z = e.padding, self.zoom
         m = e.source_map[ch]
         h, w = m.shape
         rgb = np.full((h + 2 * ph, w + 2 * pw, 3), 207, dtype=np.uint8)
-        rgb[ph:ph + h, pw:pw + w] = colorize(m, lo, hi, lut)
+        rgb[ph : ph + h, pw : pw + w] = colorize(m, lo, hi, lut)
         self.photos[ch].paste(Image.fromarray(rgb.repeat(z, 0).repeat(z, 1)))
         (x0, y0), (kh, kw) = self.origins[ch], e.padded.shape
         (r0, c0), (dr, dc) = e.origin, e.dilation
         top, left = y0 + (r0 + ph) * z, x0 + (c0 + pw) * z
-        self.canvas.coords(self.boxes[ch], left, top, left + ((kw - 1) * dc + 1) * z,
-                           top + ((kh - 1) * dr + 1) * z)
+        self.canvas.coords(
+            self.boxes[ch], left, top, left + ((kw - 1) * dc + 1) * z, top + ((kh - 1) * dr + 1) * z
+        )

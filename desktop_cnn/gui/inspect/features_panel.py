@@ -44,8 +44,13 @@ Pixel = tuple[int, int]  # (row, col)
 class LayerGrid(ttk.Frame):
     """A title and one canvas holding ``count`` tiles; clicks report the tile and its pixel."""
 
-    def __init__(self, master: tk.Misc, name: str,
-                 on_click: Callable[[str, int, Pixel | None], None], target: int = 84) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        name: str,
+        on_click: Callable[[str, int, Pixel | None], None],
+        target: int = 84,
+    ) -> None:
         super().__init__(master)
         self.name, self.on_click, self.target = name, on_click, px(target)
         self.title = ttk.Label(self, text=name, font="TkDefaultFont")
@@ -59,8 +64,7 @@ class LayerGrid(ttk.Frame):
         self.side = 0  # the maps' size in pixels, before zooming
 
     def show(self, tiles: list[np.ndarray], caption: str, max_width: int | None = None) -> None:
-        layout = layout_for(len(tiles), tiles[0].shape[0], target=self.target,
-                            max_width=max_width)
+        layout = layout_for(len(tiles), tiles[0].shape[0], target=self.target, max_width=max_width)
         img = Image.fromarray(grid(tiles, layout))
         if self.photo is None or layout != self.layout:
             self.photo = ImageTk.PhotoImage(img, master=self)
@@ -77,8 +81,9 @@ class LayerGrid(ttk.Frame):
         if i is not None:
             x, y = self.layout.origin(i)
             t = self.layout.tile  # zoom() maps tile px p to map px p * side // tile
-            self.on_click(self.name, i, ((event.y - y) * self.side // t,
-                                         (event.x - x) * self.side // t))
+            self.on_click(
+                self.name, i, ((event.y - y) * self.side // t, (event.x - x) * self.side // t)
+            )
 
 
 class FeatureMapsPanel(Panel):
@@ -105,14 +110,21 @@ class FeatureMapsPanel(Panel):
         left.grid(row=0, column=0, sticky="n")
         box = ttk.LabelFrame(left, text="Input: draw here too", padding=PAD, name="input")
         box.pack(fill="x")
-        self.pad = SketchPad(box, self.state.sketch, px(168), self.state.begin_stroke,
-                             self.state.sketch_changed, name="pad")
+        self.pad = SketchPad(
+            box,
+            self.state.sketch,
+            px(168),
+            self.state.begin_stroke,
+            self.state.sketch_changed,
+            name="pad",
+        )
         self.pad.pack()
         buttons = ttk.Frame(box)
         buttons.pack(fill="x", pady=(PAD, 0))
         ttk.Button(buttons, text="Clear", command=self.state.clear_input).pack(side="left")
-        ttk.Button(buttons, text="Test image",
-                   command=lambda: self.state.post(PickTestImage())).pack(side="right")
+        ttk.Button(
+            buttons, text="Test image", command=lambda: self.state.post(PickTestImage())
+        ).pack(side="right")
         seen = ttk.LabelFrame(left, text="What the network sees", padding=PAD)
         seen.pack(fill="x", pady=(PAD, 0))
         self.input_parent = seen
@@ -121,8 +133,9 @@ class FeatureMapsPanel(Panel):
         self.filters = LayerGrid(filters, "filters", self.select, target=36)
         self.filters.pack(anchor="w")
         self.per_map = tk.BooleanVar(self, False)
-        ttk.Checkbutton(left, text="Scale each map to its own range", variable=self.per_map,
-                        command=self.render).pack(anchor="w", pady=PAD)
+        ttk.Checkbutton(
+            left, text="Scale each map to its own range", variable=self.per_map, command=self.render
+        ).pack(anchor="w", pady=PAD)
 
         self.layers = ttk.LabelFrame(self, text="Activations", padding=PAD)
         self.layers.grid(row=0, column=1, sticky="nsew", padx=PAD * 2)
@@ -140,11 +153,13 @@ class FeatureMapsPanel(Panel):
         self.detail = ArrayView(right, px(DETAIL))
         self.detail.pack()
         self.detail.bind("<Button-1>", self._detail_clicked)
-        self.detail_text = ttk.Label(right, text="Click a map to enlarge it.",
-                                     wraplength=px(DETAIL), justify="left")
+        self.detail_text = ttk.Label(
+            right, text="Click a map to enlarge it.", wraplength=px(DETAIL), justify="left"
+        )
         self.detail_text.pack(anchor="w", pady=(PAD, 0))
-        self.explain_button = ttk.Button(right, text="How is this number computed?",
-                                         command=self.explain_pixel)
+        self.explain_button = ttk.Button(
+            right, text="How is this number computed?", command=self.explain_pixel
+        )
         self.explain_button.pack(fill="x", pady=(PAD, 0))
         set_enabled(self.explain_button, False)
         self.columnconfigure(1, weight=1)
@@ -219,8 +234,11 @@ class FeatureMapsPanel(Panel):
                 g = self.grids[name] = LayerGrid(parent, name, self.select)
             if not g.winfo_manager():
                 g.pack(anchor="w", pady=(0, PAD))
-            g.show(self.tiles(name, maps), caption(name, maps),
-                   None if name == "input" else self.grid_width())
+            g.show(
+                self.tiles(name, maps),
+                caption(name, maps),
+                None if name == "input" else self.grid_width(),
+            )
         self.renders += 1
         self.show_detail()
 
@@ -260,11 +278,15 @@ class FeatureMapsPanel(Panel):
             self.detail.show(colorize(a, lo, hi))
         shape = "x".join(str(d) for d in a.shape[-2:])
         if layer == "filters" and a.shape[0] == 3:
-            text = (f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, 3x{shape}\n"
-                    f"weights {lo:.3g} to {hi:.3g}, as RGB")
+            text = (
+                f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, 3x{shape}\n"
+                f"weights {lo:.3g} to {hi:.3g}, as RGB"
+            )
         elif layer == "filters":
-            text = (f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, {shape}\n"
-                    f"weights {lo:.3g} (blue) to {hi:.3g} (red)")
+            text = (
+                f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, {shape}\n"
+                f"weights {lo:.3g} (blue) to {hi:.3g} (red)"
+            )
         else:
             text = f"{layer} map {i + 1}, {shape}\nvalues {lo:.3g} (dark) to {hi:.3g} (bright)"
         if self.explainable(layer):
@@ -280,8 +302,15 @@ class FeatureMapsPanel(Panel):
         (r, c), (h, w) = self.pixel, a.shape
         size = self.detail.size  # ArrayView enlarges with PIL's nearest neighbour
         sy, sx = size / h, size / w
-        self.detail.create_rectangle(1 + c * sx, 1 + r * sy, 1 + (c + 1) * sx, 1 + (r + 1) * sy,
-                                     outline=MARK, width=px(2), tags="mark")
+        self.detail.create_rectangle(
+            1 + c * sx,
+            1 + r * sy,
+            1 + (c + 1) * sx,
+            1 + (r + 1) * sy,
+            outline=MARK,
+            width=px(2),
+            tags="mark",
+        )
         return f"\nrow {r}, col {c}: {a[r, c]:.4f}"
 
     def _detail_clicked(self, event: tk.Event) -> None:
@@ -330,8 +359,7 @@ class FeatureMapsPanel(Panel):
     def update_explanation(self) -> None:
         if self.explaining:
             sel = self.selected if self.selected and self.explainable(self.selected[0]) else None
-            self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel,
-                                      self.pixel)
+            self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel, self.pixel)
 
     def selected_array(self) -> np.ndarray | None:
         if self.selected is None:

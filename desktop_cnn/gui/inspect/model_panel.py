@@ -23,10 +23,14 @@ def metadata_rows(state: AppState) -> list[tuple[str, str]]:
         return []
     info = ck.info
     m = info.metrics
-    rows = [("architecture", info.arch), ("dataset", info.dataset),
-            ("classes", ", ".join(info.classes)), ("input shape", _shape(info.input_shape)),
-            ("mean / std", f"{_nums(info.mean)} / {_nums(info.std)}"),
-            ("source", _tail(state.model_source or "-"))]
+    rows = [
+        ("architecture", info.arch),
+        ("dataset", info.dataset),
+        ("classes", ", ".join(info.classes)),
+        ("input shape", _shape(info.input_shape)),
+        ("mean / std", f"{_nums(info.mean)} / {_nums(info.std)}"),
+        ("source", _tail(state.model_source or "-")),
+    ]
     if isinstance(m.get("test_accuracy"), float):
         rows.append((f"{info.held_out} accuracy", f"{m['test_accuracy']:.2%}"))
     if isinstance(m.get("test_loss"), float):
@@ -44,7 +48,7 @@ def metadata_rows(state: AppState) -> list[tuple[str, str]]:
 
 def _tail(text: str, width: int = 40) -> str:
     """The end of a long path: the file name matters more than the folders above it."""
-    return text if len(text) <= width else "..." + text[-(width - 3):]
+    return text if len(text) <= width else "..." + text[-(width - 3) :]
 
 
 def _nums(values) -> str:
@@ -65,11 +69,15 @@ class ModelPanel(Panel):
         left.grid(row=0, column=0, rowspan=2, sticky="nsew")
         box = ttk.LabelFrame(left, text="Layers", padding=PAD)
         box.pack(fill="x")
-        self.layers = ttk.Treeview(box, columns=("type", "shape", "params"), height=13,
-                                   selectmode="browse")
-        for col, title, width, anchor in (("#0", "layer", 70, "w"), ("type", "type", 100, "w"),
-                                          ("shape", "output shape", 110, "w"),
-                                          ("params", "parameters", 100, "e")):
+        self.layers = ttk.Treeview(
+            box, columns=("type", "shape", "params"), height=13, selectmode="browse"
+        )
+        for col, title, width, anchor in (
+            ("#0", "layer", 70, "w"),
+            ("type", "type", 100, "w"),
+            ("shape", "output shape", 110, "w"),
+            ("params", "parameters", 100, "e"),
+        ):
             self.layers.heading(col, text=title, anchor=anchor)
             self.layers.column(col, width=px(width), anchor=anchor, stretch=col == "shape")
         self.layers.pack(fill="x")
@@ -104,8 +112,12 @@ class ModelPanel(Panel):
         s = summary(ck.model, ck.info.input_shape)
         self.layers.configure(height=min(len(s.rows), 13))
         for row in s.rows:
-            self.layers.insert("", "end", text=row.name, values=(
-                row.type, _shape(row.output_shape), f"{row.params:,}"))
+            self.layers.insert(
+                "",
+                "end",
+                text=row.name,
+                values=(row.type, _shape(row.output_shape), f"{row.params:,}"),
+            )
         self.total.configure(text=f"Total parameters: {s.total_params:,}")
         for key, value in metadata_rows(self.state):
             self.meta.insert("", "end", text=key, values=(value,))

@@ -63,8 +63,9 @@ class Reviewed:
     seconds: float
 
 
-def review(ck: Checkpoint, model, datasets: DatasetCache, data_dir: str | None,
-           task: Task) -> Reviewed | None:
+def review(
+    ck: Checkpoint, model, datasets: DatasetCache, data_dir: str | None, task: Task
+) -> Reviewed | None:
     """The work (on the worker's thread): load the test set (once per session), predict it.
 
     ``model`` is a copy of the checkpoint's: the Draw panel keeps using the original.
@@ -75,10 +76,10 @@ def review(ck: Checkpoint, model, datasets: DatasetCache, data_dir: str | None,
     data = fit_dataset(datasets.load(info.dataset, data_dir), info)
     task.emit(Progress(f"Predicting {len(data.test):,} test images..."))
     t0 = time.perf_counter()
-    predictions = predict_split(model, data.test, info.mean, info.std, len(info.classes),
-                                stop=task.cancel_event)
-    return None if predictions is None else Reviewed(data, predictions,
-                                                     time.perf_counter() - t0)
+    predictions = predict_split(
+        model, data.test, info.mean, info.std, len(info.classes), stop=task.cancel_event
+    )
+    return None if predictions is None else Reviewed(data, predictions, time.perf_counter() - t0)
 
 
 def tensor_rgb(image) -> np.ndarray:
@@ -106,8 +107,9 @@ class MistakesPanel(Panel):
     def create_widgets(self) -> None:
         top = ttk.Frame(self)
         top.grid(row=0, column=0, columnspan=2, sticky="ew", pady=(0, PAD))
-        self.evaluate_button = ttk.Button(top, text="Evaluate on the test set",
-                                          command=self.evaluate)
+        self.evaluate_button = ttk.Button(
+            top, text="Evaluate on the test set", command=self.evaluate
+        )
         self.evaluate_button.pack(side="left")
         self.summary = ttk.Label(top, text="", wraplength=px(760), justify="left")
         self.summary.pack(side="left", fill="x", expand=True, padx=(PAD * 2, 0))
@@ -118,11 +120,11 @@ class MistakesPanel(Panel):
         self.gallery_box = left
         bar = ttk.Frame(left)
         bar.pack(fill="x", pady=(0, PAD))
-        self.back_button = ttk.Button(bar, text="Back to the mistakes",
-                                      command=self.show_mistakes)
+        self.back_button = ttk.Button(bar, text="Back to the mistakes", command=self.show_mistakes)
         self.back_button.pack(side="right")
-        self.caption = ttk.Label(bar, text="", wraplength=px(420), justify="left",
-                                 foreground="#444")
+        self.caption = ttk.Label(
+            bar, text="", wraplength=px(420), justify="left", foreground="#444"
+        )
         self.caption.pack(side="left", fill="x", expand=True)
         self.gallery = ThumbGrid(left, self.open_image, height=360)
         self.gallery.pack(fill="both", expand=True)
@@ -131,10 +133,14 @@ class MistakesPanel(Panel):
         right.grid(row=1, column=1, sticky="nsew", padx=(PAD * 2, 0))
         self.confusion = ConfusionPane(right, on_cell=self.open_cell)
         self.confusion.pack(fill="both", expand=True)
-        ttk.Label(self, foreground="#555", text=(
-            "Click an image to open it in the Draw and Feature maps panels with its Grad-CAM "
-            "map: what the answer rests on.")).grid(row=2, column=0, columnspan=2, sticky="w",
-                                                   pady=(PAD, 0))
+        ttk.Label(
+            self,
+            foreground="#555",
+            text=(
+                "Click an image to open it in the Draw and Feature maps panels with its Grad-CAM "
+                "map: what the answer rests on."
+            ),
+        ).grid(row=2, column=0, columnspan=2, sticky="w", pady=(PAD, 0))
         self.columnconfigure(0, weight=1)
         self.rowconfigure(1, weight=1)
         set_enabled(self.back_button, False)
@@ -157,8 +163,7 @@ class MistakesPanel(Panel):
     def shown_on_screen(self) -> None:
         """Evaluate when shown with nothing current to show (a new or retrained model)."""
         ck = self.state.checkpoint
-        if ck is not None and not self.current and not self.running and \
-                ck is not self._failed_for:
+        if ck is not None and not self.current and not self.running and ck is not self._failed_for:
             self.evaluate()
 
     def evaluate(self) -> None:
@@ -204,8 +209,10 @@ class MistakesPanel(Panel):
             self.finished(None)
         if self.review is not None:
             self.stale = True
-            self.say(f"Out of date: the model changed ({self.state.model_source or 'opened'}"
-                     f"). What is shown below is the previous model's evaluation.")
+            self.say(
+                f"Out of date: the model changed ({self.state.model_source or 'opened'}"
+                f"). What is shown below is the previous model's evaluation."
+            )
         # Following a run swaps the model every ~300 ms: evaluating 10,000 images for each
         # would only slow the training down. The run's final model is evaluated as usual.
         if self.visible and not self.state.origin.live:
@@ -216,9 +223,11 @@ class MistakesPanel(Panel):
         r = self.review
         p, classes = r.predictions, r.checkpoint.info.classes
         info = r.checkpoint.info
-        self.say(f"{info.arch} on {info.dataset}: {p.right:,} of {len(p):,} test images right "
-                 f"({p.accuracy:.2%}), {len(p) - p.right:,} wrong; evaluated in "
-                 f"{r.seconds:.1f} s.")
+        self.say(
+            f"{info.arch} on {info.dataset}: {p.right:,} of {len(p):,} test images right "
+            f"({p.accuracy:.2%}), {len(p) - p.right:,} wrong; evaluated in "
+            f"{r.seconds:.1f} s."
+        )
         self.confusion.show(p.confusion.numpy(), list(classes))
         if self.cell is not None and max(self.cell) < len(classes):
             self.show_cell(*self.cell)
@@ -235,8 +244,10 @@ class MistakesPanel(Panel):
         p = self.review.predictions
         mistakes = p.mistakes(GALLERY)
         wrong = len(p) - p.right
-        self.caption.configure(text=f"The {len(mistakes)} the model was surest of, of {wrong:,}"
-                                    f" mistakes. Click a cell of the matrix for any other pair.")
+        self.caption.configure(
+            text=f"The {len(mistakes)} the model was surest of, of {wrong:,}"
+            f" mistakes. Click a cell of the matrix for any other pair."
+        )
         self.fill([m.index for m in mistakes], "No mistakes at all on the test set.")
 
     def open_cell(self, true: int, predicted: int) -> None:
@@ -274,10 +285,14 @@ class MistakesPanel(Panel):
         for i in indices:
             m = p.mistake(i)
             t, q = classes[m.label][:9], classes[m.predicted][:9]
-            text = (f"{t} \u2192 {q}\n{m.confidence:.1%}" if short
-                    else f"{t} \u2192\n{q} {m.confidence:.0%}")
-            thumbs.append(Thumb(tensor_rgb(images[i]), text,
-                                RIGHT if m.label == m.predicted else WRONG))
+            text = (
+                f"{t} \u2192 {q}\n{m.confidence:.1%}"
+                if short
+                else f"{t} \u2192\n{q} {m.confidence:.0%}"
+            )
+            thumbs.append(
+                Thumb(tensor_rgb(images[i]), text, RIGHT if m.label == m.predicted else WRONG)
+            )
         side = images.shape[-1]
         self.gallery.show(thumbs, empty, tile=side * max(1, round(px(56) / side)))
 
@@ -292,8 +307,9 @@ class MistakesPanel(Panel):
         tensor = r.data.test.images[i]
         arr = tensor.numpy()
         image = Image.fromarray(arr[0] if arr.shape[0] == 1 else arr.transpose(1, 2, 0))
-        caption = (f"{r.data.name} test image #{i}, labelled {classes[m.label]!r} "
-                   f"(from the Mistakes tab)")
+        caption = (
+            f"{r.data.name} test image #{i}, labelled {classes[m.label]!r} (from the Mistakes tab)"
+        )
         self.gallery.select(k)
         source = Source("test", caption, image=image, tensor=tensor, label=m.label)
         self.state.post(ShowInDraw(source, saliency="gradcam"))

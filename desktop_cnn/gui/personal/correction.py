@@ -53,8 +53,7 @@ class CorrectionBar(Panel):
         self.save_button.pack(side="left")
         self.open_button = ttk.Button(row, text="My drawings...", command=self.open_window)
         self.open_button.pack(side="right")
-        self.status = ttk.Label(self, text="", foreground="#555", wraplength=380,
-                                justify="left")
+        self.status = ttk.Label(self, text="", foreground="#555", wraplength=380, justify="left")
         self.status.pack(fill="x", pady=(2, 0))
         self.update_state()
 
@@ -68,8 +67,13 @@ class CorrectionBar(Panel):
     def usable(self) -> bool:
         """A drawing the model has read, new since the last save, and a digit model."""
         ck, state = self.state.checkpoint, self.state
-        return (ck is not None and ck.info.is_digits and state.source.kind == "drawing"
-                and state.analysis is not None and state.sketch.version != self.saved_version)
+        return (
+            ck is not None
+            and ck.info.is_digits
+            and state.source.kind == "drawing"
+            and state.analysis is not None
+            and state.sketch.version != self.saved_version
+        )
 
     def update_state(self) -> None:
         usable = self.usable
@@ -92,8 +96,9 @@ class CorrectionBar(Panel):
             return
         self.saved_version = self.state.sketch.version
         verdict = "it said so too" if said == label else f"the model said {said!r}"
-        self.status.configure(text=f"Saved as a {label!r} ({verdict}): {len(personal)} "
-                                   f"drawings in your set.")
+        self.status.configure(
+            text=f"Saved as a {label!r} ({verdict}): {len(personal)} drawings in your set."
+        )
         self.choice.set("")
         self.update_state()
         PersonalWindow.refresh_open(self.winfo_toplevel())
@@ -191,13 +196,15 @@ class PersonalPanel(Panel):
             except PersonalDataError as exc:
                 self.drawings = []
                 self.show_error("Cannot read your drawings", str(exc))
-            self.header.configure(text=(
-                f"{len(self.drawings)} drawings for {personal.dataset} models, kept in "
-                f"{personal.dir}. Add one with \"That's wrong, it is a ...\" under the "
-                f"Draw panel's prediction."))
+            self.header.configure(
+                text=(
+                    f"{len(self.drawings)} drawings for {personal.dataset} models, kept in "
+                    f'{personal.dir}. Add one with "That\'s wrong, it is a ..." under the '
+                    f"Draw panel's prediction."
+                )
+            )
         self.show_drawings(personal)
-        set_enabled(self.finetune.start_button, bool(self.drawings)
-                    and not self.finetune.running)
+        set_enabled(self.finetune.start_button, bool(self.drawings) and not self.finetune.running)
 
     def show_drawings(self, personal: PersonalSet | None) -> None:
         from ..common.gallery import Thumb
@@ -226,8 +233,10 @@ class PersonalPanel(Panel):
             self.selection.configure(text="Click a drawing to select it.")
             return
         d = self.drawings[i]
-        self.selection.configure(text=f"Drawing {d.id}: a {d.label!r}, saved {d.created} "
-                                      f"(the model said {d.predicted!r}).")
+        self.selection.configure(
+            text=f"Drawing {d.id}: a {d.label!r}, saved {d.created} "
+            f"(the model said {d.predicted!r})."
+        )
 
     def delete_selected(self) -> None:
         i, personal = self.grid_view.selected, self.personal()
@@ -238,7 +247,10 @@ class PersonalPanel(Panel):
 
     def report_ready(self, drawings: list, report: FinetuneReport) -> None:
         if report.predicted_after:
-            self.after_run = {d.id: (b, a) for d, b, a in
-                              zip(drawings, report.predicted_before, report.predicted_after,
-                                  strict=True)}
+            self.after_run = {
+                d.id: (b, a)
+                for d, b, a in zip(
+                    drawings, report.predicted_before, report.predicted_after, strict=True
+                )
+            }
         self.refresh()

@@ -28,6 +28,7 @@ if TYPE_CHECKING:
     from ...core.data import Dataset
     from ...core.personal import Drawing
 
+
 @dataclass(frozen=True)
 class Prepared:
     """The worker has the data: which drawings are in the personal split, in its order."""
@@ -44,8 +45,12 @@ def points(before: Score, after: Score | None) -> str:
 class FinetunePane(Panel):
     """``on_report(drawings, report)`` tells the window the per-drawing answers after a run."""
 
-    def __init__(self, master: tk.Misc, state: AppState,
-                 on_report: Callable[[list, FinetuneReport], None] | None = None) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        state: AppState,
+        on_report: Callable[[list, FinetuneReport], None] | None = None,
+    ) -> None:
         super().__init__(master, padding=0)
         self.state, self.on_report = state, on_report
         self.config = FinetuneConfig()
@@ -63,24 +68,38 @@ class FinetunePane(Panel):
         self.stop_button.pack(side="left", padx=PAD)
         self.progress = ttk.Progressbar(bar, mode="determinate", maximum=1)
         self.progress.pack(side="left", fill="x", expand=True)
-        self.status = ttk.Label(self, text="Ready.", foreground="#444", wraplength=760,
-                                justify="left")
+        self.status = ttk.Label(
+            self, text="Ready.", foreground="#444", wraplength=760, justify="left"
+        )
         self.status.pack(fill="x", pady=(2, 0))
-        self.table = ttk.Treeview(self, columns=("before", "after", "change"), height=2,
-                                  selectmode="none")
-        for col, title, width in (("#0", "accuracy on", 300), ("before", "before", 90),
-                                  ("after", "after", 90), ("change", "change", 110)):
+        self.table = ttk.Treeview(
+            self, columns=("before", "after", "change"), height=2, selectmode="none"
+        )
+        for col, title, width in (
+            ("#0", "accuracy on", 300),
+            ("before", "before", 90),
+            ("after", "after", 90),
+            ("change", "change", 110),
+        ):
             self.table.heading(col, text=title)
             self.table.column(col, width=width, anchor="w" if col == "#0" else "e")
         self.table.pack(fill="x", pady=(PAD, 0))
         below = ttk.Frame(self)
         below.pack(fill="x", pady=(PAD, 0))
-        self.use_button = ttk.Button(below, text="Make the fine-tuned model current",
-                                     command=self.make_current)
+        self.use_button = ttk.Button(
+            below, text="Make the fine-tuned model current", command=self.make_current
+        )
         self.use_button.pack(side="left")
-        self.note = ttk.Label(below, foreground="#555", wraplength=420, justify="left", text=(
-            "A few epochs at a low learning rate, your drawings mixed with the original "
-            "training images. A drop on the test set is forgetting."))
+        self.note = ttk.Label(
+            below,
+            foreground="#555",
+            wraplength=420,
+            justify="left",
+            text=(
+                "A few epochs at a low learning rate, your drawings mixed with the original "
+                "training images. A drop on the test set is forgetting."
+            ),
+        )
         self.note.pack(side="left", fill="x", expand=True, padx=(PAD * 2, 0))
         self.set_running(False)
         set_enabled(self.use_button, False)
@@ -114,8 +133,9 @@ class FinetunePane(Panel):
         config, data_dir = self.config, self.state.settings.data_dir
         self.worker.start(lambda task: self.work(ck, config, data_dir, task))
 
-    def work(self, ck: Checkpoint, config: FinetuneConfig, data_dir: str | None,
-             task: Task) -> FinetuneReport:
+    def work(
+        self, ck: Checkpoint, config: FinetuneConfig, data_dir: str | None, task: Task
+    ) -> FinetuneReport:
         """On the worker's thread: the data, the personal split, the run; its report."""
         info = ck.info
         data = fit_dataset(self.load_dataset(info.dataset, data_dir), info)
@@ -140,8 +160,9 @@ class FinetunePane(Panel):
         elif isinstance(event, BatchEnd):
             self.progress.configure(value=event.global_step)
         elif isinstance(event, EpochEnd):  # the Trainer's "test" here is the personal set
-            self.status.configure(text=f"epoch {event.epoch}: your drawings "
-                                       f"{event.test_accuracy:.0%} right")
+            self.status.configure(
+                text=f"epoch {event.epoch}: your drawings {event.test_accuracy:.0%} right"
+            )
         elif isinstance(event, Failed):
             self.status.configure(text=f"Failed: {event.message}")
         elif isinstance(event, JobFailed):
@@ -162,18 +183,35 @@ class FinetunePane(Panel):
         name = info.dataset if info else "test"
         t = self.table
         t.delete(*t.get_children())
-        rows = ((f"{name} test set ({report.test_before.total:,} images)", report.test_before,
-                 report.test_after),
-                (f"my drawings ({report.personal_before.total})", report.personal_before,
-                 report.personal_after))
+        rows = (
+            (
+                f"{name} test set ({report.test_before.total:,} images)",
+                report.test_before,
+                report.test_after,
+            ),
+            (
+                f"my drawings ({report.personal_before.total})",
+                report.personal_before,
+                report.personal_after,
+            ),
+        )
         for label, before, after in rows:
-            t.insert("", "end", text=label, values=(
-                f"{before.accuracy:.2%}", f"{after.accuracy:.2%}" if after else "-",
-                points(before, after)))
+            t.insert(
+                "",
+                "end",
+                text=label,
+                values=(
+                    f"{before.accuracy:.2%}",
+                    f"{after.accuracy:.2%}" if after else "-",
+                    points(before, after),
+                ),
+            )
         if report.checkpoint is not None:
             self.progress.configure(value=self.progress.cget("maximum"))
-            self.status.configure(text=f"Done in {report.seconds:.1f} s: each drawing was "
-                                       f"seen {report.copies} times per epoch.")
+            self.status.configure(
+                text=f"Done in {report.seconds:.1f} s: each drawing was "
+                f"seen {report.copies} times per epoch."
+            )
             set_enabled(self.use_button, True)
         else:
             self.status.configure(text=f"{report.status.capitalize()}: {report.message}.")
@@ -186,8 +224,9 @@ class FinetunePane(Panel):
             return
         self.state.set_model(r.checkpoint, ModelOrigin.finetuned())
         set_enabled(self.use_button, False)
-        self.status.configure(text="The fine-tuned model is now the current model (File > "
-                                   "Save model as... keeps it).")
+        self.status.configure(
+            text="The fine-tuned model is now the current model (File > Save model as... keeps it)."
+        )
 
     def shutdown(self) -> None:
         """The window closes: stop the run and ignore what it still sends."""

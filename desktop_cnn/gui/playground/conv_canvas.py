@@ -22,9 +22,17 @@ MIN_LINE_CELL = 5  # px: below this grid lines would paint the grid grey
 DRAW_LIMIT = 72  # cells a side: beyond, a cell is under 3 px and says nothing
 GAP = 36  # px between the grids
 TOP = 34  # px for the titles
-COLOURS = {"cell": "white", "pad": "#e2e2e2", "done": "#cfe3f7", "now": "#ffd27f",
-           "grid": "#9a9a9a", "window": "#e0700f", "title": "#222", "muted": "#777",
-           "kernel": "#f3ead7"}
+COLOURS = {
+    "cell": "white",
+    "pad": "#e2e2e2",
+    "done": "#cfe3f7",
+    "now": "#ffd27f",
+    "grid": "#9a9a9a",
+    "window": "#e0700f",
+    "title": "#222",
+    "muted": "#777",
+    "kernel": "#f3ead7",
+}
 Cell = tuple[int, int]
 
 
@@ -77,21 +85,34 @@ class ConvCanvas(tk.Canvas):
         self.size_drawn = (self.width, self.height)
         gin, gout = input_grid(st), output_grid(st)
         if max(gin.size, gout.size) > DRAW_LIMIT:
-            self.message = (f"Grids of more than {DRAW_LIMIT} cells a side are not drawn; "
-                            "the shapes, formula and PyTorch line below still hold.")
-            self.create_text(12, 12, anchor="nw", text=self.message, fill=COLOURS["muted"],
-                             width=max(200, self.width - 24))
+            self.message = (
+                f"Grids of more than {DRAW_LIMIT} cells a side are not drawn; "
+                "the shapes, formula and PyTorch line below still hold."
+            )
+            self.create_text(
+                12,
+                12,
+                anchor="nw",
+                text=self.message,
+                fill=COLOURS["muted"],
+                width=max(200, self.width - 24),
+            )
             return
         self.message = ""
         specs = {"in": gin, "kernel": GridSpec(st.kernel, 0, st.kernel), "out": gout}
-        titles = {k: self.create_text(0, px(6), anchor="nw", text=t, fill=COLOURS["title"],
-                                      font=("TkDefaultFont", 10))
-                  for k, t in self._title_texts(st).items()}
+        titles = {
+            k: self.create_text(
+                0, px(6), anchor="nw", text=t, fill=COLOURS["title"], font=("TkDefaultFont", 10)
+            )
+            for k, t in self._title_texts(st).items()
+        }
         title_w = {k: self.bbox(item)[2] - self.bbox(item)[0] for k, item in titles.items()}
         # As large as fits, titles included: a title wider than its grid widens its column
         cell = min(px(MAX_CELL), (self.height - px(TOP) - 8) // max(s.size for s in specs.values()))
-        while cell > 2 and sum(max(specs[k].size * cell, title_w[k]) for k in specs) + \
-                3 * px(GAP) > self.width:
+        while (
+            cell > 2
+            and sum(max(specs[k].size * cell, title_w[k]) for k in specs) + 3 * px(GAP) > self.width
+        ):
             cell -= 1
         x = px(GAP) // 2
         values = {"in": self._input_value, "kernel": self._weight, "out": lambda r, c: None}
@@ -102,42 +123,58 @@ class ConvCanvas(tk.Canvas):
         self._note()
         # One outline per kernel tap where cells are large enough to tell them apart,
         # and always one around the whole (dilated) window
-        for _ in range(st.kernel ** 2 if cell >= 8 else 0):
-            self.markers.append(self.create_rectangle(-10, -10, -10, -10, width=px(3),
-                                                      outline=COLOURS["window"]))
-        self.window = self.create_rectangle(-10, -10, -10, -10, width=px(2),
-                                            outline=COLOURS["window"],
-                                            dash=(5, 3) if st.dilation > 1 else "")
+        for _ in range(st.kernel**2 if cell >= 8 else 0):
+            self.markers.append(
+                self.create_rectangle(-10, -10, -10, -10, width=px(3), outline=COLOURS["window"])
+            )
+        self.window = self.create_rectangle(
+            -10,
+            -10,
+            -10,
+            -10,
+            width=px(2),
+            outline=COLOURS["window"],
+            dash=(5, 3) if st.dilation > 1 else "",
+        )
         self.refresh_output()
 
     def _grid(self, spec: GridSpec, x0: int, cell: int, value, kernel: bool) -> Cells:
         top = px(TOP)
         g = Cells(spec, x0, top, cell)
         end = spec.size * cell
-        real = (x0 + spec.start * cell, top + spec.start * cell,
-                x0 + spec.stop * cell, top + spec.stop * cell)
+        real = (
+            x0 + spec.start * cell,
+            top + spec.start * cell,
+            x0 + spec.stop * cell,
+            top + spec.stop * cell,
+        )
         self.create_rectangle(x0, top, x0 + end, top + end, outline="", fill=COLOURS["pad"])
-        self.create_rectangle(*real, outline="",
-                              fill=COLOURS["kernel"] if kernel else COLOURS["cell"])
+        self.create_rectangle(
+            *real, outline="", fill=COLOURS["kernel"] if kernel else COLOURS["cell"]
+        )
         if cell >= MIN_LINE_CELL:
             for i in range(spec.size + 1):
-                item = self.create_line(x0, top + i * cell, x0 + end, top + i * cell,
-                                        fill=COLOURS["grid"])
+                item = self.create_line(
+                    x0, top + i * cell, x0 + end, top + i * cell, fill=COLOURS["grid"]
+                )
                 g.lines = g.lines or item
-                self.create_line(x0 + i * cell, top, x0 + i * cell, top + end,
-                                 fill=COLOURS["grid"])
+                self.create_line(x0 + i * cell, top, x0 + i * cell, top + end, fill=COLOURS["grid"])
         else:  # cells too small for lines: one frame around the grid
-            g.lines = self.create_rectangle(x0 - 1, top - 1, x0 + end, top + end,
-                                            outline=COLOURS["grid"])
+            g.lines = self.create_rectangle(
+                x0 - 1, top - 1, x0 + end, top + end, outline=COLOURS["grid"]
+            )
         if self.numbers and cell >= px(MIN_TEXT_CELL):
             font = ("TkDefaultFont", max(7, min(11, round(cell / current().factor) // 3)))
             for r in range(spec.size):
                 for c in range(spec.size):
                     v = value(r, c)
                     g.texts[(r, c)] = self.create_text(
-                        x0 + (c + 0.5) * cell, top + (r + 0.5) * cell, font=font,
+                        x0 + (c + 0.5) * cell,
+                        top + (r + 0.5) * cell,
+                        font=font,
                         text="" if v is None else number(v),
-                        fill=COLOURS["title"] if spec.real((r, c)) else COLOURS["muted"])
+                        fill=COLOURS["title"] if spec.real((r, c)) else COLOURS["muted"],
+                    )
         return g
 
     def _input_value(self, r: int, c: int) -> float:
@@ -152,11 +189,13 @@ class ConvCanvas(tk.Canvas):
         c_out, m = st.out_channels, st.output_size
         if st.transposed:
             t_in = f"input {c_in}x{n}x{n}"
-            t_out = f"output {c_out}x{m}x{m}" + (" (grey: cropped)"
-                                                 if output_grid(st).size != m else "")
+            t_out = f"output {c_out}x{m}x{m}" + (
+                " (grey: cropped)" if output_grid(st).size != m else ""
+            )
         else:
-            t_in = f"input {c_in}x{n}x{n}" + (f", padding {st.padding} (grey)"
-                                              if st.padding else "")
+            t_in = f"input {c_in}x{n}x{n}" + (
+                f", padding {st.padding} (grey)" if st.padding else ""
+            )
             t_out = f"output {c_out}x{m}x{m}"
         kernel = f"kernel {st.kernel}x{st.kernel}"
         if st.dilation > 1:
@@ -169,14 +208,28 @@ class ConvCanvas(tk.Canvas):
     def _note(self) -> None:
         if self.numbers:
             return
-        note = ("numbers are shown for one input channel" if self.run.out is not None
-                else "too many weights to show numbers")
-        self.create_text(self.grids["in"].x0, px(21), anchor="nw", text=note,
-                         fill=COLOURS["muted"], font=("TkDefaultFont", 8))
+        note = (
+            "numbers are shown for one input channel"
+            if self.run.out is not None
+            else "too many weights to show numbers"
+        )
+        self.create_text(
+            self.grids["in"].x0,
+            px(21),
+            anchor="nw",
+            text=note,
+            fill=COLOURS["muted"],
+            font=("TkDefaultFont", 8),
+        )
 
     # --- colouring cells ------------------------------------------------------------------
-    def _paint(self, g: Cells, cell: Cell | str, colour: str | None,
-               box: tuple[int, int, int, int] | None = None) -> None:
+    def _paint(
+        self,
+        g: Cells,
+        cell: Cell | str,
+        colour: str | None,
+        box: tuple[int, int, int, int] | None = None,
+    ) -> None:
         """Give ``cell`` its own colour (None: back to the background)."""
         item = g.fills.get(cell)
         if colour is None:
@@ -186,8 +239,9 @@ class ConvCanvas(tk.Canvas):
         elif item is not None:
             self.itemconfigure(item, fill=colour)
         else:
-            item = g.fills[cell] = self.create_rectangle(*(box or g.box(*cell)), outline="",
-                                                         fill=colour)
+            item = g.fills[cell] = self.create_rectangle(
+                *(box or g.box(*cell)), outline="", fill=colour
+            )
             self.tag_lower(item, g.lines)  # under the lines and numbers
 
     def _clear(self, g: Cells) -> None:
@@ -197,7 +251,7 @@ class ConvCanvas(tk.Canvas):
 
     def _written(self) -> set[Cell]:
         cells: set[Cell] = set()
-        for s in self.run.steps[:self.run.done]:
+        for s in self.run.steps[: self.run.done]:
             cells.update(s.writes)
         return cells
 
@@ -211,23 +265,28 @@ class ConvCanvas(tk.Canvas):
         st = self.settings
         if run.finished:  # everything written: one rectangle, however large the grid
             spec = g.spec
-            last = min(spec.stop, (st.size - 1) * st.stride + st.dilation * (st.kernel - 1) + 1
-                       if st.transposed else spec.stop)
+            last = min(
+                spec.stop,
+                (st.size - 1) * st.stride + st.dilation * (st.kernel - 1) + 1
+                if st.transposed
+                else spec.stop,
+            )
             if last > spec.start:
                 top, end = g.box(spec.start, spec.start), g.box(last - 1, last - 1)
                 self._paint(g, "all", COLOURS["done"], (top[0], top[1], end[2], end[3]))
             written = {(r, c) for r in range(last) for c in range(last)} if g.texts else set()
             if st.transposed:
                 n = gin.spec.size
-                self._paint(gin, "all", COLOURS["done"], (*gin.box(0, 0)[:2],
-                                                          *gin.box(n - 1, n - 1)[2:]))
+                self._paint(
+                    gin, "all", COLOURS["done"], (*gin.box(0, 0)[:2], *gin.box(n - 1, n - 1)[2:])
+                )
         else:
             written = self._written()
             for cell in written:
                 if g.spec.real(cell):
                     self._paint(g, cell, COLOURS["done"])
             if st.transposed:
-                for s in run.steps[:run.done]:
+                for s in run.steps[: run.done]:
                     self._paint(gin, s.reads[0], COLOURS["done"])
         for cell in g.texts:
             self._set_text(cell, written)

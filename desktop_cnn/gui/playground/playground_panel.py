@@ -48,8 +48,9 @@ class PlaygroundPanel(Panel):
         self.playing = False
         self._job: str | None = None
         self._resize_job: str | None = None
-        self.answers = Worker(self, "the exercise", self.answer_ready, state.workers,
-                              poll_ms=POLL_MS)
+        self.answers = Worker(
+            self, "the exercise", self.answer_ready, state.workers, poll_ms=POLL_MS
+        )
         self.matrix_spans: list = []
         self.create_widgets()
         self.apply()
@@ -62,8 +63,14 @@ class PlaygroundPanel(Panel):
         box = ttk.LabelFrame(left, text="Exercises and examples", padding=PAD)
         box.pack(fill="x")
         self.preset = tk.StringVar(self, CUSTOM)
-        self.preset_box = ttk.Combobox(box, textvariable=self.preset, state="readonly",
-                                       values=[CUSTOM, *PRESETS], width=36, height=20)
+        self.preset_box = ttk.Combobox(
+            box,
+            textvariable=self.preset,
+            state="readonly",
+            values=[CUSTOM, *PRESETS],
+            width=36,
+            height=20,
+        )
         self.preset_box.pack(fill="x")
         self.preset_box.bind("<<ComboboxSelected>>", lambda e: self.load_preset())
         self.form = LayerForm(left, self.apply, self.channel_changed, self.new_numbers)
@@ -83,8 +90,13 @@ class PlaygroundPanel(Panel):
         self.canvas = ConvCanvas(right, width=px(780), height=px(250))
         self.canvas.pack(side="top", fill="both", expand=True)
         self.canvas.bind("<Configure>", self._resized)
-        self.buttons = [self.reset_button, self.next_button, self.play_button, self.end_button,
-                        self.copy_button]
+        self.buttons = [
+            self.reset_button,
+            self.next_button,
+            self.play_button,
+            self.end_button,
+            self.copy_button,
+        ]
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1)
 
@@ -115,8 +127,9 @@ class PlaygroundPanel(Panel):
         self.shapes = ttk.Label(box, text="", font="TkFixedFont")
         self.shapes.grid(row=2, column=0, columnspan=2, sticky="w")
         self.line = tk.StringVar(self, "")
-        self.line_entry = ttk.Entry(box, textvariable=self.line, state="readonly",
-                                    font=("TkFixedFont", 9))
+        self.line_entry = ttk.Entry(
+            box, textvariable=self.line, state="readonly", font=("TkFixedFont", 9)
+        )
         self.line_entry.grid(row=3, column=0, sticky="ew", pady=(2, 0))
         self.copy_button = ttk.Button(box, text="Copy", width=7, command=self.copy_line)
         self.copy_button.grid(row=3, column=1, padx=(4, 0), pady=(2, 0))
@@ -124,8 +137,16 @@ class PlaygroundPanel(Panel):
 
     def _text_tab(self, title: str) -> tk.Text:
         frame = ttk.Frame(self.texts)
-        text = tk.Text(frame, height=7, wrap="none", font="TkFixedFont", relief="flat",
-                       borderwidth=0, padx=4, pady=2)
+        text = tk.Text(
+            frame,
+            height=7,
+            wrap="none",
+            font="TkFixedFont",
+            relief="flat",
+            borderwidth=0,
+            padx=4,
+            pady=2,
+        )
         ys = ttk.Scrollbar(frame, orient="vertical", command=text.yview)
         xs = ttk.Scrollbar(frame, orient="horizontal", command=text.xview)
         text.configure(yscrollcommand=ys.set, xscrollcommand=xs.set, state="disabled")
@@ -152,8 +173,11 @@ class PlaygroundPanel(Panel):
         self.form.error.configure(text="")
         if not has_values(st):
             self.data = None
-        elif self.data is None or tuple(self.data[0].shape) != st.input_shape or \
-                tuple(self.data[1].shape) != st.weight_shape:
+        elif (
+            self.data is None
+            or tuple(self.data[0].shape) != st.input_shape
+            or tuple(self.data[1].shape) != st.weight_shape
+        ):
             self.data = random_data(st, self.seed)
         self.run = ConvRun(st, *self.data) if self.data else ConvRun(st)
         for b in self.buttons:
@@ -173,10 +197,15 @@ class PlaygroundPanel(Panel):
         self.settings = None
         self.form.error.configure(text=message)
         self.canvas.delete("all")
-        self.canvas.create_text(12, 12, anchor="nw", text=f"No layer: {message}",
-                                fill=ERROR_COLOUR, width=max(200, self.canvas.width - 24))
-        for label in (self.formula, self.substituted, self.shapes, self.progress,
-                      self.step_text):
+        self.canvas.create_text(
+            12,
+            12,
+            anchor="nw",
+            text=f"No layer: {message}",
+            fill=ERROR_COLOUR,
+            width=max(200, self.canvas.width - 24),
+        )
+        for label in (self.formula, self.substituted, self.shapes, self.progress, self.step_text):
             label.configure(text="")
         self.substituted.configure(text="(fix the settings on the left)")
         self.line.set("")
@@ -263,8 +292,9 @@ class PlaygroundPanel(Panel):
         view = matrix_view(st, *self.data) if self.data else None
         if view is None:  # too big to draw whole: its sizes and a corner of each matrix
             self.matrix_spans = []
-            self.set_text(self.matrices, matrix_summary(st, *self.data) if self.data
-                          else matrix_summary(st))
+            self.set_text(
+                self.matrices, matrix_summary(st, *self.data) if self.data else matrix_summary(st)
+            )
             self.matrices.xview_moveto(0)
             return
         text, self.matrix_spans = format_view(view, st)
@@ -274,8 +304,11 @@ class PlaygroundPanel(Panel):
         run = self.run
         self.progress.configure(text=f"step {run.done} of {len(run.steps)}")
         last = run.steps[run.done - 1] if run.done else None
-        self.step_text.configure(text=describe_step(run, last, self.channel)
-                                 if last else "Press Next or Play to move the kernel.")
+        self.step_text.configure(
+            text=describe_step(run, last, self.channel)
+            if last
+            else "Press Next or Play to move the kernel."
+        )
         self.matrices.tag_remove("step", "1.0", "end")
         if last and self.matrix_spans:
             spans = self.matrix_spans[run.done - 1]

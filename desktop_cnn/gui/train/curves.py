@@ -31,19 +31,26 @@ class CurvesPane(FigurePane):
         # Fixed margins: the constrained layout engine alone costs more than a blit.
         self.figure.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.91, wspace=0.3)
         self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
-        self.raw_line, = self.loss_ax.plot([], [], color="#9ec3e6", lw=0.8, label="per batch")
-        self.smooth_line, = self.loss_ax.plot([], [], color="#1f5fa8", lw=1.8, label="smoothed")
-        self.test_loss_line, = self.loss_ax.plot([], [], "o-", color="#c0392b", ms=5,
-                                                 label="test, per epoch")
-        self.acc_line, = self.acc_ax.plot([], [], "s-", color="#27864a")
+        (self.raw_line,) = self.loss_ax.plot([], [], color="#9ec3e6", lw=0.8, label="per batch")
+        (self.smooth_line,) = self.loss_ax.plot([], [], color="#1f5fa8", lw=1.8, label="smoothed")
+        (self.test_loss_line,) = self.loss_ax.plot(
+            [], [], "o-", color="#c0392b", ms=5, label="test, per epoch"
+        )
+        (self.acc_line,) = self.acc_ax.plot([], [], "s-", color="#27864a")
         self.loss_ax.set(title="Loss", xlabel="batch", ylabel="cross-entropy")
         self.acc_ax.set(title="Test accuracy", xlabel="epoch")
         self.loss_ax.legend(loc="upper right", fontsize="small")
         for ax in (self.loss_ax, self.acc_ax):
             ax.grid(alpha=0.3)
-        self.hint = self.loss_ax.text(0.5, 0.5, "Press Start: the curves\nappear here as it trains",
-                                      ha="center", va="center", color="#666",
-                                      transform=self.loss_ax.transAxes)
+        self.hint = self.loss_ax.text(
+            0.5,
+            0.5,
+            "Press Start: the curves\nappear here as it trains",
+            ha="center",
+            va="center",
+            color="#666",
+            transform=self.loss_ax.transAxes,
+        )
         self.live = [self.raw_line, self.smooth_line, self.test_loss_line, self.acc_line]
         self.background = None
         self._bg_renderer = None
@@ -95,8 +102,9 @@ class CurvesPane(FigurePane):
         self.epochs = epochs
         ep = [e["epoch"] for e in epochs]
         acc = [e["test_accuracy"] for e in epochs]
-        self.test_loss_line.set_data([e * self.steps_per_epoch for e in ep],
-                                     [e["test_loss"] for e in epochs])
+        self.test_loss_line.set_data(
+            [e * self.steps_per_epoch for e in ep], [e["test_loss"] for e in epochs]
+        )
         self.acc_line.set_data(ep, acc)
         lo, hi = self.acc_ax.get_ylim()
         fits = lo <= min(acc) and max(acc) <= hi and not (lo, hi) == (0, 1)
@@ -135,6 +143,7 @@ class CurvesPane(FigurePane):
             line.axes.draw_artist(line)
         self.canvas.blit(self.loss_ax.bbox)
         self.canvas.blit(self.acc_ax.bbox)
+
     def _on_draw(self, event) -> None:
         """After every full draw (ours, a resize, a zoom): keep the background, add the lines."""
         if not self.raw_line.get_animated():

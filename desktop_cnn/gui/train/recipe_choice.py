@@ -38,8 +38,9 @@ class RecipeChoice:
     def __init__(self, form: ttk.Frame, use: Callable[[Recipe | None], None]) -> None:
         self.use = use
         self.var = tk.StringVar(form, OWN)
-        self.box = ttk.Combobox(form, textvariable=self.var, state="readonly", width=30,
-                                values=[OWN, *CHOICES])
+        self.box = ttk.Combobox(
+            form, textvariable=self.var, state="readonly", width=30, values=[OWN, *CHOICES]
+        )
         self.box.bind("<<ComboboxSelected>>", lambda e: self.choose(self.var.get()))
         self.hint = ttk.Label(form, foreground="#666", wraplength=330)
 
@@ -57,8 +58,12 @@ class RecipeReport(ttk.Frame):
     def __init__(self, master: tk.Misc) -> None:
         super().__init__(master, padding=PAD * 2)
         self.runs: dict[str, dict[str, dict[str, Any]]] = {}  # "cifar10"/"cifar2" -> runs
-        self.title = ttk.Label(self, font="TkHeadingFont", text="Run a Book or App recipe "
-                               "(Recipe, above the dataset) to compare it with the chapter.")
+        self.title = ttk.Label(
+            self,
+            font="TkHeadingFont",
+            text="Run a Book or App recipe "
+            "(Recipe, above the dataset) to compare it with the chapter.",
+        )
         self.title.pack(anchor="w")
         self.table = ttk.Label(self, font="TkFixedFont", justify="left")
         self.table.pack(anchor="w", pady=(PAD, 0))
@@ -78,7 +83,8 @@ class RecipeReport(ttk.Frame):
         text = "\n".join(comparison_table(r.figures, self.runs[kind]))
         self.table.configure(text=text)
         book, app = recipe("book", r.dataset, r.classes), recipe("app", r.dataset, r.classes)
-        self.why.configure(text="What the app's own recipe changes, and why it helps:\n" +
-                           "\n".join(f"- {c.setting}: {c.book} -> {c.app}. {c.why}."
-                                      for c in changes(book, app)))
+        self.why.configure(
+            text="What the app's own recipe changes, and why it helps:\n"
+            + "\n".join(f"- {c.setting}: {c.book} -> {c.app}. {c.why}." for c in changes(book, app))
+        )
         return text

@@ -27,8 +27,9 @@ class SpecMismatch:
     num_classes: int
 
 
-def mismatch(spec: NetSpec, input_shape: tuple[int, int, int],
-             num_classes: int) -> SpecMismatch | None:
+def mismatch(
+    spec: NetSpec, input_shape: tuple[int, int, int], num_classes: int
+) -> SpecMismatch | None:
     """Runs in the job, after loading: None when the spec fits the data."""
     problems = dataset_mismatch(spec, tuple(input_shape), num_classes)
     return SpecMismatch(spec, problems, tuple(input_shape), num_classes) if problems else None
@@ -53,8 +54,9 @@ class SpecChoice:
         self.label = f"{spec.name} (from Build)"
         self.form.arch_box.configure(values=[*values, self.label])
         self.form.arch.set(self.label)
-        self.form.model_hint.configure(text=f"{spec.name}: your design from the Build tab, "
-                                       f"{len(spec.layers)} layers")
+        self.form.model_hint.configure(
+            text=f"{spec.name}: your design from the Build tab, {len(spec.layers)} layers"
+        )
 
     def arch(self, chosen: str) -> str | NetSpec:
         """What the trainer gets for the Model box's text: the spec for its label."""
@@ -66,11 +68,14 @@ class SpecChoice:
         fixed = fit_to_data(m.spec, m.input_shape, m.num_classes)
         c, h, w = m.input_shape
         if dataset_mismatch(fixed, m.input_shape, m.num_classes):
-            self.show_error("This design does not fit the data",
-                            f"{why}\nChange its layers in the Build tab.")
+            self.show_error(
+                "This design does not fit the data", f"{why}\nChange its layers in the Build tab."
+            )
             return False
-        if not self.ask_yes_no("Fit the design to the data?", f"{why}\nFit it: input "
-                               f"{c}x{h}x{w} and {m.num_classes} outputs, then train?"):
+        if not self.ask_yes_no(
+            "Fit the design to the data?",
+            f"{why}\nFit it: input {c}x{h}x{w} and {m.num_classes} outputs, then train?",
+        ):
             return False
         self.offer(fixed, self.force)
         start()

@@ -1,4 +1,4 @@
-""""Watch it learn": follow a training run's weights live, then replay the run with a slider.
+""" "Watch it learn": follow a training run's weights live, then replay the run with a slider.
 
 While a run trains with Follow on, every ``FOLLOW_MS`` this asks the trainer
 for a copy of its weights (taken between two batches, never mid-update) and
@@ -64,22 +64,26 @@ class LearnTimeline(Panel):
         box = ttk.LabelFrame(self, text="Watch it learn", padding=PAD)
         box.pack(fill="both", expand=True)
         self.follow = tk.BooleanVar(self, True)
-        self.follow_box = ttk.Checkbutton(box, text=FOLLOW_TEXT, variable=self.follow,
-                                          command=self.follow_changed)
+        self.follow_box = ttk.Checkbutton(
+            box, text=FOLLOW_TEXT, variable=self.follow, command=self.follow_changed
+        )
         self.follow_box.grid(row=0, column=0, columnspan=4, sticky="w")
         ttk.Label(box, text="Replay").grid(row=1, column=0, sticky="w", padx=(0, PAD))
-        self.prev_button = ttk.Button(box, text="\u25c0", width=2,
-                                      command=lambda: self.pick(self.index - 1))
+        self.prev_button = ttk.Button(
+            box, text="\u25c0", width=2, command=lambda: self.pick(self.index - 1)
+        )
         self.prev_button.grid(row=1, column=1)
         # The variable, not set(): a disabled ttk.Scale ignores set(), and the variable moves
         # it without calling the command (only people's moves should pick a model).
         self.position = tk.DoubleVar(self, 0)
-        self.slider = ttk.Scale(box, from_=0, to=1, orient="horizontal", variable=self.position,
-                                command=self._moved)
+        self.slider = ttk.Scale(
+            box, from_=0, to=1, orient="horizontal", variable=self.position, command=self._moved
+        )
         self.slider.grid(row=1, column=2, sticky="ew", padx=2)
         self.slider.bind("<Button-1>", self._jump)
-        self.next_button = ttk.Button(box, text="\u25b6", width=2,
-                                      command=lambda: self.pick(self.index + 1))
+        self.next_button = ttk.Button(
+            box, text="\u25b6", width=2, command=lambda: self.pick(self.index + 1)
+        )
         self.next_button.grid(row=1, column=3)
         self.text = ttk.Label(box, text=IDLE_TEXT, foreground="#444")
         self.text.grid(row=2, column=0, columnspan=5, sticky="w", pady=(2, 0))
@@ -107,8 +111,11 @@ class LearnTimeline(Panel):
         from ..predictor import conv1_filters
 
         a = self.state.analysis  # the Draw panel re-predicted in set_model, before we got here
-        self.prediction.configure(text="" if a is None else (
-            f"Draw panel: {ck.info.classes[a.predicted]}, {a.probs[a.predicted]:.0%} sure"))
+        self.prediction.configure(
+            text=""
+            if a is None
+            else (f"Draw panel: {ck.info.classes[a.predicted]}, {a.probs[a.predicted]:.0%} sure")
+        )
         weights = conv1_filters(ck)
         if weights is None:
             self.filters.configure(image="")
@@ -156,9 +163,11 @@ class LearnTimeline(Panel):
         if len(self.recorder) >= 2:
             self.set_entries(len(self.recorder))
             self.say(self.replay_label(len(self.recorder) - 1))
-            self.log(f"kept {len(self.recorder)} snapshots of the weights "
-                     f"({self.recorder.bytes / 2**20:.1f} MB): replay them with the slider "
-                     f"under the curves")
+            self.log(
+                f"kept {len(self.recorder)} snapshots of the weights "
+                f"({self.recorder.bytes / 2**20:.1f} MB): replay them with the slider "
+                f"under the curves"
+            )
 
     # --- following ----------------------------------------------------------------------------
     def follow_tick(self) -> None:
@@ -207,8 +216,10 @@ class LearnTimeline(Panel):
             return
         self.shown = None  # another model (opened from a file): not one of this run's
         if len(self.recorder) >= 2 and not self.running:
-            self.say(f"The current model is not from the last run ({ck.info.title}): move the "
-                     f"slider to load the run's weights.")
+            self.say(
+                f"The current model is not from the last run ({ck.info.title}): move the "
+                f"slider to load the run's weights."
+            )
 
     # --- replaying ----------------------------------------------------------------------------
     def add_final(self, ck: Checkpoint) -> None:
@@ -218,8 +229,9 @@ class LearnTimeline(Panel):
         if not step or (len(self.recorder) and self.recorder[-1].step >= step):
             return
         epoch = math.ceil(step / spe)
-        self.recorder.add(Snapshot(step, epoch, step - (epoch - 1) * spe, spe,
-                                   cpu_state(ck.model), ck.info, True))
+        self.recorder.add(
+            Snapshot(step, epoch, step - (epoch - 1) * spe, spe, cpu_state(ck.model), ck.info, True)
+        )
 
     def replay(self, k: int) -> None:
         """Make snapshot ``k`` current; the last stop is the run's final model itself."""

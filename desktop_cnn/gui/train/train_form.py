@@ -40,8 +40,13 @@ class FormValues:
 
 
 class TrainForm(ttk.LabelFrame):
-    def __init__(self, master: tk.Misc, data_dir: str | None,
-                 ask_directory: Callable[..., str], ask_file: Callable[..., str]) -> None:
+    def __init__(
+        self,
+        master: tk.Misc,
+        data_dir: str | None,
+        ask_directory: Callable[..., str],
+        ask_file: Callable[..., str],
+    ) -> None:
         super().__init__(master, text="Settings", padding=PAD)
         self.ask_directory, self.ask_file = ask_directory, ask_file
         self.defaults = TrainConfig()  # a chosen recipe replaces these (and its hidden settings)
@@ -64,34 +69,48 @@ class TrainForm(ttk.LabelFrame):
         self.teacher = tk.StringVar(self, d.teacher or "")  # blank: learn from the labels only
         self.mixup = tk.StringVar(self, f"{d.mixup:g}")
 
-        self.dataset_box = ttk.Combobox(self, textvariable=self.dataset, state="readonly",
-                                        values=[*DATASETS, FOLDER], width=18)
+        self.dataset_box = ttk.Combobox(
+            self, textvariable=self.dataset, state="readonly", values=[*DATASETS, FOLDER], width=18
+        )
         self.dataset_box.bind("<<ComboboxSelected>>", self._dataset_selected)
         folder, self.data_entry, self.browse = self._path_row(self.data_dir, self._browse_data)
         classifiers = [name for name, spec in MODELS.items() if spec.classifier]
-        self.arch_box = ttk.Combobox(self, textvariable=self.arch, values=classifiers,
-                                     state="readonly", width=18)
+        self.arch_box = ttk.Combobox(
+            self, textvariable=self.arch, values=classifiers, state="readonly", width=18
+        )
         self.epochs_box = ttk.Spinbox(self, from_=1, to=1000, textvariable=self.epochs, width=8)
-        self.batch_box = ttk.Combobox(self, textvariable=self.batch_size, values=BATCH_SIZES,
-                                      width=8)
+        self.batch_box = ttk.Combobox(
+            self, textvariable=self.batch_size, values=BATCH_SIZES, width=8
+        )
         self.lr_entry = ttk.Entry(self, textvariable=self.lr, width=10)
-        self.optimizer_box = ttk.Combobox(self, textvariable=self.optimizer, values=OPTIMIZERS,
-                                          state="readonly", width=8)
+        self.optimizer_box = ttk.Combobox(
+            self, textvariable=self.optimizer, values=OPTIMIZERS, state="readonly", width=8
+        )
         self.optimizer_box.bind("<<ComboboxSelected>>", lambda e: self._lr_hint())
-        self.device_box = ttk.Combobox(self, textvariable=self.device, values=DEVICE_CHOICES,
-                                       state="readonly", width=8)
-        self.augment_check = ttk.Checkbutton(self, text="Augment the training images",
-                                             variable=self.augment)
-        teacher, self.teacher_entry, self.teacher_browse = self._path_row(self.teacher,
-                                                                          self._browse_teacher)
+        self.device_box = ttk.Combobox(
+            self, textvariable=self.device, values=DEVICE_CHOICES, state="readonly", width=8
+        )
+        self.augment_check = ttk.Checkbutton(
+            self, text="Augment the training images", variable=self.augment
+        )
+        teacher, self.teacher_entry, self.teacher_browse = self._path_row(
+            self.teacher, self._browse_teacher
+        )
         self.mixup_entry = ttk.Entry(self, textvariable=self.mixup, width=10)
         self.recipe_choice = RecipeChoice(self, self.use_recipe)
-        rows = [("Recipe", self.recipe_choice.box), ("Dataset", self.dataset_box),
-                ("Data folder", folder), ("Model", self.arch_box),
-                ("Epochs", self.epochs_box), ("Batch size", self.batch_box),
-                ("Learning rate", self.lr_entry), ("Optimizer", self.optimizer_box),
-                ("Device", self.device_box), ("Teacher", teacher),
-                ("Mixup alpha", self.mixup_entry)]
+        rows = [
+            ("Recipe", self.recipe_choice.box),
+            ("Dataset", self.dataset_box),
+            ("Data folder", folder),
+            ("Model", self.arch_box),
+            ("Epochs", self.epochs_box),
+            ("Batch size", self.batch_box),
+            ("Learning rate", self.lr_entry),
+            ("Optimizer", self.optimizer_box),
+            ("Device", self.device_box),
+            ("Teacher", teacher),
+            ("Mixup alpha", self.mixup_entry),
+        ]
         for r, (label, widget) in enumerate(rows):
             ttk.Label(self, text=label).grid(row=r, column=0, sticky="w", pady=2)
             widget.grid(row=r, column=1, sticky="ew", pady=2, padx=(PAD, 0))
@@ -99,8 +118,9 @@ class TrainForm(ttk.LabelFrame):
         self.lr_hint.grid(row=6, column=2, sticky="w", padx=(4, 0))
         hints = [(9, "blank: none"), (10, "0: off")]  # the README explains both
         for row, text in hints:
-            ttk.Label(self, text=text, foreground="#666").grid(row=row, column=2, sticky="w",
-                                                               padx=(4, 0))
+            ttk.Label(self, text=text, foreground="#666").grid(
+                row=row, column=2, sticky="w", padx=(4, 0)
+            )
         self.augment_check.grid(row=len(rows), column=0, columnspan=3, sticky="w", pady=2)
         self.model_hint = ttk.Label(self, foreground="#666", wraplength=px(330))
         self.model_hint.grid(row=len(rows) + 1, column=0, columnspan=3, sticky="w")
@@ -109,15 +129,27 @@ class TrainForm(ttk.LabelFrame):
         self.arch_box.bind("<<ComboboxSelected>>", lambda e: self._model_hint())
         self._model_hint()
         self.columnconfigure(1, weight=1)
-        self.inputs = [self.recipe_choice.box, self.dataset_box, self.data_entry, self.browse,
-                       self.arch_box,
-                       self.epochs_box, self.batch_box, self.lr_entry, self.optimizer_box,
-                       self.device_box, self.teacher_entry, self.teacher_browse,
-                       self.mixup_entry, self.augment_check]
+        self.inputs = [
+            self.recipe_choice.box,
+            self.dataset_box,
+            self.data_entry,
+            self.browse,
+            self.arch_box,
+            self.epochs_box,
+            self.batch_box,
+            self.lr_entry,
+            self.optimizer_box,
+            self.device_box,
+            self.teacher_entry,
+            self.teacher_browse,
+            self.mixup_entry,
+            self.augment_check,
+        ]
         self._lr_hint()
 
     def listen(self, state: AppState) -> None:
         """Answer ``ChooseRecipe`` requests (the chapter guide's buttons) with this form."""
+
         def choose(request: ChooseRecipe) -> None:
             state.post(ShowTab("Train"))
             if not self.recipe_choice.box.instate(["disabled"]):  # not in the middle of a run
@@ -133,10 +165,15 @@ class TrainForm(ttk.LabelFrame):
         if r is not None:
             self.dataset.set("CIFAR-10")
             self.arch.set(r.arch)
-        for var, value in ((self.epochs, d.epochs), (self.batch_size, d.batch_size),
-                           (self.lr, "" if d.lr is None else f"{d.lr:g}"),
-                           (self.optimizer, d.optimizer), (self.augment, d.augment),
-                           (self.teacher, d.teacher or ""), (self.mixup, f"{d.mixup:g}")):
+        for var, value in (
+            (self.epochs, d.epochs),
+            (self.batch_size, d.batch_size),
+            (self.lr, "" if d.lr is None else f"{d.lr:g}"),
+            (self.optimizer, d.optimizer),
+            (self.augment, d.augment),
+            (self.teacher, d.teacher or ""),
+            (self.mixup, f"{d.mixup:g}"),
+        ):
             var.set(value)
         self._model_hint()
         self._lr_hint()
@@ -182,8 +219,11 @@ class TrainForm(ttk.LabelFrame):
         self.dataset.set(label)
 
     def _browse_teacher(self) -> None:
-        path = self.ask_file(title="A trained model to learn from (distillation)",
-                             filetypes=MODEL_TYPES, initialdir=str(models_dir()))
+        path = self.ask_file(
+            title="A trained model to learn from (distillation)",
+            filetypes=MODEL_TYPES,
+            initialdir=str(models_dir()),
+        )
         if path:
             self.teacher.set(path)
 
@@ -205,17 +245,28 @@ class TrainForm(ttk.LabelFrame):
     def read(self) -> FormValues:
         """The form as values; raises UnknownNameError (a DesktopCnnError) for bad entries."""
         lr_text = self.lr.get().strip()
-        config = replace(self.defaults, epochs=_int(self.epochs.get(), "epochs"),
-                         batch_size=_int(self.batch_size.get(), "batch size"),
-                         lr=_float(lr_text, "learning rate") if lr_text else None,
-                         optimizer=self.optimizer.get(), augment=bool(self.augment.get()),
-                         device=self.device.get(), teacher=self.teacher.get().strip() or None,
-                         mixup=_float(self.mixup.get().strip() or "0", "mixup alpha"))
+        config = replace(
+            self.defaults,
+            epochs=_int(self.epochs.get(), "epochs"),
+            batch_size=_int(self.batch_size.get(), "batch size"),
+            lr=_float(lr_text, "learning rate") if lr_text else None,
+            optimizer=self.optimizer.get(),
+            augment=bool(self.augment.get()),
+            device=self.device.get(),
+            teacher=self.teacher.get().strip() or None,
+            mixup=_float(self.mixup.get().strip() or "0", "mixup alpha"),
+        )
         config.validate()
         r = self.recipe if self.dataset_name() == "cifar10" else None  # a recipe needs CIFAR-10
         self.running_recipe = r
-        return FormValues(self.dataset_name(), self.data_dir.get().strip(), self.arch.get(),
-                          config, r.prepare if r else (lambda data: data), r)
+        return FormValues(
+            self.dataset_name(),
+            self.data_dir.get().strip(),
+            self.arch.get(),
+            config,
+            r.prepare if r else (lambda data: data),
+            r,
+        )
 
 
 def _int(text: str, what: str) -> int:

@@ -82,5 +82,3 @@ class TrainJob:
         trainer = self.trainer
         if trainer is not None:
             trainer.request_copy()
-
-

@@ -51,8 +51,9 @@ class TrainPanel(Panel):
         super().__init__(master, name="panel")
         self.state = state
         self.job: TrainJob | None = None
-        self.worker = Worker(self, "training", self.handle, state.workers,
-                             budget_s=0.02, after_poll=self.after_poll)
+        self.worker = Worker(
+            self, "training", self.handle, state.workers, budget_s=0.02, after_poll=self.after_poll
+        )
         self.mode = "idle"  # idle, loading, training, stopping
         self.batch_loss: list[float] = []
         self.epochs: list[dict] = []
@@ -70,16 +71,20 @@ class TrainPanel(Panel):
     def create_widgets(self) -> None:
         left = ttk.Frame(self, name="settings")
         left.grid(row=0, column=0, rowspan=2, sticky="nsew")
-        self.form = TrainForm(left, self.state.settings.data_dir,  # lambdas: seams tests replace
-                              lambda **kw: self.ask_directory(**kw),
-                              lambda **kw: self.ask_open_filename(**kw))
+        self.form = TrainForm(
+            left,
+            self.state.settings.data_dir,  # lambdas: seams tests replace
+            lambda **kw: self.ask_directory(**kw),
+            lambda **kw: self.ask_open_filename(**kw),
+        )
         self.form.pack(fill="x")
         self.form.listen(self.state)  # the chapter guide fills the form with a recipe
         buttons = ttk.Frame(left, name="buttons")
         buttons.pack(fill="x", pady=PAD)
         self.start_button = ttk.Button(buttons, text="Start", command=self.start, name="start")
-        self.pause_button = ttk.Button(buttons, text="Pause", command=self.pause_resume,
-                                       name="pause")
+        self.pause_button = ttk.Button(
+            buttons, text="Pause", command=self.pause_resume, name="pause"
+        )
         self.stop_button = ttk.Button(buttons, text="Stop", command=self.stop, name="stop")
         for b in (self.start_button, self.pause_button, self.stop_button):
             b.pack(side="left", expand=True, fill="x", padx=(0, 2))
@@ -140,10 +145,20 @@ class TrainPanel(Panel):
         config = replace(v.config, snapshots_per_epoch=SNAPSHOTS_PER_EPOCH)
         # With a teacher the batch loss is T² KL + cross-entropy, on another scale than the
         # test cross-entropy drawn beside it: the axis says so.
-        self.curves.set_loss_label("distillation loss" if config.teacher else
-                                   "cross-entropy, mixed" if config.mixup else "cross-entropy")
-        run = TrainRun(v.dataset, self.spec_choice.arch(v.arch), config,
-                       data_dir=v.data_dir or None, force=self.spec_choice.force)
+        self.curves.set_loss_label(
+            "distillation loss"
+            if config.teacher
+            else "cross-entropy, mixed"
+            if config.mixup
+            else "cross-entropy"
+        )
+        run = TrainRun(
+            v.dataset,
+            self.spec_choice.arch(v.arch),
+            config,
+            data_dir=v.data_dir or None,
+            force=self.spec_choice.force,
+        )
         # prepare: a recipe's classes and pixel scaling
         self.job = TrainJob(run, lambda r: v.prepare(self.load_dataset(r.dataset, r.data_dir)))
         self.log.append(f"Loading {v.dataset} from {v.data_dir} (downloaded if missing)...")
@@ -208,21 +223,30 @@ class TrainPanel(Panel):
         elif isinstance(event, Loading):
             return
         elif isinstance(event, Loaded):
-            self.log.append(f"{event.dataset}: {event.train_size:,} training and "
-                            f"{event.test_size:,} test images, {len(event.classes)} classes")
+            self.log.append(
+                f"{event.dataset}: {event.train_size:,} training and "
+                f"{event.test_size:,} test images, {len(event.classes)} classes"
+            )
         elif isinstance(event, Started):
             self.started(event)
         elif isinstance(event, Snapshot):
             self.timeline.snapshot_arrived(event)
         elif isinstance(event, EpochEnd):
-            self.epochs.append({"epoch": event.epoch, "test_loss": event.test_loss,
-                                "test_accuracy": event.test_accuracy})
+            self.epochs.append(
+                {
+                    "epoch": event.epoch,
+                    "test_loss": event.test_loss,
+                    "test_accuracy": event.test_accuracy,
+                }
+            )
             if self.curves.winfo_ismapped():
                 self.curves.set_epochs(self.epochs)
-            self.log.append(f"epoch {event.epoch}: train loss {event.train_loss:.4f}, "
-                            f"accuracy {event.train_accuracy:.2%}; test loss "
-                            f"{event.test_loss:.4f}, accuracy {event.test_accuracy:.2%} "
-                            f"({event.seconds:.1f} s)")
+            self.log.append(
+                f"epoch {event.epoch}: train loss {event.train_loss:.4f}, "
+                f"accuracy {event.train_accuracy:.2%}; test loss "
+                f"{event.test_loss:.4f}, accuracy {event.test_accuracy:.2%} "
+                f"({event.seconds:.1f} s)"
+            )
         elif isinstance(event, Finished):
             acc = f", test accuracy {event.test_accuracy:.2%}" if event.test_accuracy else ""
             self.log.append(f"{event.status}: {event.message} in {event.seconds:.1f} s{acc}")
@@ -245,8 +269,10 @@ class TrainPanel(Panel):
         self.set_mode("training")
         self.progress.configure(maximum=max(1, self.total_steps - self.first_step), value=0)
         self.curves.start(self.first_step, self.total_steps, e.epochs)
-        self.log.append(f"training on {e.device}: {plural(e.epochs, 'epoch')} of "
-                        f"{plural(e.steps_per_epoch, 'batch')}")
+        self.log.append(
+            f"training on {e.device}: {plural(e.epochs, 'epoch')} of "
+            f"{plural(e.steps_per_epoch, 'batch')}"
+        )
         self.progress_text.configure(text="Training...")
         self.timeline.run_started(self.job.request_copy)
 
@@ -255,7 +281,8 @@ class TrainPanel(Panel):
         self.progress.configure(value=e.global_step - self.first_step)
         self.progress_text.configure(
             text=f"epoch {e.epoch}/{e.epochs}, batch {e.step}/{e.steps}   "
-                 f"{e.images_per_s:,.0f} images/s   ETA {clock(e.eta_s)}")
+            f"{e.images_per_s:,.0f} images/s   ETA {clock(e.eta_s)}"
+        )
 
     def plot(self) -> None:
         """New losses onto the curves; skipped while the tab is hidden (drawn when shown)."""
