@@ -24,6 +24,7 @@ BAD_FLAGS = [
     ("--temperature", "0", "above 0"),
     ("--distill-weight", "1.5", "from 0 to 1"),
     ("--seed", "-1", "from 0 to"),
+    ("--nproc", "0", "whole number from 1 to 4096"),
 ]
 
 
@@ -90,3 +91,22 @@ def test_config_error_is_the_projects_own():
     assert issubclass(ConfigError, DesktopCnnError)
     with pytest.raises(ConfigError, match="--x must be a number from 0 to 1, not 'a'"):
         check_range("--x", "a", 0, 1)
+
+
+@pytest.mark.parametrize(
+    "what, text, allowed",
+    [
+        ("epochs", "ten", "whole number from 1 to 100000"),
+        ("batch size", "1.5", "whole number from 1 to 1000000"),
+        ("learning rate", "fast", "above 0 and at most 1000000"),
+        ("mixup alpha", "x", "from 0 to 1000"),
+    ],
+)
+def test_a_form_entry_that_is_not_a_number_states_its_range(what, text, allowed):
+    from desktop_cnn.gui.train.train_form import _float, _int
+
+    parse = _int if what in ("epochs", "batch size") else _float
+    with pytest.raises(ConfigError) as err:
+        parse(text, what)
+    message = str(err.value)
+    assert "\n" not in message and what in message and allowed in message and repr(text) in message

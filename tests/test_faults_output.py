@@ -156,6 +156,35 @@ def test_a_save_that_fails_after_training_goes_to_the_models_folder(tmp_path, mo
     assert list(out_dir.iterdir()) == []  # and no temp file litter
 
 
+def test_a_per_epoch_save_that_fails_keeps_the_run_going(tmp_path, monkeypatch, capsys):
+    """--checkpoint-every-epoch on a disk that fills up: the run is not lost mid-way."""
+    data = digits_folder(tmp_path / "digits")
+    out_dir = tmp_path / "out"
+    out_dir.mkdir()
+    import desktop_cnn.core.checkpoints as ck
+
+    real = ck.temp_beside
+
+    def full_disk(path):
+        if path.parent == out_dir:
+            raise OSError(errno.ENOSPC, "No space left on device")
+        return real(path)
+
+    monkeypatch.setattr(ck, "temp_beside", full_disk)
+    before = set(models_dir().glob("*.pt")) if models_dir().exists() else set()
+    args = [*TRAIN, "--dataset", f"imagefolder:{data}", "--out", str(out_dir / "m.pt")]
+    code = cli_main([*args, "--epochs", "2", "--checkpoint-every-epoch"])
+    out = capsys.readouterr()
+    assert code == 1  # the final save could not reach --out either: said in one line
+    notes = [line for line in out.err.splitlines() if "note:" in line]
+    assert len(notes) == 1 and "the disk is full" in notes[0]  # said once, not per epoch
+    assert out.out.count("epoch ") == 2  # both epochs trained
+    kept = sorted(set(models_dir().glob("m-*.pt")) - before)
+    assert kept and all(load_checkpoint(k).training_state for k in kept), out.err  # resumable
+    assert max(load_checkpoint(k).training_state["epoch"] for k in kept) == 2
+    assert list(out_dir.iterdir()) == []
+
+
 def test_save_with_fallback_reports_both_failures(tmp_path, monkeypatch):
     monkeypatch.setenv("DESKTOP_CNN_HOME", str(tmp_path / "home-is-a-file"))
     (tmp_path / "home-is-a-file").write_text("")

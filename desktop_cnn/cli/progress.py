@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from typing import TextIO
 
-from ..core.train.events import BatchEnd, EpochEnd, Event, Failed, Started
+from ..core.train.events import BatchEnd, EpochEnd, Event, Failed, Note, Started
 
 QUIET = False  # set from --quiet by cli.main
 
@@ -62,6 +62,9 @@ class ProgressPrinter:
             )
         elif isinstance(e, Failed):
             self.close()
+        elif isinstance(e, Note):
+            self.close()
+            print(f"desktop-cnn: note: {e.message}", file=sys.stderr, flush=True)
 
     def batch(self, e: BatchEnd) -> None:
         from tqdm import tqdm

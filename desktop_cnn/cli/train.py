@@ -15,6 +15,7 @@ from ..core.checkpoints import (
 )
 from ..core.data import DATASET_HELP
 from ..core.errors import TrainingError
+from ..core.limits import check_range
 from ..core.models import MODELS
 from ..core.resolve import resolve_model
 from ..core.train.distributed import Ranks
@@ -193,6 +194,7 @@ def run(args) -> int:
         args.checkpoint_every_epoch,
         args.force,
     )
+    check_range("--nproc", args.nproc, 1, 4096, integer=True, field="nproc")
     if args.nproc > 1:
         return launch(plan, args.nproc)
     ranks = Ranks.from_env()  # under torchrun: one of several processes

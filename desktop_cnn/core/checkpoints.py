@@ -222,14 +222,22 @@ def save_with_fallback(
         return Saved(save_checkpoint(path, model, info, training_state))
     except SaveError as exc:
         first = str(exc)
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    name = Path(path).stem or "model"
-    fallback = models_dir() / f"{name}-{stamp}.pt"
+    fallback = _fallback_path(Path(path).stem or "model")
     try:
         save_checkpoint(fallback, model, info, training_state)
     except SaveError as exc:
         raise SaveError(f"{first}; the fallback failed too: {exc}") from None
     return Saved(fallback, f"{first}; the trained model is saved as {fallback} instead")
+
+
+def _fallback_path(name: str) -> Path:
+    """A new file in the models folder: two fallbacks in one second must not overwrite."""
+    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
+    path, n = models_dir() / f"{name}-{stamp}.pt", 1
+    while path.exists():
+        n += 1
+        path = models_dir() / f"{name}-{stamp}-{n}.pt"
+    return path
 
 
 def _info_from_dict(d: dict[str, Any]) -> ModelInfo:

@@ -98,4 +98,11 @@ class Failed:
     message: str
 
 
-Event = Started | BatchEnd | EpochEnd | Snapshot | Finished | Failed
+@dataclass(frozen=True)
+class Note:
+    """Something the person should know that does not stop the run (one line)."""
+
+    message: str
+
+
+Event = Started | BatchEnd | EpochEnd | Snapshot | Finished | Failed | Note

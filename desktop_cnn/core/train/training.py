@@ -23,7 +23,7 @@ from typing import Any
 import torch
 
 from ..batches import BatchLoader, mix_batch
-from ..checkpoints import Checkpoint, ModelInfo, save_checkpoint
+from ..checkpoints import Checkpoint, ModelInfo, save_with_fallback
 from ..data import Dataset
 from ..device import device_name, pick_device
 from ..errors import TrainingError
@@ -42,7 +42,7 @@ from .config import (  # noqa: F401 - re-exported
 )
 from .distill import Teacher, training_loss
 from .distributed import Ranks, all_mean, check_shares, combine, parallel
-from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Snapshot, Started
+from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Note, Snapshot, Started
 from .history import BatchLosses, History, new_history, plain_history, typed_history
 from .loopstate import EpochTally, LoopState
 from .optim import make_optimizer, make_schedule
@@ -122,6 +122,7 @@ class Trainer:
             )
         )
         self._resume = resume
+        self._epoch_path: Path | None = None  # where epochs are saved when --out failed
         self._stop = threading.Event()
         self._running = threading.Event()  # set = not paused
         self._running.set()
@@ -356,7 +357,16 @@ class Trainer:
                 test_accuracy=result.accuracy,
             )
         if checkpoint_path and self.ranks.is_main:
-            save_checkpoint(checkpoint_path, self.model, self.info(), self.training_state(loop))
+            self._save_epoch(checkpoint_path, loop)
+
+    def _save_epoch(self, path: str | Path, loop: LoopState) -> None:
+        """The resumable file of each epoch. If ``path`` cannot be written (a full disk), the
+        run goes on and saves to the models folder instead, and says so once."""
+        state = self.training_state(loop)
+        saved = save_with_fallback(self._epoch_path or path, self.model, self.info(), state)
+        if saved.error:
+            self._epoch_path = saved.path  # the next epochs go there too
+            self.callback(Note(saved.error))
 
     def training_state(self, loop: LoopState) -> dict[str, Any]:
         """What ``--resume`` needs besides the weights, as a checkpoint stores it."""

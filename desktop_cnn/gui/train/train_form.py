@@ -11,7 +11,8 @@ from tkinter import ttk
 from ...core.checkpoints import ModelInfo
 from ...core.data import Dataset
 from ...core.device import DEVICE_CHOICES
-from ...core.errors import UnknownNameError
+from ...core.errors import ConfigError
+from ...core.limits import TRAIN_RANGES, range_text
 from ...core.models import MODELS
 from ...core.paths import data_dir as default_data_dir
 from ...core.paths import models_dir
@@ -243,7 +244,7 @@ class TrainForm(ttk.LabelFrame):
         return f"imagefolder:{self.folder}"
 
     def read(self) -> FormValues:
-        """The form as values; raises UnknownNameError (a DesktopCnnError) for bad entries."""
+        """The form as values; raises a DesktopCnnError (ConfigError) naming a bad entry."""
         lr_text = self.lr.get().strip()
         config = replace(
             self.defaults,
@@ -269,15 +270,29 @@ class TrainForm(ttk.LabelFrame):
         )
 
 
+FIELDS = {"learning rate": "lr", "mixup alpha": "mixup"}  # the form's words -> TrainConfig
+
+
+def _allowed(what: str) -> str:
+    """The range a field takes, as the core states it: " from 1 to 100000" (or nothing)."""
+    field = FIELDS.get(what, what.replace(" ", "_"))
+    for name, lo, hi, _, lo_open, hi_open in TRAIN_RANGES:
+        if name == field:
+            return f" {range_text(lo, hi, lo_open, hi_open)}"
+    return ""
+
+
 def _int(text: str, what: str) -> int:
     try:
         return int(text.strip())
     except ValueError:
-        raise UnknownNameError(f"{what} must be a whole number, not {text!r}") from None
+        raise ConfigError(
+            f"{what} must be a whole number{_allowed(what)}, not {text!r}", what
+        ) from None
 
 
 def _float(text: str, what: str) -> float:
     try:
         return float(text)
     except ValueError:
-        raise UnknownNameError(f"{what} must be a number such as 0.01, not {text!r}") from None
+        raise ConfigError(f"{what} must be a number{_allowed(what)}, not {text!r}", what) from None
