@@ -5,7 +5,7 @@ import pytest
 import torch
 from PIL import Image
 
-from desktop_cnn.core.batches import BatchLoader, random_crop_flip
+from desktop_cnn.core.batches import BatchLoader, random_crop_flip, reflect_pad
 from desktop_cnn.core.data import channel_stats, load_dataset
 from desktop_cnn.core.errors import DatasetNotFoundError, UnknownNameError
 
@@ -144,3 +144,13 @@ def test_fashion_mnist_through_torchvision(tmp_path):
     assert (len(ds.train), len(ds.test), ds.input_shape) == (60000, 10000, (1, 28, 28))
     assert ds.classes[0] == "T-shirt/top" and ds.classes[-1] == "Ankle boot"
     assert ds.test.labels.bincount().tolist() == [1000] * 10
+
+
+def test_cropping_the_padded_uint8_images_equals_padding_each_batch():
+    """BatchLoader pads a colour dataset once and crops uint8 windows: same pixels, same draws."""
+    x = torch.randint(0, 256, (64, 3, 32, 32), dtype=torch.uint8)
+    per_batch = random_crop_flip(x.float() / 255, torch.Generator().manual_seed(3))
+    padded = reflect_pad(x, 4)
+    assert padded.dtype == torch.uint8 and padded.shape == (64, 3, 40, 40)
+    once = random_crop_flip(padded, torch.Generator().manual_seed(3), padded=True)
+    assert once.dtype == torch.uint8 and torch.equal(once.float() / 255, per_batch)

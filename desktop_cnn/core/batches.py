@@ -17,6 +17,8 @@ import torch.nn.functional as F
 
 from .data import Split
 
+CROP_PAD = 4  # colour images: random 32x32 crops of the image reflected 4 px each side
+
 
 @dataclass(frozen=True)
 class Part:
@@ -107,12 +109,23 @@ def random_thickness(
 
 
 def random_crop_flip(
-    x: torch.Tensor, g: torch.Generator, pad: int = 4, part: Part | None = None
+    x: torch.Tensor,
+    g: torch.Generator,
+    pad: int = 4,
+    part: Part | None = None,
+    padded: bool = False,
 ) -> torch.Tensor:
-    """Random crop after reflect padding, and a horizontal flip for half the batch."""
-    _, _, h, w = x.shape
+    """Random crop after reflect padding, and a horizontal flip for half the batch.
+
+    ``padded``: ``x`` already carries its ``pad`` pixels of reflection (BatchLoader pads the
+    whole dataset once, as uint8); the result is the same as padding here.
+    """
     (n, mine), dev = _draws(x, part), x.device
-    xp = F.pad(x, (pad, pad, pad, pad), mode="reflect")
+    if padded:
+        xp, h, w = x, x.shape[2] - 2 * pad, x.shape[3] - 2 * pad
+    else:
+        h, w = x.shape[2:]
+        xp = F.pad(x, (pad, pad, pad, pad), mode="reflect")
     dy = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
     dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
     windows = xp.unfold(2, h, 1).unfold(3, w, 1)  # (N, C, 2p+1, 2p+1, H, W), a view
@@ -120,6 +133,15 @@ def random_crop_flip(
     out = windows[torch.arange(x.shape[0], device=dev), :, dy, dx]  # (N, C, H, W)
     flip = torch.rand(n, 1, 1, 1, device=dev, generator=g)[mine] < 0.5
     return torch.where(flip, out.flip(3), out)
+
+
+def reflect_pad(images: torch.Tensor, pad: int, chunk: int = 4096) -> torch.Tensor:
+    """uint8 images with ``pad`` pixels of reflection each side (F.pad reflects floats only)."""
+    parts = [
+        F.pad(images[i : i + chunk].float(), (pad, pad, pad, pad), mode="reflect").to(images.dtype)
+        for i in range(0, len(images), chunk)
+    ]
+    return torch.cat(parts) if parts else images
 
 
 def mix_batch(x: torch.Tensor, g: torch.Generator, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
@@ -166,6 +188,8 @@ class BatchLoader:
     ) -> None:
         self.device = torch.device(device)
         self.images = split.images.to(self.device)  # uint8: 4x less memory than float
+        if augment == "color":  # pad once, crop uint8 windows: no per-batch pad of floats
+            self.images = reflect_pad(self.images, CROP_PAD)
         self.labels = split.labels.to(self.device)
         self.batch_size = batch_size
         self.mean = torch.tensor(mean, device=self.device).view(1, -1, 1, 1)
@@ -191,8 +215,11 @@ class BatchLoader:
                 n = len(idx)
                 part = Part(n * self.rank // self.world, n * (self.rank + 1) // self.world, n)
                 idx = idx[part.lo : part.hi]
-            x = self.images[idx].float().div_(255)
-            if self.augment:
+            x = self.images[idx]
+            if self.augment == "color":  # crop and flip the uint8 pixels, then make floats
+                x = random_crop_flip(x, self.generator, CROP_PAD, part, padded=True)
+            x = x.float().div_(255)
+            if self.augment == "digits":
                 x = augment_batch(x, self.augment, self.generator, part)
             yield (x - self.mean) / self.std, self.labels[idx]
 
