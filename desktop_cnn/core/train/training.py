@@ -33,6 +33,7 @@ from ..snapshots import LiveCopy, cpu_state, snapshot_marks
 from ..spec.layers import NetSpec
 
 # The config lives in config.py; importers of training keep finding it here.
+from .ahead import ahead, spare_core
 from .config import (  # noqa: F401 - re-exported
     DEFAULT_LR,
     DEFAULT_WD,
@@ -178,13 +179,22 @@ class Trainer:
             self.model.train()
             tally = EpochTally(time.perf_counter())
             loop.t_mark = time.perf_counter()
-            for step, (x, y) in enumerate(loop.train):
+            for step, (x, y) in enumerate(self._batches(loop)):
                 if self._halted(loop):
                     return self._finish("stopped", "stopped by the user", loop)
                 self._step(loop, epoch, step, x, y, tally)
             self._end_epoch(loop, epoch, tally, checkpoint_path)
         n = self.config.epochs
         return self._finish("finished", f"trained {n} epoch{'s' * (n != 1)}", loop)
+
+    def _batches(self, loop: LoopState):
+        """This epoch's batches; made on a second thread where a core is spare (ahead.py).
+
+        Not under mixup, which draws from the loader's generator between batches.
+        """
+        if self.config.mixup == 0 and loop.train.augment and spare_core(self.device):
+            return ahead(loop.train)
+        return loop.train
 
     def _start(self) -> LoopState:
         """Batches, optimizer, schedule and AMP for this run; Started and the step-0 snapshot."""
