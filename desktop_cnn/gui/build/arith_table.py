@@ -13,6 +13,7 @@ from tkinter import ttk
 from ...core.spec.arith import SpecArith
 from ...core.spec.table import COLUMNS, table_rows
 from ..common.panel import PAD
+from ..common.scaling import px
 
 ERROR_COLOUR = "#b00020"
 WARN_COLOUR = "#9a5b00"
@@ -45,7 +46,7 @@ class ArithTable(ttk.Frame):
             anchor = "e" if col in RIGHT else "w"
             self.tree.heading(cid, text=col, anchor=anchor)
             self.tree.column(
-                cid, width=WIDTHS[col], anchor=anchor, stretch=col == "note", minwidth=40
+                cid, width=px(WIDTHS[col]), anchor=anchor, stretch=col == "note", minwidth=px(40)
             )
         self.tree.tag_configure("error", foreground=ERROR_COLOUR)
         self.tree.tag_configure("total", font="TkHeadingFont")

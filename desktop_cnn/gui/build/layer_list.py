@@ -15,6 +15,7 @@ from typing import Any
 
 from ...core.spec.layers import LAYER_TYPES
 from ..common.panel import PAD
+from ..common.scaling import px
 
 INPUT = "input"  # the input row's id; layer rows are "0", "1", ...
 SKIP = {"type", "name"}
@@ -68,7 +69,7 @@ class LayerList(ttk.Frame):
             ("output", "output", 84),
         ):
             self.tree.heading(col, text=title, anchor="w")
-            self.tree.column(col, width=width, anchor="w", stretch=col == "settings")
+            self.tree.column(col, width=px(width), anchor="w", stretch=col == "settings")
         self.tree.tag_configure("error", foreground="#b00020")
         scroll = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview)
         self.tree.configure(yscrollcommand=scroll.set)
