@@ -69,18 +69,24 @@ def random_affine(
 
 
 def affine_grid(theta: torch.Tensor, h: int, w: int) -> torch.Tensor:
-    """``F.affine_grid(theta, (N, C, h, w), align_corners=False)``, by broadcasting.
+    """``F.affine_grid(theta, (N, C, h, w), align_corners=False)``, as one matrix product.
 
-    The same grid (to float rounding) in about half the time on a CPU, where torch's
-    batched 3x2 matrix products are slower than the bilinear sampling they feed.
+    The same grid (to float rounding) in a fraction of the time on a CPU, where torch's
+    batched products of N small matrices, or interleaving x and y afterwards, cost more
+    than the bilinear sampling they feed. Here (N, 6) x (6, h*w*2) writes each image's
+    (x, y) pairs in place: the (6, h*w*2) matrix holds each pixel's (px, py, 1) twice,
+    once in the x columns and once in the y columns.
     """
     dev, dt = theta.device, theta.dtype
-    xs = ((torch.arange(w, device=dev, dtype=dt) * 2 + 1) / w - 1).view(1, 1, w)  # centres
-    ys = ((torch.arange(h, device=dev, dtype=dt) * 2 + 1) / h - 1).view(1, h, 1)
-    t = theta.view(-1, 6, 1, 1)  # (N, 6, 1, 1): rows (a, b, c), (d, e, f)
-    gx = t[:, 0] * xs + t[:, 1] * ys + t[:, 2]  # (N, H, W)
-    gy = t[:, 3] * xs + t[:, 4] * ys + t[:, 5]
-    return torch.stack([gx, gy], -1)  # (N, H, W, 2): x then y, as grid_sample reads it
+    xs = (torch.arange(w, device=dev, dtype=dt) * 2 + 1) / w - 1  # pixel centres in [-1, 1]
+    ys = (torch.arange(h, device=dev, dtype=dt) * 2 + 1) / h - 1
+    ones = torch.ones(h * w, device=dev, dtype=dt)
+    pixels = torch.stack([xs.repeat(h), ys.repeat_interleave(w), ones])  # (3, h*w)
+    spread = torch.zeros(2, 3, h * w, 2, device=dev, dtype=dt)  # (row of theta, k, pixel, x|y)
+    spread[0, :, :, 0] = pixels
+    spread[1, :, :, 1] = pixels
+    grid = theta.reshape(-1, 6) @ spread.view(6, -1)  # (N, h*w*2)
+    return grid.view(-1, h, w, 2)  # x then y, as grid_sample reads it
 
 
 def max3x3(x: torch.Tensor) -> torch.Tensor:
@@ -101,11 +107,32 @@ def random_thickness(
     People draw with brushes of every width; MNIST strokes are 2-3 px wide.
     """
     n, mine = _draws(x, part)
-    pick = torch.rand(n, 1, 1, 1, device=x.device, generator=g)[mine]
-    thick = max3x3(x)
-    thin = 0.5 * (x - max3x3(-x))  # half-way to an erosion keeps thin strokes
-    x = torch.where(pick < p / 2, thick, x)
-    return torch.where((pick >= p / 2) & (pick < p), thin, x)
+    pick = torch.rand(n, device=x.device, generator=g)[mine]
+    thick, thin = pick < p / 2, (pick >= p / 2) & (pick < p)
+    rewidth = _rewidth_picked if x.device.type == "cpu" else _rewidth_all
+    return rewidth(x, thick, thin)
+
+
+def _rewidth_all(x: torch.Tensor, thick: torch.Tensor, thin: torch.Tensor) -> torch.Tensor:
+    """Thicken the ``thick`` rows and thin the ``thin`` ones by whole-batch ops.
+
+    For a GPU: picking rows out of a batch would make the host wait for it.
+    """
+    x = torch.where(thick.view(-1, 1, 1, 1), max3x3(x), x)
+    return torch.where(thin.view(-1, 1, 1, 1), _thinned(x), x)
+
+
+def _rewidth_picked(x: torch.Tensor, thick: torch.Tensor, thin: torch.Tensor) -> torch.Tensor:
+    """The same result from the picked rows only: on a CPU, a fifth of the work."""
+    x = x.clone()
+    x[thick] = max3x3(x[thick])
+    x[thin] = _thinned(x[thin])
+    return x
+
+
+def _thinned(x: torch.Tensor) -> torch.Tensor:
+    """Half-way from ``x`` to its 3x3 erosion: thinner strokes that never vanish."""
+    return 0.5 * (x - max3x3(-x))
 
 
 def random_crop_flip(
@@ -120,6 +147,17 @@ def random_crop_flip(
     ``padded``: ``x`` already carries its ``pad`` pixels of reflection (BatchLoader pads the
     whole dataset once, as uint8); the result is the same as padding here.
     """
+    return random_flip(random_crop(x, g, pad, part, padded), g, part)
+
+
+def random_crop(
+    x: torch.Tensor,
+    g: torch.Generator,
+    pad: int = 4,
+    part: Part | None = None,
+    padded: bool = False,
+) -> torch.Tensor:
+    """Each image's window at a random shift of up to ``pad`` pixels, reflected at the edges."""
     (n, mine), dev = _draws(x, part), x.device
     if padded:
         xp, h, w = x, x.shape[2] - 2 * pad, x.shape[3] - 2 * pad
@@ -130,9 +168,17 @@ def random_crop_flip(
     dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
     windows = xp.unfold(2, h, 1).unfold(3, w, 1)  # (N, C, 2p+1, 2p+1, H, W), a view
     # Each image's window in one indexing op: twice as fast on a CPU as gathering pixels.
-    out = windows[torch.arange(x.shape[0], device=dev), :, dy, dx]  # (N, C, H, W)
-    flip = torch.rand(n, 1, 1, 1, device=dev, generator=g)[mine] < 0.5
-    return torch.where(flip, out.flip(3), out)
+    return windows[torch.arange(x.shape[0], device=dev), :, dy, dx]  # (N, C, H, W)
+
+
+def random_flip(x: torch.Tensor, g: torch.Generator, part: Part | None = None) -> torch.Tensor:
+    """Half the images mirrored left to right."""
+    n, mine = _draws(x, part)
+    flip = torch.rand(n, 1, 1, 1, device=x.device, generator=g)[mine] < 0.5
+    if not x.is_floating_point():
+        return torch.where(flip, x.flip(3), x)
+    # lerp by a weight of 0 or 1 is exact, and ~3x faster than where() on a CPU.
+    return torch.lerp(x, x.flip(3), flip.to(x.dtype))
 
 
 def reflect_pad(images: torch.Tensor, pad: int, chunk: int = 4096) -> torch.Tensor:
@@ -187,7 +233,10 @@ class BatchLoader:
         world: int = 1,
     ) -> None:
         self.device = torch.device(device)
-        self.images = split.images.to(self.device)  # uint8: 4x less memory than float
+        # uint8: 4x less memory than float. Contiguous (N, C, H, W): decoded colour images
+        # arrive channels-last, and normalising per channel along the innermost dimension
+        # of size 3 runs ~15x slower than along rows of pixels.
+        self.images = split.images.to(self.device).contiguous()
         if augment == "color":  # pad once, crop uint8 windows: no per-batch pad of floats
             self.images = reflect_pad(self.images, CROP_PAD)
         self.labels = split.labels.to(self.device)
@@ -215,13 +264,18 @@ class BatchLoader:
                 n = len(idx)
                 part = Part(n * self.rank // self.world, n * (self.rank + 1) // self.world, n)
                 idx = idx[part.lo : part.hi]
-            x = self.images[idx]
-            if self.augment == "color":  # crop and flip the uint8 pixels, then make floats
-                x = random_crop_flip(x, self.generator, CROP_PAD, part, padded=True)
-            x = x.float().div_(255)
+            # index_select copies whole images; x[idx] copies byte by byte, ~20x slower.
+            x = self.images.index_select(0, idx)
+            if self.augment == "color":  # crop the uint8 pixels, then make floats
+                x = random_crop(x, self.generator, CROP_PAD, part, padded=True)
+            x = x.float()
+            if self.augment == "color":
+                x = random_flip(x, self.generator, part)
+            x.div_(255)
             if self.augment == "digits":
                 x = augment_batch(x, self.augment, self.generator, part)
-            yield (x - self.mean) / self.std, self.labels[idx]
+            # In place: on a CPU, ~10x faster than writing the result to fresh memory.
+            yield x.sub_(self.mean).div_(self.std), self.labels.index_select(0, idx)
 
     def generator_state(self) -> torch.Tensor:
         return self.generator.get_state()
