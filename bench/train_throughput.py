@@ -1,15 +1,17 @@
-"""Training throughput, images/s, three ways on the same machine in one run.
+"""Training throughput, images/s, four ways on the same machine in one run.
 
 (a) the book's loop: a DataLoader over torchvision-style datasets that turn each
     uint8 image into a PIL image, then ToTensor + Normalize, at batch size 4;
-(b) a plain eager loop over a normalised float tensor in memory, batch size 128;
+(b) a plain eager loop over a normalised float tensor in memory, batch size 128,
+    without augmentation: the bare floor;
+(b+) the same plain loop with the Trainer's augmentation done in line, on each batch;
 (c) this project's Trainer at its defaults (uint8 on the device, index batches,
     augmentation on whole batches, AdamW one-cycle), timed by the wall clock between
     its BatchEnd events (the batches' making included, the test evaluations not).
 
     python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 8] [--rounds 5]
 
-Prints a table and the ratios (c)/(a) and (c)/(b). Same model (LeNet-5), same
+Prints a table and the ratios (c)/(a), (c)/(b) and (c)/(b+). Same model (LeNet-5), same
 process, run back to back, so the ratios hold even when absolute numbers drift.
 """
 
@@ -29,6 +31,7 @@ import torchvision
 from PIL import Image
 from torchvision import transforms
 
+from desktop_cnn.core.batches import augment_batch
 from desktop_cnn.core.data import Dataset, Split, load_dataset
 from desktop_cnn.core.device import device_name, pick_device, synchronize
 from desktop_cnn.core.models import build_model, classifier_args
@@ -84,18 +87,24 @@ def book_loop(data: Dataset, device, seconds: float) -> float:
     return timed_steps(model, opt, iter(loader), device, seconds)
 
 
-def plain_loop(data: Dataset, device, seconds: float, batch_size: int = 128) -> float:
+def plain_loop(
+    data: Dataset, device, seconds: float, batch_size: int = 128, augment: bool = False
+) -> float:
     mean = torch.tensor(data.mean).view(1, -1, 1, 1)
     std = torch.tensor(data.std).view(1, -1, 1, 1)
     x = ((data.train.images.float() / 255 - mean) / std).to(device)
     y = data.train.labels.to(device)
+
+    kind = "digits" if data.is_digits else "color"
+    g = torch.Generator(device=device).manual_seed(0)
 
     def batches():
         while True:
             perm = torch.randperm(len(y), device=device)
             for i in range(0, len(y) - batch_size + 1, batch_size):
                 idx = perm[i : i + batch_size]
-                yield x[idx], y[idx]
+                xb = augment_batch(x[idx], kind, g) if augment else x[idx]
+                yield xb, y[idx]
 
     model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
@@ -139,7 +148,7 @@ def main() -> None:
         "--rounds",
         type=int,
         default=1,
-        help="measure (b) and (c) this many times, alternately, and keep each "
+        help="measure (b), (b+) and (c) this many times, alternately, and keep each "
         "one's median: on a shared machine the load changes within seconds",
     )
     ap.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
@@ -155,19 +164,23 @@ def main() -> None:
     )
     print(
         f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
-        f"{'(c) Trainer':>12} {'c/a':>7} {'c/b':>6}"
+        f"{'(b+) plain+aug':>15} {'(c) Trainer':>12} {'c/a':>7} {'c/b':>6} {'c/b+':>6}"
     )
     for name in ("mnist", "cifar10"):
         data = load_dataset(name, args.data_dir, download=False)
         a = book_loop(data, device, args.seconds)
         rounds = [
-            (plain_loop(data, device, args.seconds), trainer_defaults(data, device, args.seconds))
+            (
+                plain_loop(data, device, args.seconds),
+                plain_loop(data, device, args.seconds, augment=True),
+                trainer_defaults(data, device, args.seconds),
+            )
             for _ in range(args.rounds)
         ]
-        b = statistics.median(r[0] for r in rounds)
-        c = statistics.median(r[1] for r in rounds)
+        b, b_aug, c = (statistics.median(r[i] for r in rounds) for i in range(3))
         print(
-            f"{name:<10} {a:>16,.0f} {b:>18,.0f} {c:>12,.0f} {c / a:>6.1f}x {c / b:>5.2f}x",
+            f"{name:<10} {a:>16,.0f} {b:>18,.0f} {b_aug:>15,.0f} {c:>12,.0f} "
+            f"{c / a:>6.1f}x {c / b:>5.2f}x {c / b_aug:>5.2f}x",
             flush=True,
         )
 

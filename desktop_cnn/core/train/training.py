@@ -215,8 +215,16 @@ class Trainer:
             seed=cfg.seed,
             rank=ranks.rank,
             world=ranks.world,
+            memory_format=self.layout,
         )
-        test = BatchLoader(ranks.share(data.test), cfg.eval_batch_size, data.mean, data.std, dev)
+        test = BatchLoader(
+            ranks.share(data.test),
+            cfg.eval_batch_size,
+            data.mean,
+            data.std,
+            dev,
+            memory_format=self.layout,
+        )
         opt = make_optimizer(self.model, cfg)
         start_epoch = self._restore(opt, train)
         sched = make_schedule(opt, cfg, len(train), done=start_epoch * len(train))
