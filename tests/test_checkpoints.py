@@ -3,25 +3,16 @@ import pickle
 
 import pytest
 import torch
+from infos import lenet5_info
 
-from desktop_cnn.core.checkpoints import ModelInfo, load_checkpoint, save_checkpoint
+from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import CheckpointError
 from desktop_cnn.core.models import build_model
 
 
 def info(**kw):
-    base = dict(
-        arch="lenet5",
-        arch_args={"variant": "modern", "in_channels": 1, "num_classes": 10, "input_size": 28},
-        dataset="mnist",
-        classes=[str(i) for i in range(10)],
-        input_shape=(1, 28, 28),
-        mean=(0.13,),
-        std=(0.31,),
-        metrics={"test_accuracy": 0.9},
-        history={"batch_loss": [2.3, 1.0, 0.5], "epochs": [{"epoch": 1}]},
-    )
-    return ModelInfo(**{**base, **kw})
+    history = {"batch_loss": [2.3, 1.0, 0.5], "epochs": [{"epoch": 1}]}
+    return lenet5_info(**{"metrics": {"test_accuracy": 0.9}, "history": history, **kw})
 
 
 def test_round_trip_keeps_weights_and_metadata(tmp_path):

@@ -12,6 +12,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from infos import lenet5_info
 
 from desktop_cnn.cli import jsonout
 from desktop_cnn.cli import main as cli_main
@@ -25,17 +26,7 @@ DIGIT = ROOT / "assets" / "sample_digit_7.png"
 
 
 def info(**kw) -> ModelInfo:
-    base = dict(
-        arch="lenet5",
-        arch_args={"variant": "modern", "in_channels": 1, "num_classes": 10, "input_size": 28},
-        dataset="mnist",
-        classes=[str(i) for i in range(10)],
-        input_shape=(1, 28, 28),
-        mean=(0.13,),
-        std=(0.31,),
-        metrics={"test_accuracy": 0.994},
-    )
-    return ModelInfo(**{**base, **kw})
+    return lenet5_info(**{"metrics": {"test_accuracy": 0.994}, **kw})
 
 
 def write_raw(path: Path, info_dict: dict, state: dict) -> Path:

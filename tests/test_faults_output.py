@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from infos import lenet5_info
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
@@ -62,16 +63,7 @@ def digits_folder(root: Path, per_class: int = 12) -> Path:
     return root
 
 
-def info() -> ModelInfo:
-    return ModelInfo(
-        arch="lenet5",
-        arch_args={"variant": "modern", "in_channels": 1, "num_classes": 10, "input_size": 28},
-        dataset="mnist",
-        classes=[str(i) for i in range(10)],
-        input_shape=(1, 28, 28),
-        mean=(0.13,),
-        std=(0.31,),
-    )
+info = lenet5_info
 
 
 TRAIN = [
