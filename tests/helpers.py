@@ -8,6 +8,7 @@ the app itself.
 from __future__ import annotations
 
 import gc
+import json
 import math
 import shutil
 import subprocess
@@ -56,20 +57,69 @@ def pump(
     return time.perf_counter() - t0
 
 
-def launch(argv: Sequence[str], timeout: float = 60.0):
-    """Start the real app in this process (as ``main`` does) and wait until it is built."""
+def launch(argv: Sequence[str], timeout: float = 60.0, keep_window_place: bool = False):
+    """Start the real app in this process (as ``main`` does) and wait until it is built.
+
+    The settings file is shared by the whole session: unless ``keep_window_place``, the
+    window opens at its default size, not where an earlier test's app was left.
+    """
     from desktop_cnn.gui.app import App, parse_args
 
     # A previous app's Tk objects (variables, images) left in reference cycles must be freed
     # here, on the main thread: if a collection ran later on the preloader thread, their
     # __del__ would call into that app's dead Tcl interpreter and hang the thread for good.
     gc.collect()
-    root = tk.Tk(className="desktop-cnn")
+    if not keep_window_place:
+        forget_window_place()
+    root = new_root()
     app = App(root, parse_args(list(argv)))
     root.update()
     app.start()
     pump(root, until=lambda: app.ready, timeout=timeout)
     return app
+
+
+def forget_window_place() -> None:
+    """Drop the remembered window geometry from the settings file, when the file parses.
+
+    A broken file is left as it is: reporting it is the app's job (test_faults_gui_settings).
+    """
+    from desktop_cnn.core.paths import settings_file
+    from desktop_cnn.gui.settings import Settings
+    from desktop_cnn.gui.window import SETTING
+
+    path = settings_file()
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return
+    if isinstance(values, dict) and values.pop(SETTING, None) is not None:
+        Settings(path, values).save()
+
+
+def new_root() -> tk.Tk:
+    """A Tk root for one test app, whose ``destroy()`` first takes the keyboard focus.
+
+    Tk 8.6 keeps the display's focus window (TkDisplay.focusPtr) for every interpreter
+    in the process. Without a window manager (Xvfb) a toplevel takes the focus when the
+    pointer enters it; when the pointer leaves (the window moved or shrank), Tk clears
+    the app's focus but not that display pointer, so destroying the window leaves it
+    dangling, and the next app's ``focus -force`` reads the freed window and segfaults
+    (TkSetFocusWin -> FindDisplayFocusInfo). Forcing the focus onto the root just before
+    it goes syncs the two, and Tk then clears the display pointer with the root.
+    """
+    root = tk.Tk(className="desktop-cnn")
+    destroy = root.destroy
+
+    def release_focus_then_destroy() -> None:
+        try:
+            root.focus_force()
+        except tk.TclError:  # already destroyed from Tcl
+            pass
+        destroy()
+
+    root.destroy = release_focus_then_destroy  # type: ignore[method-assign]
+    return root
 
 
 def interpolate(points: Sequence[tuple[float, float]], step: float = 6.0):

@@ -69,9 +69,11 @@ def test_window_menu_and_status_bar(app):
 def test_drawing_predicts_live_and_clear_empties(app, draw):
     assert draw.answer.cget("text") == "" and app.state.analysis is None
     updates = []
+    scale = draw.pad.size / 280  # the strokes are in 96-dpi pad pixels: 560 px at 192 dpi
     draw_stroke(
         draw.pad.canvas,
         DIGIT_STROKES["1"][0],
+        scale,
         each=lambda: (app.root.update(), updates.append(len(draw.compute_ms))),
     )
     pump(app.root, 0.1)
@@ -81,7 +83,7 @@ def test_drawing_predicts_live_and_clear_empties(app, draw):
     draw.clear()
     pump(app.root, 0.05)
     assert draw.answer.cget("text") == "" and draw.preview.array is None
-    draw_digit(draw.pad.canvas, "0", each=app.root.update)
+    draw_digit(draw.pad.canvas, "0", scale, each=app.root.update)
     pump(app.root, 0.1)
     assert draw.answer.cget("text") == "0"
     assert not np.allclose(first, app.state.analysis.probs)

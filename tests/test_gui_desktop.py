@@ -10,7 +10,7 @@ from PIL import Image, ImageDraw
 
 from desktop_cnn.gui.common import scaling
 from desktop_cnn.gui.common.panel import Panel
-from desktop_cnn.gui.window import Geometry, fits, place
+from desktop_cnn.gui.window import Geometry, fits, min_size, place
 
 from helpers import cached_test_model, launch, pump
 
@@ -132,15 +132,17 @@ def test_the_window_is_remembered_only_where_it_fits(app):
     sw, sh = root.winfo_screenwidth(), root.winfo_screenheight()
     assert Geometry.parse("1000x700+20+30") == Geometry(1000, 700, 20, 30)
     assert Geometry.parse("junk") is None and Geometry.parse(None) is None
-    assert fits(root, Geometry(1000, 700, 20, 30))
-    assert not fits(root, Geometry(1000, 700, sw - 500, 30))  # off the right edge
+    mw, mh = min_size(root)  # grows with the dpi: 2000x1320 at 192 dpi
+    assert fits(root, Geometry(mw, mh, 20, 30))
+    assert not fits(root, Geometry(mw, mh, sw - mw // 2, 30))  # off the right edge
     assert not fits(root, Geometry(sw + 100, sh, 0, 0))
-    assert not fits(root, Geometry(200, 150, 0, 0))  # below the minimum
+    assert not fits(root, Geometry(mw - 1, mh, 0, 0))  # below the minimum
+    assert not fits(root, Geometry(200, 150, 0, 0))
     geometry = root.geometry()
     try:
-        assert place(root, "1000x700+20+30")
+        assert place(root, f"{mw}x{mh}+20+30")
         pump(root, 0.2)
-        assert (root.winfo_width(), root.winfo_height()) == (1000, 700)
+        assert (root.winfo_width(), root.winfo_height()) == (mw, mh)
         assert not place(root, f"{sw * 2}x{sh}+0+0")
         pump(root, 0.2)
         assert root.winfo_width() <= sw and root.winfo_height() <= sh

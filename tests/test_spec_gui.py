@@ -11,6 +11,7 @@ import torch
 
 from desktop_cnn.core.checkpoints import Checkpoint, ModelInfo
 from desktop_cnn.core.spec import build_spec, layer, spec_of
+from desktop_cnn.gui.common.scaling import px
 from desktop_cnn.gui.origin import ModelOrigin
 
 from helpers import draw_digit, pump, screenshot
@@ -95,7 +96,8 @@ def test_an_own_deep_design_in_feature_maps(app):
         ex = view.explanation
         assert ex is not None and ex.layer == name and ex.error <= 1e-5
         cv = view.canvas
-        titles = [i for i in cv.find_all() if cv.type(i) == "text" and cv.coords(i)[1] == 2]
+        top = px(2)  # where the view writes its column titles, at this dpi
+        titles = [i for i in cv.find_all() if cv.type(i) == "text" and cv.coords(i)[1] == top]
         assert len(titles) == 5 and not overlaps(cv, titles), [cv.bbox(i) for i in titles]
         screenshot(view, ARTIFACTS / f"spec_explain_{name}.png")
     view.withdraw()
