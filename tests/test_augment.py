@@ -12,6 +12,7 @@ from desktop_cnn.core.batches import (
     max3x3,
     random_flip,
     random_thickness,
+    windows_at,
 )
 
 
@@ -61,3 +62,20 @@ def test_flipping_floats_by_lerp_mirrors_exactly_what_where_mirrors():
     assert torch.equal((a.float() - 120.5) / 63.2, b)
     mirrored = (a != x).flatten(1).any(1).float().mean().item()
     assert 0.3 < mirrored < 0.7  # about half
+
+
+def test_windows_at_picks_each_images_own_window():
+    g = torch.Generator().manual_seed(6)
+    x = torch.randint(0, 256, (20, 3, 12, 10), dtype=torch.uint8, generator=g)
+    dy = torch.randint(0, 5, (20,), generator=g).tolist()
+    dx = torch.randint(0, 3, (20,), generator=g).tolist()
+
+    def by_hand(images, rows, cols):
+        pairs = zip(images, rows, cols, strict=True)
+        return torch.stack([im[:, r : r + 8, c : c + 8] for im, r, c in pairs])
+
+    got = windows_at(x, torch.tensor(dy), torch.tensor(dx), 8, 8)
+    assert got.is_contiguous() and torch.equal(got, by_hand(x, dy, dx))
+    floats = x.float().transpose(2, 3)  # any layout and dtype: (20, 3, 10, 12)
+    got = windows_at(floats, torch.tensor(dx), torch.tensor(dy), 8, 8)
+    assert torch.equal(got, by_hand(floats, dx, dy))

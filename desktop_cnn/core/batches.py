@@ -166,9 +166,22 @@ def random_crop(
         xp = F.pad(x, (pad, pad, pad, pad), mode="reflect")
     dy = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
     dx = torch.randint(0, 2 * pad + 1, (n,), device=dev, generator=g)[mine]
-    windows = xp.unfold(2, h, 1).unfold(3, w, 1)  # (N, C, 2p+1, 2p+1, H, W), a view
-    # Each image's window in one indexing op: twice as fast on a CPU as gathering pixels.
-    return windows[torch.arange(x.shape[0], device=dev), :, dy, dx]  # (N, C, H, W)
+    return windows_at(xp, dy, dx, h, w)
+
+
+def windows_at(xp: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, h: int, w: int):
+    """Image i's (h, w) window whose top left corner is at (dy[i], dx[i]) in ``xp``.
+
+    In memory a window spans one run of ``span`` values from its first pixel to its last,
+    so one index_select copies every image's run whole, and a strided view picks the
+    window's pixels out of it: ~5x faster on a CPU than indexing the pixels themselves.
+    """
+    xp = xp.contiguous()
+    n, c, hp, wp = xp.shape
+    span = (c - 1) * hp * wp + (h - 1) * wp + w
+    starts = torch.arange(n, device=xp.device) * (c * hp * wp) + dy * wp + dx
+    runs = xp.reshape(-1).unfold(0, span, 1).index_select(0, starts)  # (N, span)
+    return runs.as_strided((n, c, h, w), (span, hp * wp, wp, 1)).contiguous()
 
 
 def random_flip(x: torch.Tensor, g: torch.Generator, part: Part | None = None) -> torch.Tensor:
