@@ -179,13 +179,15 @@ def test_checkpoints_written_before_specs_open_with_identical_outputs(mnist):
     files.update({n: resource_path(f"assets/{n}.pt") for n in ("lenet5_mnist", "lenet5_cifar10")})
     for stem, path in files.items():
         ck = load_checkpoint(path)
-        x = digits if ck.info.input_shape[0] == 1 else colour
-        with torch.no_grad():
-            assert torch.equal(ck.model(normalize(x, ck.info.mean, ck.info.std)), logits[stem])
+        x = normalize(digits if ck.info.input_shape[0] == 1 else colour, ck.info.mean, ck.info.std)
         own = build_spec(ck.info.spec).eval()  # and as a spec: the same numbers
         own.load_state_dict(ck.model.state_dict())
         with torch.no_grad():
-            assert torch.equal(own(normalize(x, ck.info.mean, ck.info.std)), logits[stem])
+            now = ck.model(x)
+            # The logits were stored on another CPU, whose oneDNN kernels round differently
+            # (an AMD EPYC differs in the last bits): equal to float rounding, not bit for bit.
+            torch.testing.assert_close(now, logits[stem], rtol=1e-5, atol=1e-6)
+            assert torch.equal(own(x), now)  # on one machine, the spec is the very same net
 
 
 def test_registry_names_every_preset_that_can_train():
