@@ -154,3 +154,13 @@ def test_cropping_the_padded_uint8_images_equals_padding_each_batch():
     assert padded.dtype == torch.uint8 and padded.shape == (64, 3, 40, 40)
     once = random_crop_flip(padded, torch.Generator().manual_seed(3), padded=True)
     assert once.dtype == torch.uint8 and torch.equal(once.float() / 255, per_batch)
+
+
+@pytest.mark.parametrize("shape,pad", [((5, 3, 32, 32), 4), ((2, 1, 7, 9), 3), ((1, 2, 6, 5), 1)])
+def test_reflect_pad_of_uint8_matches_f_pad_of_floats(shape, pad):
+    """Rows, columns and corners: the same pixels as F.pad's reflection (which wants floats)."""
+    x = torch.randint(0, 256, shape, dtype=torch.uint8)
+    want = torch.nn.functional.pad(x.float(), (pad,) * 4, mode="reflect").to(torch.uint8)
+    assert torch.equal(reflect_pad(x, pad), want)
+    with pytest.raises(ValueError, match="over 5 pixels"):
+        reflect_pad(x[..., :5, :5], 5)

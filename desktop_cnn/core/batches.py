@@ -194,13 +194,23 @@ def random_flip(x: torch.Tensor, g: torch.Generator, part: Part | None = None) -
     return torch.lerp(x, x.flip(3), flip.to(x.dtype))
 
 
-def reflect_pad(images: torch.Tensor, pad: int, chunk: int = 4096) -> torch.Tensor:
-    """uint8 images with ``pad`` pixels of reflection each side (F.pad reflects floats only)."""
-    parts = [
-        F.pad(images[i : i + chunk].float(), (pad, pad, pad, pad), mode="reflect").to(images.dtype)
-        for i in range(0, len(images), chunk)
-    ]
-    return torch.cat(parts) if parts else images
+def reflect_pad(images: torch.Tensor, pad: int) -> torch.Tensor:
+    """Images (any dtype) with ``pad`` pixels of reflection each side, as F.pad's "reflect".
+
+    F.pad reflects floats only; here the middle is copied once and each border is a
+    flipped slice of what is already there: ~5x faster than converting the uint8 pixels
+    to floats and back, which took seconds for CIFAR-10 before a run's first batch.
+    """
+    n, c, h, w = images.shape
+    if pad >= min(h, w):
+        raise ValueError(f"a reflection of {pad} pixels needs images over {pad} pixels wide")
+    out = images.new_empty(n, c, h + 2 * pad, w + 2 * pad)
+    out[:, :, pad : pad + h, pad : pad + w] = images
+    out[:, :, :pad, pad : pad + w] = images[:, :, 1 : pad + 1].flip(2)  # top, from rows 1..pad
+    out[:, :, pad + h :, pad : pad + w] = images[:, :, h - 1 - pad : h - 1].flip(2)  # bottom
+    out[:, :, :, :pad] = out[:, :, :, pad + 1 : 2 * pad + 1].flip(3)  # left, corners included
+    out[:, :, :, pad + w :] = out[:, :, :, w - 1 : w - 1 + pad].flip(3)  # right
+    return out
 
 
 def mix_batch(x: torch.Tensor, g: torch.Generator, lam: float) -> tuple[torch.Tensor, torch.Tensor]:
