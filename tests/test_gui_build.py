@@ -9,6 +9,7 @@ ONNX export (in its child process) checked against onnxruntime.
 
 from __future__ import annotations
 
+import importlib.util
 import json
 import subprocess
 import sys
@@ -20,7 +21,7 @@ import torch
 
 from desktop_cnn.core.spec import analyse, build_spec, preset_spec, spec_code
 from desktop_cnn.core.spec.files import load_spec_file
-from desktop_cnn.core.spec.layers import SpecError, layer, spec_of
+from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.gui.build.draft import Draft, fields_of, judge, parse_text
 
 from helpers import draw_digit, launch, pump, screenshot, small_dataset
@@ -268,19 +269,12 @@ def test_the_code_view_is_spec_code_and_copies_and_saves(app, build, monkeypatch
 
 
 def twenty_layers():
-    layers = []
-    for i in range(6):
-        layers += [layer("conv", out_channels=8 + i, kernel=3, padding=1), layer("relu")]
-        if i % 2:
-            layers.append(layer("maxpool", kernel=2))
-    layers += [
-        layer("flatten"),
-        layer("linear", out_features=32),
-        layer("relu"),
-        layer("dropout"),
-        layer("linear", out_features=10),
-    ]
-    return spec_of("deep20", (1, 28, 28), layers)
+    """The 20-layer net that bench/build_latency.py times: the test checks what it measures."""
+    path = Path(__file__).resolve().parents[1] / "bench" / "build_latency.py"
+    spec = importlib.util.spec_from_file_location("build_latency", path)
+    bench = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(bench)
+    return bench.twenty_layers()
 
 
 class CountingTree:
