@@ -9,39 +9,21 @@ a key press that edits nothing (Shift), so the ratio shows what the edit itself 
     python bench/build_latency.py [--edits 100]
 
 Prints wall and CPU times per key press (p50, p95), the X server's CPU time per key
-press, and edit/baseline. The goal (issue 16) is a p95 under 50 ms per edit.
+press, and edit/baseline. The goal (issue 16) is a p95 under 50 ms per edit. The app is
+driven by the GUI tests' harness (tests/helpers.py), the net is the one they check.
 """
 
 from __future__ import annotations
 
 import argparse
-import math
 import os
-import shutil
-import subprocess
 import sys
 import tempfile
 import time
-import tkinter as tk
 from pathlib import Path
 
-from desktop_cnn.core.spec.layers import layer, spec_of
-
-
-def twenty_layers():
-    layers = []
-    for i in range(6):
-        layers += [layer("conv", out_channels=8 + i, kernel=3, padding=1), layer("relu")]
-        if i % 2:
-            layers.append(layer("maxpool", kernel=2))
-    layers += [layer("flatten"), layer("linear", out_features=32), layer("relu")]
-    layers += [layer("dropout"), layer("linear", out_features=10)]
-    return spec_of("deep20", (1, 28, 28), layers)
-
-
-def percentile(values: list[float], q: float) -> float:
-    ordered = sorted(values)
-    return ordered[min(len(ordered), max(1, math.ceil(q / 100 * len(ordered)))) - 1]
+sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tests"))
+from helpers import launch, percentile, start_xvfb, twenty_layers  # noqa: E402
 
 
 def x_server_cpu_s(display: str) -> float:
@@ -53,27 +35,6 @@ def x_server_cpu_s(display: str) -> float:
     except (OSError, ValueError, IndexError):
         return 0.0
     return (int(stat[11]) + int(stat[12])) / os.sysconf("SC_CLK_TCK")  # utime + stime
-
-
-def pump(root: tk.Misc, until, timeout: float = 60.0) -> None:
-    end = time.perf_counter() + timeout
-    while not until():
-        if time.perf_counter() > end:
-            raise TimeoutError("the app did not get ready")
-        root.update()
-        time.sleep(0.005)
-
-
-def own_display() -> subprocess.Popen | None:
-    """An Xvfb of our own when there is no display (as the test suite does)."""
-    if os.environ.get("DISPLAY"):
-        return None
-    if not shutil.which("Xvfb"):
-        sys.exit("no DISPLAY and no Xvfb: run this on a desktop or install xvfb")
-    proc = subprocess.Popen(["Xvfb", ":77", "-screen", "0", "1280x1024x24", "-nolisten", "tcp"])
-    os.environ["DISPLAY"] = ":77"
-    time.sleep(1.0)
-    return proc
 
 
 def press_keys(app, widget, keys: list[str]) -> tuple[list[float], list[float], float]:
@@ -94,22 +55,22 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--edits", type=int, default=100, help="key presses per measurement")
     args = parser.parse_args()
-    xvfb = own_display()
-    # A settings folder of our own, so the bench neither reads nor changes the user's.
+    xvfb = None
+    if not os.environ.get("DISPLAY"):
+        xvfb = start_xvfb()
+        if xvfb is None:
+            sys.exit("no DISPLAY and no Xvfb: run this on a desktop or install xvfb")
+        os.environ["DISPLAY"] = xvfb[1]
+    # A home of our own, so the bench neither reads nor changes the user's settings.
     os.environ["DESKTOP_CNN_HOME"] = tempfile.mkdtemp(prefix="bench-build-")
-    from desktop_cnn.gui.app import App, parse_args
     from desktop_cnn.gui.build.draft import Draft
 
-    root = tk.Tk(className="desktop-cnn")
-    app = App(root, parse_args([]))
-    root.update()
-    app.start()
-    pump(root, lambda: app.ready)
+    app = launch([])
     app.notebook.select(app.tabs["Build"])
     build = app.panels["Build"]
     build.set_draft(Draft.from_spec(twenty_layers()))
     build.layers.select(2)  # conv2
-    root.update()
+    app.root.update()
     spin = build.editor.entries["kernel"]
     spin.focus_force()
     spin.update()
@@ -132,7 +93,7 @@ def main() -> None:
     print(f"goal: wall p95 < 50 ms per edit: {'met' if percentile(edit, 95) < 50 else 'NOT met'}")
     app.quit_app()
     if xvfb is not None:
-        xvfb.terminate()
+        xvfb[0].terminate()
 
 
 if __name__ == "__main__":

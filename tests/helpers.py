@@ -1,4 +1,4 @@
-"""Helpers for the GUI tests (tests/test_gui_*.py) and the latency script, like idle_test.
+"""Helpers for the GUI tests (tests/test_gui_*.py) and bench/build_latency.py, like idle_test.
 
 Drive the real widgets: pump the Tk event loop, draw strokes with real
 pointer events, take screenshots of the real window. Nothing here runs in
@@ -291,3 +291,17 @@ def start_xvfb(
             time.sleep(0.1)
         proc.kill()
     return None
+
+
+def twenty_layers():
+    """A 20-layer net for the Build tab: test_gui_build checks what bench/build_latency times."""
+    from desktop_cnn.core.spec.layers import layer, spec_of
+
+    layers = []
+    for i in range(6):
+        layers += [layer("conv", out_channels=8 + i, kernel=3, padding=1), layer("relu")]
+        if i % 2:
+            layers.append(layer("maxpool", kernel=2))
+    layers += [layer("flatten"), layer("linear", out_features=32), layer("relu")]
+    layers += [layer("dropout"), layer("linear", out_features=10)]
+    return spec_of("deep20", (1, 28, 28), layers)

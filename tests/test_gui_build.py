@@ -9,7 +9,6 @@ ONNX export (in its child process) checked against onnxruntime.
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import subprocess
 import sys
@@ -24,7 +23,7 @@ from desktop_cnn.core.spec.files import load_spec_file
 from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.gui.build.draft import Draft, fields_of, judge, parse_text
 
-from helpers import draw_digit, launch, pump, screenshot, small_dataset
+from helpers import draw_digit, launch, pump, screenshot, small_dataset, twenty_layers
 
 ARTIFACTS = Path(__file__).parent / "artifacts"
 INVALID = "conv1: (7 + 2*0 - 9)/1 + 1 = -1: a 9x9 kernel does not fit a 7x7 input"
@@ -266,15 +265,6 @@ def test_the_code_view_is_spec_code_and_copies_and_saves(app, build, monkeypatch
     assert build.code.text.get("1.0", "end-1c") == spec_code(build.draft.spec())
     assert "nn.Conv2d(3, 12, kernel_size=3, padding=1)" in build.code.text.get("1.0", "end")
     build.views.select(0)
-
-
-def twenty_layers():
-    """The 20-layer net that bench/build_latency.py times: the test checks what it measures."""
-    path = Path(__file__).resolve().parents[1] / "bench" / "build_latency.py"
-    spec = importlib.util.spec_from_file_location("build_latency", path)
-    bench = importlib.util.module_from_spec(spec)
-    spec.loader.exec_module(bench)
-    return bench.twenty_layers()
 
 
 class CountingTree:
