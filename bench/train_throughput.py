@@ -6,19 +6,25 @@
     without augmentation: the bare floor;
 (b+) the same plain loop with the Trainer's augmentation done in line, on each batch;
 (c) this project's Trainer at its defaults (uint8 on the device, index batches,
-    augmentation on whole batches, AdamW one-cycle), timed by the wall clock between
-    its BatchEnd events (the batches' making included, the test evaluations not).
+    augmentation on whole batches, AdamW one-cycle, and the model run channels-last,
+    with its max pools before their ReLUs and a fused optimizer step: exact rewrites),
+    timed by the wall clock between its BatchEnd events (the batches' making included,
+    the test evaluations not).
 
-    python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 8] [--rounds 5]
+    python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 1] [--rounds 15]
 
-Prints a table and the ratios (c)/(a), (c)/(b) and (c)/(b+); with ``--rounds`` the
-ratios are the medians of each round's own, and the range of c/b is shown. Same model
-(LeNet-5), same process, run back to back, so the ratios hold when absolute numbers drift.
+(b), (b+) and (c) train in turns of ``--seconds`` each, ``--rounds`` times (the plain
+loops inside the Trainer's callback, between two of its batches), so a round's three
+measurements are a few seconds apart and see much the same machine. The images/s are each
+column's median; the ratios are the medians of each round's own ratios, with the quartiles
+and range of c/b. Same model (LeNet-5), same process, so the ratios hold when the absolute
+numbers drift.
 """
 
 from __future__ import annotations
 
 import argparse
+import itertools
 import os
 import platform
 import statistics
@@ -58,39 +64,43 @@ class PerSampleDataset(torch.utils.data.Dataset):
         return self.transform(Image.fromarray(self.images[i])), self.labels[i]
 
 
-def timed_steps(model, opt, batches, device, seconds: float) -> float:
-    """Train on ``batches`` (an iterator) for about ``seconds``; images per second."""
-    n, t0 = 0, None
-    for step, (x, y) in enumerate(batches):
-        x, y = x.to(device, non_blocking=True), y.to(device, non_blocking=True)
-        loss = F.cross_entropy(model(x), y)
-        opt.zero_grad(set_to_none=True)
-        loss.backward()
-        opt.step()
-        if step == 5:  # warm-up done: start the clock
-            synchronize(device)
-            t0 = time.perf_counter()
-        elif t0 is not None:
+class PlainRun:
+    """A plain eager loop over ``batches`` (an endless iterator) that trains in slices."""
+
+    def __init__(self, model, opt, batches, device) -> None:
+        self.model, self.opt, self.batches, self.device = model, opt, batches, device
+
+    def run_for(self, seconds: float) -> float:
+        """Train for about ``seconds``; images per second."""
+        synchronize(self.device)
+        n, t0 = 0, time.perf_counter()
+        while time.perf_counter() - t0 < seconds:
+            x, y = next(self.batches)
+            x, y = x.to(self.device, non_blocking=True), y.to(self.device, non_blocking=True)
+            loss = F.cross_entropy(self.model(x), y)
+            self.opt.zero_grad(set_to_none=True)
+            loss.backward()
+            self.opt.step()
             n += len(y)
-            if time.perf_counter() - t0 > seconds:
-                break
-    synchronize(device)
-    return n / (time.perf_counter() - t0)
+        synchronize(self.device)
+        return n / (time.perf_counter() - t0)
 
 
-def book_loop(data: Dataset, device, seconds: float) -> float:
+def lenet5(data: Dataset, device):
+    return build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
+
+
+def book_loop(data: Dataset, device) -> PlainRun:
     tf = transforms.Compose([transforms.ToTensor(), transforms.Normalize(data.mean, data.std)])
     loader = torch.utils.data.DataLoader(
         PerSampleDataset(data.train, tf), batch_size=4, shuffle=True
     )
-    model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
+    model = lenet5(data, device)
     opt = torch.optim.SGD(model.parameters(), lr=0.001, momentum=0.9)  # the book's settings
-    return timed_steps(model, opt, iter(loader), device, seconds)
+    return PlainRun(model, opt, itertools.chain.from_iterable(itertools.repeat(loader)), device)
 
 
-def plain_loop(
-    data: Dataset, device, seconds: float, batch_size: int = 128, augment: bool = False
-) -> float:
+def plain_loop(data: Dataset, device, batch_size: int = 128, augment: bool = False) -> PlainRun:
     mean = torch.tensor(data.mean).view(1, -1, 1, 1)
     std = torch.tensor(data.std).view(1, -1, 1, 1)
     x = ((data.train.images.float() / 255 - mean) / std).to(device)
@@ -107,50 +117,71 @@ def plain_loop(
                 xb = augment_batch(x[idx], kind, g) if augment else x[idx]
                 yield xb, y[idx]
 
-    model = build_model("lenet5", **classifier_args("lenet5", data.input_shape, 10)).to(device)
+    model = lenet5(data, device)
     opt = torch.optim.AdamW(model.parameters(), lr=1e-3)
-    return timed_steps(model, opt, batches(), device, seconds)
+    return PlainRun(model, opt, batches(), device)
 
 
-def trainer_defaults(data: Dataset, device, seconds: float) -> float:
-    """Images/s of the Trainer by the wall clock, timed from its BatchEnd events.
+class Turns:
+    """(b), (b+) and (c) in turns, all on one thread: the plain loops run inside the Trainer's
+    BatchEnd callback, between two of its batches.
 
-    Batches are made (indexed, augmented, normalised) inside the timed span, as the
-    plain loop's are; the gaps between epochs, which hold the test evaluation the
-    plain loop does not do, are left out. The first 5 batches warm up, as in (b).
+    One thread, because two threads that each run torch ops each keep their own OpenMP
+    workers, and the idle ones spin on the cores the busy ones need (a plain loop ran at
+    half speed beside a Trainer thread waiting for its turn). The Trainer's time counts
+    between two BatchEnd events of the same epoch: making the batches (indexing,
+    augmenting, normalising) counts; the test evaluation between epochs, which the plain
+    loops do not do, and the plain loops' turns do not.
     """
-    cfg = replace(TrainConfig(), device=str(device), epochs=100)  # stopped by time, not epochs
-    images, timed = 0, 0.0
-    last: tuple[int, float] | None = None  # (epoch, time) of the previous BatchEnd
 
-    def on_event(e):
-        nonlocal images, timed, last
+    def __init__(self, data: Dataset, device, plain: list[PlainRun], rounds: int, seconds: float):
+        self.device, self.plain, self.rounds, self.seconds = device, plain, rounds, seconds
+        self.cfg = replace(TrainConfig(), device=str(device), epochs=1000)  # stopped by rounds
+        self.trainer = Trainer(data, "lenet5", self.cfg, self)
+        self.results: list[list[float]] = []  # per round: (b), (b+), (c) images/s
+        self.warm = False  # the first turns warm up (first calls, page faults) and are dropped
+        self.images, self.timed = 0, 0.0
+        self.last: tuple[int, float] | None = None  # (epoch, time) of the previous BatchEnd
+
+    def measure(self) -> list[list[float]]:
+        result = self.trainer.run()
+        if len(self.results) < self.rounds:
+            raise RuntimeError(f"the Trainer ended early: {result.message}")
+        return self.results
+
+    def __call__(self, e) -> None:
         if not isinstance(e, BatchEnd):
             return
-        synchronize(device)  # the images of a batch are trained once its step has finished
+        synchronize(self.device)  # the images of a batch are trained once its step has finished
         now = time.perf_counter()
-        if last is not None and last[0] == e.epoch and e.global_step > 5:
-            images += cfg.batch_size
-            timed += now - last[1]
-        last = (e.epoch, now)
-        if timed > seconds:
-            trainer.stop()
+        if self.last is not None and self.last[0] == e.epoch:
+            self.images += self.cfg.batch_size
+            self.timed += now - self.last[1]
+        if self.timed >= self.seconds:
+            self._plain_turns(self.images / self.timed)
+            now = time.perf_counter()
+        self.last = (e.epoch, now)
 
-    trainer = Trainer(data, "lenet5", cfg, on_event)
-    trainer.run()
-    return images / timed
+    def _plain_turns(self, trainer_rate: float) -> None:
+        rates = [run.run_for(self.seconds) for run in self.plain]
+        if self.warm:
+            self.results.append([*rates, trainer_rate])
+        self.warm = True
+        self.images, self.timed = 0, 0.0
+        if len(self.results) == self.rounds:
+            self.trainer.stop()
 
 
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
-    ap.add_argument("--seconds", type=float, default=8.0, help="per measurement")
+    ap.add_argument("--seconds", type=float, default=1.0, help="per slice")
     ap.add_argument(
         "--rounds",
         type=int,
-        default=1,
-        help="measure (b), (b+) and (c) this many times, alternately, and keep each "
-        "one's median: on a shared machine the load changes within seconds",
+        default=15,
+        help="slices of (b), (b+) and (c) in turn: on a shared machine the load changes "
+        "within seconds, and a round's three slices see much the same one",
     )
     ap.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     ap.add_argument("--device", default="auto")
@@ -161,7 +192,7 @@ def main() -> None:
     print(
         f"# {platform.node()} {platform.machine()}, {device_name(device)}, "
         f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
-        f"load average {os.getloadavg()[0]:.1f}, {args.rounds} round(s)"
+        f"load average {os.getloadavg()[0]:.1f}, {args.rounds} rounds of {args.seconds:g} s"
     )
     print(
         f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
@@ -169,24 +200,19 @@ def main() -> None:
     )
     for name in ("mnist", "cifar10"):
         data = load_dataset(name, args.data_dir, download=False)
-        a = book_loop(data, device, args.seconds)
-        rounds = [
-            (
-                plain_loop(data, device, args.seconds),
-                plain_loop(data, device, args.seconds, augment=True),
-                trainer_defaults(data, device, args.seconds),
-            )
-            for _ in range(args.rounds)
-        ]
+        book = book_loop(data, device)
+        book.run_for(1.0)  # warm-up: first calls, page faults, oneDNN's kernels
+        a = book.run_for(args.seconds * 3)
+        plain = [plain_loop(data, device), plain_loop(data, device, augment=True)]
+        rounds = Turns(data, device, plain, args.rounds, args.seconds).measure()
         b, b_aug, c = (statistics.median(r[i] for r in rounds) for i in range(3))
-        # Each round's own ratios: (b) and (c) minutes apart see different loads, a round's
-        # measurements seconds apart see much the same one.
-        c_b = [r[2] / r[0] for r in rounds]
-        c_b_aug = [r[2] / r[1] for r in rounds]
+        c_b = [c_ / b_ for b_, _, c_ in rounds]
+        c_b_aug = [c_ / b_aug_ for _, b_aug_, c_ in rounds]
+        q1, _, q3 = statistics.quantiles(c_b, n=4)
         print(
             f"{name:<10} {a:>16,.0f} {b:>18,.0f} {b_aug:>15,.0f} {c:>12,.0f} "
             f"{c / a:>6.1f}x {statistics.median(c_b):>5.2f}x {statistics.median(c_b_aug):>5.2f}x"
-            f"   c/b per round {min(c_b):.2f}-{max(c_b):.2f}",
+            f"   c/b per round: quartiles {q1:.2f}-{q3:.2f}, range {min(c_b):.2f}-{max(c_b):.2f}",
             flush=True,
         )
 
