@@ -1,31 +1,21 @@
-"""The Trainer's graph (max pool before ReLU): the same numbers and gradients as the model's."""
+"""The Trainer's order (max pool before ReLU): the same numbers and gradients as the model's."""
 
 from __future__ import annotations
+
+import threading
 
 import pytest
 import torch
 import torch.nn.functional as F
-from torch import fx, nn
+from torch import nn
 
-from desktop_cnn.core.models import build_model, classifier_args
+from desktop_cnn.core.models import build_model, classifier_args, spec_for
 from desktop_cnn.core.spec.layers import layer, spec_of
 from desktop_cnn.core.train import training
 from desktop_cnn.core.train.fastgraph import pool_before_relu
 from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 from helpers import small_dataset
-
-
-def _order(graph_module: fx.GraphModule) -> list[str]:
-    """The graph's layers by kind: "pool", "relu" or another op's name."""
-    kinds = []
-    for node in graph_module.graph.nodes:
-        if node.op == "call_module":
-            m = graph_module.get_submodule(str(node.target))
-            kinds.append({nn.MaxPool2d: "pool", nn.ReLU: "relu"}.get(type(m), type(m).__name__))
-        elif node.op == "call_function":
-            kinds.append({F.max_pool2d: "pool", torch.relu: "relu"}.get(node.target, "fn"))
-    return kinds
 
 
 def _ties_and_negatives(shape: tuple[int, ...]) -> torch.Tensor:
@@ -40,7 +30,7 @@ def _gradients(model: nn.Module, run: nn.Module, x: torch.Tensor, y: torch.Tenso
     return out, grads
 
 
-def _spec_net():
+def _mixed_spec():
     """A designed net with every case: ReLU->pool, tanh->pool, ReLU->avg pool, pool after pool."""
     layers = [
         layer("conv", "conv1", out_channels=4, kernel=3, padding=1),
@@ -52,10 +42,22 @@ def _spec_net():
         layer("conv", "conv3", out_channels=4, kernel=3, padding=1),
         layer("relu", "relu3"),
         layer("avgpool", "pool3", kernel=2),
+        layer("conv", "conv4", out_channels=4, kernel=1),
+        layer("relu", "relu4"),
+        layer("maxpool", "pool4a", kernel=1),
+        layer("maxpool", "pool4b", kernel=1),
         layer("flatten"),
         layer("linear", "fc", out_features=10),
     ]
-    return build_model(spec_of("mixed", (1, 32, 32), layers))
+    return spec_of("mixed", (1, 32, 32), layers)
+
+
+def _model_and_spec(name: str, shape: tuple[int, int, int]):
+    if name == "spec":
+        spec = _mixed_spec()
+        return build_model(spec), spec
+    args = classifier_args(name, shape, 10)
+    return build_model(name, **args), spec_for(name, args)
 
 
 @pytest.mark.parametrize(
@@ -65,12 +67,10 @@ def _spec_net():
 @pytest.mark.parametrize("make_input", [torch.randn, _ties_and_negatives])
 def test_the_same_outputs_and_gradients_bit_for_bit(name, shape, make_input):
     torch.manual_seed(0)
-    if name == "spec":
-        model, shape = _spec_net(), (1, 32, 32)
-    else:
-        model = build_model(name, **classifier_args(name, shape, 10))
-    graph = pool_before_relu(model)
+    model, spec = _model_and_spec(name, shape)
+    graph = pool_before_relu(model, spec)
     assert graph is not model  # each of these has a ReLU -> max pool pair to move
+    shape = spec.input_shape
     x, y = make_input((16, *shape)), torch.arange(16) % 10
     out_model, grads_model = _gradients(model, model, x, y)
     out_graph, grads_graph = _gradients(model, graph, x, y)
@@ -80,39 +80,58 @@ def test_the_same_outputs_and_gradients_bit_for_bit(name, shape, make_input):
 
 
 def test_only_relu_then_max_pool_is_reordered():
-    graph = pool_before_relu(_spec_net())
-    assert _order(graph) == [
-        *("Conv2d", "pool", "relu"),  # moved
-        *("Conv2d", "Tanh", "pool"),  # tanh can make two numbers equal: kept
-        *("Conv2d", "relu", "AvgPool2d"),  # an average is not a winner: kept
-        *("Flatten", "Linear"),
+    spec = _mixed_spec()
+    assert pool_before_relu(build_model(spec), spec).order == [
+        *("conv1", "pool1", "relu1"),  # moved
+        *("conv2", "tanh2", "pool2"),  # tanh can make two numbers equal: kept
+        *("conv3", "relu3", "pool3"),  # an average is not a winner: kept
+        *("conv4", "pool4a", "pool4b", "relu4"),  # past both pools
+        *(spec.layers[-2].name, "fc"),
     ]
 
 
-def test_the_graph_shares_the_models_weights():
-    model = build_model("lenet5", **classifier_args("lenet5", (1, 28, 28), 10))
-    graph = pool_before_relu(model)
+def test_the_graph_runs_the_models_own_weights():
+    model, spec = _model_and_spec("lenet5", (1, 28, 28))
+    graph = pool_before_relu(model, spec)
     assert {id(p) for p in graph.parameters()} == {id(p) for p in model.parameters()}
     with torch.no_grad():
         model.conv1.weight.zero_()
-    assert graph.get_submodule("conv1").weight.abs().sum() == 0
+    assert graph.layers["conv1"].weight.abs().sum() == 0
 
 
-def test_models_with_nothing_to_move_or_that_cannot_be_traced_are_used_as_they_are():
-    cifar_net = build_model("cifar-net", **classifier_args("cifar-net", (3, 32, 32), 2))
-    assert pool_before_relu(cifar_net) is cifar_net  # tanh only
-
-    class Branches(nn.Module):  # a forward that reads its input's values: FX cannot trace it
-        def forward(self, x):
-            return F.max_pool2d(F.relu(x), 2) if x.sum() > 0 else x
-
-    branches = Branches()
-    assert pool_before_relu(branches) is branches
+def test_models_with_nothing_to_move_or_without_a_spec_are_used_as_they_are():
+    for name, shape in (("cifar-net", (3, 32, 32)), ("lenet5-classic", (1, 28, 28))):
+        model, spec = _model_and_spec(name, shape)
+        assert pool_before_relu(model, spec) is model  # tanh only
+    lenet = build_model("lenet5", **classifier_args("lenet5", (1, 28, 28), 10))
+    assert pool_before_relu(lenet, None) is lenet
+    other = nn.Sequential(nn.Conv2d(1, 6, 5), nn.ReLU(), nn.MaxPool2d(2))  # not the spec's layers
+    assert pool_before_relu(other, spec_for("lenet5", {})) is other
 
 
-def test_an_in_place_relu_is_left_alone():
-    model = nn.Sequential(nn.Conv2d(1, 2, 3), nn.ReLU(inplace=True), nn.MaxPool2d(2))
-    assert pool_before_relu(model) is model
+def test_making_the_graph_leaves_other_threads_models_alone():
+    """The GUI predicts on the main thread while a run starts on the worker."""
+    model, spec = _model_and_spec("lenet5", (1, 28, 28))
+    other = build_model("lenet5", **classifier_args("lenet5", (1, 28, 28), 10)).eval()
+    x, stop, errors = torch.randn(1, 1, 28, 28), threading.Event(), []
+
+    def make_graphs():
+        while not stop.is_set():
+            pool_before_relu(model, spec)
+
+    thread = threading.Thread(target=make_graphs)
+    thread.start()
+    try:
+        for _ in range(300):
+            try:
+                with torch.no_grad():
+                    other(x)
+            except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
+                errors.append(exc)
+    finally:
+        stop.set()
+        thread.join()
+    assert errors == []
 
 
 def test_training_on_the_graph_gives_the_weights_training_on_the_model_gives(mnist, monkeypatch):
@@ -126,7 +145,7 @@ def test_training_on_the_graph_gives_the_weights_training_on_the_model_gives(mni
         return {k: v.clone() for k, v in trainer.model.state_dict().items()}
 
     moved = weights(pool_before_relu)
-    kept = weights(lambda model: model)
+    kept = weights(lambda model, spec: model)
     assert moved.keys() == kept.keys()
     for key in moved:
         assert torch.equal(moved[key], kept[key]), key

@@ -1,4 +1,4 @@
-"""The graph the Trainer runs: the model's own, with each max pool moved before its ReLU.
+"""The network the Trainer runs: the model's own layers, each max pool moved before its ReLU.
 
 A ReLU followed by a max pool gives exactly the same numbers when the pool runs
 first: ReLU never changes which of two numbers is larger, so
@@ -10,71 +10,86 @@ ReLU, forward and backward, on a quarter of the numbers: on a CPU the Trainer
 went from 1.11x to 1.26x the bench's bare loop on MNIST, and gained 1-2% on
 CIFAR-10, whose three-channel first convolution takes most of a step.
 
-Only training and the Trainer's evaluation run this graph, which shares the
-model's parameters. The model itself keeps the book's order, so everything
-that looks inside it (feature maps, Grad-CAM, the one-number explanation) sees
-the ReLU's own output. Other activations are left where they are: tanh or a
-leaky ReLU can round two different numbers to one value, and then the pool
-could pick another winner.
+Only training and the Trainer's evaluation run this order, on the model's own
+weights. The model itself keeps the book's order, so everything that looks
+inside it (feature maps, Grad-CAM, the summary's hooks) sees the ReLU's own
+output. Other activations stay where they are: tanh or a leaky ReLU can round
+two different numbers to one value, and then the pool could pick another winner.
+
+The order comes from the model's spec (a built-in class has its preset's), not
+from tracing the model: torch.fx patches ``nn.Module.__call__`` for every thread
+while it traces, and the GUI predicts on the main thread while a run starts.
 """
 
 from __future__ import annotations
 
 import torch
-import torch.nn.functional as F
-from torch import fx, nn
+from torch import nn
+
+from ..spec.builder import build_spec
+from ..spec.layers import Layer, MaxPool, NetSpec, ReLU
 
 
-def pool_before_relu(model: nn.Module) -> nn.Module:
-    """``model``'s graph with every ReLU -> max pool pair run as max pool -> ReLU.
+class PooledFirst(nn.Module):
+    """Runs ``layers`` (the model's own modules, by spec name) in ``order``."""
 
-    Returns ``model`` itself when it has no such pair, or when torch.fx cannot
-    trace it (a forward that branches on its input's values).
+    def __init__(self, layers: dict[str, nn.Module], order: list[str]) -> None:
+        super().__init__()
+        self.layers = nn.ModuleDict(layers)  # registers the same modules: nothing is copied
+        self.order = order
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        for name in self.order:
+            x = self.layers[name](x)
+        return x
+
+
+def pool_before_relu(model: nn.Module, spec: NetSpec | None) -> nn.Module:
+    """``model`` run in ``spec``'s order with every ReLU -> max pool pair swapped.
+
+    Returns ``model`` itself when there is no spec, no such pair, or when the
+    model's weighted layers are not the spec's (by name and type).
     """
-    try:
-        graph_module = fx.symbolic_trace(model)
-    except Exception:  # noqa: BLE001 - any failure to trace means: train the model as it is
+    if spec is None:
         return model
-    modules = dict(graph_module.named_modules())
-    swapped = 0
-    for pool in list(graph_module.graph.nodes):
-        relu = pool.args[0] if _is_max_pool(pool, modules) and pool.args else None
-        if isinstance(relu, fx.Node) and _is_relu(relu, modules) and len(relu.users) == 1:
-            _swap(relu, pool)
-            swapped += 1
-    if not swapped:
+    order = _pools_first(spec.layers)
+    if order == [layer.name for layer in spec.layers]:
         return model
-    graph_module.graph.lint()  # every node still comes after what it reads
-    graph_module.recompile()
-    return graph_module
+    layers = _own_layers(model, spec)
+    if layers is None:
+        return model
+    graph = PooledFirst(layers, order)
+    if {id(p) for p in graph.parameters()} != {id(p) for p in model.parameters()}:
+        return model  # a weight the spec does not name would never learn
+    return graph
 
 
-def _swap(relu: fx.Node, pool: fx.Node) -> None:
-    """Rewire ``source -> relu -> pool -> users`` as ``source -> pool -> relu -> users``."""
-    source = relu.args[0]
-    pool.replace_input_with(relu, source)
-    pool.replace_all_uses_with(relu)
-    relu.args = (pool, *relu.args[1:])
-    pool.append(relu)  # moves the ReLU to just after the pool
+def _pools_first(layers: list[Layer]) -> list[str]:
+    """The layers' names, each max pool moved before the ReLU right before it (repeatedly,
+    so a ReLU before two pools moves past both)."""
+    order = list(layers)
+    moved = True
+    while moved:
+        moved = False
+        for i in range(len(order) - 1):
+            if type(order[i]) is ReLU and type(order[i + 1]) is MaxPool:  # AvgPool subclasses it
+                order[i], order[i + 1] = order[i + 1], order[i]
+                moved = True
+    return [layer.name for layer in order]
 
 
-def _is_relu(node: fx.Node, modules: dict[str, nn.Module]) -> bool:
-    """A plain, out-of-place ReLU of one tensor (an in-place one also changes its input)."""
-    if node.kwargs or not node.args:
-        return False
-    if node.op == "call_module":
-        m = modules.get(str(node.target))
-        return type(m) is nn.ReLU and not m.inplace
-    if node.op == "call_function":
-        return node.target in (torch.relu, F.relu) and len(node.args) == 1
-    return node.op == "call_method" and node.target == "relu"
-
-
-def _is_max_pool(node: fx.Node, modules: dict[str, nn.Module]) -> bool:
-    """A 2-D max pool that returns the pooled maps only (no indices)."""
-    if node.op == "call_module":
-        m = modules.get(str(node.target))
-        return type(m) is nn.MaxPool2d and not m.return_indices
-    if node.op == "call_function" and node.target is F.max_pool2d:
-        return not node.kwargs.get("return_indices", False) and len(node.args) < 7
-    return False
+def _own_layers(model: nn.Module, spec: NetSpec) -> dict[str, nn.Module] | None:
+    """Each spec layer's module: the model's own of that name, or for a layer without
+    weights or buffers (ReLU, pooling, flatten) a new one; None if a weighted one is missing."""
+    with torch.device("meta"):  # the spec's network only as a pattern: nothing is allocated
+        pattern = build_spec(spec, force=True)
+    layers = {}
+    for name in pattern.layer_names:
+        new, own = getattr(pattern, name), getattr(model, name, None)
+        if isinstance(own, nn.Module) and type(own) is type(new):
+            layers[name] = own
+        elif any(True for _ in new.parameters()) or any(True for _ in new.buffers()):
+            return None
+        else:
+            layers[name] = new
+    return layers

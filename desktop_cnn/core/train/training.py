@@ -28,9 +28,9 @@ from ..data import Dataset
 from ..device import device_name, pick_device
 from ..errors import TrainingError
 from ..evaluation import EvalResult, evaluate
-from ..models import NamedActivations, build_model, classifier_args
+from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
 from ..snapshots import LiveCopy, cpu_state, snapshot_marks
-from ..spec.layers import NetSpec
+from ..spec.layers import NetSpec, SpecError
 
 # The config lives in config.py; importers of training keep finding it here.
 from .ahead import ahead, spare_core
@@ -111,7 +111,7 @@ class Trainer:
         self.layout = torch.channels_last if self.device.type == "cpu" else torch.preserve_format
         self.model.to(self.device, memory_format=self.layout)
         # The same numbers and gradients, sooner (fastgraph.py); it shares the model's weights.
-        self.graph = pool_before_relu(self.model)
+        self.graph = pool_before_relu(self.model, self._spec())
         self.net = self._parallel() if self.ranks.distributed else self.graph  # what learns
         self.teacher = (
             None
@@ -134,6 +134,13 @@ class Trainer:
         self.history: History = new_history()
         self.losses = self._batch_losses()
         self.last_eval: EvalResult | None = None
+
+    def _spec(self) -> NetSpec | None:
+        """The model's layers as data (a built-in class: its preset's), if a spec describes it."""
+        try:
+            return spec_for(arch_name(self.arch), self.arch_args)
+        except SpecError:
+            return None
 
     def _parallel(self) -> torch.nn.Module:
         """The model in DDP, which averages the gradients of all processes after backward."""
