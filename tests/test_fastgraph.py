@@ -114,6 +114,8 @@ def test_making_the_graph_leaves_other_threads_models_alone():
     model, spec = _model_and_spec("lenet5", (1, 28, 28))
     other = build_model("lenet5", **classifier_args("lenet5", (1, 28, 28), 10)).eval()
     x, stop, errors = torch.randn(1, 1, 28, 28), threading.Event(), []
+    with torch.no_grad():
+        want = other(x)
 
     def make_graphs():
         while not stop.is_set():
@@ -125,7 +127,8 @@ def test_making_the_graph_leaves_other_threads_models_alone():
         for _ in range(300):
             try:
                 with torch.no_grad():
-                    other(x)
+                    got = other(x)  # the pattern network is built on the meta device there
+                assert got.device.type == "cpu" and torch.equal(got, want)
             except Exception as exc:  # noqa: BLE001 - any failure is what this test looks for
                 errors.append(exc)
     finally:
