@@ -42,6 +42,7 @@ from desktop_cnn.core.batches import augment_batch
 from desktop_cnn.core.data import Dataset, Split, load_dataset
 from desktop_cnn.core.device import device_name, pick_device, synchronize
 from desktop_cnn.core.models import build_model, classifier_args
+from desktop_cnn.core.train import training
 from desktop_cnn.core.train.events import BatchEnd
 from desktop_cnn.core.train.training import TrainConfig, Trainer
 
@@ -185,7 +186,15 @@ def main() -> None:
     )
     ap.add_argument("--threads", type=int, help="torch CPU threads (default: torch's)")
     ap.add_argument("--device", default="auto")
+    ap.add_argument(
+        "--model-order",
+        action="store_true",
+        help="(c) runs the model's layers in their own order, without moving each max pool "
+        "before its ReLU (core/train/fastgraph.py): what that rewrite gives",
+    )
     args = ap.parse_args()
+    if args.model_order:
+        training.pool_before_relu = lambda model, spec: model
     if args.threads:
         torch.set_num_threads(args.threads)
     device = pick_device(args.device)
@@ -193,6 +202,7 @@ def main() -> None:
         f"# {platform.node()} {platform.machine()}, {device_name(device)}, "
         f"torch {torch.__version__}, torchvision {torchvision.__version__}, "
         f"load average {os.getloadavg()[0]:.1f}, {args.rounds} rounds of {args.seconds:g} s"
+        + (", (c) in the model's own order" if args.model_order else "")
     )
     print(
         f"{'dataset':<10} {'(a) book, bs 4':>16} {'(b) plain, bs 128':>18} "
