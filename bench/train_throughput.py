@@ -140,7 +140,7 @@ class Turns:
         self.cfg = replace(TrainConfig(), device=str(device), epochs=1000)  # stopped by rounds
         self.trainer = Trainer(data, "lenet5", self.cfg, self)
         self.results: list[list[float]] = []  # per round: (b), (b+), (c) images/s
-        self.warm = False  # the first turns warm up (first calls, page faults) and are dropped
+        self.warmed_up = False  # the first turns (first calls, page faults) are dropped
         self.images, self.timed = 0, 0.0
         self.last: tuple[int, float] | None = None  # (epoch, time) of the previous BatchEnd
 
@@ -165,9 +165,9 @@ class Turns:
 
     def _plain_turns(self, trainer_rate: float) -> None:
         rates = [run.run_for(self.seconds) for run in self.plain]
-        if self.warm:
+        if self.warmed_up:
             self.results.append([*rates, trainer_rate])
-        self.warm = True
+        self.warmed_up = True
         self.images, self.timed = 0, 0.0
         if len(self.results) == self.rounds:
             self.trainer.stop()
