@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test test-fast lint bench dist clean
+.PHONY: run test test-fast lint typecheck bench dist clean
 
 $(STAMP): pyproject.toml
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
@@ -28,6 +28,10 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+# Types: mypy, configured in pyproject.toml (strict on core/ and cli/).
+typecheck: $(STAMP)
+	$(BIN)/python -m mypy
+
 bench: $(STAMP)
 	$(BIN)/python bench/train_throughput.py
 
@@ -37,4 +41,4 @@ dist: $(STAMP)
 	$(BIN)/python build/build.py
 
 clean:
-	rm -rf dist build/work .pytest_cache .ruff_cache
+	rm -rf dist build/work .pytest_cache .ruff_cache .mypy_cache
