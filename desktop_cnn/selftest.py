@@ -114,7 +114,8 @@ def check_train(ctx: dict) -> str:
     """One step of the app's own Trainer: augmentation, AMP on CUDA, optimizer, schedule."""
     import torch
 
-    from .core.train.training import TrainConfig, Trainer
+    from .core.train.config import TrainConfig
+    from .core.train.training import Trainer
 
     cfg = TrainConfig(epochs=1, batch_size=16, eval_batch_size=16, device=ctx["args"].device)
     trainer = Trainer(tiny_digits(), "lenet5", cfg)

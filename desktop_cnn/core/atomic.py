@@ -59,7 +59,7 @@ def is_stale(path: Path, now: float | None = None) -> bool:
 
 def remove_stale_temps(folder: Path) -> list[Path]:
     """Delete our leftover temp files in ``folder``; returns what was removed. Never raises."""
-    removed = []
+    removed: list[Path] = []
     try:
         candidates = [p for p in folder.iterdir() if p.name.endswith(".tmp")]
     except OSError:

@@ -169,7 +169,9 @@ def random_crop(
     return windows_at(xp, dy, dx, h, w)
 
 
-def windows_at(xp: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, h: int, w: int):
+def windows_at(
+    xp: torch.Tensor, dy: torch.Tensor, dx: torch.Tensor, h: int, w: int
+) -> torch.Tensor:
     """Image i's (h, w) window whose top left corner is at (dy[i], dx[i]) in ``xp``.
 
     In memory a window spans one run of ``span`` values from its first pixel to its last,

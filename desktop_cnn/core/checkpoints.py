@@ -114,7 +114,7 @@ def _plain(info: ModelInfo) -> dict[str, Any]:
 
 
 def save_checkpoint(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     model: torch.nn.Module,
     info: ModelInfo,
     training_state: dict[str, Any] | None = None,
@@ -162,13 +162,13 @@ def save_checkpoint(
 
 def checkpoint_bytes(model: torch.nn.Module, with_training_state: bool = False) -> int:
     """About how large a checkpoint of ``model`` will be: weights, metadata, optimizer state."""
-    weights = sum(t.numel() * t.element_size() for t in model.state_dict().values())
+    weights: int = sum(t.numel() * t.element_size() for t in model.state_dict().values())
     # Adam/AdamW keep two moments per weight (SGD one), so 3x covers the optimizer;
     # 1 MiB covers the metadata, loss history and the zip container.
     return weights * (3 if with_training_state else 1) + (1 << 20)
 
 
-def check_output_path(path: str | os.PathLike, nbytes: int = 0) -> Path:
+def check_output_path(path: str | os.PathLike[str], nbytes: int = 0) -> Path:
     """Refuse, before any work, an output path that cannot be written or has no room.
 
     ``path`` must not be a folder; its folder (or the nearest existing parent,
@@ -209,7 +209,7 @@ class Saved:
 
 
 def save_with_fallback(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     model: torch.nn.Module,
     info: ModelInfo,
     training_state: dict[str, Any] | None = None,
@@ -276,7 +276,7 @@ def _code_globals(path: Path) -> list[str]:
     return [g for g in found if not g.startswith(("torch.", "collections.OrderedDict"))]
 
 
-def _read(path: Path, map_location) -> Any:
+def _read(path: Path, map_location: str | torch.device) -> Any:
     if not path.exists():
         raise CheckpointError(f"{path}: no such file")
     if path.is_dir():
@@ -306,7 +306,7 @@ def _read(path: Path, map_location) -> Any:
 
 
 def load_checkpoint(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     map_location: str | torch.device = "cpu",
 ) -> Checkpoint:
     """Load a checkpoint (or a bare book-style state_dict), check it, and rebuild its model.

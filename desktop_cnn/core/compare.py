@@ -110,7 +110,7 @@ def curves_from_info(info: ModelInfo, source: str = "", name: str = "") -> Model
     return curves
 
 
-def load_curves(path: str | os.PathLike) -> ModelCurves:
+def load_curves(path: str | os.PathLike[str]) -> ModelCurves:
     """One file's curves; a file that cannot be read is flagged, not raised."""
     try:
         ck = load_checkpoint(path)
@@ -120,7 +120,9 @@ def load_curves(path: str | os.PathLike) -> ModelCurves:
     return curves_from_info(ck.info, str(path))
 
 
-def load_many(paths: Iterable[str | os.PathLike]) -> tuple[list[ModelCurves], list[ModelCurves]]:
+def load_many(
+    paths: Iterable[str | os.PathLike[str]],
+) -> tuple[list[ModelCurves], list[ModelCurves]]:
     """(models with curves, flagged ones) for a list of files, in order."""
     loaded = [load_curves(p) for p in paths]
     return [c for c in loaded if c.ok], [c for c in loaded if not c.ok]

@@ -12,6 +12,7 @@ import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -119,7 +120,7 @@ def channel_stats(images: torch.Tensor) -> tuple[tuple[float, ...], tuple[float,
     return tuple(means), tuple(stds)
 
 
-def _split_from_tv(ds) -> Split:
+def _split_from_tv(ds: Any) -> Split:  # a torchvision dataset
     """torchvision's MNIST-style ``data``/``targets`` to a Split, without per-sample decoding."""
     data = torch.as_tensor(ds.data)
     if data.ndim == 3:  # MNIST: (N, H, W)
@@ -135,7 +136,9 @@ MNIST_FILES = [
 ]  # fmt: skip
 
 
-def _load_torchvision(cls, root: Path, folder: str, files: list[str], download: bool):
+def _load_torchvision(
+    cls: Any, root: Path, folder: str, files: list[str], download: bool
+) -> tuple[Any, Any]:
     """Both splits through torchvision, downloading when allowed; clear error when not."""
     try:
         return cls(root, train=True, download=False), cls(root, train=False, download=False)
@@ -165,7 +168,7 @@ def _missing(where: Path, files: list[str], why: str) -> DatasetNotFoundError:
     )
 
 
-def _mnist_like(cls, folder: str, classes: list[str] | None = None):
+def _mnist_like(cls: Any, folder: str, classes: list[str] | None = None) -> Loader:
     def load(root: Path, download: bool) -> tuple[Split, Split, list[str]]:
         raw = root / folder / "raw"
         idx.check_folder(raw, len(classes or cls.classes))  # names a damaged file, if any
@@ -201,13 +204,13 @@ def _load_cifar10(root: Path, download: bool) -> tuple[Split, Split, list[str]]:
     return _split_from_tv(train), _split_from_tv(test), list(train.classes)
 
 
-def _fashion():
+def _fashion() -> Loader:
     from torchvision.datasets import FashionMNIST
 
     return _mnist_like(FashionMNIST, "FashionMNIST")
 
 
-def _mnist():
+def _mnist() -> Loader:
     from torchvision.datasets import MNIST
 
     return _mnist_like(MNIST, "MNIST", [str(i) for i in range(10)])
@@ -224,7 +227,7 @@ DATASET_HELP = "mnist, fashion-mnist, cifar10 or imagefolder:PATH"
 
 def load_dataset(
     name: str,
-    data_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
     classes: Sequence[str] | None = None,
     download: bool = True,
 ) -> Dataset:

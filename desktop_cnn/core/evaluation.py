@@ -81,6 +81,7 @@ def predict_proba(model: nn.Module, x: torch.Tensor) -> torch.Tensor:
     was_training = model.training
     model.eval()
     try:
-        return model(x).float().softmax(1)
+        out: torch.Tensor = model(x)
+        return out.float().softmax(1)
     finally:
         model.train(was_training)

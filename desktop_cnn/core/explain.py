@@ -19,8 +19,7 @@ import torch
 import torch.nn.functional as F
 from torch import Tensor, nn
 
-from .models import NamedActivations
-from .spec.base import ConvUnit, conv_units
+from .spec.base import ConvUnit, NamedActivations, conv_units
 
 # Activation name -> (torch form to identify it, numpy form to compute the shown value).
 ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]] = {
@@ -102,11 +101,13 @@ def _padding(conv: nn.Conv2d) -> tuple[int, int]:
 
 
 @torch.no_grad()
-def _run(model: NamedActivations, conv: nn.Conv2d, x: Tensor):
+def _run(
+    model: NamedActivations, conv: nn.Conv2d, x: Tensor
+) -> tuple[dict[str, Tensor], Tensor, Tensor]:
     """One forward pass; returns (activations, the conv's input, its raw output)."""
     seen: dict[str, Tensor] = {}
 
-    def hook(module, inputs, output):
+    def hook(module: nn.Module, inputs: tuple[Tensor, ...], output: Tensor) -> None:
         seen["input"], seen["output"] = inputs[0], output
 
     was_training = model.training
@@ -189,7 +190,8 @@ def explain(
     stride, dilation, padding = conv.stride, conv.dilation, _padding(conv)
     origin = (row * stride[0] - padding[0], col * stride[1] - padding[1])
     src = received[0].float().cpu().numpy()  # (C_in, H, W)
-    window, padded = _window(src, origin, conv.kernel_size, dilation)
+    k = conv.kernel_size
+    window, padded = _window(src, origin, (k[0], k[1]), (dilation[0], dilation[1]))
     weights = conv.weight[channel].detach().float().cpu().numpy()  # (C_in, kh, kw)
     products = window.astype(np.float64) * weights.astype(np.float64)
     channel_sums = products.sum(axis=(1, 2))
@@ -204,9 +206,9 @@ def explain(
         row,
         col,
         origin,
-        tuple(stride),
+        (stride[0], stride[1]),
         padding,
-        tuple(dilation),
+        (dilation[0], dilation[1]),
         src,
         window,
         padded,

@@ -30,6 +30,8 @@ from .. import __version__
 from .errors import DesktopCnnError
 
 if TYPE_CHECKING:
+    from onnx import ModelProto
+
     from .checkpoints import Checkpoint, ModelInfo
 
 REQUIRED = ("onnx", "onnxscript")  # what torch.onnx.export(dynamo=True) imports
@@ -95,7 +97,7 @@ def _doc(info: ModelInfo) -> str:
     )
 
 
-def _to_proto(checkpoint: Checkpoint):
+def _to_proto(checkpoint: Checkpoint) -> ModelProto:
     """Trace the model with torch.export and translate it: an onnx.ModelProto."""
     import torch
 
@@ -113,6 +115,7 @@ def _to_proto(checkpoint: Checkpoint):
             dynamo=True,
             verbose=False,
         )
+        assert program is not None  # dynamo=True returns the program (None: the old exporter)
         return program.model_proto
     except ImportError as exc:  # present but broken, or too old for this torch
         raise DesktopCnnError(
@@ -146,7 +149,7 @@ def _write(data: bytes, out: Path) -> None:
         raise
 
 
-def export_onnx(checkpoint: Checkpoint, out_path: str | os.PathLike) -> Path:
+def export_onnx(checkpoint: Checkpoint, out_path: str | os.PathLike[str]) -> Path:
     """Write ``checkpoint``'s model as ONNX with a dynamic batch size; returns the path.
 
     Takes seconds (torch.export traces the model); the app runs it in an ExportProcess.
@@ -180,7 +183,7 @@ class ExportProcess:
     going on at the same time.
     """
 
-    def __init__(self, checkpoint: Checkpoint, out_path: str | os.PathLike) -> None:
+    def __init__(self, checkpoint: Checkpoint, out_path: str | os.PathLike[str]) -> None:
         from .checkpoints import save_checkpoint
 
         self.out = Path(out_path).absolute()
@@ -229,7 +232,7 @@ class ExportProcess:
         )
 
 
-def read_metadata(path: str | os.PathLike) -> dict[str, str]:
+def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
     """The metadata_props of an ONNX file (needs only the onnx package)."""
     try:
         import onnx

@@ -21,13 +21,14 @@ from dataclasses import asdict, dataclass, field, replace
 import torch
 
 from .batches import BatchLoader
-from .checkpoints import Checkpoint
+from .checkpoints import Checkpoint, ModelInfo
 from .data import Dataset, Split
 from .errors import DesktopCnnError
-from .evaluation import evaluate
+from .evaluation import EvalResult, evaluate
 from .mistakes import predict_split
+from .train.config import TrainConfig
 from .train.events import Event
-from .train.training import TrainConfig, Trainer
+from .train.training import Trainer
 
 
 @dataclass
@@ -171,21 +172,23 @@ class FineTune:
         return report
 
     # --- measuring -------------------------------------------------------------------------
-    def _test_score(self, model):
+    def _test_score(self, model: torch.nn.Module) -> tuple[Score, EvalResult]:
         info, test = self.checkpoint.info, self.data.test
         device = next(model.parameters()).device
         loader = BatchLoader(test, 1000, info.mean, info.std, device)
         result = evaluate(model, loader, len(info.classes))
         return Score(int(result.confusion.diag().sum()), len(test)), result
 
-    def _personal_score(self, model) -> tuple[Score, list[int]]:
+    def _personal_score(self, model: torch.nn.Module) -> tuple[Score, list[int]]:
         info = self.checkpoint.info
         p = predict_split(model, self.personal, info.mean, info.std, len(info.classes))
+        assert p is not None  # None only when a stop event was given
         return Score(p.right, len(p)), p.predicted.tolist()
 
-    def _info(self, report: FinetuneReport, evaluation):
+    def _info(self, report: FinetuneReport, evaluation: EvalResult) -> ModelInfo:
         """The original description, with the new test metrics and a note of what was done."""
         info, cfg = self.checkpoint.info, self.config
+        assert report.test_after is not None and report.personal_after is not None  # measured
         t0, t1 = report.test_before.accuracy, report.test_after.accuracy
         p0, p1 = report.personal_before.accuracy, report.personal_after.accuracy
         note = (

@@ -127,14 +127,14 @@ def _decode(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
     return arr[None] if arr.ndim == 2 else arr.transpose(2, 0, 1)
 
 
-def _read(root: Path, zf, prefix: str, path: str) -> bytes:
+def _read(root: Path, zf: zipfile.ZipFile | None, prefix: str, path: str) -> bytes:
     return zf.read(prefix + path) if zf else (root / path).read_bytes()
 
 
 class _Decoder:
     """Decodes a tree's images to one mode and size, collecting the files that fail."""
 
-    def __init__(self, root: Path, zf, prefix: str) -> None:
+    def __init__(self, root: Path, zf: zipfile.ZipFile | None, prefix: str) -> None:
         self.root, self.zf, self.prefix = root, zf, prefix
         self.mode, self.size = "L", (0, 0)
         self.failed: list[tuple[str, str]] = []  # (path, why)
@@ -219,7 +219,7 @@ def load_tree(root: Path) -> tuple[Split, Split, list[str]]:
     return Split(xtr, ytr), Split(xte, yte), classes
 
 
-def _save_cache(path: Path, obj: dict) -> None:
+def _save_cache(path: Path, obj: dict[str, object]) -> None:
     tmp = path.with_name(f".{path.name}.{os.getpid()}.tmp")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)

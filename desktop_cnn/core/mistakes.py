@@ -9,6 +9,7 @@ here keeps each image's predicted class and confidence (12 bytes an image:
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import torch
@@ -73,8 +74,8 @@ class Predictions:
 def predict_split(
     model: nn.Module,
     split: Split,
-    mean,
-    std,
+    mean: Sequence[float],
+    std: Sequence[float],
     num_classes: int,
     batch_size: int = 1000,
     stop: threading.Event | None = None,

@@ -24,7 +24,7 @@ def user_home() -> Path:
     return Path(env).expanduser() if env else Path(platformdirs.user_data_dir(APP_NAME))
 
 
-def data_dir(override: str | os.PathLike | None = None) -> Path:
+def data_dir(override: str | os.PathLike[str] | None = None) -> Path:
     """Dataset root: the flag, else ``$DESKTOP_CNN_DATA``, else ``<home>/datasets``."""
     if override:
         return Path(override).expanduser()

@@ -16,9 +16,10 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import asdict, dataclass
 from pathlib import Path
+from typing import IO
 
 import torch
 from PIL import Image
@@ -77,7 +78,8 @@ class PersonalSet:
 
     def image(self, drawing: Drawing) -> Image.Image:
         with Image.open(self.dir / drawing.file) as img:
-            return img.convert("L")
+            gray: Image.Image = img.convert("L")  # PIL's context manager gives an untyped image
+            return gray
 
     def as_split(self, classes: Sequence[str], input_shape: Sequence[int]) -> Split:
         """The drawings as uint8 (N, C, H, W), preprocessed exactly as the model sees them."""
@@ -145,7 +147,7 @@ class PersonalSet:
         text = json.dumps(payload, indent=1)
         self._write(INDEX, lambda f: f.write(text.encode("utf-8")))
 
-    def _write(self, name: str, write) -> None:
+    def _write(self, name: str, write: Callable[[IO[bytes]], object]) -> None:
         """Temp file in the same folder, fsync, rename: readers see the old or the new file."""
         try:
             fd, tmp = tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=self.dir)

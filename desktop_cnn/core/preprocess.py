@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import torch
@@ -41,7 +42,7 @@ class DigitSteps:
         return self.tensor is None
 
 
-def load_image(path) -> Image.Image:
+def load_image(path: str | Path) -> Image.Image:
     """Open an image file, with a clear error for anything PIL cannot read."""
     try:
         img = Image.open(path)
@@ -144,7 +145,11 @@ def normalize(x: torch.Tensor, mean: Sequence[float], std: Sequence[float]) -> t
 
 
 def prepare(
-    img: Image.Image, input_shape: Sequence[int], mean, std, center: bool = True
+    img: Image.Image,
+    input_shape: Sequence[int],
+    mean: Sequence[float],
+    std: Sequence[float],
+    center: bool = True,
 ) -> tuple[torch.Tensor | None, DigitSteps | None]:
     """The model input (1, C, H, W) for an image, by the model's kind; None when empty."""
     c, h, w = input_shape

@@ -21,8 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .models import NamedActivations
-from .spec.base import conv_units
+from .spec.base import NamedActivations, conv_units
 
 METHODS = ("gradcam", "gradient")
 

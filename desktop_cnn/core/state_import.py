@@ -6,6 +6,7 @@ what it assumed (dataset, classes, normalisation); the user can change it.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 import torch
@@ -13,15 +14,16 @@ import torch
 from .errors import CheckpointError
 from .models import build_model
 
-MNIST_NORM = ((0.1307,), (0.3081,))  # the usual MNIST statistics (pytorch/examples)
-CIFAR_NORM = ((0.4915, 0.4823, 0.4468), (0.2470, 0.2435, 0.2616))  # the book's cifar2 values
-TUTORIAL_NORM = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # the PyTorch CIFAR tutorial's LeNet
+Norm = tuple[tuple[float, ...], tuple[float, ...]]  # (mean, std) per channel
+MNIST_NORM: Norm = ((0.1307,), (0.3081,))  # the usual MNIST statistics (pytorch/examples)
+CIFAR_NORM: Norm = ((0.4915, 0.4823, 0.4468), (0.2470, 0.2435, 0.2616))  # the book's cifar2 values
+TUTORIAL_NORM: Norm = ((0.5, 0.5, 0.5), (0.5, 0.5, 0.5))  # the PyTorch CIFAR tutorial's LeNet
 CIFAR10 = ["airplane", "automobile", "bird", "cat", "deer", "dog", "frog", "horse", "ship", "truck"]
 
 
 def _candidates(sd: dict[str, torch.Tensor]) -> list[tuple[str, dict[str, Any]]]:
     """Architectures and arguments whose parameter shapes might match ``sd``."""
-    out = []
+    out: list[tuple[str, dict[str, Any]]] = []
     w1 = sd.get("conv1.weight")
     if w1 is None or w1.ndim != 4:
         return out
@@ -50,7 +52,7 @@ def _fits(arch: str, args: dict[str, Any], sd: dict[str, torch.Tensor]) -> bool:
     return ref.keys() == sd.keys() and all(ref[k].shape == sd[k].shape for k in ref)
 
 
-def guess_architecture(sd: dict[str, torch.Tensor], info_cls) -> Any:
+def guess_architecture(sd: dict[str, torch.Tensor], info_cls: Callable[..., Any]) -> Any:
     """A ModelInfo for the one registered architecture ``sd`` fits, with notes on assumptions."""
     for arch, args in _candidates(sd):
         if not _fits(arch, args, sd):

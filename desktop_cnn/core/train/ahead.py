@@ -14,7 +14,7 @@ import os
 import queue
 import threading
 from collections.abc import Iterable, Iterator
-from typing import TypeVar
+from typing import TypeVar, cast
 
 import torch
 
@@ -33,7 +33,7 @@ def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
     Leaving the loop early (a stop, an error) closes this generator, which stops the
     thread and waits for it, so the loader's generator is never used by two threads.
     """
-    out: queue.Queue = queue.Queue(maxsize=depth)
+    out: queue.Queue[object] = queue.Queue(maxsize=depth)
     stop = threading.Event()
 
     def put(item: object) -> bool:
@@ -63,7 +63,7 @@ def ahead(items: Iterable[T], depth: int = 2) -> Iterator[T]:
                 return
             if isinstance(item, BaseException):
                 raise item
-            yield item
+            yield cast(T, item)  # neither _END nor an error: one of ``items``
     finally:
         stop.set()
         thread.join()

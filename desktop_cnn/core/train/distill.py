@@ -107,4 +107,5 @@ class Teacher:
 
     @torch.no_grad()
     def logits(self, x: torch.Tensor) -> torch.Tensor:
-        return self.model(x * self.scale + self.shift).float()
+        out: torch.Tensor = self.model(x * self.scale + self.shift)
+        return out.float()

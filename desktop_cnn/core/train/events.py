@@ -64,11 +64,13 @@ class EpochEnd(EpochRecord):
 
     @classmethod
     def of(cls, record: EpochRecord, per_class: dict[str, float]) -> EpochEnd:
-        return cls(**record.as_dict(), per_class=per_class)
+        values: dict[str, Any] = record.as_dict()  # the fields of an EpochRecord
+        return cls(**values, per_class=per_class)
 
     @property
     def record(self) -> EpochRecord:
-        return EpochRecord(**self.as_dict())
+        values: dict[str, Any] = self.as_dict()
+        return EpochRecord(**values)
 
 
 @dataclass(frozen=True)

@@ -30,7 +30,7 @@ def make_optimizer(model: torch.nn.Module, cfg: TrainConfig) -> torch.optim.Opti
 
 def make_schedule(
     opt: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int, done: int = 0
-):
+) -> torch.optim.lr_scheduler.LRScheduler:
     """The schedule over ``cfg.epochs``, positioned after ``done`` steps (a resumed run).
 
     Each schedule here is a function of the step alone (the cosine too: torch's

@@ -19,7 +19,9 @@ from ..batches import BatchLoader
 from ..data import Dataset, load_dataset
 from ..errors import UnknownNameError
 from ..evaluation import evaluate
-from .training import TrainConfig, Trainer, TrainResult
+from ..split import Split
+from .config import TrainConfig
+from .training import Trainer, TrainResult
 
 RECIPES = ("book", "app")
 CIFAR2 = ("airplane", "bird")  # the chapter's two-class subset, labels 0 and 1
@@ -94,7 +96,7 @@ CIFAR2_FIGURES = BookFigures(
 )
 
 # The chapter's loops: constant lr, no weight decay, no augmentation, no label smoothing.
-_PLAIN = dict(
+_PLAIN: dict[str, Any] = dict(
     schedule="constant",
     weight_decay=0.0,
     augment=False,
@@ -323,7 +325,7 @@ def train_recipe(
     return result, data
 
 
-def _first(split, n: int):
+def _first(split: Split, n: int) -> Split:
     """``n`` images drawn at random (the files are stored class by class), same every time."""
     keep = torch.randperm(len(split), generator=torch.Generator().manual_seed(0))[:n]
     return type(split)(split.images[keep], split.labels[keep])

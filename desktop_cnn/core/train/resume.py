@@ -27,7 +27,7 @@ from ..data import Dataset
 from ..errors import CheckpointError
 from ..models import arch_name, spec_for
 from ..spec.layers import NetSpec, SpecError
-from .training import TrainConfig
+from .config import TrainConfig
 
 # Settings a resumed run may change; every other one is part of the run's recipe.
 MAY_CHANGE = ("epochs", "batch_size", "device", "amp", "eval_batch_size", "snapshots_per_epoch")
@@ -48,7 +48,7 @@ def check_resumable(ck: Checkpoint, arch: str | NetSpec | None) -> None:
         )
 
 
-def _same_network(arch: str | NetSpec, saved: str, saved_args: dict) -> bool:
+def _same_network(arch: str | NetSpec, saved: str, saved_args: dict[str, Any]) -> bool:
     if not isinstance(arch, NetSpec):
         return arch == saved
     try:  # a spec names the same network when its layers equal the file's

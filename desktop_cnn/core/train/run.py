@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data import Dataset, load_dataset
-from .training import TrainConfig
+from .config import TrainConfig
 
 DEFAULT_ARCH = "lenet5"  # small and quick: the book's network
 # (name, data_dir, classes) -> Dataset: load_dataset, or the GUI's cache of loaded datasets

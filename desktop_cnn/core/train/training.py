@@ -15,7 +15,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -109,7 +109,8 @@ class Trainer:
             )
         # Channels-last convolutions run a LeNet-5 step ~20% faster on a CPU (oneDNN's layout).
         self.layout = torch.channels_last if self.device.type == "cpu" else torch.preserve_format
-        self.model.to(self.device, memory_format=self.layout)
+        # torch accepts .to(device, memory_format=...); its stubs have no such overload
+        self.model.to(self.device, memory_format=self.layout)  # type: ignore[call-overload]
         # The same numbers and gradients, sooner (fastgraph.py); it shares the model's weights.
         self.graph = pool_before_relu(self.model, self._spec())
         self.net = self._parallel() if self.ranks.distributed else self.graph  # what learns
@@ -197,7 +198,7 @@ class Trainer:
         n = self.config.epochs
         return self._finish("finished", f"trained {n} epoch{'s' * (n != 1)}", loop)
 
-    def _batches(self, loop: LoopState):
+    def _batches(self, loop: LoopState) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
         """This epoch's batches; made on a second thread where a core is spare (ahead.py).
 
         Not under mixup, which draws from the loader's generator between batches.
