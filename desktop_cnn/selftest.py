@@ -18,8 +18,15 @@ import sys
 import time
 import traceback
 from collections.abc import Callable
+from types import ModuleType
+from typing import TYPE_CHECKING, Any
 
 from .core.paths import resource_path
+
+if TYPE_CHECKING:  # imported where used: the checks time their own imports
+    import tkinter
+
+    from .core.data import Dataset
 
 MODEL = "assets/lenet5_mnist.pt"
 SAMPLE = "assets/sample_digit_7.png"
@@ -47,7 +54,7 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-def check_versions(ctx: dict) -> str:
+def check_versions(ctx: dict[str, Any]) -> str:
     import platform
 
     import torch
@@ -63,14 +70,14 @@ def check_versions(ctx: dict) -> str:
     )
 
 
-def check_device(ctx: dict) -> str:
+def check_device(ctx: dict[str, Any]) -> str:
     from .core.device import device_name, pick_device
 
     ctx["device"] = pick_device(ctx["args"].device)
     return device_name(ctx["device"])
 
 
-def check_model(ctx: dict) -> str:
+def check_model(ctx: dict[str, Any]) -> str:
     from .core.checkpoints import load_checkpoint
 
     path = resource_path(MODEL)
@@ -78,7 +85,7 @@ def check_model(ctx: dict) -> str:
     return f"{ck.info.title} ({path})"
 
 
-def check_predict(ctx: dict) -> str:
+def check_predict(ctx: dict[str, Any]) -> str:
     from .core.evaluation import predict_proba
     from .core.preprocess import load_image, prepare
 
@@ -98,7 +105,7 @@ def check_predict(ctx: dict) -> str:
     return f"{SAMPLE} -> {got} (p={float(probs[best]):.3f})"
 
 
-def tiny_digits():
+def tiny_digits() -> Dataset:
     """16 random 28x28 'digits' in memory: enough for one batch, nothing to download."""
     import torch
 
@@ -110,7 +117,7 @@ def tiny_digits():
     return Dataset("self-test", [str(i) for i in range(10)], split, split, (0.5,), (0.29,))
 
 
-def check_train(ctx: dict) -> str:
+def check_train(ctx: dict[str, Any]) -> str:
     """One step of the app's own Trainer: augmentation, AMP on CUDA, optimizer, schedule."""
     import torch
 
@@ -119,14 +126,14 @@ def check_train(ctx: dict) -> str:
 
     cfg = TrainConfig(epochs=1, batch_size=16, eval_batch_size=16, device=ctx["args"].device)
     trainer = Trainer(tiny_digits(), "lenet5", cfg)
-    before = trainer.model.conv1.weight.detach().clone()
+    before = trainer.model.get_parameter("conv1.weight").detach().clone()
     result = trainer.run()  # make_optimizer() here is what imports torch._dynamo
     losses = result.history["batch_loss"]
     if result.status != "finished" or len(losses) != 1:
         raise CheckFailed(f"training {result.status}: {result.message}")
     if not math.isfinite(losses[0]):
         raise CheckFailed(f"the loss was {losses[0]}")
-    if torch.equal(before, trainer.model.conv1.weight.detach()):
+    if torch.equal(before, trainer.model.get_parameter("conv1.weight").detach()):
         raise CheckFailed("optimizer.step() left the weights unchanged")
     amp = "mixed precision" if cfg.amp and trainer.device.type == "cuda" else "float32"
     # Say whether the pitfall was exercised: torch 2.14 loads dynamo already with torchvision.
@@ -139,7 +146,7 @@ def has_display() -> bool:
     return sys.platform in ("win32", "darwin") or bool(os.environ.get("DISPLAY"))
 
 
-def check_window(ctx: dict) -> str:
+def check_window(ctx: dict[str, Any]) -> str:
     import tkinter as tk  # the bundle must carry Tcl/Tk even where no display is present
 
     if ctx["args"].no_window:
@@ -155,7 +162,7 @@ def check_window(ctx: dict) -> str:
     return app_window(gui_app)
 
 
-def plain_window(tk) -> str:
+def plain_window(tk: ModuleType) -> str:
     root = tk.Tk(className="desktop-cnn")
     try:
         root.title("desktop-cnn self-test")
@@ -165,7 +172,7 @@ def plain_window(tk) -> str:
         root.destroy()
 
 
-def pump_until(root, done: Callable[[], bool]) -> None:
+def pump_until(root: tkinter.Misc, done: Callable[[], bool]) -> None:
     """Run the Tk event loop until ``done()``; start-up work arrives through ``after()``."""
     end = time.perf_counter() + WINDOW_TIMEOUT_S
     while not done():
@@ -175,7 +182,7 @@ def pump_until(root, done: Callable[[], bool]) -> None:
         time.sleep(0.01)
 
 
-def app_window(gui_app) -> str:
+def app_window(gui_app: ModuleType) -> str:
     """The real main window with all four panels, then its own Quit."""
     import tkinter as tk
 
@@ -204,7 +211,7 @@ def app_window(gui_app) -> str:
     )
 
 
-CHECKS: list[tuple[str, Callable[[dict], str]]] = [
+CHECKS: list[tuple[str, Callable[[dict[str, Any]], str]]] = [
     ("versions", check_versions),
     ("device", check_device),
     ("model", check_model),
@@ -216,7 +223,7 @@ CHECKS: list[tuple[str, Callable[[dict], str]]] = [
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(sys.argv[1:] if argv is None else argv)
-    ctx: dict = {"args": args}
+    ctx: dict[str, Any] = {"args": args}
     t0 = time.perf_counter()
     print("desktop-cnn self-test", flush=True)
     for name, check in CHECKS:

@@ -45,7 +45,8 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     progress.QUIET = getattr(args, "quiet", False)
     try:
-        return args.func(args)
+        code: int = args.func(args)  # the subcommand's run(args)
+        return code
     except DesktopCnnError as exc:
         print(f"{PROG}: error: {exc}", file=sys.stderr)
         return 1

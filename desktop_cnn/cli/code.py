@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..core.spec.code import spec_code
 from .spec import model_as_spec
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("code", help="print a model as a PyTorch nn.Module class")
     p.add_argument(
         "model",
@@ -16,6 +18,6 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     print(spec_code(model_as_spec(args.model)), end="")
     return 0

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import math
 from typing import Any
 
@@ -14,7 +15,7 @@ from ..core.evaluation import evaluate
 from .jsonout import dumps
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("eval", help="test accuracy, per-class accuracy, confusion matrix")
     p.add_argument("file", help="a model file (.pt) saved by train or the app")
     p.add_argument("--dataset", help="default: the dataset recorded in the checkpoint")
@@ -27,7 +28,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     result = evaluate_file(args.file, args.dataset, args.data_dir, args.device)
     if args.json:
         print(dumps(result))  # strict: NaN (no images) becomes null

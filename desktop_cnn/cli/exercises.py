@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("exercises", help="print the chapter's exercises 1-3 with worked answers")
     p.add_argument(
         "--no-answers",
@@ -17,7 +18,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     from ..core.conv.handout import handout_data, handout_text  # torch: only when asked
 
     if args.json:

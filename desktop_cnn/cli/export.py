@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import argparse
 from typing import Any
 
 from ..core.checkpoints import load_checkpoint
 from ..core.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("export", help="write a model in another format (ONNX)")
     p.add_argument("file", help="a model file (.pt) saved by train or the app")
     p.add_argument(
@@ -21,7 +22,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     r = export_file(args.file, args.onnx)
     shape = ", ".join(str(d) for d in r["input_shape"])
     print(

@@ -20,6 +20,7 @@ import tempfile
 import time
 from collections.abc import Callable
 from pathlib import Path
+from types import FrameType
 
 import torch.distributed as dist
 
@@ -56,7 +57,7 @@ def as_rank(work: Callable[[], int], ranks: Ranks) -> int:
         leave()
 
 
-def _exit_quietly(signum, frame) -> None:
+def _exit_quietly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
 
 
@@ -105,7 +106,7 @@ def launch(run: TrainRun, nproc: int) -> int:
         return 1
 
 
-def _wait(workers: list[subprocess.Popen]) -> dict[int, int] | None:
+def _wait(workers: list[subprocess.Popen[bytes]]) -> dict[int, int] | None:
     """Wait for all; at the first failure end the rest. The exit codes of those that failed
     first (before the others were ended), or None when all succeeded."""
     while True:
@@ -145,4 +146,5 @@ def _why(failed: dict[int, int], nproc: int, tmp: Path) -> str:
 def _free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+        port: int = s.getsockname()[1]
+        return port

@@ -7,10 +7,11 @@ answered, 1 when the model cannot be used or any image failed.
 
 from __future__ import annotations
 
+import argparse
 import sys
 from typing import Any
 
-from ..core.checkpoints import load_checkpoint
+from ..core.checkpoints import Checkpoint, load_checkpoint
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import predict_proba
 from ..core.preprocess import load_image, prepare
@@ -20,7 +21,7 @@ from .prog import PROG
 SOME_FAILED = 1  # exit status when at least one image could not be answered
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "predict",
         help="classify image files (digits get MNIST preprocessing); "
@@ -36,7 +37,7 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
 
     results = predict_files(args.file, args.images)
     for r in results:  # in the order given: an answer on stdout or the reason on stderr
@@ -53,7 +54,7 @@ def run(args) -> int:
 def predict_files(path: str, images: list[str]) -> list[dict[str, Any]]:
     """One dict per image, in order: its answer, or ``{"image", "error"}`` when it failed."""
     ck = load_checkpoint(path)  # a model that cannot be used stops everything: one line
-    out = []
+    out: list[dict[str, Any]] = []
     for image in images:
         try:
             out.append(_predict_one(ck, image))
@@ -62,7 +63,7 @@ def predict_files(path: str, images: list[str]) -> list[dict[str, Any]]:
     return out
 
 
-def _predict_one(ck, image: str) -> dict[str, Any]:
+def _predict_one(ck: Checkpoint, image: str) -> dict[str, Any]:
     info = ck.info
     img = load_image(image)
     try:

@@ -8,15 +8,16 @@ written; ``--quiet`` leaves only that and the result.
 
 from __future__ import annotations
 
+import argparse
 import sys
-from typing import TextIO
+from typing import Any, TextIO
 
 from ..core.train.events import BatchEnd, EpochEnd, Event, Failed, Note, Started
 
 QUIET = False  # set from --quiet by cli.main
 
 
-def add_quiet(parser) -> None:
+def add_quiet(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "-q",
         "--quiet",
@@ -36,7 +37,7 @@ class ProgressPrinter:
     """Turns trainer events into a tqdm bar per epoch (on a terminal) and a line per epoch."""
 
     def __init__(self, held_out: str = "test", quiet: bool | None = None) -> None:
-        self.bar = None
+        self.bar: Any = None  # the epoch's tqdm bar (tqdm has no type information)
         self.held_out = held_out  # "val" when --validation replaced the test set
         self.quiet = QUIET if quiet is None else quiet
         self.bars = not self.quiet and wants_bars(sys.stderr)

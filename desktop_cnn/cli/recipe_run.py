@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import sys
 import time
 from pathlib import Path
@@ -12,7 +13,7 @@ from ..core.train import recipes
 from .progress import ProgressPrinter
 
 
-def run_recipe(args) -> int:
+def run_recipe(args: argparse.Namespace) -> int:
     """Train the recipe named by ``args.recipe``, save it, print the chapter's figures beside."""
     if args.resume or args.validation:
         raise DesktopCnnError(
@@ -20,6 +21,7 @@ def run_recipe(args) -> int:
             "on the test set: leave out --resume and --validation"
         )
     r, config = recipes.apply_to_args(args.recipe, args)
+    assert r is not None and config is not None  # called only when --recipe names one
     print(
         f"{r.title}: {r.arch} on {r.dataset}"
         + (f" ({', '.join(r.classes)})" if r.classes else "")

@@ -2,13 +2,15 @@
 
 from __future__ import annotations
 
+import argparse
+
 from ..core.models import spec_for
 from ..core.resolve import resolve_model
 from ..core.spec.files import spec_json
 from ..core.spec.layers import NetSpec
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("spec", help="print a model's layers as a JSON spec (--model accepts it)")
     p.add_argument(
         "model",
@@ -24,6 +26,6 @@ def model_as_spec(text: str) -> NetSpec:
     return found if isinstance(found, NetSpec) else spec_for(found, {})
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     print(spec_json(model_as_spec(args.model)), end="")
     return 0

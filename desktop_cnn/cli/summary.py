@@ -6,6 +6,7 @@ without memory, so a large input or model costs nothing to summarise.
 
 from __future__ import annotations
 
+import argparse
 from dataclasses import replace
 
 import torch
@@ -21,7 +22,7 @@ from ..core.spec.table import format_table
 from ..core.summary import format_summary, summary
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser("summary", help="layers, output shapes and parameters of a model")
     p.add_argument(
         "--model",
@@ -74,7 +75,7 @@ def spec_summary(
     )
 
 
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     shape = parse_shape(args.input) if args.input else None
     if args.classes is not None:
         check_range("--classes", args.classes, 1, MAX_CLASSES, integer=True, field="classes")
@@ -82,7 +83,7 @@ def run(args) -> int:
     if isinstance(found, NetSpec):
         print(spec_summary(found, shape, args.classes, args.force))
         return 0
-    kwargs = {}
+    kwargs: dict[str, int] = {}
     if model_spec(found).classifier:
         if shape:
             kwargs.update(in_channels=shape[0], input_size=shape[1])
