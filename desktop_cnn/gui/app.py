@@ -23,8 +23,10 @@ import sys
 import time
 import tkinter as tk
 import traceback
+from collections.abc import Callable
 from pathlib import Path
 from tkinter import ttk
+from typing import TYPE_CHECKING, Protocol
 
 from ..core.paths import resource_path, settings_file
 from . import window
@@ -37,9 +39,13 @@ from .menubar import MenuBar, MenuCommands, about_text
 from .model_files import ModelFileActions
 from .origin import ModelOrigin
 from .personal.correction import CorrectionBar
-from .requests import ShowTab
-from .state import AppState, Settings
+from .requests import NoModelYet, OpenImage, ShowTab
+from .settings import Settings
+from .state import AppState
 from .worker import Worker
+
+if TYPE_CHECKING:
+    from .startup import Preloader
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
 STARTUP_POLL_MS = 30
@@ -86,6 +92,19 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
+class TrainingRun(Protocol):
+    """What the hidden ``--train`` uses of the Train tab: start a run, then watch it."""
+
+    mode: str  # idle, loading, training, stopping
+    step: int  # the last global step seen
+    last_status: str  # how the last run ended
+
+    @property
+    def running(self) -> bool: ...
+
+    def start(self) -> None: ...
+
+
 class App(ModelFileActions, Panel):
     """The main window's content; ``root`` is the Tk instance it fills."""
 
@@ -103,7 +122,8 @@ class App(ModelFileActions, Panel):
             self, "the ONNX export", self.export_event, self.state.workers, poll_ms=100
         )
         self.panels: dict[str, Panel] = {}
-        self.preloader = None
+        self.preloader: Preloader | None = None  # made by start()
+        self.training: TrainingRun | None = None  # the Train tab, once built
         self.closing = False
         self.unfinished: list[str] = []  # tasks still running after the close (loads)
         self.exit_code = 0
@@ -150,13 +170,14 @@ class App(ModelFileActions, Panel):
             Placeholder(tab, "Loading PyTorch...").pack()
         self.status.set("device", "device: ...")
         self.status.set("model", "model: loading...")
-        for key, command in {
-            "o": self.open_model,
-            "s": self.save_model_as,
-            "q": self.quit_app,
-        }.items():
+        keys: dict[str, Callable[[tk.Event], object]] = {
+            "o": lambda e: self.open_model(),
+            "s": lambda e: self.save_model_as(),
+            "q": lambda e: self.quit_app(),
+        }
+        for key, command in keys.items():
             for k in (key, key.upper()):  # Caps Lock on
-                root.bind(f"<Control-{k}>", lambda e, c=command: c())
+                root.bind(f"<Control-{k}>", command)
         root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
         root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
         self.zoom = window.Zoom(
@@ -216,6 +237,7 @@ class App(ModelFileActions, Panel):
         from .inspect.features_panel import FeatureMapsPanel
 
         pre = self.preloader
+        assert pre is not None  # start() made it before the task that sends this event
         if pre.error:
             self.status.set("message", pre.error)
             self.show_error("desktop-cnn cannot start", pre.error)
@@ -224,12 +246,12 @@ class App(ModelFileActions, Panel):
         self.status.set("device", pre.device)
         self.menu.enable_model_actions()
         self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.state))
-        if pre.checkpoint is not None:
-            self.state.set_model(pre.checkpoint, ModelOrigin.file(self.first_model_path()))
+        if pre.checkpoint is not None and pre.model_path is not None:  # loaded from that file
+            self.state.set_model(pre.checkpoint, ModelOrigin.file(pre.model_path))
         else:
             self.no_model(pre.model_error)
         if self.args.file and self.opens_image:
-            self.panels["Draw"].open_image(str(Path(self.args.file).expanduser()))
+            self.state.post(OpenImage(str(Path(self.args.file).expanduser())))
         self.times["model"] = time.time()
 
     @property
@@ -238,15 +260,14 @@ class App(ModelFileActions, Panel):
         return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth")
 
     def no_model(self, error: str | None) -> None:
-        draw = self.panels["Draw"]
-        draw.confidence.configure(text="No model yet: open one (Ctrl+O) or train one.")
+        self.state.post(NoModelYet())
         self.status.set("model", "model: none")
         if error:
             self.status.set("message", f"could not load the model: {error}")
             self.show_error(*model_not_opened(str(self.first_model_path()), error))
 
     def plots_ready(self) -> None:
-        if self.preloader.error:
+        if self.preloader is None or self.preloader.error:
             return
         from .build.build_panel import BuildPanel
         from .inspect.model_panel import ModelPanel
@@ -254,7 +275,8 @@ class App(ModelFileActions, Panel):
         from .playground.playground_panel import PlaygroundPanel
         from .train.train_panel import TrainPanel
 
-        self.install("Train", TrainPanel(self.tabs["Train"], self.state))
+        self.training = TrainPanel(self.tabs["Train"], self.state)
+        self.install("Train", self.training)
         self.install("Model", ModelPanel(self.tabs["Model"], self.state))
         self.install("Build", BuildPanel(self.tabs["Build"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
@@ -264,7 +286,7 @@ class App(ModelFileActions, Panel):
             window.fit_content(self.root)
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
-            self.panels["Train"].start_button.invoke()
+            self.training.start()
             self.schedule(100, self.announce_training)
         if self.args.startup_report:
             print(json.dumps(self.times), flush=True)
@@ -272,7 +294,9 @@ class App(ModelFileActions, Panel):
 
     def announce_training(self) -> None:
         """Hidden --train: say on stdout when batches flow (tests close the window then)."""
-        train = self.panels["Train"]
+        train = self.training
+        if train is None:
+            return
         if train.mode == "training" and train.step > 0:
             print("desktop-cnn: training", flush=True)
         elif train.running:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import functools
 import tkinter as tk
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -17,10 +18,13 @@ from typing import TYPE_CHECKING
 from ..core.paths import models_dir
 from .common.panel import MODEL_TYPES
 from .origin import ModelOrigin
-from .worker import JobFailed, Task
+from .worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
-    from .state import AppState, Settings
+    from .common.widgets import StatusBar
+    from .menubar import MenuBar
+    from .settings import Settings
+    from .state import AppState
 
 
 @dataclass(frozen=True)
@@ -45,6 +49,19 @@ class ModelFileActions:
 
     state: AppState
     settings: Settings
+    root: tk.Tk
+    times: dict[str, float]
+    menu: MenuBar
+    status: StatusBar
+    exporter: Worker
+    show_error: Callable[[str, str], None]  # the Panel's dialog seams
+    ask_open_filename: Callable[..., str]
+    ask_save_filename: Callable[..., str]
+
+    if TYPE_CHECKING:
+
+        @property
+        def ready(self) -> bool: ...  # the App's: every panel built
 
     def open_model(self, path: str | Path | None = None) -> bool:
         """Load a model file and make it current; on any error the current model stays."""

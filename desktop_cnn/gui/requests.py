@@ -83,3 +83,15 @@ class BuildPreset:
     """Open the Build tab on one of its model presets, e.g. "Fig. 3 ConvNet"."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class OpenImage:
+    """Open an image file in the Draw tab (``desktop-cnn IMAGE``: a file manager's Open with)."""
+
+    path: str
+
+
+@dataclass(frozen=True)
+class NoModelYet:
+    """Start-up ended without a model: the Draw tab says how to get one."""

@@ -27,7 +27,7 @@ class Stroke:
 class Sketch:
     """Strokes in canvas pixels (``size`` x ``size``), white ink on black like MNIST."""
 
-    def __init__(self, size: int = CANVAS, brush: float = 20) -> None:
+    def __init__(self, size: int = CANVAS, brush: int = 20) -> None:
         self.size = size
         self.brush = brush
         self.strokes: list[Stroke] = []

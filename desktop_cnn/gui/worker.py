@@ -146,7 +146,7 @@ class Worker:
         self,
         widget: Scheduler,
         name: str,
-        on_event: Callable[[object], None],
+        on_event: Callable[[Any], None],  # takes what this worker's work emits
         workers: Workers | None = None,
         *,
         poll_ms: int = POLL_MS,

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..data import Dataset, load_dataset
+from ..spec.layers import NetSpec
 from .config import TrainConfig
 
 DEFAULT_ARCH = "lenet5"  # small and quick: the book's network
@@ -25,7 +26,7 @@ class TrainRun:
     """Everything a training run needs besides the data's pixels."""
 
     dataset: str  # a load_dataset name: mnist, fashion-mnist, cifar10, imagefolder:PATH
-    arch: str | None = DEFAULT_ARCH  # a registered classifier; None: the resumed file's
+    arch: str | NetSpec | None = DEFAULT_ARCH  # a classifier's name or a spec; None: resumed
     config: TrainConfig = field(default_factory=TrainConfig)
     classes: list[str] | None = None  # keep only these classes, relabelled in this order
     data_dir: str | None = None  # None: $DESKTOP_CNN_DATA or the user's data folder

@@ -86,7 +86,7 @@ class Trainer:
     def __init__(
         self,
         data: Dataset,
-        arch: str = "lenet5",
+        arch: str | NetSpec = "lenet5",
         config: TrainConfig | None = None,
         callback: Callable[[Event], None] | None = None,
         resume: Checkpoint | None = None,
@@ -489,7 +489,7 @@ class Trainer:
                 metrics["per_class"] = self.last_eval.per_class_named(d.classes)
                 metrics["confusion"] = self.last_eval.confusion.tolist()
         return ModelInfo(
-            arch=self.arch,
+            arch=arch_name(self.arch),
             arch_args=dict(self.arch_args),
             dataset=d.name,
             classes=list(d.classes),

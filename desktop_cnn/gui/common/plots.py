@@ -77,7 +77,9 @@ class ConfusionPane(FigurePane):
     Mistakes panel then shows the images of class i predicted as j).
     """
 
-    def __init__(self, master: tk.Misc, on_cell: Callable[[int, int], None] | None = None) -> None:
+    def __init__(
+        self, master: tk.Misc, on_cell: Callable[[int, int], object] | None = None
+    ) -> None:
         super().__init__(master, (4.6, 4))
         self.ax = self.figure.add_subplot()
         self.matrix: np.ndarray | None = None

@@ -35,7 +35,7 @@ from ..inputs import (
     steps_note,
     test_source,
 )
-from ..requests import PickTestImage, ShowInDraw, ShowTab
+from ..requests import NoModelYet, OpenImage, PickTestImage, ShowInDraw, ShowTab
 from ..sketch import Sketch
 from ..state import AppState
 from ..worker import JobFailed, Worker
@@ -43,6 +43,9 @@ from .saliency_view import SaliencyView, describe, overlay
 from .steps_view import StepsView
 
 if TYPE_CHECKING:
+    import numpy as np
+    from torch import Tensor
+
     from ...core.data import Dataset
     from ..predictor import Analysis
 
@@ -63,7 +66,9 @@ class DrawPanel(Panel):
         self._changed_at: float | None = None
         self._last_run = 0.0
         self.loader = Worker(self, "dataset loading", self.test_images_loaded, state.workers)
-        self.saliency = None  # (H, W) 0..1: the map on show, None while the overlay is off
+        self.saliency: np.ndarray | None = (
+            None  # (H, W) 0..1: the map on show, None while the overlay is off
+        )
         self.saliency_target: int | None = None  # the class it explains
         self.create_widgets()
         state.subscribe("model", self.model_changed)
@@ -71,6 +76,8 @@ class DrawPanel(Panel):
         state.subscribe("sketch", self.sketch_changed)
         state.handle(ShowInDraw, self.show_in_draw)
         state.handle(PickTestImage, lambda request: self.random_test_image())
+        state.handle(OpenImage, lambda request: self.open_image(request.path))
+        state.handle(NoModelYet, self.no_model_yet)
 
     @property
     def sketch(self) -> Sketch:
@@ -209,6 +216,9 @@ class DrawPanel(Panel):
         self.set_saliency(request.saliency)
         self.state.post(ShowTab("Draw"))
 
+    def no_model_yet(self, request: NoModelYet) -> None:
+        self.confidence.configure(text="No model yet: open one (Ctrl+O) or train one.")
+
     def open_image(self, path: str | None = None) -> None:
         from ...core.errors import DesktopCnnError
         from ...core.preprocess import load_image
@@ -252,8 +262,10 @@ class DrawPanel(Panel):
     def pick_test_image(self, data: Dataset) -> None:
         from ...core.errors import DesktopCnnError
 
+        ck = self.state.checkpoint
+        assert ck is not None  # random_test_image() asked for the data with a model present
         try:
-            source = test_source(data, self.state.checkpoint.info, self.rng)
+            source = test_source(data, ck.info, self.rng)
         except DesktopCnnError as exc:
             self.show_error("The dataset does not fit the model", str(exc))
             return
@@ -285,10 +297,13 @@ class DrawPanel(Panel):
             return
         from ..predictor import analyse, input_from_image, input_from_test
 
+        x: Tensor | None
         if self.source.kind == "test":
+            assert self.source.tensor is not None  # a test image's source holds it
             x, steps = input_from_test(self.source.tensor, ck.info), None
         else:
             image = self.sketch.image if self.source.kind == "drawing" else self.source.image
+            assert image is not None  # an image file's source holds it
             x, steps = input_from_image(image, ck.info, center=self.center.get())
         analysis = None if x is None else analyse(ck, x, steps, t0)
         self.show_analysis(analysis)
@@ -298,12 +313,14 @@ class DrawPanel(Panel):
         self.latency_ms.append((done - (self._changed_at or t0)) * 1000)
         self._changed_at = None
 
-    def show_analysis(self, analysis) -> None:
+    def show_analysis(self, analysis: Analysis | None) -> None:
+        ck = self.state.checkpoint
+        assert ck is not None  # predict_now() analyses only with a model
         if analysis is None:
             self.answer.configure(text="")
             self.confidence.configure(
                 text="Draw a digit"
-                if self.state.checkpoint.info.is_digits
+                if ck.info.is_digits
                 else "Draw, open an image or pick a test image"
             )
             self.bars.set_probs(None)
@@ -312,7 +329,7 @@ class DrawPanel(Panel):
             self.show_saliency(None)
             self.show_steps_of(None)
             return
-        classes = self.state.checkpoint.info.classes
+        classes = ck.info.classes
         k = analysis.predicted
         self.big_font.configure(size=60 if len(classes[k]) <= 2 else 26)
         self.answer.configure(text=classes[k])
@@ -401,6 +418,7 @@ class DrawPanel(Panel):
 
     def model_changed(self) -> None:
         ck = self.state.checkpoint
+        assert ck is not None  # "model" is told after set_model()
         self.bars.set_classes(ck.info.classes)
         self.why.set_classes(ck.info.classes)
         self.tips.configure(text=TIPS_DIGITS if ck.info.is_digits else TIPS_COLOUR)

@@ -31,8 +31,9 @@ def mismatch(
     spec: NetSpec, input_shape: tuple[int, int, int], num_classes: int
 ) -> SpecMismatch | None:
     """Runs in the job, after loading: None when the spec fits the data."""
-    problems = dataset_mismatch(spec, tuple(input_shape), num_classes)
-    return SpecMismatch(spec, problems, tuple(input_shape), num_classes) if problems else None
+    c, h, w = input_shape  # a plain tuple, whatever sequence came
+    problems = dataset_mismatch(spec, (c, h, w), num_classes)
+    return SpecMismatch(spec, problems, (c, h, w), num_classes) if problems else None
 
 
 class SpecChoice:

@@ -59,6 +59,7 @@ class TrainJob:
             problem = mismatch(run.arch, data.input_shape, len(data.classes))
             if problem is not None:
                 return problem
+        assert run.arch is not None  # the Train tab always names a model (None: a CLI resume)
         trainer = Trainer(data, run.arch, run.config, callback=task.emit, force=run.force)
         self.trainer = trainer
         task.on_cancel(trainer.stop)  # at once when the task was cancelled meanwhile

@@ -130,7 +130,9 @@ class TrainPanel(Panel):
 
     def load_dataset(self, name: str, data_dir: str | None) -> Dataset:
         """Runs on the worker thread; a seam tests replace to train on a small subset."""
-        return self.state.datasets.load(name, data_dir or None)
+        datasets = self.state.datasets
+        assert datasets is not None  # made at start-up, before this panel
+        return datasets.load(name, data_dir or None)
 
     def start(self) -> None:
         if self.mode != "idle":
@@ -274,6 +276,7 @@ class TrainPanel(Panel):
             f"{plural(e.steps_per_epoch, 'batch')}"
         )
         self.progress_text.configure(text="Training...")
+        assert self.job is not None  # its run sent this event
         self.timeline.run_started(self.job.request_copy)
 
     def show_progress(self, e: BatchEnd) -> None:
