@@ -66,9 +66,7 @@ class DrawPanel(Panel):
         self._changed_at: float | None = None
         self._last_run = 0.0
         self.loader = Worker(self, "dataset loading", self.test_images_loaded, state.workers)
-        self.saliency: np.ndarray | None = (
-            None  # (H, W) 0..1: the map on show, None while the overlay is off
-        )
+        self.saliency: np.ndarray | None = None  # (H, W) 0..1: the map on show; None: off
         self.saliency_target: int | None = None  # the class it explains
         self.create_widgets()
         state.subscribe("model", self.model_changed)
