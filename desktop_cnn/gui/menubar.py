@@ -3,6 +3,7 @@ Help."""
 
 from __future__ import annotations
 
+import functools
 import sys
 import tkinter as tk
 from collections.abc import Callable
@@ -66,7 +67,7 @@ class MenuBar(tk.Menu):
             ("Actual size", "Ctrl+0", 0),
         ):
             self.view_menu.add_command(
-                label=label, accelerator=key, command=lambda s=step: app.zoom(s)
+                label=label, accelerator=key, command=functools.partial(app.zoom, step)
             )
         self.add_cascade(label="View", menu=self.view_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
@@ -90,7 +91,7 @@ class MenuBar(tk.Menu):
         self.recent_menu.delete(0, "end")
         for path in paths:
             self.recent_menu.add_command(
-                label=path, command=lambda p=path: self.commands.open_recent(p)
+                label=path, command=functools.partial(self.commands.open_recent, path)
             )
         if not paths:
             self.recent_menu.add_command(label="(none yet)", state="disabled")

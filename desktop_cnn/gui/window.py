@@ -9,6 +9,7 @@ laptop unplugged from a big monitor must not open its window off-screen).
 
 from __future__ import annotations
 
+import functools
 import re
 import sys
 import tkinter as tk
@@ -96,7 +97,7 @@ def fits(root: tk.Misc, g: Geometry) -> bool:
     )
 
 
-def place(root: tk.Misc, saved: object) -> bool:
+def place(root: tk.Tk, saved: object) -> bool:
     """Size the window before it is shown; True when a remembered geometry was restored."""
     root.minsize(*min_size(root))
     g = Geometry.parse(saved)
@@ -108,7 +109,7 @@ def place(root: tk.Misc, saved: object) -> bool:
     return False
 
 
-def fit_content(root: tk.Misc) -> None:
+def fit_content(root: tk.Tk) -> None:
     """Grow the window to what the built panels ask for, within the screen."""
     root.update_idletasks()
     want = (
@@ -120,7 +121,7 @@ def fit_content(root: tk.Misc) -> None:
         root.geometry(f"{w}x{h}")
 
 
-def remember(root: tk.Misc, values: dict) -> None:
+def remember(root: tk.Tk, values: dict) -> None:
     """Keep the size and position of a normal (not maximised or iconified) window."""
     try:
         if root.wm_state() != "normal":
@@ -147,7 +148,10 @@ class Zoom:
     def bind(self) -> None:
         for direction, keys in self.KEYS.items():
             for key in keys:
-                self.root.bind(key, lambda e, d=direction: self.change(d))
+                self.root.bind(key, functools.partial(self.on_key, direction))
+
+    def on_key(self, direction: int, event: tk.Event) -> None:
+        self.change(direction)
 
     def change(self, direction: int) -> float:
         from .common.scaling import current, set_zoom, zoom_step

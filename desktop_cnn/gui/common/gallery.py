@@ -7,6 +7,7 @@ resize only moves items; a few hundred of them build in well under 100 ms.
 
 from __future__ import annotations
 
+import functools
 import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -63,7 +64,7 @@ class ThumbGrid(ttk.Frame):
         self.canvas.bind("<Configure>", lambda e: self._layout())
         self.canvas.bind("<Button-1>", self._click)
         for seq, step in (("<Button-4>", -1), ("<Button-5>", 1)):  # X11 wheel
-            self.canvas.bind(seq, lambda e, s=step: self.canvas.yview_scroll(s, "units"))
+            self.canvas.bind(seq, functools.partial(self._wheel, step))
         self.canvas.bind(
             "<MouseWheel>", lambda e: self.canvas.yview_scroll(-1 if e.delta > 0 else 1, "units")
         )
@@ -182,6 +183,9 @@ class ThumbGrid(ttk.Frame):
             return None
         i = r * self._cols + c
         return i if i < len(self.thumbs) else None
+
+    def _wheel(self, step: int, event: tk.Event) -> None:  # X11's buttons 4 and 5
+        self.canvas.yview_scroll(step, "units")
 
     def _click(self, event: tk.Event) -> None:
         i = self.index_at(event.x, event.y)

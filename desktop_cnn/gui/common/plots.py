@@ -12,6 +12,7 @@ from __future__ import annotations
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
+from typing import Literal
 
 import numpy as np
 from matplotlib.backends.backend_tkagg import FigureCanvasTkAgg, NavigationToolbar2Tk
@@ -36,7 +37,7 @@ class FigurePane(ttk.Frame):
         self,
         master: tk.Misc,
         size: tuple[float, float] = (6, 4),
-        layout: str | None = "constrained",
+        layout: Literal["constrained", "compressed", "tight"] | None = "constrained",
     ) -> None:
         super().__init__(master)
         self.figure = Figure(figsize=size, dpi=90, layout=layout)
@@ -115,12 +116,13 @@ class ConfusionPane(FigurePane):
 
     def highlight(self, i: int | None, j: int | None = None) -> None:
         """Outline one cell (the one whose images are shown), or none."""
-        self.selected = None if i is None else (i, j)
+        self.selected = None if i is None or j is None else (i, j)
         for patch in list(self.ax.patches):
             patch.remove()
         if self.selected is not None and self.matrix is not None:
+            r, c = self.selected
             self.ax.add_patch(
-                Rectangle((j - 0.5, i - 0.5), 1, 1, fill=False, lw=2.5, edgecolor="#e8590c")
+                Rectangle((c - 0.5, r - 0.5), 1, 1, fill=False, lw=2.5, edgecolor="#e8590c")
             )
         self.redraw()
 

@@ -58,6 +58,8 @@ def image_factor() -> int:
 
 def clamp_zoom(zoom: object) -> float:
     """A saved or asked-for zoom, as the nearest of ``ZOOMS`` (1.0 for nonsense)."""
+    if not isinstance(zoom, (int, float, str)):  # e.g. null or a list in settings.json
+        return 1.0
     try:
         z = float(zoom)
     except (TypeError, ValueError):

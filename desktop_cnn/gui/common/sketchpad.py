@@ -29,14 +29,17 @@ class SketchPad(ttk.Frame):
         on_change: Callable[[bool], None] | None = None,
         name: str | None = None,
     ) -> None:
-        super().__init__(master, name=name)
+        super().__init__(master, name=name or "")  # "": a name of Tk's choosing, as None
         self.sketch = sketch
         self.size = size or sketch.size
         self.scale = sketch.size / self.size  # pad px -> sketch px
         self.on_begin = on_begin or (lambda: None)
         self.on_change = on_change or (lambda done: None)
         self.image: Image.Image | None = None  # a loaded picture replaces the sketch on screen
-        self._shown = (-1, None)  # (sketch version, image) on screen: skip repeated pastes
+        self._shown: tuple[int, int | None] = (
+            -1,
+            None,
+        )  # (sketch version, image) on screen: skip repeated pastes
         self.create_widgets()
 
     def create_widgets(self) -> None:

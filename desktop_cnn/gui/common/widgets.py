@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import tkinter as tk
 from tkinter import font as tkfont
 from tkinter import ttk
@@ -92,10 +93,11 @@ class StatusBar(ttk.Frame):
             if i:
                 ttk.Separator(self, orient="vertical").pack(side="left", fill="y", padx=px(6))
             last = i == len(fields) - 1
-            label = ttk.Label(self, width=width or None, anchor="w")
+            # width None: as wide as the text (tkinter drops None options; its stubs do not say)
+            label = ttk.Label(self, width=width or None, anchor="w")  # type: ignore[arg-type]
             label.pack(side="left", fill="x", expand=last)
-            label.bind("<Configure>", lambda e, n=name: self._fit(n))
-            label.bind("<Enter>", lambda e, n=name: self._hover(n))
+            label.bind("<Configure>", functools.partial(self._fit, name))
+            label.bind("<Enter>", functools.partial(self._hover, name))
             label.bind("<Leave>", lambda e: self.tip.hide())
             self.labels[name] = label
             self.texts[name] = ""
@@ -111,7 +113,7 @@ class StatusBar(ttk.Frame):
     def shown(self, name: str) -> str:
         return str(self.labels[name].cget("text"))
 
-    def _fit(self, name: str) -> None:
+    def _fit(self, name: str, event: tk.Event | None = None) -> None:
         label = self.labels[name]
         width = label.winfo_width()
         if width <= 1:  # not laid out yet: the ttk width (in characters) applies
@@ -120,7 +122,7 @@ class StatusBar(ttk.Frame):
             text=elide(self.texts[name], tkfont.nametofont("TkDefaultFont", root=self), width)
         )
 
-    def _hover(self, name: str) -> None:
+    def _hover(self, name: str, event: tk.Event | None = None) -> None:
         if self.shown(name) != self.texts[name]:
             self.tip.show(self.labels[name], self.texts[name])
 

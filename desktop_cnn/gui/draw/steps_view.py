@@ -91,6 +91,7 @@ def captions(steps: DigitSteps) -> list[str]:
     """One line or two under each picture, with the numbers of that step."""
     from ...core.preprocess import BOX, SIZE, center_of_mass, center_of_mass_shift
 
+    assert steps.crop_box and steps.scaled is not None and steps.placed is not None  # not empty
     left, top, right, bottom = steps.crop_box
     h, w = steps.scaled.shape
     cx, cy = center_of_mass(steps.placed)
@@ -165,6 +166,7 @@ class StepsView(ttk.LabelFrame):
             self.note.configure(text=note)
             return
         s = self.steps
+        assert s.scaled is not None and s.placed is not None and s.tensor is not None  # not empty
         pictures = [
             raw_tile(s),
             scaled_tile(s.scaled),

@@ -12,6 +12,7 @@ from __future__ import annotations
 import tkinter as tk
 from dataclasses import dataclass
 from tkinter import filedialog, ttk
+from typing import Literal
 
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
@@ -147,6 +148,7 @@ class ComparePanel(Panel):
             b.pack(side="left", padx=(0, PAD))
         # The architecture beside the results: what each model costs and what it reached
         self.table = ttk.Treeview(left, columns=ARCH_COLUMNS, height=12, selectmode="extended")
+        anchor: Literal["w", "e"]  # what ttk accepts, for the checker
         for col, title, width, anchor in (
             ("#0", "model", 130, "w"),
             ("epochs", "epochs", 56, "e"),

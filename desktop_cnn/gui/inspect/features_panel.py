@@ -13,6 +13,7 @@ from __future__ import annotations
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
+from typing import TYPE_CHECKING
 
 import numpy as np
 from PIL import Image, ImageTk
@@ -34,6 +35,9 @@ from ..common.widgets import ArrayView
 from ..origin import ModelOrigin, Origin
 from ..requests import PickTestImage
 from ..state import AppState
+
+if TYPE_CHECKING:
+    from .explain_view import ExplainView
 
 DETAIL = 168  # px: the enlarged map, 6x a 28x28 input
 MARK = "#ff3b30"  # the chosen pixel on the enlarged map
@@ -78,7 +82,7 @@ class LayerGrid(ttk.Frame):
 
     def _click(self, event: tk.Event) -> None:
         i = self.layout.index_at(event.x, event.y) if self.layout else None
-        if i is not None:
+        if i is not None and self.layout is not None:
             x, y = self.layout.origin(i)
             t = self.layout.tile  # zoom() maps tile px p to map px p * side // tile
             self.on_click(
@@ -93,7 +97,7 @@ class FeatureMapsPanel(Panel):
         self.grids: dict[str, LayerGrid] = {}
         self.selected: tuple[str, int] | None = None
         self.pixel: Pixel | None = None  # marked on the enlarged map; explained on request
-        self.explain_view = None  # an ExplainView once first opened
+        self.explain_view: ExplainView | None = None  # once first opened
         self._explain_job: str | None = None
         self.renders = 0  # how many analyses were drawn (tests check the live updates)
         self._dirty = True
@@ -221,8 +225,8 @@ class FeatureMapsPanel(Panel):
         self._dirty = False
         arrays = self.layer_arrays()
         if not arrays:
-            for g in self.grids.values():
-                g.pack_forget()
+            for grid in self.grids.values():
+                grid.pack_forget()
             self.empty.pack(anchor="w")
             self.show_detail()
             return
@@ -264,7 +268,7 @@ class FeatureMapsPanel(Panel):
         self.detail.delete("mark")
         self.detail.configure(cursor="")
         set_enabled(self.explain_button, False)
-        if picked is None:
+        if picked is None or self.selected is None:  # a picked array has a selection
             self.detail.show(None)
             self.detail_text.configure(text="Click a map to enlarge it.")
             return
@@ -357,7 +361,7 @@ class FeatureMapsPanel(Panel):
         self.update_explanation()
 
     def update_explanation(self) -> None:
-        if self.explaining:
+        if self.explaining and self.explain_view is not None:
             sel = self.selected if self.selected and self.explainable(self.selected[0]) else None
             self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel, self.pixel)
 

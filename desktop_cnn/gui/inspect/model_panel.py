@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import tkinter as tk
 from tkinter import ttk
+from typing import Literal
 
 from ...core.summary import summary
 from ..common.panel import PAD, Panel
@@ -72,6 +73,7 @@ class ModelPanel(Panel):
         self.layers = ttk.Treeview(
             box, columns=("type", "shape", "params"), height=13, selectmode="browse"
         )
+        anchor: Literal["w", "e"]  # what ttk accepts, for the checker
         for col, title, width, anchor in (
             ("#0", "layer", 70, "w"),
             ("type", "type", 100, "w"),

@@ -188,6 +188,7 @@ class MistakesPanel(Panel):
         if isinstance(event, Progress):
             self.say(event.text)
         elif isinstance(event, Reviewed):
+            assert ck is not None  # set while its task runs
             self.finished(Review(ck, event.data, event.predictions, event.seconds))
         elif isinstance(event, JobFailed):
             self.finished(None)
@@ -221,6 +222,7 @@ class MistakesPanel(Panel):
     # --- showing ---------------------------------------------------------------------------
     def show_review(self) -> None:
         r = self.review
+        assert r is not None  # finished() just set it
         p, classes = r.predictions, r.checkpoint.info.classes
         info = r.checkpoint.info
         self.say(
@@ -263,6 +265,7 @@ class MistakesPanel(Panel):
         self.cell = (true, predicted)
         set_enabled(self.back_button, True)
         self.confusion.highlight(true, predicted)
+        assert self.review is not None  # called when the review is current
         p, classes = self.review.predictions, self.review.checkpoint.info.classes
         idx = p.cell(true, predicted).tolist()
         t, q = classes[true], classes[predicted]
@@ -278,6 +281,7 @@ class MistakesPanel(Panel):
 
     def fill(self, indices: list[int], empty: str) -> None:
         r = self.review
+        assert r is not None  # filled from a review on show
         p, classes, images = r.predictions, r.checkpoint.info.classes, r.data.test.images
         self.shown = indices
         short = max(map(len, classes)) <= 3  # digits: "7 -> 2" fits one line
@@ -302,6 +306,7 @@ class MistakesPanel(Panel):
         if not self.current:
             return  # a new model is being evaluated: these images are the old one's story
         r = self.review
+        assert r is not None  # current
         i = self.shown[k]
         m, classes = r.predictions.mistake(i), r.checkpoint.info.classes
         tensor = r.data.test.images[i]

@@ -87,6 +87,7 @@ class CorrectionBar(Panel):
         if not (self.usable and self.choice.get()):
             return
         ck, label = self.state.checkpoint, self.choice.get()
+        assert ck is not None and self.state.analysis is not None  # self.usable says so
         said = ck.info.classes[self.state.analysis.predicted]
         personal = PersonalSet(ck.info.dataset)
         try:
@@ -211,6 +212,7 @@ class PersonalPanel(Panel):
 
         thumbs = []
         for d in self.drawings:
+            assert personal is not None  # the drawings were read from it
             img = personal.image(d).resize((px(THUMB), px(THUMB)), Image.Resampling.LANCZOS)
             rgb = np.repeat(np.asarray(img)[:, :, None], 3, 2)
             thumbs.append(Thumb(rgb, *self.caption(d)))

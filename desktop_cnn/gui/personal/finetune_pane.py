@@ -115,7 +115,9 @@ class FinetunePane(Panel):
     # --- the run ---------------------------------------------------------------------------
     def load_dataset(self, name: str, data_dir: str | None) -> Dataset:
         """Runs on the worker thread; a seam tests replace to fine-tune on a small subset."""
-        return self.state.datasets.load(name, data_dir)
+        datasets = self.state.datasets
+        assert datasets is not None  # start() checked
+        return datasets.load(name, data_dir)
 
     def start(self) -> None:
         ck = self.state.checkpoint
