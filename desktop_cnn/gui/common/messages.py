@@ -28,12 +28,8 @@ def show_error(parent: tk.Misc, title: str, message: str) -> None:
     """A modal error dialog with the whole message (wrapped by Tk, never cut)."""
     head, detail = split(message)
     # detail None: no second paragraph (tkinter drops None options; its stubs do not say)
-    messagebox.showerror(
-        title,
-        head,
-        detail=detail or None,
-        parent=parent.winfo_toplevel(),  # type: ignore[arg-type]
-    )
+    top = parent.winfo_toplevel()
+    messagebox.showerror(title, head, detail=detail or None, parent=top)  # type: ignore[arg-type]
 
 
 def model_not_opened(path: str, error: str) -> tuple[str, str]:

@@ -36,10 +36,8 @@ class SketchPad(ttk.Frame):
         self.on_begin = on_begin or (lambda: None)
         self.on_change = on_change or (lambda done: None)
         self.image: Image.Image | None = None  # a loaded picture replaces the sketch on screen
-        self._shown: tuple[int, int | None] = (
-            -1,
-            None,
-        )  # (sketch version, image) on screen: skip repeated pastes
+        # (sketch version, image) on screen: skip repeated pastes
+        self._shown: tuple[int, int | None] = (-1, None)
         self.create_widgets()
 
     def create_widgets(self) -> None:
