@@ -76,6 +76,7 @@ def test_a_model_that_cannot_be_opened_at_startup_is_shown_whole(
     assert title == "Cannot open the model" and str(junk) in message
     assert "Ctrl+O" in message  # what to do next
     assert app.state.checkpoint is None and app.status.get("model") == "model: none"
+    assert app.panels["Draw"].confidence.cget("text").startswith("No model yet")
 
 
 def test_the_status_bar_elides_and_shows_the_whole_text_on_hover(app):

@@ -275,8 +275,9 @@ class App(ModelFileActions, Panel):
         from .playground.playground_panel import PlaygroundPanel
         from .train.train_panel import TrainPanel
 
-        self.training = TrainPanel(self.tabs["Train"], self.state)
-        self.install("Train", self.training)
+        train = TrainPanel(self.tabs["Train"], self.state)
+        self.install("Train", train)
+        self.training = train  # what the hidden --train starts and watches
         self.install("Model", ModelPanel(self.tabs["Model"], self.state))
         self.install("Build", BuildPanel(self.tabs["Build"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
@@ -286,7 +287,7 @@ class App(ModelFileActions, Panel):
             window.fit_content(self.root)
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
-            self.training.start()
+            train.start()
             self.schedule(100, self.announce_training)
         if self.args.startup_report:
             print(json.dumps(self.times), flush=True)
