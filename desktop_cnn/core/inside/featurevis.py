@@ -12,8 +12,9 @@ Gradient ascent on the input (Erhan et al. 2009), made readable by three regular
 - an L2 penalty on the pixels: ink costs, so only the ink that raises the objective stays.
 
 Pixels stay in 0..1 through a sigmoid. The objective is the mean of a conv channel's map
-before its activation function (a dead ReLU has no gradient), one fully connected unit,
-or a class's logit. Several objectives run as one batch (a grid of channels at once).
+as the feature-maps view shows it (after its activation function; the ascent adds a tenth
+of the mean before it, so a channel the start leaves dark still has a gradient), one fully
+connected unit, or a class's logit. Several objectives run as one batch (a grid of channels).
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from ..errors import ConfigError
 from .pixels import PixelModel
 
 PARAMS = ("pixels", "fourier")
+LIFT = 0.1  # share of the pre-activation mean in the ascent's objective (dead channels)
 KINDS = ("channel", "unit", "class")
 
 
@@ -127,9 +129,13 @@ class _Raw:
 
 
 def objective_values(
-    model: nn.Module, x: torch.Tensor, objectives: Sequence[Objective]
+    model: nn.Module, x: torch.Tensor, objectives: Sequence[Objective], lift: float = 0.0
 ) -> torch.Tensor:
-    """Each image's objective (image i against objective i, or all against one)."""
+    """Each image's objective (image i against objective i, or all against one).
+
+    ``lift`` > 0 adds that share of the mean before the activation function, so a channel
+    that no pixel of the start switches on still has a gradient to climb (the ascent's
+    surrogate; the values shown use ``lift`` 0)."""
     raw = _Raw(model, {o.layer for o in objectives if o.layer})
     try:
         acts = _acts(model, x)
@@ -142,9 +148,19 @@ def objective_values(
         if o.kind == "class":
             values.append(logits[row, o.index])
             continue
-        a = raw.out.get(o.layer, acts[o.layer])[row, o.index]
-        values.append(a.mean())
+        values.append(
+            _channel_value(raw.out.get(o.layer), acts[o.layer][row, o.index], row, o.index, lift)
+        )
     return torch.stack(values)
+
+
+def _channel_value(
+    raw: torch.Tensor | None, act: torch.Tensor, row: int, index: int, lift: float
+) -> torch.Tensor:
+    value = act.mean()
+    if lift > 0 and raw is not None:
+        value = value + lift * raw[row, index].mean()
+    return value
 
 
 def mean_objective(pm: PixelModel, images: torch.Tensor, objective: Objective) -> float:
@@ -162,11 +178,11 @@ def _batch_objective(model: nn.Module, x: torch.Tensor, o: Objective) -> torch.T
         raw.close()
     if o.kind == "class":
         return next(reversed(acts.values()))[:, o.index]
-    return raw.out.get(o.layer, acts[o.layer])[:, o.index].flatten(1).mean(1)
+    return acts[o.layer][:, o.index].flatten(1).mean(1)
 
 
 def _normalised(pm: PixelModel, x01: torch.Tensor) -> torch.Tensor:
-    return (x01 - pm.mean) / pm.std
+    return (x01 - pm.mean.to(x01.device)) / pm.std.to(x01.device)
 
 
 def gaussian_blur(x: torch.Tensor, sigma: float) -> torch.Tensor:
@@ -234,7 +250,7 @@ def visualise(
         seen = _jitter(x, cfg.jitter, g)
         if cfg.param == "pixels":
             seen = gaussian_blur(seen, cfg.blur)
-        values = objective_values(model, _normalised(pm, seen), objectives)
+        values = objective_values(model, _normalised(pm, seen), objectives, LIFT)
         loss = -values.sum() + cfg.l2 * b * (x**2).mean()
         # The image's gradient only: the model's own .grad (shared with the app) stays as is
         (image.p.grad,) = torch.autograd.grad(loss, [image.p])

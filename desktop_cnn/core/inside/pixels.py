@@ -27,13 +27,13 @@ class PixelModel(nn.Module):
     ) -> None:
         super().__init__()
         self.model, self.scale = model, scale
-        self.register_buffer(
-            "mean", torch.tensor(list(mean), dtype=torch.float32).view(1, -1, 1, 1)
-        )
-        self.register_buffer("std", torch.tensor(list(std), dtype=torch.float32).view(1, -1, 1, 1))
+        # Plain attributes, not buffers: typed as tensors, moved to the input's device on use
+        self.mean = torch.tensor(list(mean), dtype=torch.float32).view(1, -1, 1, 1)
+        self.std = torch.tensor(list(std), dtype=torch.float32).view(1, -1, 1, 1)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
-        out: torch.Tensor = self.model((x / self.scale - self.mean) / self.std)
+        mean, std = self.mean.to(x.device), self.std.to(x.device)
+        out: torch.Tensor = self.model((x / self.scale - mean) / std)
         return out
 
 
