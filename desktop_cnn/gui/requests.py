@@ -83,3 +83,10 @@ class BuildPreset:
     """Open the Build tab on one of its model presets, e.g. "Fig. 3 ConvNet"."""
 
     name: str
+
+
+@dataclass(frozen=True)
+class CompareInside:
+    """Compare models' robustness curves and class visualisations ("" is the current model)."""
+
+    paths: tuple[str, ...]
