@@ -47,6 +47,7 @@ class AttackPanel(Panel):
         app_state.subscribe("analysis", self.input_changed)
         app_state.subscribe("model", self.model_changed)
         self.model_changed()
+        self.bind("<Map>", lambda e: self.rerun(), add="+")
 
     def create_widgets(self) -> None:
         bar = ttk.Frame(self)
@@ -125,7 +126,9 @@ class AttackPanel(Panel):
         self.target_box.configure(values=[ANY, *classes])
         self.target.set(ANY)
         self.bars.set_classes(classes)
-        self.rerun()
+        self.result = None
+        if self.visible:
+            self.rerun()
 
     def input_changed(self) -> None:
         if self.visible:

@@ -28,13 +28,8 @@ class InsidePanel(Panel):
         self.attack = AttackPanel(self.views, app_state)
         self.views.add(self.visualise, text="What it wants to see")
         self.views.add(self.attack, text="How to fool it")
-        self.views.bind("<<NotebookTabChanged>>", lambda e: self._tab_changed())
         self.compare_window: tk.Toplevel | None = None
         app_state.handle(CompareInside, self.compare)
-
-    def _tab_changed(self) -> None:
-        if self.views.select() == str(self.attack):
-            self.attack.rerun()
 
     def compare(self, request: CompareInside) -> None:
         from .compare_inside import CompareInsideWindow

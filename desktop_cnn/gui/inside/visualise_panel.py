@@ -50,9 +50,11 @@ class VisualisePanel(Panel):
         self.grid_images: dict[str, np.ndarray] = {}
         self.photos: dict[str, ImageTk.PhotoImage] = {}
         self.last: VisFrame | None = None
+        self.all_layers: list[str] = []
         self.create_widgets()
+        self.stale = True  # the model changed while hidden: refresh when shown
         app_state.subscribe("model", self.model_changed)
-        self.model_changed()
+        self.bind("<Map>", lambda e: self.model_changed() if self.stale else None, add="+")
 
     def create_widgets(self) -> None:
         form = ttk.Frame(self)
@@ -147,8 +149,10 @@ class VisualisePanel(Panel):
 
     # --- the model --------------------------------------------------------------------------
     def model_changed(self) -> None:
+        """New layers and filters; only when on screen (a followed run changes it often)."""
         ck = self.app_state.checkpoint
-        if ck is None:
+        self.stale = not self.visible
+        if ck is None or self.stale:
             return
         try:
             self.all_layers = layers(ck.model, ck.info.input_shape)
