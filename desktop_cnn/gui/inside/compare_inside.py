@@ -39,13 +39,13 @@ class CompareInsideWindow(tk.Toplevel):
         super().__init__(master)
         self.app_state = app_state
         self.title("desktop-cnn - robustness and visualisations compared")
-        self.geometry("900x640")
+        self.geometry("900x760")
         self.note = ttk.Label(self, text="")
         self.note.pack(fill="x", padx=PAD, pady=PAD)
+        self.rows = ttk.Frame(self)  # packed first: the figure takes what room is left
+        self.rows.pack(side="bottom", fill="x", padx=PAD, pady=PAD)
         self.figure = CurveFigure(self)
         self.figure.pack(fill="both", expand=True, padx=PAD)
-        self.rows = ttk.Frame(self)
-        self.rows.pack(fill="x", padx=PAD, pady=PAD)
         self.row_labels: dict[str, ttk.Label] = {}
         self.photos: dict[str, ImageTk.PhotoImage] = {}
         self.worker = Worker(self, "the comparison", self.event, app_state.workers)
