@@ -115,7 +115,12 @@ def gui(data_dir: str) -> None:
     row("slider move + FGSM + redraw (Tk thread)", moves)
     t0 = time.perf_counter()
     probe("robustness curve, 10,000 images", attack.curve.run, lambda: attack.curve.worker.running)
-    print(f"  robustness curve in the app: {time.perf_counter() - t0:.1f} s")
+    curves = list(attack.curve.figure.curves.values())
+    print(
+        f"  robustness curve in the app: {time.perf_counter() - t0:.1f} s "
+        f"({attack.curve.note.cget('text') or 'done'}; "
+        f"{[round(a, 4) for a in curves[-1].accuracy] if curves else 'no curve'})"
+    )
     inside.views.select(vis)
     vis.kind.set("class")
     vis.kind_changed()
@@ -123,7 +128,10 @@ def gui(data_dir: str) -> None:
     vis.steps.set(256)
     t0 = time.perf_counter()
     probe("class visualisation, 256 steps", vis.run_one, lambda: vis.worker.running)
-    print(f"  class visualisation in the app: {time.perf_counter() - t0:.1f} s")
+    print(
+        f"  class visualisation in the app: {time.perf_counter() - t0:.1f} s "
+        f"({vis.caption.cget('text')})"
+    )
     print("  event-loop lag (how late a 20 ms tick ran):")
     for name, values in lags.items():
         row(f"  {name}", values)

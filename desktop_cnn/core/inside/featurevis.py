@@ -20,6 +20,7 @@ connected unit, or a class's logit. Several objectives run as one batch (a grid 
 from __future__ import annotations
 
 import math
+import threading
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 
@@ -111,6 +112,7 @@ class _Raw:
 
     def __init__(self, model: nn.Module, keys: set[str]) -> None:
         self.out: dict[str, torch.Tensor] = {}
+        self.thread = threading.get_ident()
         self.handles = []
         for key in keys:
             module = getattr(model, key, None)
@@ -119,7 +121,9 @@ class _Raw:
 
     def _keep(self, key: str):  # type: ignore[no-untyped-def]
         def hook(_m: nn.Module, _i: object, out: torch.Tensor) -> None:
-            self.out[key] = out
+            # Only this thread's pass: the app may predict with the same model meanwhile
+            if threading.get_ident() == self.thread:
+                self.out[key] = out
 
         return hook
 

@@ -65,7 +65,7 @@ def robustness_curve(
     labels: torch.Tensor,
     eps: Sequence[float],
     cfg: AttackConfig | None = None,
-    batch_size: int = 1000,
+    batch_size: int = 250,
     progress: Progress | None = None,
     cancelled: Callable[[], bool] | None = None,
 ) -> Curve:

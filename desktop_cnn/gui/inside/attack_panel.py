@@ -134,7 +134,7 @@ class AttackPanel(Panel):
         if self.visible:
             self.rerun()
 
-    def config(self, eps: float | None = None) -> AttackConfig:  # type: ignore[override]
+    def attack_config(self, eps: float | None = None) -> AttackConfig:
         ck = self.app_state.checkpoint
         classes = ck.info.classes if ck is not None else []
         t = self.target.get()
@@ -155,7 +155,7 @@ class AttackPanel(Panel):
         if ck is None or analysis is None:
             self.status.configure(text="Draw a digit (Draw tab) or pick a test image first.")
             return
-        x, cfg = as_pixels(analysis.seen), self.config()
+        x, cfg = as_pixels(analysis.seen), self.attack_config()
         self.eps_label.configure(
             text=f"{cfg.eps:g} of 255 per pixel ({cfg.eps / 255:.3f} of the range)"
         )
@@ -171,7 +171,7 @@ class AttackPanel(Panel):
         ck, analysis = self.app_state.checkpoint, self.app_state.analysis
         if ck is None or analysis is None:
             return
-        pm, x, cfg = pixel_model(ck), as_pixels(analysis.seen), self.config()
+        pm, x, cfg = pixel_model(ck), as_pixels(analysis.seen), self.attack_config()
         self.status.configure(text="Searching the smallest epsilon...")
         self.worker.start(lambda task: attacked(pm, x, cfg, True))
 
@@ -203,7 +203,7 @@ class AttackPanel(Panel):
         )
         self.captions["adversarial"].configure(text=f"{classes[a]} ({r.after[a]:.1%})")
         self.bars.set_probs(r.after)
-        self.status.configure(text=_verdict(r, classes, self.config()))
+        self.status.configure(text=_verdict(r, classes, self.attack_config()))
         set_enabled(self.send_button, True)
 
     def send_to_draw(self) -> None:

@@ -9,6 +9,7 @@ LeNet-5 can be set side by side (a robust model's classes tend to look more like
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
 from pathlib import Path
 from tkinter import ttk
 
@@ -96,7 +97,7 @@ class CompareInsideWindow(tk.Toplevel):
             return ck
         return load_checkpoint(path)
 
-    def _work(self, ck: Checkpoint, key: str, name: str):  # type: ignore[no-untyped-def]
+    def _work(self, ck: Checkpoint, key: str, name: str) -> Callable[[Task], None]:
         cache, data_dir = self.app_state.datasets, self.app_state.settings.data_dir or None
         pm = pixel_model(ck)
         eps = [float(e) for e in DEFAULT_EPS.split(",")]

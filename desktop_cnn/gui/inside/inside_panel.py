@@ -13,6 +13,7 @@ from ..common.panel import Panel
 from ..requests import CompareInside
 from ..state import AppState
 from .attack_panel import AttackPanel
+from .compare_inside import CompareInsideWindow
 from .visualise_panel import VisualisePanel
 
 
@@ -28,12 +29,10 @@ class InsidePanel(Panel):
         self.attack = AttackPanel(self.views, app_state)
         self.views.add(self.visualise, text="What it wants to see")
         self.views.add(self.attack, text="How to fool it")
-        self.compare_window: tk.Toplevel | None = None
+        self.compare_window: CompareInsideWindow | None = None
         app_state.handle(CompareInside, self.compare)
 
     def compare(self, request: CompareInside) -> None:
-        from .compare_inside import CompareInsideWindow
-
         if self.compare_window is None or not self.compare_window.winfo_exists():
             self.compare_window = CompareInsideWindow(self.winfo_toplevel(), self.app_state)
         self.compare_window.show(list(request.paths))

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 import numpy as np
@@ -26,23 +27,21 @@ def pixel_model(ck: Checkpoint) -> PixelModel:
 
 def attacked(pm: PixelModel, x: torch.Tensor, cfg: AttackConfig, smallest: bool) -> Attacked:
     """Attack (or search the smallest epsilon for) ``x``, whole pixels (C, H, W)."""
+    found = True
     if smallest:
-        found = smallest_eps(pm, x, cfg)
-        if found.result is None:
-            r = attack_one(pm, x, replace(cfg, eps=0.0))
-            return _event(r.original, r.adversarial, r.before, r.after, 0.0, True, False)
-        r = found.result
+        search = smallest_eps(pm, x, cfg)
+        found = search.result is not None
+        r = search.result or attack_one(pm, x, replace(cfg, eps=0.0))
     else:
         r = attack_one(pm, x, cfg)
-    return _event(r.original, r.adversarial, r.before, r.after, r.eps, smallest, True)
-
-
-def _event(*a: object) -> Attacked:
-    o, adv, b, af, eps, smallest, found = a
-    assert isinstance(o, torch.Tensor) and isinstance(adv, torch.Tensor)
-    assert isinstance(b, torch.Tensor) and isinstance(af, torch.Tensor)
     return Attacked(
-        o.numpy(), adv.numpy(), b.numpy(), af.numpy(), float(eps), bool(smallest), bool(found)
+        r.original.numpy(),
+        r.adversarial.numpy(),
+        r.before.numpy(),
+        r.after.numpy(),
+        r.eps,
+        smallest,
+        found,
     )
 
 
@@ -54,7 +53,7 @@ def visualise_job(
     job: str,
     cache: DatasetCache | None,
     data_dir: str | None,
-):  # type: ignore[no-untyped-def]
+) -> Callable[[Task], VisDone | None]:
     """A work function: frames as the images grow, then VisDone (with real examples)."""
     pm = pixel_model(ck)
 
@@ -75,7 +74,9 @@ def visualise_job(
     return work
 
 
-def _examples(ck: Checkpoint, k: int, cache: DatasetCache | None, data_dir: str | None):  # type: ignore[no-untyped-def]
+def _examples(
+    ck: Checkpoint, k: int, cache: DatasetCache | None, data_dir: str | None
+) -> np.ndarray | None:
     """A few real test images of class ``k`` (0..1), or None when the data is not at hand."""
     if cache is None:
         return None
@@ -86,7 +87,8 @@ def _examples(ck: Checkpoint, k: int, cache: DatasetCache | None, data_dir: str 
     except DesktopCnnError:
         return None
     idx = (data.test.labels == k).nonzero().flatten()[:EXAMPLES]
-    return data.test.images[idx].float().numpy() / MAX_PIXEL
+    images: np.ndarray = data.test.images[idx].float().numpy() / MAX_PIXEL
+    return images
 
 
 def curve_job(
@@ -98,7 +100,7 @@ def curve_job(
     cache: DatasetCache,
     data_dir: str | None,
     limit: int | None = None,
-):  # type: ignore[no-untyped-def]
+) -> Callable[[Task], CurveDone]:
     """A work function: the robustness curve with progress, cancellable between batches."""
     pm = pixel_model(ck)
 
@@ -109,7 +111,7 @@ def curve_job(
         def progress(c: Curve) -> None:
             task.emit(CurveProgress(key, c.done, c.total, c.eps, c.accuracy))
 
-        c = robustness_curve(pm, images, labels, eps, cfg, 500, progress, lambda: task.cancelled)
+        c = robustness_curve(pm, images, labels, eps, cfg, 250, progress, lambda: task.cancelled)
         return CurveDone(key, label, c.eps, c.accuracy, c.done, c.complete)
 
     return work

@@ -10,6 +10,7 @@ shown beside real test images of that class.
 from __future__ import annotations
 
 import tkinter as tk
+from collections.abc import Callable
 from tkinter import ttk
 
 import numpy as np
@@ -22,7 +23,7 @@ from ..common.scaling import px
 from ..common.widgets import ArrayView
 from ..predictor import conv1_filters
 from ..state import AppState
-from ..worker import JobFailed, Worker
+from ..worker import JobFailed, Task, Worker
 from .events import VisDone, VisFrame
 from .jobs import as_pixels, visualise_job
 
@@ -264,7 +265,7 @@ class VisualisePanel(Panel):
         cfg = self.vis_config(steps=min(int(self.steps.get()), 192))
         self._start(visualise_job(ck, objectives, cfg, None, layer, None, None))
 
-    def _start(self, work) -> None:  # type: ignore[no-untyped-def]
+    def _start(self, work: Callable[[Task], VisDone | None]) -> None:
         self.worker.start(work)
         set_enabled(self.stop_button, True)
 
