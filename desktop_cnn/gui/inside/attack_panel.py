@@ -38,8 +38,8 @@ ANY = "any wrong answer"
 class AttackPanel(Panel):
     """The attack controls, the three images and the probabilities, then the curve."""
 
-    def __init__(self, master: tk.Misc, app_state: AppState) -> None:
-        super().__init__(master)
+    def __init__(self, master: tk.Misc, app_state: AppState, name: str | None = None) -> None:
+        super().__init__(master, name=name)
         self.app_state = app_state
         self.worker = Worker(self, "the attack", self.attack_event, app_state.workers)
         self.result: Attacked | None = None

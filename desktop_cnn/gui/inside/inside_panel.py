@@ -21,12 +21,12 @@ class InsidePanel(Panel):
     """A notebook of the two views."""
 
     def __init__(self, master: tk.Misc, app_state: AppState) -> None:
-        super().__init__(master, padding=0)
+        super().__init__(master, padding=0, name="panel")
         self.app_state = app_state
         self.views = ttk.Notebook(self, name="views")
         self.views.pack(fill="both", expand=True)
-        self.visualise = VisualisePanel(self.views, app_state)
-        self.attack = AttackPanel(self.views, app_state)
+        self.visualise = VisualisePanel(self.views, app_state, name="visualise")
+        self.attack = AttackPanel(self.views, app_state, name="attack")
         self.views.add(self.visualise, text="What it wants to see")
         self.views.add(self.attack, text="How to fool it")
         self.compare_window: CompareInsideWindow | None = None

@@ -41,8 +41,8 @@ WHY = (
 class VisualisePanel(Panel):
     """The form on the left; the growing image, real examples and the channel grid right."""
 
-    def __init__(self, master: tk.Misc, app_state: AppState) -> None:
-        super().__init__(master)
+    def __init__(self, master: tk.Misc, app_state: AppState, name: str | None = None) -> None:
+        super().__init__(master, name=name)
         self.app_state = app_state
         self.worker = Worker(
             self, "the visualisation", self.vis_event, app_state.workers, after_poll=None
