@@ -17,10 +17,25 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import code, evaluate, exercises, export, helpformat, predict, progress, spec, summary, train
+from . import (
+    attack,
+    code,
+    evaluate,
+    exercises,
+    export,
+    helpformat,
+    predict,
+    progress,
+    robustness,
+    spec,
+    summary,
+    train,
+    visualize,
+)
 from .prog import PROG
 
 COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises)
+COMMANDS += (visualize, attack, robustness)
 
 
 def build_parser() -> argparse.ArgumentParser:

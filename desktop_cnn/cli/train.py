@@ -117,6 +117,13 @@ def add_parser(sub) -> None:
         help="blend pairs of images by lam ~ Beta(ALPHA, ALPHA); 0: off",
     )
     p.add_argument(
+        "--adversarial-eps",
+        type=float,
+        default=d.adversarial_eps,
+        metavar="EPS",
+        help=fields_help("adversarial_eps"),
+    )
+    p.add_argument(
         "--no-augment",
         dest="augment",
         action="store_false",
@@ -174,6 +181,10 @@ def add_parser(sub) -> None:
         help="also save --out after every epoch, with optimizer state for --resume",
     )
     p.set_defaults(func=run)
+
+
+def fields_help(name: str) -> str:
+    return str(next(f.metadata["help"] for f in fields(TrainConfig) if f.name == name))
 
 
 def run(args) -> int:

@@ -32,6 +32,7 @@ TRAIN_RANGES: tuple[tuple[str, float, float, bool, bool, bool], ...] = (
     ("temperature", 0, 1000, False, True, False),
     ("distill_weight", 0, 1, False, False, False),
     ("mixup", 0, 1000, False, False, False),  # Beta(a, a) needs a > 0; 0 turns mixup off
+    ("adversarial_eps", 0, 255, False, False, False),  # pixel units; 0 turns it off
 )
 
 

@@ -59,6 +59,7 @@ TABS = {
     "Build": "build",
     "Mistakes": "mistakes",
     "Playground": "playground",
+    "Inside": "inside",
 }
 # Stable paths of the widgets scripts and tests look for (root.nametowidget(path))
 WIDGETS = {
@@ -166,7 +167,7 @@ class App(ModelFileActions, Panel):
         for name, tk_name in TABS.items():
             tab = self.tabs[name] = ttk.Frame(self.notebook, name=tk_name)
             # Alt+letter selects a tab: Mistakes takes "i", "M" is the Model tab's
-            self.notebook.add(tab, text=name, underline=1 if name == "Mistakes" else 0)
+            self.notebook.add(tab, text=name, underline=1 if name in ("Mistakes", "Inside") else 0)
             Placeholder(tab, "Loading PyTorch...").pack()
         self.status.set("device", "device: ...")
         self.status.set("model", "model: loading...")
@@ -270,6 +271,7 @@ class App(ModelFileActions, Panel):
         if self.preloader is None or self.preloader.error:
             return
         from .build.build_panel import BuildPanel
+        from .inside.inside_panel import InsidePanel
         from .inspect.model_panel import ModelPanel
         from .mistakes.mistakes_panel import MistakesPanel
         from .playground.playground_panel import PlaygroundPanel
@@ -282,6 +284,7 @@ class App(ModelFileActions, Panel):
         self.install("Build", BuildPanel(self.tabs["Build"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
+        self.install("Inside", InsidePanel(self.tabs["Inside"], self.state))
         self.times["done"] = time.time()
         if not self.restored:  # a remembered size is the user's choice; else fit the panels
             window.fit_content(self.root)

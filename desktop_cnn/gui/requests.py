@@ -95,3 +95,10 @@ class OpenImage:
 @dataclass(frozen=True)
 class NoModelYet:
     """Start-up ended without a model: the Draw tab says how to get one."""
+
+
+@dataclass(frozen=True)
+class CompareInside:
+    """Compare models' robustness curves and class visualisations ("" is the current model)."""
+
+    paths: tuple[str, ...]

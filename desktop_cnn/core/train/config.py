@@ -6,7 +6,7 @@ resume can read a config without importing the Trainer.
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 from ..errors import ConfigError, UnknownNameError
@@ -49,6 +49,14 @@ class TrainConfig:
     # With a teacher the blends are new images it can label ("function matching",
     # Beyer et al. 2022). 0 turns it off.
     mixup: float = 0.0
+    # Adversarial training (core/inside/advtrain.py, Madry et al. 2018): half of every batch
+    # replaced by PGD examples within this L-infinity epsilon, in 0-255 pixel units. 0: off.
+    adversarial_eps: float = field(
+        default=0.0,
+        metadata={
+            "help": "mix PGD examples within EPS of 255 into each batch (robust model); 0: off"
+        },
+    )
 
     def peak_lr(self) -> float:
         return self.lr if self.lr is not None else DEFAULT_LR[self.optimizer]

@@ -28,6 +28,7 @@ from ..data import Dataset
 from ..device import device_name, pick_device
 from ..errors import TrainingError
 from ..evaluation import EvalResult, evaluate
+from ..inside.advtrain import adversarial_mix
 from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
 from ..snapshots import LiveCopy, cpu_state, snapshot_marks
 from ..spec.layers import NetSpec, SpecError
@@ -287,6 +288,8 @@ class Trainer:
         tally: EpochTally,
     ) -> None:
         """One batch: (mixup,) forward, loss, backward, optimizer and schedule step; report."""
+        if self.config.adversarial_eps > 0:  # PGD examples mixed in (core/inside/advtrain.py)
+            x = adversarial_mix(self.model, x, y, self.data, self.config, step)
         x, lam, partner = self._mix(loop, x)
         logits, loss = self._learn(loop, x, y, lam, partner)
         self.losses.add(loss)

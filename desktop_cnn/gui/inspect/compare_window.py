@@ -21,6 +21,7 @@ from ...core.compare import ModelCurves, curves_from_info, load_curves
 from ...core.paths import models_dir
 from ..common.panel import MODEL_TYPES, PAD, Panel
 from ..common.plots import FigurePane, thin
+from ..requests import CompareInside
 from ..state import AppState
 
 # matplotlib's tab10 without its grey: distinct for the first nine models
@@ -144,7 +145,10 @@ class ComparePanel(Panel):
             buttons, text="Add the current model", command=self.add_current
         )
         self.remove_button = ttk.Button(buttons, text="Remove", command=self.remove_selected)
-        for b in (self.add_button, self.add_current_button, self.remove_button):
+        self.inside_button = ttk.Button(  # the Inside tab answers: robustness, visualisations
+            buttons, text="Robustness...", command=self.compare_inside
+        )
+        for b in (self.add_button, self.add_current_button, self.remove_button, self.inside_button):
             b.pack(side="left", padx=(0, PAD))
         # The architecture beside the results: what each model costs and what it reached
         self.table = ttk.Treeview(left, columns=ARCH_COLUMNS, height=12, selectmode="extended")
@@ -212,6 +216,11 @@ class ComparePanel(Panel):
         self.note.configure(text="\n".join(f"Not drawn: {p}" for p in problems))
         self.figure.show(self.entries)
         return len(loaded) - len(problems)
+
+    def compare_inside(self) -> bool:
+        entries = self.entries.values()
+        paths = tuple("" if e.curves.name == CURRENT else e.curves.source for e in entries)
+        return self.state.post(CompareInside(paths))
 
     def remove_selected(self) -> None:
         for iid in self.table.selection():

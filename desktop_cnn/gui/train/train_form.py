@@ -69,6 +69,7 @@ class TrainForm(ttk.LabelFrame):
         self.device = tk.StringVar(self, d.device)
         self.teacher = tk.StringVar(self, d.teacher or "")  # blank: learn from the labels only
         self.mixup = tk.StringVar(self, f"{d.mixup:g}")
+        self.adversarial_eps = tk.StringVar(self, f"{d.adversarial_eps:g}")  # Inside tab
 
         self.dataset_box = ttk.Combobox(
             self, textvariable=self.dataset, state="readonly", values=[*DATASETS, FOLDER], width=18
@@ -98,6 +99,7 @@ class TrainForm(ttk.LabelFrame):
             self.teacher, self._browse_teacher
         )
         self.mixup_entry = ttk.Entry(self, textvariable=self.mixup, width=10)
+        self.adversarial_entry = ttk.Entry(self, textvariable=self.adversarial_eps, width=10)
         self.recipe_choice = RecipeChoice(self, self.use_recipe)
         rows = [
             ("Recipe", self.recipe_choice.box),
@@ -111,13 +113,14 @@ class TrainForm(ttk.LabelFrame):
             ("Device", self.device_box),
             ("Teacher", teacher),
             ("Mixup alpha", self.mixup_entry),
+            ("Adversarial eps", self.adversarial_entry),
         ]
         for r, (label, widget) in enumerate(rows):
             ttk.Label(self, text=label).grid(row=r, column=0, sticky="w", pady=2)
             widget.grid(row=r, column=1, sticky="ew", pady=2, padx=(PAD, 0))
         self.lr_hint = ttk.Label(self, foreground="#666")
         self.lr_hint.grid(row=6, column=2, sticky="w", padx=(4, 0))
-        hints = [(9, "blank: none"), (10, "0: off")]  # the README explains both
+        hints = [(9, "blank: none"), (10, "0: off"), (11, "of 255; 0: off")]  # see the README
         for row, text in hints:
             ttk.Label(self, text=text, foreground="#666").grid(
                 row=row, column=2, sticky="w", padx=(4, 0)
@@ -144,6 +147,7 @@ class TrainForm(ttk.LabelFrame):
             self.teacher_entry,
             self.teacher_browse,
             self.mixup_entry,
+            self.adversarial_entry,
             self.augment_check,
         ]
         self._lr_hint()
@@ -174,6 +178,7 @@ class TrainForm(ttk.LabelFrame):
             (self.augment, d.augment),
             (self.teacher, d.teacher or ""),
             (self.mixup, f"{d.mixup:g}"),
+            (self.adversarial_eps, f"{d.adversarial_eps:g}"),
         ):
             var.set(value)
         self._model_hint()
@@ -256,6 +261,7 @@ class TrainForm(ttk.LabelFrame):
             device=self.device.get(),
             teacher=self.teacher.get().strip() or None,
             mixup=_float(self.mixup.get().strip() or "0", "mixup alpha"),
+            adversarial_eps=_float(self.adversarial_eps.get().strip() or "0", "adversarial eps"),
         )
         config.validate()
         r = self.recipe if self.dataset_name() == "cifar10" else None  # a recipe needs CIFAR-10

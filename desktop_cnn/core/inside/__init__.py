@@ -1,0 +1,1 @@
+"""Inside the network: what its units want to see (featurevis) and how little fools it (attacks)."""
