@@ -42,6 +42,10 @@ from .state import AppState, Settings
 from .worker import Worker
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
+BUNDLED_MODELS = {  # File > Recent models > Reopen bundled model
+    "LeNet-5 on MNIST": BUNDLED_MODEL,
+    "LeNet-5 on CIFAR-10": "assets/lenet5_cifar10.pt",
+}
 STARTUP_POLL_MS = 30
 CLOSE_WAIT_S = 1.5  # for every worker together; the process must be gone within 2 s
 # Tab title -> the Tk name of its frame: ".app.notebook.<name>", its panel "<that>.panel"
@@ -97,6 +101,7 @@ class App(ModelFileActions, Panel):
         if args.data_dir:
             self.settings.data_dir = str(Path(args.data_dir).expanduser())
         self.state = AppState(self.settings)
+        self.app_state = self.state  # the name new code uses (ttk widgets have a state())
         self.state.subscribe("model", self.model_changed)
         self.state.handle(ShowTab, self.show_tab)
         self.exporter = Worker(
@@ -134,7 +139,13 @@ class App(ModelFileActions, Panel):
                 quit_app=self.quit_app,
             ),
         )
+        self.menu.bundled = [
+            (label, str(resource_path(rel)))
+            for label, rel in BUNDLED_MODELS.items()
+            if resource_path(rel).exists()
+        ]
         self.menu.show_recent(self.settings.recent_models)
+        self.watch_trained_models()
         self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
         self.status.pack(side="bottom", fill="x")
         ttk.Separator(root).pack(side="bottom", fill="x")
@@ -313,7 +324,7 @@ class App(ModelFileActions, Panel):
 
     def quit_app(self) -> None:
         """File > Quit, Ctrl+Q and the window's close button."""
-        if self.closing:
+        if self.closing or not self.confirm_unsaved("quitting"):
             return
         self.shutdown()
         # Polls still queued would fire into a dead window. Plain Tcl "after cancel":

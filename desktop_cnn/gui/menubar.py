@@ -33,6 +33,7 @@ class MenuBar(tk.Menu):
     def __init__(self, root: tk.Tk, commands: MenuCommands) -> None:
         super().__init__(root, name="menu")
         self.commands = commands
+        self.bundled: list[tuple[str, str]] = []  # (label, path): listed under Recent models
         self.create_widgets()
         root.configure(menu=self)
 
@@ -94,6 +95,13 @@ class MenuBar(tk.Menu):
             )
         if not paths:
             self.recent_menu.add_command(label="(none yet)", state="disabled")
+        if self.bundled:  # the way back to the model the app came with
+            self.recent_menu.add_separator()
+        for label, path in self.bundled:
+            self.recent_menu.add_command(
+                label=f"Reopen bundled model: {label}",
+                command=lambda p=path: self.commands.open_recent(p),
+            )
 
 
 def about_text(root: tk.Tk, device: str | None) -> str:

@@ -302,3 +302,41 @@ class ArrayView(tk.Canvas):
         else:
             img = Image.fromarray(rgb).resize((self.size, self.size), Image.Resampling.NEAREST)
         self.photo.paste(img)
+
+
+class ChoiceDialog(tk.Toplevel):
+    """A modal question with named buttons (Save / Discard / Cancel); ``ask`` gives the choice.
+
+    Tk's message boxes only say Yes / No; a question whose answer loses work deserves
+    buttons that say what they do. Escape and the close button mean the last choice.
+    """
+
+    def __init__(self, parent: tk.Misc, title: str, message: str, choices: list[str]) -> None:
+        super().__init__(parent, name="choice")
+        self.title(title)
+        self.transient(parent.winfo_toplevel())
+        self.resizable(False, False)
+        self.choice = choices[-1]
+        body = ttk.Frame(self, padding=px(14))
+        body.pack(fill="both", expand=True)
+        ttk.Label(body, text=message, wraplength=px(460), justify="left").pack(anchor="w")
+        buttons = ttk.Frame(body)
+        buttons.pack(anchor="e", pady=(px(14), 0))
+        for k, label in enumerate(choices):
+            b = ttk.Button(buttons, text=label, command=lambda c=label: self.pick(c))
+            b.pack(side="left", padx=(px(6) if k else 0, 0))
+            if k == 0:
+                b.focus_set()
+        self.protocol("WM_DELETE_WINDOW", lambda: self.pick(choices[-1]))
+        self.bind("<Escape>", lambda e: self.pick(choices[-1]))
+        self.bind("<Return>", lambda e: self.pick(choices[0]))
+
+    def pick(self, choice: str) -> None:
+        self.choice = choice
+        self.destroy()
+
+    def ask(self) -> str:
+        self.wait_visibility()
+        self.grab_set()
+        self.wait_window()
+        return self.choice
