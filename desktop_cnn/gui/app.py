@@ -31,8 +31,11 @@ from . import window
 from .common import scaling
 from .common.messages import model_not_opened
 from .common.panel import Panel
+from .common.scaling import px
 from .common.widgets import Placeholder, StatusBar, set_theme
 from .draw.draw_panel import DrawPanel
+from .guide.guide_pane import GuidePane
+from .lesson_files import LessonActions
 from .menubar import MenuBar, MenuCommands, about_text
 from .model_files import ModelFileActions
 from .origin import ModelOrigin
@@ -77,7 +80,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "file",
         nargs="?",
-        help="a model (.pt) to open, or an image to show in the "
+        help="a model (.pt) or lesson (.lesson) to open, or an image to show in the "
         "Draw tab (what a file manager's Open with passes)",
     )
     p.add_argument("--model", help=f"open this model file instead of the bundled {BUNDLED_MODEL}")
@@ -90,7 +93,11 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     return p.parse_args(argv)
 
 
-class App(ModelFileActions, Panel):
+GUIDE_SETTING = "guide_pane"  # "open" or "closed"; absent on the first start: open
+GUIDE_WIDTH = 330  # design px of the docked guide
+
+
+class App(LessonActions, ModelFileActions, Panel):
     """The main window's content; ``root`` is the Tk instance it fills."""
 
     def __init__(self, root: tk.Tk, args: argparse.Namespace) -> None:
@@ -130,6 +137,8 @@ class App(ModelFileActions, Panel):
                 open_model=self.open_model,
                 open_recent=self.open_model,
                 save_model_as=self.save_model_as,
+                open_lesson=self.open_lesson,
+                save_lesson=self.save_lesson,
                 export_onnx=self.export_onnx,
                 compare_models=self.compare_models,
                 my_handwriting=self.my_handwriting,
@@ -150,8 +159,12 @@ class App(ModelFileActions, Panel):
         self.status.pack(side="bottom", fill="x")
         ttk.Separator(root).pack(side="bottom", fill="x")
         self.pack(fill="both", expand=True)
+        # The tabs and, beside them, the chapter guide (F1): panes of one Panedwindow
+        self.panes = ttk.Panedwindow(self, orient="horizontal", name="panes")
+        self.panes.pack(fill="both", expand=True)
         self.notebook = ttk.Notebook(self, name="notebook")
-        self.notebook.pack(fill="both", expand=True)
+        self.panes.add(self.notebook, weight=1)
+        self.guide: GuidePane | None = None
         self.notebook.enable_traversal()  # Ctrl+Tab between panels
         self.tabs: dict[str, ttk.Frame] = {}
         for name, tk_name in TABS.items():
@@ -174,6 +187,9 @@ class App(ModelFileActions, Panel):
             root, self.settings.values, lambda text: self.status.set("message", text)
         )
         self.zoom.bind()
+        root.bind("<F1>", lambda e: self.chapter_guide())
+        if self.settings.values.get(GUIDE_SETTING) != "closed":  # the first start shows it
+            self.show_guide()
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -207,7 +223,7 @@ class App(ModelFileActions, Panel):
             return None
         if self.args.model:
             return Path(self.args.model).expanduser()
-        if self.args.file and not self.opens_image:
+        if self.args.file and not self.opens_image and not self.opens_lesson:
             return Path(self.args.file).expanduser()
         bundled = resource_path(BUNDLED_MODEL)
         return bundled if bundled.exists() else None
@@ -246,7 +262,11 @@ class App(ModelFileActions, Panel):
     @property
     def opens_image(self) -> bool:
         """``desktop-cnn FILE``: anything but a model file is an image for the Draw tab."""
-        return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth")
+        return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth", ".lesson")
+
+    @property
+    def opens_lesson(self) -> bool:
+        return Path(self.args.file or "").suffix.lower() == ".lesson"
 
     def no_model(self, error: str | None) -> None:
         draw = self.panels["Draw"]
@@ -273,6 +293,8 @@ class App(ModelFileActions, Panel):
         self.times["done"] = time.time()
         if not self.restored:  # a remembered size is the user's choice; else fit the panels
             window.fit_content(self.root)
+        if self.args.file and self.opens_lesson:
+            self.open_lesson(Path(self.args.file).expanduser())
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
             self.panels["Train"].start_button.invoke()
@@ -313,10 +335,38 @@ class App(ModelFileActions, Panel):
         traceback.print_exception(exc_type, exc, tb)
         self.status.set("message", f"internal error: {exc_type.__name__}: {exc} (see the log)")
 
-    def chapter_guide(self) -> None:
-        from .guide import open_guide  # lazily: most sessions never open it
+    # --- the chapter guide, docked beside the tabs ------------------------------------------
+    @property
+    def guide_shown(self) -> bool:
+        return self.guide is not None and str(self.guide) in self.panes.panes()
 
-        open_guide(self.root, self.state)
+    def chapter_guide(self) -> None:
+        """F1 and Help > Chapter guide: show the guide beside the tabs, or close it."""
+        if self.guide_shown:
+            self.hide_guide()
+        else:
+            self.show_guide()
+
+    def show_guide(self, step: int | None = None) -> GuidePane:
+        if self.guide is None:
+            self.guide = GuidePane(self, self.app_state, on_close=self.hide_guide)
+        if not self.guide_shown:
+            self.panes.add(self.guide, weight=0)
+            self.root.update_idletasks()
+            width = self.panes.winfo_width()
+            if width > px(GUIDE_WIDTH) * 2:
+                self.panes.sashpos(0, width - px(GUIDE_WIDTH))
+        if step is not None:
+            self.guide.show(step)
+        self.settings.values[GUIDE_SETTING] = "open"
+        return self.guide
+
+    def hide_guide(self) -> None:
+        """Closed by the learner: remembered, so the next start opens without it."""
+        if self.guide_shown:
+            self.panes.forget(self.guide)
+        self.settings.values[GUIDE_SETTING] = "closed"
+        self.settings.save()
 
     def about(self) -> None:
         device = self.preloader.device if self.preloader is not None else None

@@ -18,6 +18,8 @@ class MenuCommands:
     open_model: Callable[[], object]
     open_recent: Callable[[str], object]
     save_model_as: Callable[[], object]
+    open_lesson: Callable[[], object]
+    save_lesson: Callable[[], object]
     export_onnx: Callable[[], object]
     compare_models: Callable[[], object]
     my_handwriting: Callable[[], object]
@@ -55,6 +57,10 @@ class MenuBar(tk.Menu):
         self.file_menu.add_command(
             label="Compare models...", command=app.compare_models, state="disabled"
         )
+        self.file_menu.add_separator()
+        self.file_menu.add_command(label="Open lesson...", command=app.open_lesson)
+        self.file_menu.add_command(label="Save lesson...", command=app.save_lesson)
+        self.file_menu.add_separator()
         self.recent_menu = tk.Menu(self.file_menu, tearoff=False)
         self.file_menu.add_cascade(label="Recent models", menu=self.recent_menu)
         self.file_menu.add_separator()
@@ -74,7 +80,7 @@ class MenuBar(tk.Menu):
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
         self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab
         help_menu = tk.Menu(self, tearoff=False)
-        help_menu.add_command(label="Chapter guide", command=app.chapter_guide)
+        help_menu.add_command(label="Chapter guide", accelerator="F1", command=app.chapter_guide)
         help_menu.add_command(label="About desktop-cnn", command=app.about)
         self.add_cascade(label="Help", menu=help_menu, underline=0)
 
