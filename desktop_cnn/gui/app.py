@@ -188,8 +188,6 @@ class App(LessonActions, ModelFileActions, Panel):
         )
         self.zoom.bind()
         root.bind("<F1>", lambda e: self.chapter_guide())
-        if self.settings.values.get(GUIDE_SETTING) != "closed":  # the first start shows it
-            self.show_guide()
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -208,6 +206,8 @@ class App(LessonActions, ModelFileActions, Panel):
         from .startup import Preloader
 
         self.times["window"] = time.time()
+        if self.settings.values.get(GUIDE_SETTING) != "closed":  # the first start shows it
+            self.show_guide()  # once the window is on screen: it widens the window
         draw = DrawPanel(self.tabs["Draw"], self.state)
         CorrectionBar(draw.extras, self.state).pack(fill="x")
         self.install("Draw", draw)
@@ -352,6 +352,7 @@ class App(LessonActions, ModelFileActions, Panel):
             self.guide = GuidePane(self, self.app_state, on_close=self.hide_guide)
         if not self.guide_shown:
             self.panes.add(self.guide, weight=0)
+            window.widen(self.root, px(GUIDE_WIDTH))  # the tabs keep their room, if it fits
             self.root.update_idletasks()
             width = self.panes.winfo_width()
             if width > px(GUIDE_WIDTH) * 2:

@@ -120,6 +120,19 @@ def fit_content(root: tk.Misc) -> None:
         root.geometry(f"{w}x{h}")
 
 
+def widen(root: tk.Misc, extra: int) -> None:
+    """Make a normal window ``extra`` px wider (for a docked pane), within the screen."""
+    if root.wm_state() != "normal":
+        return
+    g = Geometry.parse(root.wm_geometry())
+    if g is None:
+        return
+    room_w, _ = screen_room(root)
+    width = min(g.width + extra, room_w)
+    x = g.x if g.x is None or g.x + width <= root.winfo_screenwidth() else 0
+    root.geometry(str(Geometry(width, g.height, x, g.y if x is not None else None)))
+
+
 def remember(root: tk.Misc, values: dict) -> None:
     """Keep the size and position of a normal (not maximised or iconified) window."""
     try:

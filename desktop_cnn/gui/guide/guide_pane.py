@@ -49,6 +49,8 @@ class GuidePane(ttk.Frame):
         top.pack(fill="x")
         ttk.Label(top, text="Chapter guide", font="TkHeadingFont").pack(side="left")
         ttk.Button(top, text="x", width=2, command=self.on_close).pack(side="right")
+        self.where = ttk.Label(top, foreground="#666")
+        self.where.pack(side="right", padx=PAD)
         self.steps_list = tk.Listbox(
             self, height=5, width=24, activestyle="none", exportselection=False
         )
@@ -66,8 +68,6 @@ class GuidePane(ttk.Frame):
         self.back_button.pack(side="left")
         self.next_button = ttk.Button(bar, text="Next >", command=lambda: self.show(self.step + 1))
         self.next_button.pack(side="left", padx=(PAD, 0))
-        self.where = ttk.Label(bar, foreground="#666")
-        self.where.pack(side="right")
         self.message = ttk.Label(self, foreground="#666", justify="left")
         self.message.pack(side="bottom", anchor="w", fill="x")
         self.action_button = ttk.Button(self, command=self.act)
