@@ -58,6 +58,8 @@ def test_window_menu_and_status_bar(app):
         "Save model as...",
         "Export to ONNX...",
         "Compare models...",
+        "Open lesson...",
+        "Save lesson...",
         "Recent models",
         "Quit",
     ]

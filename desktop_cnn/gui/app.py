@@ -32,7 +32,7 @@ from .common import scaling
 from .common.messages import model_not_opened
 from .common.panel import Panel
 from .common.scaling import px
-from .common.widgets import Placeholder, StatusBar, set_theme
+from .common.widgets import Placeholder, StatusBar, TabScroller, set_theme
 from .draw.draw_panel import DrawPanel
 from .guide.guide_pane import GuidePane
 from .lesson_files import LessonActions
@@ -115,6 +115,7 @@ class App(LessonActions, ModelFileActions, Panel):
             self, "the ONNX export", self.export_event, self.state.workers, poll_ms=100
         )
         self.panels: dict[str, Panel] = {}
+        self.scrollers: dict[str, TabScroller] = {}
         self.preloader = None
         self.closing = False
         self.unfinished: list[str] = []  # tasks still running after the close (loads)
@@ -184,7 +185,10 @@ class App(LessonActions, ModelFileActions, Panel):
         root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
         root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
         self.zoom = window.Zoom(
-            root, self.settings.values, lambda text: self.status.set("message", text)
+            root,
+            self.settings.values,
+            lambda text: self.status.set("message", text),
+            self.app_state.rescaled,
         )
         self.zoom.bind()
         root.bind("<F1>", lambda e: self.chapter_guide())
@@ -197,7 +201,7 @@ class App(LessonActions, ModelFileActions, Panel):
         for child in self.tabs[name].winfo_children():
             if child is not panel:
                 child.destroy()
-        panel.pack(in_=self.tabs[name], fill="both", expand=True)
+        self.scrollers[name] = TabScroller(self.tabs[name], panel)  # scrolls when too big
         self.panels[name] = panel
 
     # --- start-up ---------------------------------------------------------------------------

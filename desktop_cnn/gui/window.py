@@ -146,7 +146,7 @@ def remember(root: tk.Misc, values: dict) -> None:
 
 
 class Zoom:
-    """View > Zoom in/out/reset: text follows at once, pictures at the next start."""
+    """View > Zoom in/out/reset and Ctrl+wheel: the whole window re-lays out at once."""
 
     KEYS = {
         +1: ("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"),
@@ -154,22 +154,33 @@ class Zoom:
         0: ("<Control-0>", "<Control-KP_0>"),
     }
 
-    def __init__(self, root: tk.Misc, values: dict, say) -> None:
+    def __init__(self, root: tk.Misc, values: dict, say, rescaled=lambda: None) -> None:
         self.root, self.values, self.say = root, values, say  # say(text): the status bar
+        self.rescaled = rescaled  # after the re-layout: panels redraw their pictures
 
     def bind(self) -> None:
         for direction, keys in self.KEYS.items():
             for key in keys:
                 self.root.bind(key, lambda e, d=direction: self.change(d))
+        self.root.bind("<Control-MouseWheel>", lambda e: self.change(1 if e.delta > 0 else -1))
+        self.root.bind("<Control-Button-4>", lambda e: self.change(1))
+        self.root.bind("<Control-Button-5>", lambda e: self.change(-1))
 
     def change(self, direction: int) -> float:
-        from .common.scaling import current, set_zoom, zoom_step
+        from .common.scaling import current, zoom_step
 
-        zoom = zoom_step(current().zoom, direction)
-        set_zoom(self.root, zoom)
-        self.values["zoom"] = zoom
-        self.say(f"zoom {zoom:.0%}: text now, pictures and canvases from the next start")
-        return zoom
+        return self.set(zoom_step(current().zoom, direction))
+
+    def set(self, zoom: float) -> float:
+        from .common.scaling import current, relayout, set_zoom
+
+        old = current().factor
+        new = set_zoom(self.root, zoom).factor
+        relayout(self.root, old, new)
+        self.values["zoom"] = current().zoom
+        self.rescaled()
+        self.say(f"zoom {current().zoom:.0%}")
+        return current().zoom
 
 
 def set_icon(root: tk.Tk) -> None:

@@ -340,3 +340,54 @@ class ChoiceDialog(tk.Toplevel):
         self.grab_set()
         self.wait_window()
         return self.choice
+
+
+class TabScroller(tk.Canvas):
+    """Holds a tab's panel: the panel fills the tab, and scrolls when it asks for more room
+    than the tab has (a high zoom on a small screen), so no widget is ever cut off.
+
+    The panel stays a child of the tab (scripts find it by its path); a canvas window
+    item may show any descendant of the canvas's parent.
+    """
+
+    keeps_size = True  # scaling.relayout: its size follows the panel's, not the factor
+
+    def __init__(self, tab: ttk.Frame, panel: tk.Misc) -> None:
+        bg = ttk.Style(tab).lookup("TFrame", "background") or "#dcdad5"
+        super().__init__(tab, highlightthickness=0, borderwidth=0, background=bg, name="scroller")
+        self.panel = panel
+        self.vbar = ttk.Scrollbar(tab, orient="vertical", command=self.yview, name="vbar")
+        self.hbar = ttk.Scrollbar(tab, orient="horizontal", command=self.xview, name="hbar")
+        self.configure(xscrollcommand=self.hbar.set, yscrollcommand=self.vbar.set)
+        self.grid(row=0, column=0, sticky="nsew", in_=tab)
+        tab.rowconfigure(0, weight=1)
+        tab.columnconfigure(0, weight=1)
+        self.item = self.create_window(0, 0, anchor="nw", window=panel)
+        panel.lift(self)
+        self.bind("<Configure>", lambda e: self.fit())
+        self.fit()
+
+    def rescale(self, ratio: float) -> None:
+        self.after_idle(self.fit)
+
+    def fit(self) -> None:
+        """The panel at least as large as it asks, and as the tab; scroll bars where needed."""
+        try:
+            rw, rh = self.panel.winfo_reqwidth(), self.panel.winfo_reqheight()
+            cw, ch = self.winfo_width(), self.winfo_height()
+        except tk.TclError:
+            return
+        if cw <= 1:  # not laid out yet: ask for the panel's size (the window fits to it)
+            cw, ch = rw, rh
+        self.configure(width=rw, height=rh)
+        w, h = max(cw, rw), max(ch, rh)
+        self.itemconfigure(self.item, width=w, height=h)
+        self.configure(scrollregion=(0, 0, w, h))
+        for bar, needed, place in (
+            (self.vbar, rh > ch, (0, 1, "ns")),
+            (self.hbar, rw > cw, (1, 0, "ew")),
+        ):
+            if needed:
+                bar.grid(row=place[0], column=place[1], sticky=place[2])
+            else:
+                bar.grid_remove()
