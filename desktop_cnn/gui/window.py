@@ -177,6 +177,8 @@ class Zoom:
         old = current().factor
         new = set_zoom(self.root, zoom).factor
         relayout(self.root, old, new)
+        if new > old:  # more room for larger widgets, within the screen (the tabs scroll)
+            fit_content(self.root)
         self.values["zoom"] = current().zoom
         self.rescaled()
         self.say(f"zoom {current().zoom:.0%}")

@@ -54,6 +54,7 @@ class SketchPad(ttk.Frame):
             Image.new("RGB", (self.size, self.size), "white"), master=self
         )
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
+        self.canvas.keeps_size = True  # type: ignore[attr-defined]  # rescale() sizes it
         self.canvas.pack()
         self.canvas.bind("<ButtonPress-1>", self._press)
         self.canvas.bind("<B1-Motion>", self._motion)

@@ -351,6 +351,10 @@ class TabScroller(tk.Canvas):
     """
 
     keeps_size = True  # scaling.relayout: its size follows the panel's, not the factor
+    # The tab's size in the design window (1100x740 at 96 dpi): every panel was laid out
+    # to fit it, shrinking what stretches. A panel gets at least this times the factor
+    # (or what it asks, if less), so it looks as designed at any zoom, and scrolls.
+    DESIGN = (1074, 662)
 
     def __init__(self, tab: ttk.Frame, panel: tk.Misc) -> None:
         bg = ttk.Style(tab).lookup("TFrame", "background") or "#dcdad5"
@@ -373,7 +377,8 @@ class TabScroller(tk.Canvas):
     def fit(self) -> None:
         """The panel at least as large as it asks, and as the tab; scroll bars where needed."""
         try:
-            rw, rh = self.panel.winfo_reqwidth(), self.panel.winfo_reqheight()
+            rw = min(self.panel.winfo_reqwidth(), px(self.DESIGN[0]))
+            rh = min(self.panel.winfo_reqheight(), px(self.DESIGN[1]))
             cw, ch = self.winfo_width(), self.winfo_height()
         except tk.TclError:
             return
