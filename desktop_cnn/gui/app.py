@@ -95,6 +95,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 GUIDE_SETTING = "guide_pane"  # "open" or "closed"; absent on the first start: open
 GUIDE_WIDTH = 330  # design px of the docked guide
+PRESENT_ZOOM = 2.0  # presentation mode: 10 pt text is ~27 px high at 96 dpi
 
 
 class App(LessonActions, ModelFileActions, Panel):
@@ -145,6 +146,7 @@ class App(LessonActions, ModelFileActions, Panel):
                 my_handwriting=self.my_handwriting,
                 zoom=lambda step: self.zoom.change(step),
                 chapter_guide=self.chapter_guide,
+                present=self.present,
                 about=self.about,
                 quit_app=self.quit_app,
             ),
@@ -192,6 +194,8 @@ class App(LessonActions, ModelFileActions, Panel):
         )
         self.zoom.bind()
         root.bind("<F1>", lambda e: self.chapter_guide())
+        root.bind("<F11>", lambda e: self.present())
+        self.presenting: tuple[float, bool, str] | None = None  # what to restore after it
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -366,6 +370,31 @@ class App(LessonActions, ModelFileActions, Panel):
         self.settings.values[GUIDE_SETTING] = "open"
         return self.guide
 
+    # --- presentation mode ------------------------------------------------------------------
+    def present(self) -> None:
+        """F11, View > Present: full screen, everything at PRESENT_ZOOM (text ~24 px at 96
+        dpi, for the back of a room), the guide and status bar out of the way; F11 again
+        restores the zoom, window and guide as they were."""
+        root = self.root
+        if self.presenting is None:
+            self.presenting = (scaling.current().zoom, self.guide_shown, root.wm_geometry())
+            if self.guide_shown:
+                self.panes.forget(self.guide)
+            self.status.pack_forget()
+            self.zoom.set(max(PRESENT_ZOOM, scaling.current().zoom))
+            root.attributes("-fullscreen", True)  # the whole screen, after the zoom's fit
+            root.geometry(f"{root.winfo_screenwidth()}x{root.winfo_screenheight()}+0+0")
+            self.status.set("message", "presentation: F11 to leave")
+            return
+        zoom, guide, geometry = self.presenting
+        self.presenting = None
+        root.attributes("-fullscreen", False)
+        root.geometry(geometry)
+        self.status.pack(side="bottom", fill="x", before=root.pack_slaves()[0])
+        self.zoom.set(zoom)
+        if guide:
+            self.show_guide()
+
     def hide_guide(self) -> None:
         """Closed by the learner: remembered, so the next start opens without it."""
         if self.guide_shown:
@@ -400,6 +429,9 @@ class App(LessonActions, ModelFileActions, Panel):
         self.unfinished = self.state.workers.shutdown(CLOSE_WAIT_S)
         for name in self.unfinished:  # a dataset load: it cannot be interrupted
             print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
+        if self.presenting is not None:  # the next start opens as it was before presenting
+            self.settings.values["zoom"] = self.presenting[0]
+            self.root.attributes("-fullscreen", False)
         window.remember(self.root, self.settings.values)
         self.settings.save()
 

@@ -25,6 +25,7 @@ class MenuCommands:
     my_handwriting: Callable[[], object]
     zoom: Callable[[int], object]  # +1 in, -1 out, 0 back to the screen's own size
     chapter_guide: Callable[[], object]
+    present: Callable[[], object]  # presentation mode on or off
     about: Callable[[], object]
     quit_app: Callable[[], object]
 
@@ -75,6 +76,8 @@ class MenuBar(tk.Menu):
             self.view_menu.add_command(
                 label=label, accelerator=key, command=lambda s=step: app.zoom(s)
             )
+        self.view_menu.add_separator()
+        self.view_menu.add_command(label="Present", accelerator="F11", command=app.present)
         self.add_cascade(label="View", menu=self.view_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
