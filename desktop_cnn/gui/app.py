@@ -191,11 +191,21 @@ class App(LessonActions, ModelFileActions, Panel):
             self.settings.values,
             lambda text: self.status.set("message", text),
             self.app_state.rescaled,
+            self.ask_room,
         )
         self.zoom.bind()
         root.bind("<F1>", lambda e: self.chapter_guide())
         root.bind("<F11>", lambda e: self.present())
         self.presenting: tuple[float, bool, str] | None = None  # what to restore after it
+
+    def ask_room(self) -> None:
+        """A Panedwindow asks for its panes' size only when they are added: ask for it again
+        (window.fit_content grows the window to it, within the screen)."""
+        self.root.update_idletasks()
+        guide = self.guide.winfo_reqwidth() if self.guide_shown and self.guide else 0
+        self.panes.configure(
+            width=self.notebook.winfo_reqwidth() + guide, height=self.notebook.winfo_reqheight()
+        )
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -299,6 +309,10 @@ class App(LessonActions, ModelFileActions, Panel):
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
         self.times["done"] = time.time()
+        self.root.update_idletasks()  # the panels' requested sizes, for their scrollers
+        for scroller in self.scrollers.values():
+            scroller.fit()
+        self.ask_room()
         if not self.restored:  # a remembered size is the user's choice; else fit the panels
             window.fit_content(self.root)
         if self.args.file and self.opens_lesson:

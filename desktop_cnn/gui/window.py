@@ -154,9 +154,12 @@ class Zoom:
         0: ("<Control-0>", "<Control-KP_0>"),
     }
 
-    def __init__(self, root: tk.Misc, values: dict, say, rescaled=lambda: None) -> None:
+    def __init__(
+        self, root: tk.Misc, values: dict, say, rescaled=lambda: None, ask_room=lambda: None
+    ) -> None:
         self.root, self.values, self.say = root, values, say  # say(text): the status bar
         self.rescaled = rescaled  # after the re-layout: panels redraw their pictures
+        self.ask_room = ask_room  # before growing the window: the content's new size
 
     def bind(self) -> None:
         for direction, keys in self.KEYS.items():
@@ -178,6 +181,7 @@ class Zoom:
         new = set_zoom(self.root, zoom).factor
         relayout(self.root, old, new)
         if new > old:  # more room for larger widgets, within the screen (the tabs scroll)
+            self.ask_room()
             fit_content(self.root)
         self.values["zoom"] = current().zoom
         self.rescaled()

@@ -377,14 +377,14 @@ class TabScroller(tk.Canvas):
     def fit(self) -> None:
         """The panel at least as large as it asks, and as the tab; scroll bars where needed."""
         try:
-            rw = min(self.panel.winfo_reqwidth(), px(self.DESIGN[0]))
-            rh = min(self.panel.winfo_reqheight(), px(self.DESIGN[1]))
+            ask_w, ask_h = self.panel.winfo_reqwidth(), self.panel.winfo_reqheight()
             cw, ch = self.winfo_width(), self.winfo_height()
         except tk.TclError:
             return
+        rw, rh = min(ask_w, px(self.DESIGN[0])), min(ask_h, px(self.DESIGN[1]))
         if cw <= 1:  # not laid out yet: ask for the panel's size (the window fits to it)
             cw, ch = rw, rh
-        self.configure(width=rw, height=rh)
+        self.configure(width=ask_w, height=ask_h)  # what the window grows to, if it can
         w, h = max(cw, rw), max(ch, rh)
         self.itemconfigure(self.item, width=w, height=h)
         self.configure(scrollregion=(0, 0, w, h))
