@@ -15,7 +15,7 @@ that draw from pixel sizes redraw on the app state's "rescale" topic.
 from __future__ import annotations
 
 import tkinter as tk
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
@@ -181,6 +181,15 @@ def _options(w: tk.Misc, old: float, new: float) -> None:
             canvas.draw_idle()
 
 
+_style_hooks: list[Callable[[tk.Misc], None]] = []
+
+
+def on_relayout(fn: Callable[[tk.Misc], None]) -> None:
+    """Call ``fn(root)`` on every re-layout, before the widgets: the theme's pixel sizes."""
+    if fn not in _style_hooks:
+        _style_hooks.append(fn)
+
+
 def style_rows(root: tk.Misc) -> None:
     """Treeview rows are fixed pixels: as tall as the font's line space, plus a margin."""
     line = tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace")
@@ -190,6 +199,8 @@ def style_rows(root: tk.Misc) -> None:
 def relayout(root: tk.Misc, old: float, new: float) -> None:
     """Re-lay out every widget for a new factor (``old`` -> ``new``), at once."""
     style_rows(root)
+    for hook in _style_hooks:
+        hook(root)
     if old == new:
         return
     for w in list(walk(root)):

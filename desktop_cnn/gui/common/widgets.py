@@ -9,7 +9,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from .scaling import px
+from .scaling import on_relayout, px
 
 BAR_COLOR = "#8fb3de"
 TOP_COLOR = "#2f6db5"  # = ACCENT  # the predicted class stands out from the rest
@@ -31,9 +31,25 @@ def set_theme(root: tk.Tk) -> None:
     if style.theme_use() == "default" and "clam" in style.theme_names():
         style.theme_use("clam")
         tune_clam(style)
+    pixel_styles(root)
+    on_relayout(pixel_styles)  # a zoom sets them again at the new factor
+
+
+def pixel_styles(root: tk.Misc) -> None:
+    """The theme's sizes in pixels, at the current factor (set again on every zoom)."""
+    style = ttk.Style(root)
     # Treeview rows are a fixed pixel height: at 192 dpi the text would overlap
     line = tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace")
     style.configure("Treeview", rowheight=line + px(6))
+    if style.theme_use() != "clam":
+        return
+    style.configure("TButton", padding=px(5))  # clam's own 5 px, grown with the dpi
+    style.configure("TNotebook.Tab", padding=(px(12), px(4)))
+    # clam draws indicators and arrows at fixed pixel sizes (10 and 14): grown with the dpi
+    for name in ("TCheckbutton", "TRadiobutton"):
+        style.configure(name, indicatorsize=px(10), indicatormargin=(px(1), px(1), px(4), px(1)))
+    for name in ("TCombobox", "TSpinbox", "TScrollbar", "TMenubutton"):
+        style.configure(name, arrowsize=px(14))
 
 
 def tune_clam(style: ttk.Style) -> None:
@@ -46,23 +62,17 @@ def tune_clam(style: ttk.Style) -> None:
         lightcolor=ACCENT,
         darkcolor=ACCENT,
     )
-    style.configure("TButton", padding=px(5))  # clam's own 5 px, grown with the dpi
-    style.configure("TNotebook.Tab", padding=(px(12), px(4)))
     style.map(
         "TNotebook.Tab", background=[("selected", "#f4f4f4")], foreground=[("selected", ACCENT)]
     )
     style.configure("TLabelframe.Label", foreground="#333")
     style.map("Treeview", background=[("selected", ACCENT)], foreground=[("selected", "white")])
-    # clam draws indicators and arrows at fixed pixel sizes (10 and 14): grown with the dpi
     for name in ("TCheckbutton", "TRadiobutton"):
-        style.configure(name, indicatorsize=px(10), indicatormargin=(px(1), px(1), px(4), px(1)))
         style.map(
             name,
             indicatorforeground=[("selected", ACCENT)],
             indicatorbackground=[("pressed", ACCENT_LIGHT)],
         )
-    for name in ("TCombobox", "TSpinbox", "TScrollbar", "TMenubutton"):
-        style.configure(name, arrowsize=px(14))
 
 
 class Placeholder(ttk.Frame):
@@ -294,6 +304,16 @@ class ArrayView(tk.Canvas):
         )
         self.item = self.create_image(1, 1, anchor="nw", image=self.photo)
         self.array: np.ndarray | None = None
+
+    def rescale(self, ratio: float) -> None:
+        """The zoom changed (scaling.relayout): the same picture, ``ratio`` times as large."""
+        self.size = max(8, round(self.size * ratio))
+        self.configure(width=self.size, height=self.size)
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size)), master=self)
+        self.itemconfigure(self.item, image=self.photo)
+        self.show(self.array)
+
+    keeps_size = True  # rescale() sizes it
 
     def show(self, rgb: np.ndarray | None) -> None:
         self.array = rgb
