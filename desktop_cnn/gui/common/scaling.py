@@ -19,6 +19,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from tkinter import font as tkfont
 from tkinter import ttk
+from typing import Any
 
 POINTS_PER_INCH = 72
 DESIGN_DPI = 96  # the sizes in the panels were chosen on a 96 dpi screen
@@ -141,13 +142,14 @@ def _geometry(w: tk.Misc, old: float, new: float) -> None:
     manager = w.winfo_manager()
     if manager not in ("pack", "grid"):
         return
-    info = w.pack_info() if manager == "pack" else w.grid_info()
+    managed: Any = w  # a Misc that is packed or gridded: a Pack or Grid too
+    info = managed.pack_info() if manager == "pack" else managed.grid_info()
     change = {}
     for opt in GEOMETRY_OPTIONS:
         if opt in info and str(info[opt]) not in ("0", "(0,)", ""):
             change[opt] = _rescaled((str(w), opt), info[opt], old, new)
     if change:
-        (w.pack_configure if manager == "pack" else w.grid_configure)(**change)  # type: ignore[attr-defined]
+        (managed.pack_configure if manager == "pack" else managed.grid_configure)(**change)
 
 
 def _options(w: tk.Misc, old: float, new: float) -> None:
@@ -165,11 +167,12 @@ def _options(w: tk.Misc, old: float, new: float) -> None:
     if isinstance(w, ttk.Treeview):
         for col in ("#0", *w.cget("columns")):
             width = w.column(col, "width")
-            w.column(col, width=_rescaled((str(w), f"col {col}"), width, old, new))
+            scaled = _rescaled((str(w), f"col {col}"), width, old, new)
+            w.column(col, width=int(str(scaled)))
     figure = getattr(w, "figure", None)
     if figure is not None and hasattr(figure, "set_dpi"):  # a matplotlib pane: fonts and lines
         dpi, at = _laid_out.setdefault((str(w), "dpi"), (figure.get_dpi(), old))
-        figure.set_dpi(dpi * new / at)
+        figure.set_dpi(float(str(dpi)) * new / at)
         canvas = getattr(w, "canvas", None)
         if canvas is not None:
             widget = canvas.get_tk_widget()
