@@ -72,7 +72,7 @@ def test_zoom_relays_out_at_once(dpi, zooms, shared_data, tmp_path):
     """View > Zoom applied live: every widget inside the window or a scrolled tab, Treeview
     rows as tall as their text, the drawing pad and Playground cells grow with the factor."""
     extra = ["--zooms", zooms, "--data-dir", str(shared_data)]
-    report = run_shots(dpi, tmp_path, f"dpi{dpi}", extra, screen="1280x1024")
+    report = run_shots(dpi, tmp_path, f"live{dpi}", extra, screen="1280x1024")
     before = report
     for zoom, seen in report["zooms"].items():
         assert seen["tabs"] == {name: [] for name in seen["tabs"]}, (zoom, seen["tabs"])
