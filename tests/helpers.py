@@ -94,14 +94,20 @@ def set_setting(key: str, value: object) -> None:
     from desktop_cnn.core.paths import settings_file
     from desktop_cnn.gui.settings import Settings
 
-    settings = Settings.load(settings_file())
-    if settings.warning:  # a broken file is the app's to report (test_faults_gui_settings)
+    path = settings_file()
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        values = {}
+    except (OSError, ValueError):  # a broken file is the app's to report, left as it is
+        return
+    if not isinstance(values, dict) or values.get(key) == value:
         return
     if value is None:
-        settings.values.pop(key, None)
+        values.pop(key, None)
     else:
-        settings.values[key] = value
-    settings.save()
+        values[key] = value
+    Settings(path, values).save()
 
 
 def forget_window_place() -> None:
