@@ -113,3 +113,34 @@ def test_recent_models_lists_the_bundled_ones(app):
     menu.invoke("Reopen bundled model: LeNet-5 on MNIST")  # a label pattern
     assert app.state.checkpoint.info.dataset == "mnist"
     assert app.state.model_source.endswith("lenet5_mnist.pt")
+
+
+def test_zoom_applies_live_and_the_guide_wraps(app):
+    """Ctrl+plus to 175% without a restart: rows, pad, Playground cells and the guide follow."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+
+    app.show_guide(0)
+    app.notebook.select(app.tabs["Playground"])
+    pg, pad = app.panels["Playground"], app.panels["Draw"].pad
+    pump(app.root, 0.3)
+    before = (
+        pad.canvas.winfo_reqwidth(),
+        pg.canvas.grids["in"].cell,
+        app.guide.text.count("1.0", "end", "displaylines"),
+    )
+    assert app.zoom.set(1.75) == 1.75
+    pump(app.root, 0.5)
+    line = tkfont.nametofont("TkDefaultFont", root=app.root).metrics("linespace")
+    assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) >= line
+    assert pad.canvas.winfo_reqwidth() >= before[0] * 1.6
+    assert pg.canvas.grids["in"].cell > before[1]
+    guide = app.guide
+    right = guide.winfo_rootx() + guide.winfo_width()
+    assert right <= app.root.winfo_rootx() + app.root.winfo_width()
+    assert guide.text.count("1.0", "end", "displaylines") > before[2]  # wrapped, not cut
+    screenshot(app.root, ARTIFACTS / "classroom_zoom175_guide.png")
+    app.zoom.set(1.0)
+    pump(app.root, 0.3)
+    assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) < line  # Ctrl+0: rows too
+    assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
