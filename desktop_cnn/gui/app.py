@@ -95,6 +95,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
 
 GUIDE_SETTING = "guide_pane"  # "open" or "closed"; absent on the first start: open
 GUIDE_WIDTH = 330  # design px of the docked guide
+GUIDE_SHARE = 0.36  # of the window's width, at most
 PRESENT_ZOOM = 2.0  # presentation mode: 10 pt text is ~27 px high at 96 dpi
 
 
@@ -111,6 +112,7 @@ class App(LessonActions, ModelFileActions, Panel):
         self.state = AppState(self.settings)
         self.app_state = self.state  # the name new code uses (ttk widgets have a state())
         self.state.subscribe("model", self.model_changed)
+        self.app_state.subscribe("rescale", lambda: self.place_guide())
         self.state.handle(ShowTab, self.show_tab)
         self.exporter = Worker(
             self, "the ONNX export", self.export_event, self.state.workers, poll_ms=100
@@ -375,10 +377,7 @@ class App(LessonActions, ModelFileActions, Panel):
         if not self.guide_shown:
             self.panes.add(self.guide, weight=0)
             window.widen(self.root, px(GUIDE_WIDTH))  # the tabs keep their room, if it fits
-            self.root.update_idletasks()
-            width = self.panes.winfo_width()
-            if width > px(GUIDE_WIDTH) * 2:
-                self.panes.sashpos(0, width - px(GUIDE_WIDTH))
+            self.place_guide()
         if step is not None:
             self.guide.show(step)
         self.settings.values[GUIDE_SETTING] = "open"
@@ -408,6 +407,14 @@ class App(LessonActions, ModelFileActions, Panel):
         self.zoom.set(zoom)
         if guide:
             self.show_guide()
+
+    def place_guide(self) -> None:
+        """The guide GUIDE_WIDTH wide at this zoom, but never more than GUIDE_SHARE of the
+        window: the tabs need the rest (they scroll when it is not enough)."""
+        self.root.update_idletasks()
+        width = self.panes.winfo_width()
+        if self.guide_shown and width > 1:
+            self.panes.sashpos(0, width - min(px(GUIDE_WIDTH), int(width * GUIDE_SHARE)))
 
     def hide_guide(self) -> None:
         """Closed by the learner: remembered, so the next start opens without it."""

@@ -49,8 +49,8 @@ class GuidePane(ttk.Frame):
         top.pack(fill="x")
         ttk.Label(top, text="Chapter guide", font="TkHeadingFont").pack(side="left")
         ttk.Button(top, text="x", width=2, command=self.on_close).pack(side="right")
-        self.where = ttk.Label(top, foreground="#666")
-        self.where.pack(side="right", padx=PAD)
+        self.where = ttk.Label(self, foreground="#666")
+        self.where.pack(anchor="w")
         self.steps_list = tk.Listbox(
             self, height=5, width=24, activestyle="none", exportselection=False
         )
@@ -72,12 +72,17 @@ class GuidePane(ttk.Frame):
         self.message.pack(side="bottom", anchor="w", fill="x")
         self.action_button = ttk.Button(self, command=self.act)
         self.action_button.pack(side="bottom", anchor="w", pady=(PAD, 0))
+        body = ttk.Frame(self)
+        body.pack(fill="both", expand=True)
         self.text = tk.Text(
-            self, wrap="word", width=24, height=6, relief="flat", borderwidth=0,
+            body, wrap="word", width=24, height=6, relief="flat", borderwidth=0,
             font="TkTextFont", background=self._background(), cursor="arrow",
             highlightthickness=0,
         )  # fmt: skip
-        self.text.pack(fill="both", expand=True)
+        scroll = ttk.Scrollbar(body, orient="vertical", command=self.text.yview)
+        self.text.configure(yscrollcommand=scroll.set)
+        scroll.pack(side="right", fill="y")  # a long step at a high zoom scrolls
+        self.text.pack(side="left", fill="both", expand=True)
 
     def _background(self) -> str:
         return str(ttk.Style(self).lookup("TFrame", "background") or "#f0f0f0")
