@@ -35,14 +35,14 @@ def test_autosave_names_the_run_and_keeps_the_newest(tmp_path):
     ck = load_checkpoint(BUNDLED)
     t0 = dt.datetime(2026, 1, 2, 3, 4, 5)
     paths = [
-        autosave(ck.model, ck.info, tmp_path, t0 + dt.timedelta(minutes=k), keep=3)
-        for k in range(5)
+        autosave(ck.model, ck.info, tmp_path, t0 + dt.timedelta(minutes=k), keep=2)
+        for k in range(3)
     ]
     assert paths[0].name == "autosave-lenet5-mnist-99.4pct-20260102-030405.pt"
     kept = autosaves(tmp_path)
-    assert kept == paths[::-1][:3]  # the two oldest were pruned
+    assert kept == paths[::-1][:2]  # the oldest was pruned
     (tmp_path / "mine.pt").write_bytes(BUNDLED.read_bytes())
-    autosave(ck.model, ck.info, tmp_path, t0 + dt.timedelta(hours=1), keep=3)
+    autosave(ck.model, ck.info, tmp_path, t0 + dt.timedelta(hours=1), keep=2)
     assert (tmp_path / "mine.pt").exists()  # a model saved by name is never pruned
     again = load_checkpoint(kept[0])
     assert again.info.metrics["test_accuracy"] == ck.info.metrics["test_accuracy"]
