@@ -144,3 +144,29 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     pump(app.root, 0.3)
     assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) < line  # Ctrl+0: rows too
     assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
+
+
+def test_a_missing_dataset_offers_choose_data_folder(app, monkeypatch, tmp_path):
+    from desktop_cnn.core.data import _missing
+    from desktop_cnn.gui.common.panel import CHOOSE_FOLDER
+    from desktop_cnn.gui.common.widgets import ChoiceDialog
+
+    train = app.panels["Train"]
+    message = str(_missing(tmp_path, ["MNIST/raw/train-images-idx3-ubyte"], "download failed: x"))
+    asked: list[list[str]] = []
+
+    def ask(dialog: ChoiceDialog) -> str:
+        asked.append(
+            [
+                b.cget("text")
+                for b in dialog.winfo_children()[0].winfo_children()[-1].winfo_children()
+            ]
+        )
+        dialog.destroy()
+        return CHOOSE_FOLDER
+
+    monkeypatch.setattr(ChoiceDialog, "ask", ask)
+    monkeypatch.setattr(train.form, "ask_directory", lambda **kw: str(tmp_path / "data"))
+    train.show_error("Cannot train", message)
+    assert asked == [[CHOOSE_FOLDER, "Close"]]
+    assert train.form.data_dir.get() == str(tmp_path / "data")
