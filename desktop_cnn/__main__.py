@@ -6,9 +6,10 @@ import sys
 from pathlib import Path
 
 # cli/__init__.py's COMMANDS, named here: importing the CLI would import torch (seconds)
-SUBCOMMANDS = ("train", "eval", "predict", "summary", "export", "gui")
+SUBCOMMANDS = ("train", "eval", "predict", "summary", "export", "gui", "lesson")
 SUBCOMMANDS += ("visualize", "attack", "robustness")
 OPENED_TYPES = (".pt", ".pth", ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
+OPENED_TYPES += (".lesson",)  # a lesson file (core/lesson.py)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -34,9 +34,14 @@ def rect(w: tk.Misc) -> tuple[int, int, int, int]:
     return w.winfo_rootx(), w.winfo_rooty(), w.winfo_width(), w.winfo_height()
 
 
-def cut_widgets(top: tk.Misc, under: tk.Misc) -> list[str]:
-    """Viewable widgets under ``under`` that lie partly outside ``top`` or are squeezed."""
+def cut_widgets(top: tk.Misc, under: tk.Misc, scroller: tk.Misc | None = None) -> list[str]:
+    """Viewable widgets under ``under`` that lie partly outside ``top`` or are squeezed.
+
+    Outside is fine where the tab scrolls that way (``scroller``'s bar is shown).
+    """
     tx, ty, tw, th = rect(top)
+    scrolls_x = scroller is not None and scroller.hbar.winfo_ismapped()
+    scrolls_y = scroller is not None and scroller.vbar.winfo_ismapped()
     found = []
     stack = [under]
     while stack:
@@ -47,8 +52,12 @@ def cut_widgets(top: tk.Misc, under: tk.Misc) -> list[str]:
         if w.winfo_class() not in CHECKED or not w.winfo_viewable():
             continue
         x, y, width, height = rect(w)
-        if x < tx or y < ty or x + width > tx + tw or y + height > ty + th:
+        out_x = x < tx or x + width > tx + tw
+        out_y = y < ty or y + height > ty + th
+        if (out_x and not scrolls_x) or (out_y and not scrolls_y):
             found.append(f"{w} {w.winfo_class()} outside the window at {x},{y} {width}x{height}")
+        elif out_x or out_y:  # scrolled out of sight, reachable
+            continue
         elif stretches(w):
             continue
         elif width + 1 < w.winfo_reqwidth() or height + 1 < w.winfo_reqheight():
@@ -61,10 +70,39 @@ def cut_widgets(top: tk.Misc, under: tk.Misc) -> list[str]:
 
 def stretches(w: tk.Misc) -> bool:
     """Containers, and matplotlib canvases (a figure redraws to the room it gets)."""
-    return w.winfo_class() == "TLabelframe" or hasattr(w.master, "figure")
+    return (
+        w.winfo_class() == "TLabelframe"
+        or hasattr(w.master, "figure")
+        or getattr(w, "keeps_size", False)  # a tab's scroller: smaller than its panel, scrolls
+    )
+
+
+def visit_tabs(app, out: Path, tag: str) -> dict:
+    """Every tab in turn: what is cut, a screenshot, and the sizes that must follow the zoom."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+
+    root = app.root
+    report = {"tabs": {}, "shots": []}
+    for name, tab in app.tabs.items():
+        app.notebook.select(tab)
+        pump(root, 0.6)
+        report["tabs"][name] = cut_widgets(root, tab, app.scrollers.get(name))
+        path = out / f"{tag}_{name.lower().replace(' ', '_')}.png"
+        screenshot(root, path)
+        report["shots"].append(str(path))
+    grids = app.panels["Playground"].canvas.grids
+    report["rowheight"] = int(ttk.Style(root).lookup("Treeview", "rowheight"))
+    report["linespace"] = tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace")
+    report["pad"] = app.panels["Draw"].pad.canvas.winfo_width()
+    report["cell"] = grids["in"].cell if "in" in grids else 0
+    return report
 
 
 def main(out: Path, tag: str, argv: list[str]) -> int:
+    zooms: list[float] = []
+    if argv[:1] == ["--zooms"]:  # applied live, one after the other, after the first visit
+        zooms, argv = [float(z) for z in argv[1].split(",")], argv[2:]
     app = launch(argv)
     root = app.root
     pump(root, 0.5)
@@ -72,16 +110,13 @@ def main(out: Path, tag: str, argv: list[str]) -> int:
         "screen": [root.winfo_screenwidth(), root.winfo_screenheight()],
         "scaling": float(root.tk.call("tk", "scaling")),
         "window": [root.winfo_rootx(), root.winfo_rooty(), root.winfo_width(), root.winfo_height()],
-        "tabs": {},
-        "shots": [],
+        **visit_tabs(app, out, tag),
+        "zooms": {},
     }
-    for name, tab in app.tabs.items():
-        app.notebook.select(tab)
-        pump(root, 0.6)
-        report["tabs"][name] = cut_widgets(root, tab)
-        path = out / f"{tag}_{name.lower().replace(' ', '_')}.png"
-        screenshot(root, path)
-        report["shots"].append(str(path))
+    for zoom in zooms:
+        app.zoom.set(zoom)
+        pump(root, 0.5)
+        report["zooms"][str(zoom)] = visit_tabs(app, out, f"{tag}_zoom{round(zoom * 100)}")
     print(json.dumps(report), flush=True)
     app.quit_app()
     return 0

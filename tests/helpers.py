@@ -57,11 +57,17 @@ def pump(
     return time.perf_counter() - t0
 
 
-def launch(argv: Sequence[str], timeout: float = 60.0, keep_window_place: bool = False):
+def launch(
+    argv: Sequence[str],
+    timeout: float = 60.0,
+    keep_window_place: bool = False,
+    guide: str | None = "closed",
+):
     """Start the real app in this process (as ``main`` does) and wait until it is built.
 
     The settings file is shared by the whole session: unless ``keep_window_place``, the
     window opens at its default size, not where an earlier test's app was left.
+    ``guide``: the docked chapter guide's setting ("open", "closed", None: a first start).
     """
     from desktop_cnn.gui.app import App, parse_args
 
@@ -71,12 +77,37 @@ def launch(argv: Sequence[str], timeout: float = 60.0, keep_window_place: bool =
     gc.collect()
     if not keep_window_place:
         forget_window_place()
+    set_setting("guide_pane", guide)
     root = new_root()
     app = App(root, parse_args(list(argv)))
+    # Quitting with a trained model asks Save / Discard / Cancel in a modal dialog, which
+    # would wait forever here: tests of that question replace this seam themselves.
+    app.ask_choice = lambda title, message, choices: "Discard"  # type: ignore[method-assign]
     root.update()
     app.start()
     pump(root, until=lambda: app.ready, timeout=timeout)
     return app
+
+
+def set_setting(key: str, value: object) -> None:
+    """Set (or, for None, remove) one key of the session's settings file."""
+    from desktop_cnn.core.paths import settings_file
+    from desktop_cnn.gui.settings import Settings
+
+    path = settings_file()
+    try:
+        values = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        values = {}
+    except (OSError, ValueError):  # a broken file is the app's to report, left as it is
+        return
+    if not isinstance(values, dict) or values.get(key) == value:
+        return
+    if value is None:
+        values.pop(key, None)
+    else:
+        values[key] = value
+    Settings(path, values).save()
 
 
 def forget_window_place() -> None:

@@ -25,9 +25,9 @@ ARTIFACTS = TESTS / "artifacts" / "dpi"
 SCREENS = {96: "1280x1024", 144: "1920x1200", 192: "2560x1600"}
 
 
-@pytest.mark.parametrize("dpi", sorted(SCREENS))
-def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
-    started = start_xvfb(SCREENS[dpi], dpi, first=160)
+def run_shots(dpi: int, tmp_path: Path, tag: str, extra: list[str], screen: str = "") -> dict:
+    """gui_shots.py on a private Xvfb at ``dpi``; its JSON report."""
+    started = start_xvfb(screen or SCREENS[dpi], dpi, first=160)
     if started is None:
         pytest.skip("Xvfb is not installed")
     proc, display = started
@@ -39,14 +39,7 @@ def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
     }
     try:
         out = subprocess.run(
-            [
-                sys.executable,
-                str(TESTS / "gui_shots.py"),
-                str(ARTIFACTS),
-                f"dpi{dpi}",
-                "--data-dir",
-                str(shared_data),
-            ],
+            [sys.executable, str(TESTS / "gui_shots.py"), str(ARTIFACTS), tag, *extra],
             env=env,
             capture_output=True,
             text=True,
@@ -56,7 +49,12 @@ def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
         proc.terminate()
         proc.wait(5)
     assert out.returncode == 0, out.stderr[-3000:]
-    report = json.loads(out.stdout.strip().splitlines()[-1])
+    return json.loads(out.stdout.strip().splitlines()[-1])
+
+
+@pytest.mark.parametrize("dpi", sorted(SCREENS))
+def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
+    report = run_shots(dpi, tmp_path, f"dpi{dpi}", ["--data-dir", str(shared_data)])
     assert report["scaling"] == pytest.approx(dpi / 72, rel=0.02)
     x, y, w, h = report["window"]
     sw, sh = report["screen"]
@@ -66,3 +64,19 @@ def test_every_tab_fits_the_window(dpi, shared_data, tmp_path):
     assert len(report["shots"]) == len(TABS) and all(
         Path(p).stat().st_size > 0 for p in report["shots"]
     )
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize(("dpi", "zooms"), [(96, "1.75,3.0,1.0"), (192, "1.5")])
+def test_zoom_relays_out_at_once(dpi, zooms, shared_data, tmp_path):
+    """View > Zoom applied live: every widget inside the window or a scrolled tab, Treeview
+    rows as tall as their text, the drawing pad and Playground cells grow with the factor."""
+    extra = ["--zooms", zooms, "--data-dir", str(shared_data)]
+    report = run_shots(dpi, tmp_path, f"live{dpi}", extra, screen="1280x1024")
+    before = report
+    for zoom, seen in report["zooms"].items():
+        assert seen["tabs"] == {name: [] for name in seen["tabs"]}, (zoom, seen["tabs"])
+        assert seen["rowheight"] >= seen["linespace"]
+        k = float(zoom)
+        assert seen["pad"] == pytest.approx(before["pad"] * k, rel=0.08), zoom
+        assert seen["cell"] >= min(before["cell"] * k * 0.9, before["cell"] * k - 2), zoom

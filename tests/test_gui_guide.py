@@ -15,7 +15,7 @@ import pytest
 from desktop_cnn.core.conv.exercises import PRESETS
 from desktop_cnn.core.guide import SETTING, STEPS
 from desktop_cnn.core.train import recipes
-from desktop_cnn.gui.guide.guide_window import GuideWindow
+from desktop_cnn.gui.guide.guide_pane import START, START_TITLE, GuidePane
 from desktop_cnn.gui.requests import BuildPreset, ShowPreset
 from desktop_cnn.gui.state import Settings
 from desktop_cnn.gui.train.recipe_choice import CHOICES
@@ -34,13 +34,14 @@ def app(display):
         app.quit_app()
 
 
-def open_from_menu(app) -> GuideWindow:
+def open_from_menu(app) -> GuidePane:
+    if app.guide_shown:
+        app.hide_guide()
     help_menu = app.root.nametowidget(app.menu.entrycget("Help", "menu"))
     help_menu.invoke("Chapter guide")
     pump(app.root, 0.1)
-    windows = [w for w in app.root.winfo_children() if isinstance(w, GuideWindow)]
-    assert len(windows) == 1
-    return windows[0]
+    assert app.guide_shown and isinstance(app.guide, GuidePane)
+    return app.guide
 
 
 def current_tab(app) -> str:
@@ -75,11 +76,10 @@ def check_recipe(app, action) -> None:
 def test_the_guide_walks_the_chapter(app):
     app.settings.values.pop(SETTING, None)
     guide = open_from_menu(app)
-    assert guide.step == 0
+    assert guide.step == START and guide.heading.cget("text") == START_TITLE
     screenshot(guide, ARTIFACTS / "guide_step1.png")
     for k, step in enumerate(STEPS):
-        if k:
-            guide.next_button.invoke()
+        guide.next_button.invoke()
         assert guide.step == k and guide.heading.cget("text") == step.title
         assert str(guide.action_button.cget("text")) == step.button
         assert guide.act()
@@ -107,12 +107,12 @@ def test_the_guide_remembers_the_step(app):
     pump(app.root, 0.05)
     assert guide.step == 4 and guide.heading.cget("text") == STEPS[4].title
     assert Settings.load(app.settings.path).values[SETTING] == 4  # saved on disk
-    guide.destroy()
+    app.hide_guide()
     again = open_from_menu(app)
     assert again.step == 4 and again.where.cget("text") == f"step 5 of {len(STEPS)}"
     again.back_button.invoke()
     assert Settings.load(app.settings.path).values[SETTING] == 3
-    again.destroy()
+    app.hide_guide()
 
 
 NEW_PRESETS = {
@@ -131,9 +131,7 @@ NEW_PRESETS = {
 @pytest.mark.parametrize("short", list(NEW_PRESETS))
 def test_each_new_preset_in_the_playground(app, short):
     name = NEW_PRESETS[short]
-    for w in app.root.winfo_children():
-        if isinstance(w, GuideWindow):
-            w.destroy()
+    app.hide_guide()
     view = "matrix" if short == "fig5" else ""
     assert app.state.post(ShowPreset(name, steps=1 if short == "fig2" else 0, view=view))
     pg = app.panels["Playground"]

@@ -159,10 +159,11 @@ def test_the_train_panels_matrix_opens_its_cells_here(app, panel, mnist):
     train.tabs.select(0)
 
 
-def test_a_missing_dataset_is_named(app, panel, monkeypatch, tmp_path):
+def test_no_data_folder_fills_from_the_shipped_test_set(app, panel, monkeypatch, tmp_path):
+    """Offline on first start: an empty data folder, and the tab still fills (10,000 images)."""
     monkeypatch.setattr(app.settings, "values", {**app.settings.values, "data_dir": str(tmp_path)})
+    app.state.datasets = type(app.state.datasets)()  # nothing loaded yet this session
     panel.evaluate_button.invoke()
     pump(app.root, until=lambda: not panel.running, timeout=60)
-    text = panel.summary.cget("text")
-    assert text.startswith("Cannot evaluate") and str(tmp_path) in text
-    assert str(panel.evaluate_button.state()) == "()"
+    assert panel.current and len(panel.review.data.test) == 10_000
+    assert not panel.summary.cget("text").startswith("Cannot evaluate")

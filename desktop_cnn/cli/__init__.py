@@ -24,6 +24,7 @@ from . import (
     exercises,
     export,
     helpformat,
+    lesson,
     predict,
     progress,
     robustness,
@@ -34,7 +35,7 @@ from . import (
 )
 from .prog import PROG
 
-COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises)
+COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, lesson)
 COMMANDS += (visualize, attack, robustness)
 
 

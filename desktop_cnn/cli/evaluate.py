@@ -8,10 +8,10 @@ from typing import Any
 
 from ..core.batches import BatchLoader
 from ..core.checkpoints import load_checkpoint
-from ..core.data import load_dataset
 from ..core.device import pick_device
 from ..core.errors import DesktopCnnError
 from ..core.evaluation import evaluate
+from ..core.testset import load_test_data
 from .jsonout import dumps
 
 
@@ -49,7 +49,7 @@ def evaluate_file(
     ck = load_checkpoint(path)
     info = ck.info
     subset = info.classes if dataset is None or dataset == info.dataset else None
-    data = load_dataset(dataset or info.dataset, data_dir)
+    data = load_test_data(dataset or info.dataset, data_dir)  # MNIST's ships with the app
     if set(info.classes) != set(data.classes):
         if not set(info.classes) <= set(data.classes):
             raise DesktopCnnError(

@@ -150,8 +150,25 @@ def _load_torchvision(
     try:
         return cls(root, train=True, download=True), cls(root, train=False, download=True)
     except Exception as exc:  # URLError, HTTPError, timeouts, checksum failures...
-        reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
-        raise _missing(root / folder, files, f"download failed: {reason}") from None
+        raise _missing(root / folder, files, f"download failed: {download_reason(exc)}") from None
+
+
+def download_reason(exc: BaseException) -> str:
+    """The real cause of a failed download, never empty.
+
+    torchvision says "Error downloading x.gz:" on its first line and the cause of each
+    mirror's failure below it; an error may also carry its cause in ``__cause__``.
+    """
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    causes = [line for line in lines[1:] if not line.startswith("Tried ")]
+    if lines and lines[0].endswith(":") and causes:
+        return f"{lines[0]} {'; '.join(dict.fromkeys(causes))}"[:300]
+    if lines and not lines[0].endswith(":"):
+        return lines[0][:300]
+    inner = exc.__cause__ or exc.__context__
+    if inner is not None and inner is not exc:
+        return f"{' '.join(lines)} {download_reason(inner)}".strip()[:300]
+    return f"{' '.join(lines)} ({type(exc).__name__})".strip()
 
 
 def _damaged(where: Path, exc: Exception) -> DatasetError:

@@ -33,8 +33,11 @@ from . import window
 from .common import scaling
 from .common.messages import model_not_opened
 from .common.panel import Panel
-from .common.widgets import Placeholder, StatusBar, set_theme
+from .common.scaling import px
+from .common.widgets import Placeholder, StatusBar, TabScroller, set_theme
 from .draw.draw_panel import DrawPanel
+from .guide.guide_pane import GuidePane
+from .lesson_files import LessonActions
 from .menubar import MenuBar, MenuCommands, about_text
 from .model_files import ModelFileActions
 from .origin import ModelOrigin
@@ -48,6 +51,10 @@ if TYPE_CHECKING:
     from .startup import Preloader
 
 BUNDLED_MODEL = "assets/lenet5_mnist.pt"
+BUNDLED_MODELS = {  # File > Recent models > Reopen bundled model
+    "LeNet-5 on MNIST": BUNDLED_MODEL,
+    "LeNet-5 on CIFAR-10": "assets/lenet5_cifar10.pt",
+}
 STARTUP_POLL_MS = 30
 CLOSE_WAIT_S = 1.5  # for every worker together; the process must be gone within 2 s
 # Tab title -> the Tk name of its frame: ".app.notebook.<name>", its panel "<that>.panel"
@@ -80,7 +87,7 @@ def parse_args(argv: list[str] | None) -> argparse.Namespace:
     p.add_argument(
         "file",
         nargs="?",
-        help="a model (.pt) to open, or an image to show in the "
+        help="a model (.pt) or lesson (.lesson) to open, or an image to show in the "
         "Draw tab (what a file manager's Open with passes)",
     )
     p.add_argument("--model", help=f"open this model file instead of the bundled {BUNDLED_MODEL}")
@@ -106,7 +113,13 @@ class TrainingRun(Protocol):
     def start(self) -> None: ...
 
 
-class App(ModelFileActions, Panel):
+GUIDE_SETTING = "guide_pane"  # "open" or "closed"; absent on the first start: open
+GUIDE_WIDTH = 330  # design px of the docked guide
+GUIDE_SHARE = 0.36  # of the window's width, at most
+PRESENT_ZOOM = 2.0  # presentation mode: 10 pt text is ~27 px high at 96 dpi
+
+
+class App(LessonActions, ModelFileActions, Panel):
     """The main window's content; ``root`` is the Tk instance it fills."""
 
     def __init__(self, root: tk.Tk, args: argparse.Namespace) -> None:
@@ -117,7 +130,9 @@ class App(ModelFileActions, Panel):
         if args.data_dir:
             self.settings.data_dir = str(Path(args.data_dir).expanduser())
         self.state = AppState(self.settings)
+        self.app_state = self.state  # the name new code uses (ttk widgets have a state())
         self.state.subscribe("model", self.model_changed)
+        self.app_state.subscribe("rescale", lambda: self.place_guide())
         self.state.handle(ShowTab, self.show_tab)
         self.exporter = Worker(
             self, "the ONNX export", self.export_event, self.state.workers, poll_ms=100
@@ -125,6 +140,7 @@ class App(ModelFileActions, Panel):
         self.panels: dict[str, Panel] = {}
         self.preloader: Preloader | None = None  # made by start()
         self.training: TrainingRun | None = None  # the Train tab, once built
+        self.scrollers: dict[str, TabScroller] = {}
         self.closing = False
         self.unfinished: list[str] = []  # tasks still running after the close (loads)
         self.exit_code = 0
@@ -146,22 +162,35 @@ class App(ModelFileActions, Panel):
                 open_model=self.open_model,
                 open_recent=self.open_model,
                 save_model_as=self.save_model_as,
+                open_lesson=self.open_lesson,
+                save_lesson=self.save_lesson,
                 export_onnx=self.export_onnx,
                 compare_models=self.compare_models,
                 my_handwriting=self.my_handwriting,
                 zoom=lambda step: self.zoom.change(step),
                 chapter_guide=self.chapter_guide,
+                present=self.present,
                 about=self.about,
                 quit_app=self.quit_app,
             ),
         )
+        self.menu.bundled = [
+            (label, str(resource_path(rel)))
+            for label, rel in BUNDLED_MODELS.items()
+            if resource_path(rel).exists()
+        ]
         self.menu.show_recent(self.settings.recent_models)
+        self.watch_trained_models()
         self.status = StatusBar(root, [("device", 26), ("model", 46), ("message", 0)])
         self.status.pack(side="bottom", fill="x")
         ttk.Separator(root).pack(side="bottom", fill="x")
         self.pack(fill="both", expand=True)
+        # The tabs and, beside them, the chapter guide (F1): panes of one Panedwindow
+        self.panes = ttk.Panedwindow(self, orient="horizontal", name="panes")
+        self.panes.pack(fill="both", expand=True)
         self.notebook = ttk.Notebook(self, name="notebook")
-        self.notebook.pack(fill="both", expand=True)
+        self.panes.add(self.notebook, weight=1)
+        self.guide: GuidePane | None = None
         self.notebook.enable_traversal()  # Ctrl+Tab between panels
         self.tabs: dict[str, ttk.Frame] = {}
         for name, tk_name in TABS.items():
@@ -182,9 +211,25 @@ class App(ModelFileActions, Panel):
         root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
         root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
         self.zoom = window.Zoom(
-            root, self.settings.values, lambda text: self.status.set("message", text)
+            root,
+            self.settings.values,
+            lambda text: self.status.set("message", text),
+            self.app_state.rescaled,
+            self.ask_room,
         )
         self.zoom.bind()
+        root.bind("<F1>", lambda e: self.chapter_guide())
+        root.bind("<F11>", lambda e: self.present())
+        self.presenting: tuple[float, bool, str] | None = None  # what to restore after it
+
+    def ask_room(self) -> None:
+        """A Panedwindow asks for its panes' size only when they are added: ask for it again
+        (window.fit_content grows the window to it, within the screen)."""
+        self.root.update_idletasks()
+        guide = self.guide.winfo_reqwidth() if self.guide_shown and self.guide else 0
+        self.panes.configure(
+            width=self.notebook.winfo_reqwidth() + guide, height=self.notebook.winfo_reqheight()
+        )
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])
@@ -194,7 +239,7 @@ class App(ModelFileActions, Panel):
         for child in self.tabs[name].winfo_children():
             if child is not panel:
                 child.destroy()
-        panel.pack(in_=self.tabs[name], fill="both", expand=True)
+        self.scrollers[name] = TabScroller(self.tabs[name], panel)  # scrolls when too big
         self.panels[name] = panel
 
     # --- start-up ---------------------------------------------------------------------------
@@ -203,6 +248,8 @@ class App(ModelFileActions, Panel):
         from .startup import Preloader
 
         self.times["window"] = time.time()
+        if self.settings.values.get(GUIDE_SETTING) != "closed":  # the first start shows it
+            self.show_guide()  # once the window is on screen: it widens the window
         draw = DrawPanel(self.tabs["Draw"], self.state)
         CorrectionBar(draw.extras, self.state).pack(fill="x")
         self.install("Draw", draw)
@@ -218,7 +265,7 @@ class App(ModelFileActions, Panel):
             return None
         if self.args.model:
             return Path(self.args.model).expanduser()
-        if self.args.file and not self.opens_image:
+        if self.args.file and not self.opens_image and not self.opens_lesson:
             return Path(self.args.file).expanduser()
         bundled = resource_path(BUNDLED_MODEL)
         return bundled if bundled.exists() else None
@@ -258,7 +305,11 @@ class App(ModelFileActions, Panel):
     @property
     def opens_image(self) -> bool:
         """``desktop-cnn FILE``: anything but a model file is an image for the Draw tab."""
-        return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth")
+        return Path(self.args.file or "").suffix.lower() not in (".pt", ".pth", ".lesson")
+
+    @property
+    def opens_lesson(self) -> bool:
+        return Path(self.args.file or "").suffix.lower() == ".lesson"
 
     def no_model(self, error: str | None) -> None:
         self.state.post(NoModelYet())
@@ -286,8 +337,14 @@ class App(ModelFileActions, Panel):
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
         self.install("Inside", InsidePanel(self.tabs["Inside"], self.state))
         self.times["done"] = time.time()
+        self.root.update_idletasks()  # the panels' requested sizes, for their scrollers
+        for scroller in self.scrollers.values():
+            scroller.fit()
+        self.ask_room()
         if not self.restored:  # a remembered size is the user's choice; else fit the panels
             window.fit_content(self.root)
+        if self.args.file and self.opens_lesson:
+            self.open_lesson(Path(self.args.file).expanduser())
         if self.args.train:
             self.notebook.select(self.tabs["Train"])
             train.start()
@@ -330,10 +387,69 @@ class App(ModelFileActions, Panel):
         traceback.print_exception(exc_type, exc, tb)
         self.status.set("message", f"internal error: {exc_type.__name__}: {exc} (see the log)")
 
-    def chapter_guide(self) -> None:
-        from .guide import open_guide  # lazily: most sessions never open it
+    # --- the chapter guide, docked beside the tabs ------------------------------------------
+    @property
+    def guide_shown(self) -> bool:
+        return self.guide is not None and str(self.guide) in self.panes.panes()
 
-        open_guide(self.root, self.state)
+    def chapter_guide(self) -> None:
+        """F1 and Help > Chapter guide: show the guide beside the tabs, or close it."""
+        if self.guide_shown:
+            self.hide_guide()
+        else:
+            self.show_guide()
+
+    def show_guide(self, step: int | None = None) -> GuidePane:
+        if self.guide is None:
+            self.guide = GuidePane(self, self.app_state, on_close=self.hide_guide)
+        if not self.guide_shown:
+            self.panes.add(self.guide, weight=0)
+            window.widen(self.root, px(GUIDE_WIDTH))  # the tabs keep their room, if it fits
+            self.place_guide()
+        if step is not None:
+            self.guide.show(step)
+        self.settings.values[GUIDE_SETTING] = "open"
+        return self.guide
+
+    # --- presentation mode ------------------------------------------------------------------
+    def present(self) -> None:
+        """F11, View > Present: full screen, everything at PRESENT_ZOOM (text ~24 px at 96
+        dpi, for the back of a room), the guide and status bar out of the way; F11 again
+        restores the zoom, window and guide as they were."""
+        root = self.root
+        if self.presenting is None:
+            self.presenting = (scaling.current().zoom, self.guide_shown, root.wm_geometry())
+            if self.guide_shown:
+                self.panes.forget(self.guide)
+            self.status.pack_forget()
+            self.zoom.set(max(PRESENT_ZOOM, scaling.current().zoom))
+            root.attributes("-fullscreen", True)  # the whole screen, after the zoom's fit
+            root.geometry(f"{root.winfo_screenwidth()}x{root.winfo_screenheight()}+0+0")
+            self.status.set("message", "presentation: F11 to leave")
+            return
+        zoom, guide, geometry = self.presenting
+        self.presenting = None
+        root.attributes("-fullscreen", False)
+        root.geometry(geometry)
+        self.status.pack(side="bottom", fill="x", before=root.pack_slaves()[0])
+        self.zoom.set(zoom)
+        if guide:
+            self.show_guide()
+
+    def place_guide(self) -> None:
+        """The guide GUIDE_WIDTH wide at this zoom, but never more than GUIDE_SHARE of the
+        window: the tabs need the rest (they scroll when it is not enough)."""
+        self.root.update_idletasks()
+        width = self.panes.winfo_width()
+        if self.guide_shown and width > 1:
+            self.panes.sashpos(0, width - min(px(GUIDE_WIDTH), int(width * GUIDE_SHARE)))
+
+    def hide_guide(self) -> None:
+        """Closed by the learner: remembered, so the next start opens without it."""
+        if self.guide_shown:
+            self.panes.forget(self.guide)
+        self.settings.values[GUIDE_SETTING] = "closed"
+        self.settings.save()
 
     def about(self) -> None:
         device = self.preloader.device if self.preloader is not None else None
@@ -341,7 +457,7 @@ class App(ModelFileActions, Panel):
 
     def quit_app(self) -> None:
         """File > Quit, Ctrl+Q and the window's close button."""
-        if self.closing:
+        if self.closing or not self.confirm_unsaved("quitting"):
             return
         self.shutdown()
         # Polls still queued would fire into a dead window. Plain Tcl "after cancel":
@@ -362,6 +478,9 @@ class App(ModelFileActions, Panel):
         self.unfinished = self.state.workers.shutdown(CLOSE_WAIT_S)
         for name in self.unfinished:  # a dataset load: it cannot be interrupted
             print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
+        if self.presenting is not None:  # the next start opens as it was before presenting
+            self.settings.values["zoom"] = self.presenting[0]
+            self.root.attributes("-fullscreen", False)
         window.remember(self.root, self.settings.values)
         self.settings.save()
 

@@ -13,6 +13,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from ..core.data import Dataset, load_dataset
+from ..core.testset import load_test_data
 
 
 class DatasetCache:
@@ -47,4 +48,24 @@ class DatasetCache:
         with lock:  # two panels asking at once load it once
             if key not in self._loaded:
                 self._loaded[key] = load_dataset(name, data_dir, classes or None, download)
+            return self._loaded[key]
+
+    def get_test(self, name: str, data_dir: str | Path | None = None) -> Dataset | None:
+        """A dataset in memory whose test split can be evaluated (the full one first)."""
+        return self.get(name, data_dir) or self._loaded.get(
+            (*self._key(name, data_dir, None), "test")
+        )
+
+    def load_test(self, name: str, data_dir: str | Path | None = None) -> Dataset:
+        """For evaluation only: the full dataset if loaded or on disk, else MNIST's shipped test
+        set (core/testset.py), so the app needs no download to test a digit model."""
+        known = self.get_test(name, data_dir)
+        if known is not None:
+            return known
+        key = (*self._key(name, data_dir, None), "test")
+        with self._guard:
+            lock = self._locks.setdefault(key, threading.Lock())
+        with lock:
+            if key not in self._loaded:
+                self._loaded[key] = load_test_data(name, data_dir)
             return self._loaded[key]

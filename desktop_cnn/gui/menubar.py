@@ -19,11 +19,14 @@ class MenuCommands:
     open_model: Callable[[], object]
     open_recent: Callable[[str], object]
     save_model_as: Callable[[], object]
+    open_lesson: Callable[[], object]
+    save_lesson: Callable[[], object]
     export_onnx: Callable[[], object]
     compare_models: Callable[[], object]
     my_handwriting: Callable[[], object]
     zoom: Callable[[int], object]  # +1 in, -1 out, 0 back to the screen's own size
     chapter_guide: Callable[[], object]
+    present: Callable[[], object]  # presentation mode on or off
     about: Callable[[], object]
     quit_app: Callable[[], object]
 
@@ -34,6 +37,7 @@ class MenuBar(tk.Menu):
     def __init__(self, root: tk.Tk, commands: MenuCommands) -> None:
         super().__init__(root, name="menu")
         self.commands = commands
+        self.bundled: list[tuple[str, str]] = []  # (label, path): listed under Recent models
         self.create_widgets()
         root.configure(menu=self)
 
@@ -55,6 +59,10 @@ class MenuBar(tk.Menu):
         self.file_menu.add_command(
             label="Compare models...", command=app.compare_models, state="disabled"
         )
+        self.file_menu.add_separator()
+        self.file_menu.add_command(label="Open lesson...", command=app.open_lesson)
+        self.file_menu.add_command(label="Save lesson...", command=app.save_lesson)
+        self.file_menu.add_separator()
         self.recent_menu = tk.Menu(self.file_menu, tearoff=False)
         self.file_menu.add_cascade(label="Recent models", menu=self.recent_menu)
         self.file_menu.add_separator()
@@ -69,12 +77,14 @@ class MenuBar(tk.Menu):
             self.view_menu.add_command(
                 label=label, accelerator=key, command=functools.partial(app.zoom, step)
             )
+        self.view_menu.add_separator()
+        self.view_menu.add_command(label="Present", accelerator="F11", command=app.present)
         self.add_cascade(label="View", menu=self.view_menu, underline=0)
         self.tools_menu = tk.Menu(self, tearoff=False)
         self.tools_menu.add_command(label="My handwriting...", command=app.my_handwriting)
         self.add_cascade(label="Tools", menu=self.tools_menu, underline=1)  # Alt+T: Train tab
         help_menu = tk.Menu(self, tearoff=False)
-        help_menu.add_command(label="Chapter guide", command=app.chapter_guide)
+        help_menu.add_command(label="Chapter guide", accelerator="F1", command=app.chapter_guide)
         help_menu.add_command(label="About desktop-cnn", command=app.about)
         self.add_cascade(label="Help", menu=help_menu, underline=0)
 
@@ -95,6 +105,13 @@ class MenuBar(tk.Menu):
             )
         if not paths:
             self.recent_menu.add_command(label="(none yet)", state="disabled")
+        if self.bundled:  # the way back to the model the app came with
+            self.recent_menu.add_separator()
+        for label, path in self.bundled:
+            self.recent_menu.add_command(
+                label=f"Reopen bundled model: {label}",
+                command=lambda p=path: self.commands.open_recent(p),
+            )
 
 
 def about_text(root: tk.Tk, device: str | None) -> str:

@@ -1,4 +1,5 @@
-"""File menu actions on model files: open, save, export to ONNX, compare; the recent list.
+"""File menu actions on model files: open, save, export to ONNX, compare; the recent list;
+the auto-save of every trained model and the question before an unsaved one is lost.
 
 A mixin of the ``App`` (app.py): the methods use its state, settings, menu,
 status bar and dialog seams, and stay reachable as ``app.open_model(...)``
@@ -17,14 +18,27 @@ from typing import TYPE_CHECKING
 
 from ..core.paths import models_dir
 from .common.panel import MODEL_TYPES
-from .origin import ModelOrigin
+from .common.widgets import ChoiceDialog
+from .origin import ModelOrigin, Origin
 from .worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
+    from ..core.checkpoints import Checkpoint
     from .common.widgets import StatusBar
     from .menubar import MenuBar
     from .settings import Settings
     from .state import AppState
+
+SAVE, DISCARD, CANCEL = "Save...", "Discard", "Cancel"
+
+
+@dataclass
+class Unsaved:
+    """A model trained (or fine-tuned) in this session that the user has not saved by name."""
+
+    checkpoint: Checkpoint
+    autosave: Path | None  # where it was auto-saved; None when that failed
+    error: str = ""  # why the auto-save failed
 
 
 @dataclass(frozen=True)
@@ -48,6 +62,7 @@ class ModelFileActions:
     whose events go to ``export_event``) and a Panel's seams: the App has them all."""
 
     state: AppState
+    app_state: AppState
     settings: Settings
     root: tk.Tk
     times: dict[str, float]
@@ -58,10 +73,64 @@ class ModelFileActions:
     ask_open_filename: Callable[..., str]
     ask_save_filename: Callable[..., str]
 
+    unsaved: Unsaved | None = None
+
     if TYPE_CHECKING:
 
         @property
         def ready(self) -> bool: ...  # the App's: every panel built
+
+    # --- no trained model is lost --------------------------------------------------------
+    def watch_trained_models(self) -> None:
+        self.app_state.subscribe("model", self._model_set)
+
+    def _model_set(self) -> None:
+        """A run's final model (or a fine-tuned one) is auto-saved the moment it arrives."""
+        ck, kind = self.app_state.checkpoint, self.app_state.origin.kind
+        if ck is None or kind not in (Origin.TRAINED, Origin.FINETUNED):
+            return
+        if self.unsaved is not None and self.unsaved.checkpoint is ck:
+            return  # the same model shown again after a replay
+        from ..core.autosave import autosave
+        from ..core.errors import DesktopCnnError
+
+        try:
+            path = autosave(ck.model, ck.info)
+        except (OSError, DesktopCnnError) as exc:
+            self.unsaved = Unsaved(ck, None, str(exc))
+            self.status.set("message", f"could not auto-save the trained model: {exc}")
+            return
+        self.unsaved = Unsaved(ck, path)
+        self.status.set("message", f"auto-saved the trained model as {path}")
+
+    def ask_choice(self, title: str, message: str, choices: list[str]) -> str:
+        """A seam tests replace: the button the user pressed."""
+        return ChoiceDialog(self.root, title, message, choices).ask()
+
+    def confirm_unsaved(self, doing: str) -> bool:
+        """Before ``doing`` ("quitting", "opening another model") loses the unsaved model:
+        Save / Discard / Cancel. True when it may go on."""
+        u = self.unsaved
+        if u is None:
+            return True
+        where = (
+            f"It was auto-saved as\n{u.autosave}\n(the models folder keeps the newest "
+            "auto-saves only)."
+            if u.autosave
+            else f"It could not be auto-saved ({u.error})."
+        )
+        choice = self.ask_choice(
+            "Save the trained model?",
+            f"The model trained in this session ({u.checkpoint.info.title}) has not been "
+            f"saved under a name of yours. {where}\n\nSave it before {doing}?",
+            [SAVE, DISCARD, CANCEL],
+        )
+        if choice == SAVE:
+            return self.save_model_as(checkpoint=u.checkpoint)
+        if choice == DISCARD:
+            self.unsaved = None
+            return True
+        return False
 
     def open_model(self, path: str | Path | None = None) -> bool:
         """Load a model file and make it current; on any error the current model stays."""
@@ -70,6 +139,8 @@ class ModelFileActions:
         from ..core.checkpoints import load_checkpoint
         from ..core.errors import CheckpointError
 
+        if not self.confirm_unsaved("opening another model"):
+            return False
         path = path or self.ask_open_filename(
             title="Open a model", filetypes=MODEL_TYPES, initialdir=models_dir()
         )
@@ -87,12 +158,15 @@ class ModelFileActions:
         self.remember(path, f"opened {path}")
         return True
 
-    def save_model_as(self, path: str | Path | None = None) -> bool:
+    def save_model_as(
+        self, path: str | Path | None = None, checkpoint: Checkpoint | None = None
+    ) -> bool:
+        """Save the current model (or ``checkpoint``) under a name the user picks."""
         if "core" not in self.times:
             return False
         from ..core.checkpoints import save_checkpoint
 
-        ck = self.state.checkpoint
+        ck = checkpoint or self.state.checkpoint
         if ck is None:
             self.show_error("Nothing to save", "There is no model yet: train or open one.")
             return False
@@ -111,7 +185,10 @@ class ModelFileActions:
         except OSError as exc:
             self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
             return False
-        self.state.origin = ModelOrigin.file(path)  # the same model: nobody needs telling
+        if ck is self.state.checkpoint:  # the same model: nobody needs telling
+            self.state.origin = ModelOrigin.file(path)
+        if self.unsaved is not None and self.unsaved.checkpoint is ck:
+            self.unsaved = None
         self.remember(path, f"saved {path}")
         return True
 

@@ -28,10 +28,11 @@ class AppState:
 
     Topics: "model" (a new current model), "analysis" (the input's new analysis),
     "input" (a new source: a drawing, an image file, a test image) and "sketch"
-    (the strokes changed; ``stroke_done`` says whether the stroke has ended).
+    (the strokes changed; ``stroke_done`` says whether the stroke has ended) and "rescale"
+    (the zoom changed and the widgets were re-laid out: redraw what is drawn in pixels).
     """
 
-    TOPICS = ("model", "analysis", "input", "sketch")
+    TOPICS = ("model", "analysis", "input", "sketch", "rescale")
 
     def __init__(self, settings: Settings, datasets: DatasetCache | None = None) -> None:
         self.settings = settings
@@ -106,3 +107,10 @@ class AppState:
     @property
     def title(self) -> str:
         return self.checkpoint.info.title if self.checkpoint else "no model"
+
+    def rescaled(self) -> None:
+        """The zoom changed: "rescale" observers redraw; the analysis is shown again, so
+        every panel that draws it (bars, feature maps, previews) draws it at the new size."""
+        self._notify("rescale")
+        if self.analysis is not None:
+            self._notify("analysis")

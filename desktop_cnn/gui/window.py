@@ -121,7 +121,20 @@ def fit_content(root: tk.Tk) -> None:
         root.geometry(f"{w}x{h}")
 
 
-def remember(root: tk.Tk, values: dict) -> None:
+def widen(root: tk.Misc, extra: int) -> None:
+    """Make a normal window ``extra`` px wider (for a docked pane), within the screen."""
+    if root.wm_state() != "normal":
+        return
+    g = Geometry.parse(root.wm_geometry())
+    if g is None:
+        return
+    room_w, _ = screen_room(root)
+    width = min(g.width + extra, room_w)
+    x = g.x if g.x is None or g.x + width <= root.winfo_screenwidth() else 0
+    root.geometry(str(Geometry(width, g.height, x, g.y if x is not None else None)))
+
+
+def remember(root: tk.Misc, values: dict) -> None:
     """Keep the size and position of a normal (not maximised or iconified) window."""
     try:
         if root.wm_state() != "normal":
@@ -134,7 +147,7 @@ def remember(root: tk.Tk, values: dict) -> None:
 
 
 class Zoom:
-    """View > Zoom in/out/reset: text follows at once, pictures at the next start."""
+    """View > Zoom in/out/reset and Ctrl+wheel: the whole window re-lays out at once."""
 
     KEYS = {
         +1: ("<Control-plus>", "<Control-equal>", "<Control-KP_Add>"),
@@ -142,25 +155,45 @@ class Zoom:
         0: ("<Control-0>", "<Control-KP_0>"),
     }
 
-    def __init__(self, root: tk.Misc, values: dict, say) -> None:
+    def __init__(
+        self, root: tk.Misc, values: dict, say, rescaled=lambda: None, ask_room=lambda: None
+    ) -> None:
         self.root, self.values, self.say = root, values, say  # say(text): the status bar
+        self.rescaled = rescaled  # after the re-layout: panels redraw their pictures
+        self.ask_room = ask_room  # before growing the window: the content's new size
 
     def bind(self) -> None:
         for direction, keys in self.KEYS.items():
             for key in keys:
                 self.root.bind(key, functools.partial(self.on_key, direction))
+        self.root.bind("<Control-MouseWheel>", self.on_wheel)
+        self.root.bind("<Control-Button-4>", functools.partial(self.on_key, 1))
+        self.root.bind("<Control-Button-5>", functools.partial(self.on_key, -1))
 
     def on_key(self, direction: int, event: tk.Event) -> None:
         self.change(direction)
 
-    def change(self, direction: int) -> float:
-        from .common.scaling import current, set_zoom, zoom_step
+    def on_wheel(self, event: tk.Event) -> None:
+        self.change(1 if event.delta > 0 else -1)
 
-        zoom = zoom_step(current().zoom, direction)
-        set_zoom(self.root, zoom)
-        self.values["zoom"] = zoom
-        self.say(f"zoom {zoom:.0%}: text now, pictures and canvases from the next start")
-        return zoom
+    def change(self, direction: int) -> float:
+        from .common.scaling import current, zoom_step
+
+        return self.set(zoom_step(current().zoom, direction))
+
+    def set(self, zoom: float) -> float:
+        from .common.scaling import current, relayout, set_zoom
+
+        old = current().factor
+        new = set_zoom(self.root, zoom).factor
+        relayout(self.root, old, new)
+        if new > old:  # more room for larger widgets, within the screen (the tabs scroll)
+            self.ask_room()
+            fit_content(self.root)
+        self.values["zoom"] = current().zoom
+        self.rescaled()
+        self.say(f"zoom {current().zoom:.0%}")
+        return current().zoom
 
 
 def set_icon(root: tk.Tk) -> None:

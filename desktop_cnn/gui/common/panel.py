@@ -15,6 +15,8 @@ from tkinter import filedialog, messagebox, ttk
 from .messages import show_error
 
 PAD = 6  # px between widgets: one value keeps every panel aligned
+MISSING_DATA = "put these files there"  # core/data.py's words for a dataset not on disk
+CHOOSE_FOLDER = "Choose data folder..."
 MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]  # file dialogs
 
 
@@ -35,7 +37,18 @@ class Panel(ttk.Frame):
         return time.perf_counter()
 
     def show_error(self, title: str, message: str) -> None:
-        show_error(self, title, message)  # the whole text: headline, then details
+        """The whole text: headline, then details. A dataset that is missing (the message
+        lists the files to put in a folder) also offers "Choose data folder..." where the
+        panel has a ``choose_data_folder`` method."""
+        choose = getattr(self, "choose_data_folder", None)
+        if callable(choose) and MISSING_DATA in message:
+            from .widgets import ChoiceDialog
+
+            ask = ChoiceDialog(self, title, message, [CHOOSE_FOLDER, "Close"])
+            if ask.ask() == CHOOSE_FOLDER:
+                choose()
+            return
+        show_error(self, title, message)
 
     def show_info(self, title: str, message: str) -> None:
         messagebox.showinfo(title, message, parent=self.winfo_toplevel())

@@ -55,11 +55,23 @@ class SketchPad(ttk.Frame):
             Image.new("RGB", (self.size, self.size), "white"), master=self
         )
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
+        self.canvas.keeps_size = True  # type: ignore[attr-defined]  # rescale() sizes it
         self.canvas.pack()
         self.canvas.bind("<ButtonPress-1>", self._press)
         self.canvas.bind("<B1-Motion>", self._motion)
         self.canvas.bind("<ButtonRelease-1>", self._release)
         self.canvas.bind("<Map>", lambda e: self.refresh())
+
+    def rescale(self, ratio: float) -> None:
+        """The zoom changed (scaling.relayout): a pad ``ratio`` times as large, redrawn."""
+        self.size = max(28, round(self.size * ratio))
+        self.scale = self.sketch.size / self.size
+        self.canvas.configure(width=self.size, height=self.size)
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size)), master=self)
+        self.canvas.delete("all")
+        self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
+        self._shown = (-1, None)
+        self.refresh()
 
     def _point(self, event: tk.Event) -> tuple[float, float]:
         return (event.x - 1) * self.scale, (event.y - 1) * self.scale  # 1 px highlight border

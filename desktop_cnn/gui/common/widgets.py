@@ -10,7 +10,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from .scaling import px
+from .scaling import on_relayout, px
 
 BAR_COLOR = "#8fb3de"
 TOP_COLOR = "#2f6db5"  # = ACCENT  # the predicted class stands out from the rest
@@ -32,9 +32,25 @@ def set_theme(root: tk.Tk) -> None:
     if style.theme_use() == "default" and "clam" in style.theme_names():
         style.theme_use("clam")
         tune_clam(style)
+    pixel_styles(root)
+    on_relayout(pixel_styles)  # a zoom sets them again at the new factor
+
+
+def pixel_styles(root: tk.Misc) -> None:
+    """The theme's sizes in pixels, at the current factor (set again on every zoom)."""
+    style = ttk.Style(root)
     # Treeview rows are a fixed pixel height: at 192 dpi the text would overlap
     line = tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace")
     style.configure("Treeview", rowheight=line + px(6))
+    if style.theme_use() != "clam":
+        return
+    style.configure("TButton", padding=px(5))  # clam's own 5 px, grown with the dpi
+    style.configure("TNotebook.Tab", padding=(px(12), px(4)))
+    # clam draws indicators and arrows at fixed pixel sizes (10 and 14): grown with the dpi
+    for name in ("TCheckbutton", "TRadiobutton"):
+        style.configure(name, indicatorsize=px(10), indicatormargin=(px(1), px(1), px(4), px(1)))
+    for name in ("TCombobox", "TSpinbox", "TScrollbar", "TMenubutton"):
+        style.configure(name, arrowsize=px(14))
 
 
 def tune_clam(style: ttk.Style) -> None:
@@ -47,23 +63,17 @@ def tune_clam(style: ttk.Style) -> None:
         lightcolor=ACCENT,
         darkcolor=ACCENT,
     )
-    style.configure("TButton", padding=px(5))  # clam's own 5 px, grown with the dpi
-    style.configure("TNotebook.Tab", padding=(px(12), px(4)))
     style.map(
         "TNotebook.Tab", background=[("selected", "#f4f4f4")], foreground=[("selected", ACCENT)]
     )
     style.configure("TLabelframe.Label", foreground="#333")
     style.map("Treeview", background=[("selected", ACCENT)], foreground=[("selected", "white")])
-    # clam draws indicators and arrows at fixed pixel sizes (10 and 14): grown with the dpi
     for name in ("TCheckbutton", "TRadiobutton"):
-        style.configure(name, indicatorsize=px(10), indicatormargin=(px(1), px(1), px(4), px(1)))
         style.map(
             name,
             indicatorforeground=[("selected", ACCENT)],
             indicatorbackground=[("pressed", ACCENT_LIGHT)],
         )
-    for name in ("TCombobox", "TSpinbox", "TScrollbar", "TMenubutton"):
-        style.configure(name, arrowsize=px(14))
 
 
 class Placeholder(ttk.Frame):
@@ -297,6 +307,16 @@ class ArrayView(tk.Canvas):
         self.item = self.create_image(1, 1, anchor="nw", image=self.photo)
         self.array: np.ndarray | None = None
 
+    def rescale(self, ratio: float) -> None:
+        """The zoom changed (scaling.relayout): the same picture, ``ratio`` times as large."""
+        self.size = max(8, round(self.size * ratio))
+        self.configure(width=self.size, height=self.size)
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size)), master=self)
+        self.itemconfigure(self.item, image=self.photo)
+        self.show(self.array)
+
+    keeps_size = True  # rescale() sizes it
+
     def show(self, rgb: np.ndarray | None) -> None:
         self.array = rgb
         if rgb is None:
@@ -304,3 +324,97 @@ class ArrayView(tk.Canvas):
         else:
             img = Image.fromarray(rgb).resize((self.size, self.size), Image.Resampling.NEAREST)
         self.photo.paste(img)
+
+
+class ChoiceDialog(tk.Toplevel):
+    """A modal question with named buttons (Save / Discard / Cancel); ``ask`` gives the choice.
+
+    Tk's message boxes only say Yes / No; a question whose answer loses work deserves
+    buttons that say what they do. Escape and the close button mean the last choice.
+    """
+
+    def __init__(self, parent: tk.Misc, title: str, message: str, choices: list[str]) -> None:
+        super().__init__(parent, name="choice")
+        self.title(title)
+        self.transient(parent.winfo_toplevel())
+        self.resizable(False, False)
+        self.choice = choices[-1]
+        body = ttk.Frame(self, padding=px(14))
+        body.pack(fill="both", expand=True)
+        ttk.Label(body, text=message, wraplength=px(460), justify="left").pack(anchor="w")
+        buttons = ttk.Frame(body)
+        buttons.pack(anchor="e", pady=(px(14), 0))
+        for k, label in enumerate(choices):
+            b = ttk.Button(buttons, text=label, command=lambda c=label: self.pick(c))
+            b.pack(side="left", padx=(px(6) if k else 0, 0))
+            if k == 0:
+                b.focus_set()
+        self.protocol("WM_DELETE_WINDOW", lambda: self.pick(choices[-1]))
+        self.bind("<Escape>", lambda e: self.pick(choices[-1]))
+        self.bind("<Return>", lambda e: self.pick(choices[0]))
+
+    def pick(self, choice: str) -> None:
+        self.choice = choice
+        self.destroy()
+
+    def ask(self) -> str:
+        self.wait_visibility()
+        self.grab_set()
+        self.wait_window()
+        return self.choice
+
+
+class TabScroller(tk.Canvas):
+    """Holds a tab's panel: the panel fills the tab, and scrolls when it asks for more room
+    than the tab has (a high zoom on a small screen), so no widget is ever cut off.
+
+    The panel stays a child of the tab (scripts find it by its path); a canvas window
+    item may show any descendant of the canvas's parent.
+    """
+
+    keeps_size = True  # scaling.relayout: its size follows the panel's, not the factor
+    # The tab's size in the design window (1100x740 at 96 dpi): every panel was laid out
+    # to fit it, shrinking what stretches. A panel gets at least this times the factor
+    # (or what it asks, if less), so it looks as designed at any zoom, and scrolls.
+    DESIGN = (1074, 662)
+
+    def __init__(self, tab: ttk.Frame, panel: tk.Misc) -> None:
+        bg = ttk.Style(tab).lookup("TFrame", "background") or "#dcdad5"
+        super().__init__(tab, highlightthickness=0, borderwidth=0, background=bg, name="scroller")
+        self.panel = panel
+        self.vbar = ttk.Scrollbar(tab, orient="vertical", command=self.yview, name="vbar")
+        self.hbar = ttk.Scrollbar(tab, orient="horizontal", command=self.xview, name="hbar")
+        self.configure(xscrollcommand=self.hbar.set, yscrollcommand=self.vbar.set)
+        self.grid(row=0, column=0, sticky="nsew", in_=tab)
+        tab.rowconfigure(0, weight=1)
+        tab.columnconfigure(0, weight=1)
+        self.item = self.create_window(0, 0, anchor="nw", window=panel)
+        panel.lift(self)
+        self.bind("<Configure>", lambda e: self.fit())
+        self.fit()
+
+    def rescale(self, ratio: float) -> None:
+        self.after_idle(self.fit)
+
+    def fit(self) -> None:
+        """The panel at least as large as it asks, and as the tab; scroll bars where needed."""
+        try:
+            ask_w, ask_h = self.panel.winfo_reqwidth(), self.panel.winfo_reqheight()
+            cw, ch = self.winfo_width(), self.winfo_height()
+        except tk.TclError:
+            return
+        rw, rh = min(ask_w, px(self.DESIGN[0])), min(ask_h, px(self.DESIGN[1]))
+        if cw <= 1:  # not laid out yet: ask for the panel's size (the window fits to it)
+            cw, ch = rw, rh
+        self.configure(width=ask_w, height=ask_h)  # what the window grows to, if it can
+        w, h = max(cw, rw), max(ch, rh)
+        self.itemconfigure(self.item, width=w, height=h)
+        self.configure(scrollregion=(0, 0, w, h))
+        for bar, needed, place in (
+            (self.vbar, rh > ch, (0, 1, "ns")),
+            (self.hbar, rw > cw, (1, 0, "ew")),
+        ):
+            if needed:
+                bar.grid(row=place[0], column=place[1], sticky=place[2])
+            else:
+                bar.grid_remove()

@@ -241,11 +241,11 @@ class DrawPanel(Panel):
             self.state.settings.data_dir,
             self.state.datasets,
         )
-        data = datasets.get(name, data_dir)
+        data = datasets.get_test(name, data_dir)
         if data is not None:
             self.pick_test_image(data)
         elif not self.loader.running:
-            self.loader.start(lambda task: datasets.load(name, data_dir))
+            self.loader.start(lambda task: datasets.load_test(name, data_dir))
             set_enabled(self.test_button, False)
             self.caption.configure(text=f"Loading the {name} test images...")
 

@@ -67,6 +67,10 @@ class LayerGrid(ttk.Frame):
         self.count = 0
         self.side = 0  # the maps' size in pixels, before zooming
 
+    def rescale(self, ratio: float) -> None:
+        """The zoom changed (common/scaling.relayout): larger tiles from the next show()."""
+        self.target = max(8, round(self.target * ratio))
+
     def show(self, tiles: list[np.ndarray], caption: str, max_width: int | None = None) -> None:
         layout = layout_for(len(tiles), tiles[0].shape[0], target=self.target, max_width=max_width)
         img = Image.fromarray(grid(tiles, layout))

@@ -73,7 +73,7 @@ def review(
     """
     info = ck.info
     task.emit(Progress(f"Loading the {info.dataset} test images..."))
-    data = fit_dataset(datasets.load(info.dataset, data_dir), info)
+    data = fit_dataset(datasets.load_test(info.dataset, data_dir), info)
     task.emit(Progress(f"Predicting {len(data.test):,} test images..."))
     t0 = time.perf_counter()
     predictions = predict_split(
@@ -114,6 +114,10 @@ class MistakesPanel(Panel):
         self.summary = ttk.Label(top, text="", wraplength=px(760), justify="left")
         self.summary.pack(side="left", fill="x", expand=True, padx=(PAD * 2, 0))
         self.progress = ttk.Progressbar(top, mode="indeterminate", length=120)  # while busy
+        # Shown when the test images could not be found or downloaded
+        self.folder_button = ttk.Button(
+            top, text="Choose data folder...", command=self.choose_data_folder
+        )
 
         left = ttk.LabelFrame(self, text="Most confident mistakes", padding=PAD)
         left.grid(row=1, column=0, sticky="nsew")
@@ -194,6 +198,21 @@ class MistakesPanel(Panel):
             self.finished(None)
             self._failed_for = ck
             self.say(f"Cannot evaluate: {event.message}")
+            if "not found" in event.message or "download" in event.message:
+                self.folder_button.pack(side="right", padx=(PAD, 0))
+
+    def choose_data_folder(self) -> None:
+        """Point the app at a folder that holds the dataset's files, then evaluate again."""
+        from tkinter import filedialog
+
+        folder = filedialog.askdirectory(parent=self, title="Choose the data folder")
+        if not folder:
+            return
+        self.state.settings.data_dir = folder
+        self.state.settings.save()
+        self.folder_button.pack_forget()
+        self._failed_for = None
+        self.evaluate()
 
     def finished(self, review: Review | None) -> None:
         self.worker.drop()  # done, or dropped for a newer model: nothing more from it

@@ -114,6 +114,12 @@ class ConvCanvas(tk.Canvas):
             and sum(max(specs[k].size * cell, title_w[k]) for k in specs) + 3 * px(GAP) > self.width
         ):
             cell -= 1
+        if cell <= 2:  # the titles alone are wider than the canvas: wrap each to its grid
+            room = (self.width - 3 * px(GAP)) // sum(s.size for s in specs.values())
+            cell = max(2, min(px(MAX_CELL), room))
+            for k, item in titles.items():
+                title_w[k] = max(specs[k].size * cell, px(40))
+                self.itemconfigure(item, width=title_w[k])
         x = px(GAP) // 2
         values = {"in": self._input_value, "kernel": self._weight, "out": lambda r, c: None}
         for key, spec in specs.items():

@@ -320,6 +320,10 @@ class TrainPanel(Panel):
             self.log.append("stopped before the first test evaluation: the model is unchanged")
         self.ended(result.status)
 
+    def choose_data_folder(self) -> None:
+        """The "Choose data folder..." of a missing dataset's message (common/panel.py)."""
+        self.form._browse_data()
+
     def ended(self, status: str) -> None:
         self.last_status = status
         if status != "finished":

@@ -1,0 +1,172 @@
+"""The app in a classroom: a lesson given on the command line, damaged lessons, the question
+before an unsaved trained model is lost, its auto-save, the bundled models under Recent."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from desktop_cnn.core.autosave import autosaves
+from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.conv.exercises import PRESETS
+from desktop_cnn.core.lesson import LessonPlan, write_lesson
+from desktop_cnn.core.paths import models_dir
+from desktop_cnn.gui.origin import ModelOrigin
+
+from helpers import cached_test_model, launch, pump, screenshot
+
+pytestmark = [pytest.mark.gui, pytest.mark.usefixtures("no_real_dialogs")]
+ARTIFACTS = Path(__file__).parent / "artifacts"
+FIG2 = "Fig. 2: 5x5x3 -> 3x3x2, p1 s2"
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture(scope="module")
+def lesson_file(mnist, tmp_path_factory) -> Path:
+    from desktop_cnn.cli import main
+
+    out = tmp_path_factory.mktemp("lesson") / "fig2.lesson"
+    model = cached_test_model(mnist)  # not the bundled model the app would start with
+    argv = ["lesson", "--guide-step", "3", "--tab", "playground", "--preset", "fig2"]
+    image = str(ROOT / "assets" / "sample_digit_7.png")
+    assert main([*argv, "--model", str(model), "--image", image, "--out", str(out)]) == 0
+    return out
+
+
+@pytest.fixture(scope="module")
+def app(display, shared_data, lesson_file):
+    app = launch([str(lesson_file), "--data-dir", str(shared_data)], guide=None)
+    yield app
+    if not app.closing:
+        app.quit_app()
+
+
+def current_tab(app) -> str:
+    return next(name for name, tab in app.tabs.items() if str(tab) == app.notebook.select())
+
+
+def test_a_lesson_from_the_command_line_opens_there(app, lesson_file, mnist):
+    pg = app.panels["Playground"]
+    pump(app.root, until=lambda: not pg.answers.running, timeout=20)
+    assert current_tab(app) == "Playground" and pg.preset.get() == FIG2
+    assert pg.settings == PRESETS[FIG2].settings
+    ck = app.state.checkpoint
+    assert str(lesson_file) in app.state.model_source
+    assert ck.info.metrics == load_checkpoint(cached_test_model(mnist)).info.metrics
+    assert app.guide_shown and app.guide.step == 2  # --guide-step 3, counted from 1
+    assert app.state.source.kind == "file" and app.state.source.image.size == (112, 112)
+    pump(app.root, 0.3)
+    screenshot(app.root, ARTIFACTS / "classroom_lesson_from_cli.png")
+
+
+def test_a_damaged_lesson_changes_nothing(app, lesson_file, errors, tmp_path):
+    before = (app.state.checkpoint, app.notebook.select(), app.guide.step)
+    bad = tmp_path / "cut.lesson"
+    bad.write_bytes(lesson_file.read_bytes()[:5000])
+    assert not app.open_lesson(bad)
+    assert len(errors) == 1 and str(bad) in errors[0][1] and "\n" not in errors[0][1]
+    unknown = write_lesson(tmp_path / "tab.lesson", LessonPlan(tab="nowhere"))
+    assert not app.open_lesson(unknown)
+    assert len(errors) == 2 and "nowhere" in errors[1][1]
+    assert (app.state.checkpoint, app.notebook.select(), app.guide.step) == before
+
+
+def test_save_lesson_then_open_it(app, tmp_path):
+    path = tmp_path / "here.lesson"
+    assert app.save_lesson(path)
+    app.notebook.select(app.tabs["Draw"])
+    assert app.open_lesson(path)
+    assert current_tab(app) == "Playground" and app.guide.step == 2
+
+
+def test_a_trained_model_is_autosaved_and_quitting_asks(app, mnist, monkeypatch):
+    before = set(autosaves(models_dir()))
+    trained = load_checkpoint(cached_test_model(mnist))
+    app.state.set_model(trained, ModelOrigin.trained())
+    new = set(autosaves(models_dir())) - before
+    assert len(new) == 1 and load_checkpoint(new.pop()).info.arch == trained.info.arch
+    asked: list[str] = []
+
+    def answer(title: str, message: str, choices: list[str]) -> str:
+        asked.append(message)
+        return "Cancel"
+
+    monkeypatch.setattr(app, "ask_choice", answer)
+    app.quit_app()  # Ctrl+Q's command
+    assert not app.closing and len(asked) == 1
+    assert str(app.unsaved.autosave) in asked[0]
+    assert not app.open_model(str(ROOT / "assets" / "lenet5_mnist.pt"))  # Cancel: kept
+    assert app.state.checkpoint is trained
+    monkeypatch.setattr(app, "ask_choice", lambda *a: "Discard")
+    assert app.open_model(str(ROOT / "assets" / "lenet5_mnist.pt")) and app.unsaved is None
+
+
+def test_recent_models_lists_the_bundled_ones(app):
+    menu = app.menu.recent_menu
+    labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
+              if menu.type(i) == "command"]  # fmt: skip
+    assert "Reopen bundled model: LeNet-5 on MNIST" in labels
+    app.state.set_model(
+        load_checkpoint(ROOT / "assets" / "lenet5_cifar10.pt"), ModelOrigin.file("x")
+    )
+    menu.invoke("Reopen bundled model: LeNet-5 on MNIST")  # a label pattern
+    assert app.state.checkpoint.info.dataset == "mnist"
+    assert app.state.model_source.endswith("lenet5_mnist.pt")
+
+
+def test_zoom_applies_live_and_the_guide_wraps(app):
+    """Ctrl+plus to 175% without a restart: rows, pad, Playground cells and the guide follow."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+
+    app.show_guide(0)
+    app.notebook.select(app.tabs["Playground"])
+    pg, pad = app.panels["Playground"], app.panels["Draw"].pad
+    pump(app.root, 0.3)
+    before = (
+        pad.canvas.winfo_reqwidth(),
+        pg.canvas.grids["in"].cell,
+        app.guide.text.count("1.0", "end", "displaylines"),
+    )
+    assert app.zoom.set(1.75) == 1.75
+    pump(app.root, 0.5)
+    line = tkfont.nametofont("TkDefaultFont", root=app.root).metrics("linespace")
+    assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) >= line
+    assert pad.canvas.winfo_reqwidth() >= before[0] * 1.6
+    assert pg.canvas.grids["in"].cell > before[1]
+    guide = app.guide
+    right = guide.winfo_rootx() + guide.winfo_width()
+    assert right <= app.root.winfo_rootx() + app.root.winfo_width()
+    assert guide.text.count("1.0", "end", "displaylines") > before[2]  # wrapped, not cut
+    screenshot(app.root, ARTIFACTS / "classroom_zoom175_guide.png")
+    app.zoom.set(1.0)
+    pump(app.root, 0.3)
+    assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) < line  # Ctrl+0: rows too
+    assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
+
+
+def test_a_missing_dataset_offers_choose_data_folder(app, monkeypatch, tmp_path):
+    from desktop_cnn.core.data import _missing
+    from desktop_cnn.gui.common.panel import CHOOSE_FOLDER
+    from desktop_cnn.gui.common.widgets import ChoiceDialog
+
+    train = app.panels["Train"]
+    message = str(_missing(tmp_path, ["MNIST/raw/train-images-idx3-ubyte"], "download failed: x"))
+    asked: list[list[str]] = []
+
+    def ask(dialog: ChoiceDialog) -> str:
+        asked.append(
+            [
+                b.cget("text")
+                for b in dialog.winfo_children()[0].winfo_children()[-1].winfo_children()
+            ]
+        )
+        dialog.destroy()
+        return CHOOSE_FOLDER
+
+    monkeypatch.setattr(ChoiceDialog, "ask", ask)
+    monkeypatch.setattr(train.form, "ask_directory", lambda **kw: str(tmp_path / "data"))
+    train.show_error("Cannot train", message)
+    assert asked == [[CHOOSE_FOLDER, "Close"]]
+    assert train.form.data_dir.get() == str(tmp_path / "data")
