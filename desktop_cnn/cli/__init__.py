@@ -17,7 +17,20 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import code, evaluate, exercises, export, helpformat, predict, progress, spec, summary, train
+from ..core.safetext import clean
+from . import (
+    code,
+    evaluate,
+    exercises,
+    export,
+    helpformat,
+    pipes,
+    predict,
+    progress,
+    spec,
+    summary,
+    train,
+)
 from .prog import PROG
 
 COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises)
@@ -44,14 +57,12 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     progress.QUIET = getattr(args, "quiet", False)
+    pipes.guard_output()  # a reader that leaves ends the output, never the run or its save
     try:
         return args.func(args)
-    except DesktopCnnError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except DesktopCnnError as exc:  # may quote a file's text: shown without control characters
+        print(f"{PROG}: error: {clean(exc, limit=2000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `desktop-cnn eval ... | head`: the reader left
-        sys.stderr.close()
-        return 0

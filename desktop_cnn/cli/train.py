@@ -17,11 +17,13 @@ from ..core.data import DATASET_HELP
 from ..core.errors import TrainingError
 from ..core.limits import check_range
 from ..core.models import MODELS
+from ..core.outputs import OutputLock
 from ..core.resolve import resolve_model
 from ..core.train.distributed import Ranks
 from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
+from ..core.train_checks import check_launch, check_train_output
 from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from .launch import as_rank, launch
 from .progress import ProgressPrinter
@@ -158,7 +160,8 @@ def add_parser(sub) -> None:
         "--force",
         action="store_true",
         help="train a .json spec even when it is too big for a desktop (over 50M "
-        "parameters or a few GFLOPs per image)",
+        "parameters, a few GFLOPs or 256 MiB of activations per image); replace an --out "
+        "that is not a desktop-cnn model",
     )
     p.add_argument(
         "--nproc",
@@ -177,6 +180,8 @@ def add_parser(sub) -> None:
 
 
 def run(args) -> int:
+    # Before any work: --out must not destroy an input (spec, teacher, dataset) or a document.
+    check_train_output(args.out, [args.model, args.teacher], args.dataset, args.force)
     if args.recipe:
         return run_recipe(args)
     cfg_fields = {f.name for f in fields(TrainConfig)}
@@ -196,6 +201,7 @@ def run(args) -> int:
     )
     check_range("--nproc", args.nproc, 1, 4096, integer=True, field="nproc")
     if args.nproc > 1:
+        check_launch(plan, args.nproc)  # everything a worker would meet, before any starts
         return launch(plan, args.nproc)
     ranks = Ranks.from_env()  # under torchrun: one of several processes
     return as_rank(lambda: train(plan), ranks) if ranks.distributed else train(plan)
@@ -207,7 +213,13 @@ def train(run: TrainRun) -> int:
     run.config.validate()  # bad flags and an unwritable --out fail before the data is read
     if ranks.is_main:
         check_output_path(out)
-    resume_ck = load_checkpoint(run.resume) if run.resume else None
+        with OutputLock(out):  # a second run to the same --out says so and stops
+            return _train(run, out, ranks)
+    return _train(run, out, ranks)
+
+
+def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
+    resume_ck = load_checkpoint(run.resume, force=run.force) if run.resume else None
     if resume_ck is not None:  # the file's recipe, its seed (and so its validation split) too
         check_resumable(resume_ck, run.arch)
         run = replace(run, config=resume_config(resume_ck, run.config))

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from .atomic import replace_with, temp_beside
 from .errors import DesktopCnnError
 
 if TYPE_CHECKING:
@@ -129,7 +130,7 @@ def _write(data: bytes, out: Path) -> None:
         raise DesktopCnnError(f"cannot write {out}: {out.parent} is not a folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        fd, tmp = temp_beside(out)  # fits a legal 255-byte name
     except OSError as exc:
         raise DesktopCnnError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
@@ -138,7 +139,7 @@ def _write(data: bytes, out: Path) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide an ordinary document
-        os.replace(tmp, out)
+        replace_with(tmp, out)  # never renames over /dev/null or another non-regular file
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):

@@ -29,6 +29,8 @@ from ..device import device_name, pick_device
 from ..errors import TrainingError
 from ..evaluation import EvalResult, evaluate
 from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
+from ..model_checks import check_activations
+from ..spec.arith import analyse
 from ..snapshots import LiveCopy, cpu_state, snapshot_marks
 from ..spec.layers import NetSpec, SpecError
 
@@ -75,6 +77,8 @@ def new_classifier(
     it is kept in the arguments, so the saved file rebuilds the same way.
     """
     args = classifier_args(arch, input_shape, num_classes)
+    if isinstance(arch, NetSpec):  # its activations at this input size, before any memory
+        check_activations(analyse(arch).total_memory, f"the model {arch.name}", force)
     if force and isinstance(arch, NetSpec):
         args["force"] = True
     return build_model(arch, **args), args
