@@ -14,6 +14,7 @@ from ..core.checkpoints import (
     save_with_fallback,
 )
 from ..core.data import DATASET_HELP
+from ..core.device import pick_device
 from ..core.errors import TrainingError
 from ..core.limits import check_range
 from ..core.models import MODELS
@@ -23,8 +24,8 @@ from ..core.train.distributed import Ranks
 from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
-from ..core.train_checks import check_launch, check_train_output
 from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from ..core.train_checks import check_launch, check_train_output
 from .launch import as_rank, launch
 from .progress import ProgressPrinter
 from .recipe_run import run_recipe
@@ -211,6 +212,7 @@ def train(run: TrainRun) -> int:
     """Train as ``run`` describes, print progress, save ``run.out``; the exit status."""
     out, ranks = Path(run.out), Ranks.from_env()
     run.config.validate()  # bad flags and an unwritable --out fail before the data is read
+    pick_device(run.config.device)  # meta, xla, cpu:1: one line before the data is read
     if ranks.is_main:
         check_output_path(out)
         with OutputLock(out):  # a second run to the same --out says so and stops

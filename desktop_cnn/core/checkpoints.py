@@ -364,7 +364,9 @@ def _build(
     info: ModelInfo, state: dict[str, torch.Tensor], path: Path, force: bool = False
 ) -> NamedActivations:
     """Build on the meta device first (shapes, no memory), check the fit, then for real."""
-    args = {**info.arch_args, "force": True} if force and "spec" in info.arch_args else info.arch_args
+    args = (
+        {**info.arch_args, "force": True} if force and "spec" in info.arch_args else info.arch_args
+    )
     try:
         with torch.device("meta"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "zero-element tensors": refused just below

@@ -15,9 +15,7 @@ def pick_device(name: str = "auto") -> torch.device:
     """Resolve ``auto``/``cpu``/``cuda``/``cuda:N``/``mps`` to an available device."""
     name = "auto" if name is None else str(name).strip().lower()
     if not re.fullmatch(r"auto|cpu|mps|cuda(:\d{1,4})?", name):  # meta, xla, cpu:1, "": no
-        raise DesktopCnnError(
-            f"unknown device {name!r}: choose auto, cpu, cuda, cuda:N or mps"
-        )
+        raise DesktopCnnError(f"unknown device {name!r}: choose auto, cpu, cuda, cuda:N or mps")
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")

@@ -28,10 +28,10 @@ from ..data import Dataset
 from ..device import device_name, pick_device
 from ..errors import TrainingError
 from ..evaluation import EvalResult, evaluate
-from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
 from ..model_checks import check_activations
-from ..spec.arith import analyse
+from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
 from ..snapshots import LiveCopy, cpu_state, snapshot_marks
+from ..spec.arith import analyse
 from ..spec.layers import NetSpec, SpecError
 
 # The config lives in config.py; importers of training keep finding it here.
