@@ -27,6 +27,7 @@ from ..core.train.run import DEFAULT_ARCH, TrainRun
 from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from ..core.train_checks import check_launch, check_train_output
 from .launch import as_rank, launch
+from .prog import PROG
 from .progress import ProgressPrinter
 from .recipe_run import run_recipe
 
@@ -229,6 +230,8 @@ def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
     data = run.load_data(resume_ck.info.classes if resume_ck and run.classes is None else None)
     if resume_ck is not None:
         check_same_data(resume_ck, data)
+    if ranks.is_main:  # what was read, so nothing is dropped silently
+        report_data(data)
     if run.validation and ranks.is_main:
         print(
             f"validation: {len(data.test)} training images held out; the test set is unused",
@@ -258,6 +261,17 @@ def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
     acc = result.checkpoint.info.metrics.get("test_accuracy")
     print(f"saved {out}" + (f" ({run.held_out} accuracy {acc:.2%})" if acc is not None else ""))
     return 0
+
+
+def report_data(data) -> None:
+    """For an image folder: the images read per class and what was left out (stderr)."""
+    if not data.name.startswith("imagefolder:"):
+        return
+    print(f"read {data.counts()} (train+test images per class)", file=sys.stderr)
+    for note in data.notes:
+        print(f"{PROG}: note: not used: {note}", file=sys.stderr)
+    if data.remark():
+        print(f"{PROG}: note: {data.remark()}", file=sys.stderr)
 
 
 def worker(spec: str) -> int:

@@ -346,7 +346,8 @@ class Trainer:
                 at = epoch * loop.steps + step - back  # 0-based step of the run
                 raise TrainingError(
                     f"the loss became {value} at epoch {at // loop.steps + 1}, "
-                    f"batch {at % loop.steps + 1}: try a lower learning rate"
+                    f"batch {at % loop.steps + 1}: "
+                    + (self.data.remark() or "try a lower learning rate")
                 )
 
     def _report_batch(self, loop: LoopState, epoch: int, step: int) -> None:
