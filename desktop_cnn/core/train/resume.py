@@ -18,6 +18,7 @@ file's is refused with the reason, as is a file of another network or dataset.
 
 from __future__ import annotations
 
+import copy
 from dataclasses import fields
 from pathlib import Path
 from typing import Any
@@ -31,6 +32,7 @@ from ..jsonsafe import finite_tree
 from ..models import arch_name, spec_for
 from ..spec.layers import NetSpec, SpecError
 from .history import typed_history
+from .optim import make_optimizer
 from .training import TrainConfig
 
 # Settings a resumed run may change; every other one is part of the run's recipe.
@@ -176,10 +178,14 @@ def check_optimizer(ck: Checkpoint, config: TrainConfig) -> None:
     whole = all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
     if not whole or sorted(ids) != list(range(len(params))):
         raise _damaged(ck, f"its optimizer does not hold the model's {len(params)} parameters")
+    fresh = make_optimizer(copy.deepcopy(ck.model).cpu(), config).state_dict()["param_groups"][0]
     for g in opt["param_groups"]:
         why = finite_tree({k: v for k, v in g.items() if k != "params"})
-        if why:
-            raise _damaged(ck, f"an optimizer setting {why}")
+        wrong = [k for k, v in fresh.items() if k != "params" and not _same_kind(g.get(k), v)]
+        if why or wrong:
+            raise _damaged(
+                ck, f"an optimizer setting {why or f'{wrong[0]} is not {fresh[wrong[0]]!r}-like'}"
+            )
     allowed = OPTIMIZER_BUFFERS.get(config.optimizer, set())
     for key, buffers in opt["state"].items():
         if not (isinstance(key, int) and 0 <= key < len(params) and isinstance(buffers, dict)):
@@ -197,6 +203,21 @@ def check_optimizer(ck: Checkpoint, config: TrainConfig) -> None:
                 )
             if not bool(torch.isfinite(t).all()) or (name == "step" and float(t) < 0):
                 raise _damaged(ck, f"the optimizer's {name} of parameter {key} is not finite")
+
+
+def _same_kind(saved: Any, fresh: Any) -> bool:
+    """Whether a saved optimizer setting has the type (and length) of a fresh optimizer's."""
+    if isinstance(fresh, bool) or fresh is None or isinstance(fresh, str):
+        return type(saved) is type(fresh)
+    if isinstance(fresh, int | float):
+        return isinstance(saved, int | float) and not isinstance(saved, bool)
+    if isinstance(fresh, list | tuple):
+        return (
+            isinstance(saved, list | tuple)
+            and len(saved) == len(fresh)
+            and all(_same_kind(a, b) for a, b in zip(saved, fresh, strict=True))
+        )
+    return True  # a tensor or another type torch keeps: load_state_dict checks it
 
 
 def _name(ck: Checkpoint) -> str:
