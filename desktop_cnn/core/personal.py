@@ -96,7 +96,7 @@ class PersonalSet:
         try:  # not a record at all: the index is damaged, not one entry
             d = Drawing(**entry)  # type: ignore[arg-type]
         except TypeError as exc:
-            raise PersonalDataError(f"{self.dir / INDEX} is damaged ({exc})") from None
+            raise PersonalDataError(f"{self.dir / INDEX} is damaged ({clean(exc)})") from None
         if not isinstance(d.id, int) or isinstance(d.id, bool) or d.id < 1:
             return None, f"its id {clean(repr(d.id))} is not a positive whole number"
         if not all(isinstance(v, str) for v in (d.file, d.label, d.predicted, d.created)):
