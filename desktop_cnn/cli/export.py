@@ -19,7 +19,11 @@ def add_parser(sub) -> None:
         help="ONNX file to write (needs: pip install onnx onnxscript); its metadata "
         "holds the classes and the input normalisation x = (pixel/255 - mean) / std",
     )
-    p.add_argument("--force", action="store_true", help="replace an OUT that is not our export")
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an OUT that is not our export; export a model over the size limits",
+    )
     p.set_defaults(func=run)
 
 

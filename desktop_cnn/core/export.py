@@ -167,9 +167,11 @@ def export_onnx(checkpoint: Checkpoint, out_path: str | os.PathLike) -> Path:
 
 def export_command(model_file: Path, out: Path) -> list[str]:
     """``desktop-cnn export`` as this installation runs it (the bundle is its own Python)."""
+    # --force: the person chose ``out`` in a save dialog, which asked before replacing a file.
+    args = ["export", str(model_file), "--onnx", str(out), "--force"]
     if getattr(sys, "frozen", False):
-        return [sys.executable, "export", str(model_file), "--onnx", str(out)]
-    return [sys.executable, "-m", "desktop_cnn", "export", str(model_file), "--onnx", str(out)]
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "desktop_cnn", *args]
 
 
 class ExportProcess:
