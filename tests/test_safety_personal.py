@@ -116,7 +116,7 @@ def test_my_drawings_shows_a_missing_png_as_missing(tmp_path, display, monkeypat
     from desktop_cnn.gui.settings import Settings
     from desktop_cnn.gui.state import AppState
 
-    from helpers import new_root
+    from helpers import new_root, screenshot
 
     monkeypatch.setenv("DESKTOP_CNN_HOME", str(tmp_path))
     p = PersonalSet("mnist")
@@ -139,7 +139,8 @@ def test_my_drawings_shows_a_missing_png_as_missing(tmp_path, display, monkeypat
         root.update()
         captions = [t.caption for t in panel.grid_view.thumbs]
         assert captions[0] == "is 1\nimage missing" and captions[1].startswith("is 7")
-        assert "1 damaged entries ignored" in panel.header.cget("text")
+        assert "1 damaged entry of the index ignored" in panel.header.cget("text")
+        screenshot(root, Path(__file__).parent / "artifacts" / "personal-missing.png")
     finally:
         root.destroy()
 

@@ -26,6 +26,7 @@ from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
 from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
 from ..core.train_checks import check_launch, check_train_output
+from . import progress
 from .launch import as_rank, launch
 from .prog import PROG
 from .progress import ProgressPrinter
@@ -230,8 +231,6 @@ def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
     data = run.load_data(resume_ck.info.classes if resume_ck and run.classes is None else None)
     if resume_ck is not None:
         check_same_data(resume_ck, data)
-    if ranks.is_main:  # what was read, so nothing is dropped silently
-        report_data(data)
     if run.validation and ranks.is_main:
         print(
             f"validation: {len(data.test)} training images held out; the test set is unused",
@@ -248,6 +247,7 @@ def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
     )
     if ranks.is_main:  # room for the file, now that the model's size is known
         check_output_path(out, checkpoint_bytes(trainer.model, run.checkpoint_every_epoch))
+        report_data(data)  # what was read, so nothing is dropped silently
     result = trainer.run(out if run.checkpoint_every_epoch else None)
     if result.status == "failed":
         raise TrainingError(result.message)
@@ -267,7 +267,8 @@ def report_data(data) -> None:
     """For an image folder: the images read per class and what was left out (stderr)."""
     if not data.name.startswith("imagefolder:"):
         return
-    print(f"read {data.counts()} (train+test images per class)", file=sys.stderr)
+    if not progress.QUIET:
+        print(f"read {data.counts()} (train+test images per class)", file=sys.stderr)
     for note in data.notes:
         print(f"{PROG}: note: not used: {note}", file=sys.stderr)
     if data.remark():

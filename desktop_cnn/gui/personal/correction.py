@@ -197,7 +197,8 @@ class PersonalPanel(Panel):
             except PersonalDataError as exc:
                 self.drawings = []
                 self.show_error("Cannot read your drawings", str(exc))
-            ignored = f" {len(personal.skipped)} damaged entries ignored." * bool(personal.skipped)
+            n = len(personal.skipped)  # entries of the index that were not followed
+            ignored = f" {n} damaged entr{'y' if n == 1 else 'ies'} of the index ignored." * bool(n)
             self.header.configure(
                 text=(
                     f"{len(self.drawings)} drawings for {personal.dataset} models, kept in "
