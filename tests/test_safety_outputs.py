@@ -245,3 +245,15 @@ def test_the_lock_dies_with_its_process(tmp_path):
     holder.wait()
     with OutputLock(out):  # SIGKILL left the file, but not the lock
         pass
+
+
+def test_export_writes_a_legal_255_byte_name(tmp_path):
+    """The issue: export refused a legal 255-character name (its temp name was longer)."""
+    from desktop_cnn.core.export import _write
+
+    for name in ("x" * 250 + ".onnx", "é" * 125 + ".onnx"):
+        out = tmp_path / name
+        assert len(name.encode()) == 255 and check_output(out, ONNX) == out
+        _write(b"bytes", out)
+        assert out.read_bytes() == b"bytes"
+    assert len(list(tmp_path.iterdir())) == 2  # and no temp file left
