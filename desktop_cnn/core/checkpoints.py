@@ -199,6 +199,8 @@ def check_output_path(path: str | os.PathLike, nbytes: int = 0) -> Path:
         raise SaveError(
             f"cannot write {path}: it is a folder; give a file name such as {path / 'model.pt'}"
         )
+    if is_device(path):  # /dev/null: written through; nothing is made beside it
+        return path
     folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
     if not folder.is_dir():
         raise SaveError(f"cannot write {path}: {folder} is a file, not a folder")
