@@ -64,7 +64,7 @@ MANY_MACS = spec(  # 9.7 G multiply-adds per image, 8 MB of activations
 def test_the_issues_7_gb_model_is_refused_before_it_runs(tmp_path, capsys):
     f = spec_file(tmp_path / "big.pt", HUGE_ACTIVATIONS)
     assert f.stat().st_size < 100_000
-    with pytest.raises(CheckpointError, match="MiB of activations per image"):
+    with pytest.raises(CheckpointError, match=r"MiB of activations per image \(\w+ alone"):
         load_checkpoint(f)
     img = tmp_path / "x.png"
     Image.new("L", (28, 28), 255).save(img)
@@ -212,3 +212,17 @@ def test_exercises_without_answers_hold_no_answers(capsys):
     assert '"question"' in text and '"W0"' in text
     assert cli_main(["exercises", "--json"]) == 0
     assert '"worked"' in capsys.readouterr().out
+
+
+def test_a_batch_over_the_machines_memory_is_refused_before_training(tmp_path, capsys, monkeypatch):
+    import desktop_cnn.core.train_checks as checks
+
+    for c, v in (("a", 0), ("b", 200)):
+        for i in range(8):
+            (tmp_path / c).mkdir(exist_ok=True)
+            Image.new("L", (28, 28), v + i).save(tmp_path / c / f"{i}.png")
+    monkeypatch.setattr(checks, "memory_bytes", lambda device: 1 << 20)  # a 1 MiB machine
+    flags = ["--epochs", "1", "--batch-size", "8", "--device", "cpu", "--out", tmp_path / "m.pt"]
+    line = one_line(capsys, "train", "--dataset", f"imagefolder:{tmp_path}", *flags)
+    assert "--batch-size 8" in line and "1 MiB of memory" in line
+    assert not (tmp_path / "m.pt").exists()

@@ -25,7 +25,7 @@ from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
 from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
-from ..core.train_checks import check_launch, check_train_output
+from ..core.train_checks import check_batch_memory, check_launch, check_train_output
 from . import progress
 from .launch import as_rank, launch
 from .prog import PROG
@@ -244,6 +244,11 @@ def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
         resume=resume_ck,
         ranks=ranks,
         force=run.force,
+    )
+    # This process's part of every batch (a small dataset makes smaller batches).
+    share = min(run.config.batch_size, len(data.train)) // ranks.world
+    check_batch_memory(
+        trainer.arch, trainer.arch_args, data.input_shape, share, trainer.device, run.force
     )
     if ranks.is_main:  # room for the file, now that the model's size is known
         check_output_path(out, checkpoint_bytes(trainer.model, run.checkpoint_every_epoch))

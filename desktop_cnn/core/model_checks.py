@@ -19,6 +19,7 @@ import torch
 from .errors import CheckpointError
 from .jsonsafe import finite_tree
 from .limits import MAX_ACTIVATION_BYTES, MAX_CHANNELS, MAX_CLASSES, MAX_SIDE
+from .safetext import clean
 
 
 def _is_int(x: Any) -> bool:
@@ -89,34 +90,46 @@ def memory_text(nbytes: int) -> str:
     return f"{nbytes / 2**20:,.0f} MiB" if nbytes >= 2**20 else f"{nbytes / 1024:,.0f} KiB"
 
 
-def check_activations(nbytes: int, what: str, force: bool = False) -> None:
-    """Refuse a model whose layer outputs for one image exceed the limit, unless the person
-    passed ``force`` (a flag or a dialog: never a field of a file)."""
+def check_activations(sizes: dict[str, int], what: str, force: bool = False) -> None:
+    """Refuse a model whose layer outputs for one image (``sizes``: bytes per layer) exceed
+    the limit, unless the person passed ``force`` (a flag or a dialog: never a file's field)."""
+    nbytes = sum(sizes.values())
     if nbytes > MAX_ACTIVATION_BYTES and not force:
+        name = max(sizes, key=sizes.__getitem__)
         raise CheckpointError(
-            f"{what} needs {memory_text(nbytes)} of activations per image, more than the "
+            f"{what} needs {memory_text(nbytes)} of activations per image ({clean(name, 40)} "
+            f"alone {memory_text(sizes[name])}), more than the "
             f"{memory_text(MAX_ACTIVATION_BYTES)} a desktop can give: make it smaller (fewer "
             "channels, less padding), or pass --force where a command offers it"
         )
 
 
-def activation_bytes(meta_model: torch.nn.Module, input_shape: tuple[int, ...]) -> int:
-    """Bytes of every layer's output for one image, measured on the meta device (no memory)."""
-    total = [0]
+def activation_sizes(meta_model: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+    """Bytes of each layer's output for one image (float32), measured on the meta device,
+    which has shapes but no memory."""
+    sizes: dict[str, int] = {}
+    leaves = [(n, m) for n, m in meta_model.named_modules() if not list(m.children())]
 
-    def hook(module: torch.nn.Module, args: Any, out: Any) -> None:
-        if isinstance(out, torch.Tensor):
-            total[0] += out.numel() * 4  # float32, whatever the meta dtype
+    def hook_for(name: str):
+        def hook(module: torch.nn.Module, args: Any, out: Any) -> None:
+            if isinstance(out, torch.Tensor):
+                sizes[name] = sizes.get(name, 0) + out.numel() * 4
 
-    leaves = [m for m in meta_model.modules() if not list(m.children())]
-    handles = [m.register_forward_hook(hook) for m in leaves]
+        return hook
+
+    handles = [m.register_forward_hook(hook_for(n or "model")) for n, m in leaves]
     try:
         with torch.no_grad():
             meta_model(torch.empty((1, *input_shape), device="meta"))
     finally:
         for h in handles:
             h.remove()
-    return total[0]
+    return sizes
+
+
+def activation_bytes(meta_model: torch.nn.Module, input_shape: tuple[int, ...]) -> int:
+    """Bytes of every layer's output for one image, measured on the meta device."""
+    return sum(activation_sizes(meta_model, input_shape).values())
 
 
 def check_fit(
@@ -144,7 +157,7 @@ def check_fit(
             f"{path}: the weights do not fit {info.arch} {info.arch_args}: {what}"
         )
     try:
-        check_activations(activation_bytes(meta_model, info.input_shape), str(path), force)
+        check_activations(activation_sizes(meta_model, info.input_shape), str(path), force)
         with torch.no_grad():
             out = meta_model(torch.empty((1, *info.input_shape), device="meta"))
     except CheckpointError:

@@ -78,3 +78,46 @@ def check_launch(run: TrainRun, nproc: int) -> None:
         load_checkpoint(config.teacher, force=run.force)
     # The data's size is checked by each worker; the batch's share needs only the flags.
     check_shares(Ranks(0, nproc), config.batch_size, config.batch_size)
+
+
+def memory_bytes(device: torch.device) -> int:
+    """The memory a run on ``device`` can use at most: the GPU's, or the machine's RAM."""
+    if device.type == "cuda":
+        return torch.cuda.get_device_properties(device).total_memory
+    try:
+        return os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES")
+    except (ValueError, OSError, AttributeError):  # Windows: no sysconf; do not guess
+        return 1 << 62
+
+
+def check_batch_memory(
+    arch: object,
+    arch_args: dict,
+    input_shape: tuple[int, int, int],
+    batch: int,
+    device: torch.device,
+    force: bool,
+) -> None:
+    """Refuse a batch whose activations cannot fit in memory, before the first step.
+
+    Training keeps each layer's output and its gradient, and the backward pass needs about as
+    much again: three times the forward activations of one batch is the estimate.
+    """
+    from .model_checks import activation_bytes, memory_text
+    from .models import build_model
+
+    try:
+        args = {**arch_args, "force": True} if "spec" in arch_args else arch_args  # sized below
+        with torch.device("meta"):
+            meta = build_model(arch, **args)  # type: ignore[arg-type]
+        need = 3 * batch * activation_bytes(meta, input_shape)
+    except Exception:  # noqa: BLE001 - a model the meta device cannot run: no estimate
+        return
+    have = memory_bytes(device)
+    if need > have and not force:
+        raise ConfigError(
+            f"--batch-size {batch}: training needs about {memory_text(need)} for the layer "
+            f"outputs of one batch, more than the {memory_text(have)} of memory here; lower "
+            "--batch-size, or pass --force",
+            "batch_size",
+        )

@@ -78,7 +78,8 @@ def new_classifier(
     """
     args = classifier_args(arch, input_shape, num_classes)
     if isinstance(arch, NetSpec):  # its activations at this input size, before any memory
-        check_activations(analyse(arch).total_memory, f"the model {arch.name}", force)
+        rows = {r.name: r.memory for r in analyse(arch).rows}
+        check_activations(rows, f"the model {arch.name}", force)
     if force and isinstance(arch, NetSpec):
         args["force"] = True
     return build_model(arch, **args), args
