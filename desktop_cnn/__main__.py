@@ -13,6 +13,14 @@ OPENED_TYPES += (".lesson",)  # a lesson file (core/lesson.py)
 
 
 def main(argv: list[str] | None = None) -> int:
+    try:
+        return _main(argv)
+    except KeyboardInterrupt:  # Ctrl+C while torch is still importing: no traceback
+        print("desktop-cnn: interrupted", file=sys.stderr)
+        return 130
+
+
+def _main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else argv
     if argv and argv[0] == "--self-test":
         from .selftest import main as selftest

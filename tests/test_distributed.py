@@ -161,7 +161,8 @@ def workers_of(pid: int) -> dict[int, int]:
 def test_a_killed_rank_ends_the_run_with_one_line(shared_data, tmp_path):
     out = tmp_path / "model.pt"
     out.write_bytes(b"the previous model")
-    proc = launch(shared_data, out, "--epochs", "50", "--checkpoint-every-epoch")
+    # --force: the placeholder "previous model" is not a model file, which --out refuses
+    proc = launch(shared_data, out, "--epochs", "50", "--checkpoint-every-epoch", "--force")
     deadline = time.monotonic() + 300
     while len(workers := workers_of(proc.pid)) < 2 and time.monotonic() < deadline:
         time.sleep(0.2)
@@ -184,7 +185,7 @@ def test_a_bad_file_on_every_rank_is_one_line(shared_data, tmp_path):
     bad.write_bytes(b"not a model")
     with pytest.raises(CheckpointError) as refused:
         load_checkpoint(bad)
-    proc = launch(shared_data, out, "--teacher", str(bad))
+    proc = launch(shared_data, out, "--teacher", str(bad), "--force")  # a placeholder --out
     _, err = proc.communicate(timeout=300)
     assert proc.returncode == 1
     assert [line for line in err.splitlines() if line.strip()] == [

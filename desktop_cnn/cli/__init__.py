@@ -17,6 +17,7 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
+from ..core.safetext import clean
 from . import (
     attack,
     code,
@@ -25,6 +26,7 @@ from . import (
     export,
     helpformat,
     lesson,
+    pipes,
     predict,
     progress,
     robustness,
@@ -60,15 +62,13 @@ def main(argv: list[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     progress.QUIET = getattr(args, "quiet", False)
+    pipes.guard_output()  # a reader that leaves ends the output, never the run or its save
     try:
         code: int = args.func(args)  # the subcommand's run(args)
         return code
-    except DesktopCnnError as exc:
-        print(f"{PROG}: error: {exc}", file=sys.stderr)
+    except DesktopCnnError as exc:  # may quote a file's text: shown without control characters
+        print(f"{PROG}: error: {clean(exc, limit=2000)}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted", file=sys.stderr)
         return 130
-    except BrokenPipeError:  # e.g. `desktop-cnn eval ... | head`: the reader left
-        sys.stderr.close()
-        return 0

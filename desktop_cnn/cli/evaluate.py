@@ -25,11 +25,12 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
     )
     p.add_argument("--device", default="auto", help="auto, cpu, cuda, cuda:N or mps")
     p.add_argument("--json", action="store_true", help="print one JSON object on stdout")
+    p.add_argument("--force", action="store_true", help="use a model over the size limits")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    result = evaluate_file(args.file, args.dataset, args.data_dir, args.device)
+    result = evaluate_file(args.file, args.dataset, args.data_dir, args.device, args.force)
     if args.json:
         print(dumps(result))  # strict: NaN (no images) becomes null
     else:
@@ -44,9 +45,14 @@ def run(args: argparse.Namespace) -> int:
 
 
 def evaluate_file(
-    path: str, dataset: str | None, data_dir: str | None, device: str = "auto"
+    path: str,
+    dataset: str | None,
+    data_dir: str | None,
+    device: str = "auto",
+    force: bool = False,
 ) -> dict[str, Any]:
-    ck = load_checkpoint(path)
+    pick_device(device)  # a wrong --device: one line before anything is read
+    ck = load_checkpoint(path, force=force)
     info = ck.info
     subset = info.classes if dataset is None or dataset == info.dataset else None
     data = load_test_data(dataset or info.dataset, data_dir)  # MNIST's ships with the app

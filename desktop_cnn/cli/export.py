@@ -7,6 +7,7 @@ from typing import Any
 
 from ..core.checkpoints import load_checkpoint
 from ..core.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
+from ..core.outputs import ONNX, check_output
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -19,11 +20,16 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         help="ONNX file to write (needs: pip install onnx onnxscript); its metadata "
         "holds the classes and the input normalisation x = (pixel/255 - mean) / std",
     )
+    p.add_argument(
+        "--force",
+        action="store_true",
+        help="replace an OUT that is not our export; export a model over the size limits",
+    )
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
-    r = export_file(args.file, args.onnx)
+    r = export_file(args.file, args.onnx, args.force)
     shape = ", ".join(str(d) for d in r["input_shape"])
     print(
         f"saved {r['onnx']}: input {r['input_name']!r} (N, {shape}) float32, "
@@ -33,8 +39,9 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def export_file(path: str, onnx_out: str) -> dict[str, Any]:
-    ck = load_checkpoint(path)
+def export_file(path: str, onnx_out: str, force: bool = False) -> dict[str, Any]:
+    check_output(onnx_out, ONNX, [path], force, flag="--onnx")  # before the model is read
+    ck = load_checkpoint(path, force=force)
     info = ck.info
     out = export_onnx(ck, onnx_out)
     return {

@@ -10,6 +10,8 @@ Under torchrun itself, ``as_rank`` keeps rank 0 the only one that prints.
 
 from __future__ import annotations
 
+import contextlib
+import ctypes
 import os
 import pickle
 import signal
@@ -17,6 +19,7 @@ import socket
 import subprocess
 import sys
 import tempfile
+import threading
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -31,12 +34,15 @@ from ..core.train.run import TrainRun
 ERRORS_ENV = "DESKTOP_CNN_ERRORS"  # a folder where each worker leaves its failure, if any
 # The launched process runs cli/train.py's worker(): named here as text, not imported, so
 # this module and train.py do not import each other.
+PR_SET_PDEATHSIG = 1  # linux/prctl.h
 WORKER = "import sys; from desktop_cnn.cli.train import worker; sys.exit(worker(sys.argv[1]))"
 
 
 def as_rank(work: Callable[[], int], ranks: Ranks) -> int:
     """Run one process's part of a distributed run; a failure is reported once, not N times."""
     signal.signal(signal.SIGTERM, _exit_quietly)  # ended by the launcher: unwind, clean up
+    if os.environ.get(ERRORS_ENV):  # started by launch(): live no longer than the launcher
+        tie_to_parent()
     try:
         return work()
     except DesktopCnnError as exc:
@@ -59,6 +65,26 @@ def as_rank(work: Callable[[], int], ranks: Ranks) -> int:
 
 def _exit_quietly(signum: int, frame: FrameType | None) -> None:
     raise SystemExit(128 + signum)
+
+
+def _die_with_parent() -> None:
+    """In the child before it runs (Linux): the kernel sends SIGTERM when the launcher dies,
+    however it dies (SIGKILL included)."""
+    with contextlib.suppress(Exception):
+        ctypes.CDLL(None, use_errno=True).prctl(PR_SET_PDEATHSIG, signal.SIGTERM)
+
+
+def tie_to_parent(every_s: float = 1.0) -> None:
+    """A watchdog thread: when the launcher is gone (this process is re-parented), end this
+    worker with SIGTERM, so its save is finished or removed; for systems without prctl."""
+    parent = os.getppid()
+
+    def watch() -> None:
+        while os.getppid() == parent:
+            time.sleep(every_s)
+        os.kill(os.getpid(), signal.SIGTERM)
+
+    threading.Thread(target=watch, name="launcher-watchdog", daemon=True).start()
 
 
 def _peer_failed(exc: BaseException) -> bool:
@@ -92,14 +118,28 @@ def launch(run: TrainRun, nproc: int) -> int:
         }
         # As torchrun does: one thread each unless told, or N processes fight for the cores.
         env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
-        workers = [
-            subprocess.Popen(
-                [sys.executable, "-c", WORKER, str(spec)],
-                env={**env, "RANK": str(r), "LOCAL_RANK": str(r)},
-            )
-            for r in range(nproc)
-        ]
-        failed = _wait(workers)
+        linux = sys.platform.startswith("linux")
+        workers: list[subprocess.Popen] = []
+        # SIGTERM or SIGHUP to the launcher ends its workers too (SIGKILL: prctl and watchdog).
+        ended = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
+        for s in ended:
+            signal.signal(s, _exit_quietly)
+        try:
+            for r in range(nproc):
+                workers.append(
+                    subprocess.Popen(
+                        [sys.executable, "-c", WORKER, str(spec)],
+                        env={**env, "RANK": str(r), "LOCAL_RANK": str(r)},
+                        preexec_fn=_die_with_parent if linux else None,  # noqa: PLW1509
+                    )
+                )
+            failed = _wait(workers)
+        except BaseException:  # interrupted or ended: no worker outlives the launcher
+            _end(workers)
+            raise
+        finally:
+            for s, handler in ended.items():
+                signal.signal(s, handler)
         if failed is None:
             return 0
         print(f"desktop-cnn: error: {_why(failed, nproc, Path(tmp))}", file=sys.stderr)
@@ -113,18 +153,23 @@ def _wait(workers: list[subprocess.Popen[bytes]]) -> dict[int, int] | None:
         codes = [w.poll() for w in workers]
         bad = {r: c for r, c in enumerate(codes) if c not in (None, 0)}
         if bad:
-            for w in workers:
-                if w.poll() is None:
-                    w.terminate()
-            for w in workers:
-                try:  # a save under way finishes or removes its temp file well within this
-                    w.wait(timeout=10)
-                except subprocess.TimeoutExpired:
-                    w.kill()
+            _end(workers)
             return bad
         if all(c == 0 for c in codes):
             return None
         time.sleep(0.1)
+
+
+def _end(workers: list[subprocess.Popen]) -> None:
+    """SIGTERM the workers still running, then wait (SIGKILL after 10 s)."""
+    for w in workers:
+        if w.poll() is None:
+            w.terminate()
+    for w in workers:
+        try:  # a save under way finishes or removes its temp file well within this
+            w.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            w.kill()
 
 
 def _why(failed: dict[int, int], nproc: int, tmp: Path) -> str:

@@ -8,6 +8,7 @@ answered, 1 when the model cannot be used or any image failed.
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from typing import Any
 
@@ -34,12 +35,13 @@ def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None
         action="store_true",
         help='print a JSON list on stdout; an image that failed has an "error" instead of a label',
     )
+    p.add_argument("--force", action="store_true", help="use a model over the size limits")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
 
-    results = predict_files(args.file, args.images)
+    results = predict_files(args.file, args.images, args.force)
     for r in results:  # in the order given: an answer on stdout or the reason on stderr
         if "error" in r:
             print(f"{PROG}: error: {r['error']}", file=sys.stderr, flush=True)
@@ -51,9 +53,10 @@ def run(args: argparse.Namespace) -> int:
     return SOME_FAILED if any("error" in r for r in results) else 0
 
 
-def predict_files(path: str, images: list[str]) -> list[dict[str, Any]]:
+def predict_files(path: str, images: list[str], force: bool = False) -> list[dict[str, Any]]:
     """One dict per image, in order: its answer, or ``{"image", "error"}`` when it failed."""
-    ck = load_checkpoint(path)  # a model that cannot be used stops everything: one line
+    # a model that cannot be used stops everything: one line
+    ck = load_checkpoint(path, force=force)
     out: list[dict[str, Any]] = []
     for image in images:
         try:
@@ -73,6 +76,11 @@ def _predict_one(ck: Checkpoint, image: str) -> dict[str, Any]:
     if x is None:
         raise DesktopCnnError(f"{image}: the image is empty (no ink found)")
     probs = predict_proba(ck.model, x)[0].tolist()
+    if not all(math.isfinite(p) for p in probs):  # finite weights can still overflow float32
+        raise DesktopCnnError(
+            f"{image}: the model's outputs overflow (not finite numbers) for this image, so it "
+            "has no answer: the model file is damaged or diverged; retrain it"
+        )
     label = max(range(len(probs)), key=probs.__getitem__)
     return {
         "image": image,

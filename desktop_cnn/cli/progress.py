@@ -12,6 +12,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
+from ..core.safetext import clean
 from ..core.train.events import BatchEnd, EpochEnd, Event, Failed, Note, Started
 
 QUIET = False  # set from --quiet by cli.main
@@ -65,7 +66,7 @@ class ProgressPrinter:
             self.close()
         elif isinstance(e, Note):
             self.close()
-            print(f"desktop-cnn: note: {e.message}", file=sys.stderr, flush=True)
+            print(f"desktop-cnn: note: {clean(e.message, 2000)}", file=sys.stderr, flush=True)
 
     def batch(self, e: BatchEnd) -> None:
         from tqdm import tqdm

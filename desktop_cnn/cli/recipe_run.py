@@ -9,6 +9,7 @@ from pathlib import Path
 
 from ..core.checkpoints import check_output_path, save_with_fallback
 from ..core.errors import DesktopCnnError
+from ..core.outputs import OutputLock
 from ..core.train import recipes
 from .progress import ProgressPrinter
 
@@ -34,6 +35,11 @@ def run_recipe(args: argparse.Namespace) -> int:
     out = Path(args.out)
     config.validate()  # a bad flag or an unwritable --out fails before the data is read
     check_output_path(out)
+    with OutputLock(out):  # a second run to the same --out says so and stops
+        return _train_recipe(r, config, args, out)
+
+
+def _train_recipe(r, config, args, out: Path) -> int:
     t0 = time.perf_counter()
     result, _ = recipes.train_recipe(r, config, args.data_dir, ProgressPrinter())
     if result.status == "failed":

@@ -15,6 +15,7 @@ from ..core.errors import ConfigError, DesktopCnnError
 from ..core.limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE, check_range
 from ..core.models import MODELS, build_model, model_spec
 from ..core.resolve import resolve_model
+from ..core.safetext import clean
 from ..core.spec.arith import check
 from ..core.spec.files import fit_to_data
 from ..core.spec.layers import NetSpec
@@ -81,7 +82,8 @@ def run(args: argparse.Namespace) -> int:
         check_range("--classes", args.classes, 1, MAX_CLASSES, integer=True, field="classes")
     found = args.model if args.model in MODELS else resolve_model(args.model)
     if isinstance(found, NetSpec):
-        print(spec_summary(found, shape, args.classes, args.force))
+        table = spec_summary(found, shape, args.classes, args.force)
+        print("\n".join(clean(line, 100_000) for line in table.splitlines()))  # a file's names
         return 0
     kwargs: dict[str, int] = {}
     if model_spec(found).classifier:

@@ -14,16 +14,21 @@ from ..core.checkpoints import (
     save_with_fallback,
 )
 from ..core.data import DATASET_HELP
+from ..core.device import pick_device
 from ..core.errors import TrainingError
 from ..core.limits import check_range
 from ..core.models import MODELS
+from ..core.outputs import OutputLock
 from ..core.resolve import resolve_model
 from ..core.train.distributed import Ranks
 from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
 from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from ..core.train_checks import check_batch_memory, check_launch, check_train_output
+from . import progress
 from .launch import as_rank, launch
+from .prog import PROG
 from .progress import ProgressPrinter
 from .recipe_run import run_recipe
 
@@ -165,7 +170,8 @@ def add_parser(sub) -> None:
         "--force",
         action="store_true",
         help="train a .json spec even when it is too big for a desktop (over 50M "
-        "parameters or a few GFLOPs per image)",
+        "parameters, a few GFLOPs or 256 MiB of activations per image); replace an --out "
+        "that is not a desktop-cnn model",
     )
     p.add_argument(
         "--nproc",
@@ -188,6 +194,8 @@ def fields_help(name: str) -> str:
 
 
 def run(args) -> int:
+    # Before any work: --out must not destroy an input (spec, teacher, dataset) or a document.
+    check_train_output(args.out, [args.model, args.teacher], args.dataset, args.force)
     if args.recipe:
         return run_recipe(args)
     cfg_fields = {f.name for f in fields(TrainConfig)}
@@ -207,6 +215,7 @@ def run(args) -> int:
     )
     check_range("--nproc", args.nproc, 1, 4096, integer=True, field="nproc")
     if args.nproc > 1:
+        check_launch(plan, args.nproc)  # everything a worker would meet, before any starts
         return launch(plan, args.nproc)
     ranks = Ranks.from_env()  # under torchrun: one of several processes
     return as_rank(lambda: train(plan), ranks) if ranks.distributed else train(plan)
@@ -216,9 +225,16 @@ def train(run: TrainRun) -> int:
     """Train as ``run`` describes, print progress, save ``run.out``; the exit status."""
     out, ranks = Path(run.out), Ranks.from_env()
     run.config.validate()  # bad flags and an unwritable --out fail before the data is read
+    pick_device(run.config.device)  # meta, xla, cpu:1: one line before the data is read
     if ranks.is_main:
         check_output_path(out)
-    resume_ck = load_checkpoint(run.resume) if run.resume else None
+        with OutputLock(out):  # a second run to the same --out says so and stops
+            return _train(run, out, ranks)
+    return _train(run, out, ranks)
+
+
+def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
+    resume_ck = load_checkpoint(run.resume, force=run.force) if run.resume else None
     if resume_ck is not None:  # the file's recipe, its seed (and so its validation split) too
         check_resumable(resume_ck, run.arch)
         run = replace(run, config=resume_config(resume_ck, run.config))
@@ -240,8 +256,14 @@ def train(run: TrainRun) -> int:
         ranks=ranks,
         force=run.force,
     )
+    # This process's part of every batch (a small dataset makes smaller batches).
+    share = min(run.config.batch_size, len(data.train)) // ranks.world
+    check_batch_memory(
+        trainer.arch, trainer.arch_args, data.input_shape, share, trainer.device, run.force
+    )
     if ranks.is_main:  # room for the file, now that the model's size is known
         check_output_path(out, checkpoint_bytes(trainer.model, run.checkpoint_every_epoch))
+        report_data(data)  # what was read, so nothing is dropped silently
     result = trainer.run(out if run.checkpoint_every_epoch else None)
     if result.status == "failed":
         raise TrainingError(result.message)
@@ -255,6 +277,18 @@ def train(run: TrainRun) -> int:
     acc = result.checkpoint.info.metrics.get("test_accuracy")
     print(f"saved {out}" + (f" ({run.held_out} accuracy {acc:.2%})" if acc is not None else ""))
     return 0
+
+
+def report_data(data) -> None:
+    """For an image folder: the images read per class and what was left out (stderr)."""
+    if not data.name.startswith("imagefolder:"):
+        return
+    if not progress.QUIET:
+        print(f"read {data.counts()} (train+test images per class)", file=sys.stderr)
+    for note in data.notes:
+        print(f"{PROG}: note: not used: {note}", file=sys.stderr)
+    if data.remark():
+        print(f"{PROG}: note: {data.remark()}", file=sys.stderr)
 
 
 def worker(spec: str) -> int:

@@ -16,8 +16,12 @@ import errno
 import os
 import re
 import shutil
+import signal
+import stat
 import tempfile
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 STALE_AFTER_S = 60.0  # no save of ours takes this long; a younger pid-less file may be live
@@ -26,9 +30,88 @@ REUSED_PID_AFTER_S = 3600.0  # a "live" writer this old is another process with 
 _TEMP = re.compile(r"^\.(?P<name>.+?)\.(?:(?P<pid>\d+)\.)?[a-z0-9_]{8}\.tmp$")
 
 
+NAME_MAX = 255  # bytes in one file name on Linux, macOS and Windows file systems
+
+
+def name_max(folder: Path) -> int:
+    """The longest file name (in bytes) ``folder``'s file system takes."""
+    try:
+        return min(NAME_MAX, os.pathconf(folder, "PC_NAME_MAX"))
+    except (OSError, ValueError, AttributeError):  # no such folder yet, or Windows
+        return NAME_MAX
+
+
+def fit_bytes(text: str, limit: int) -> str:
+    """``text`` cut to at most ``limit`` bytes of UTF-8, never inside a character."""
+    return text.encode("utf-8", "surrogateescape")[: max(limit, 0)].decode("utf-8", "ignore")
+
+
 def temp_beside(path: Path) -> tuple[int, str]:
-    """An open (fd, name) for a new temp file beside ``path``, named so it can be cleaned up."""
-    return tempfile.mkstemp(prefix=f".{path.name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+    """An open (fd, name) for a new temp file beside ``path``, named so it can be cleaned up.
+
+    The name holds as much of ``path``'s name as fits: a legal 255-byte target name must not
+    make a temp name the file system refuses.
+    """
+    tail = len(f"..{os.getpid()}.") + 8 + len(".tmp")  # mkstemp's random part is 8 characters
+    name = fit_bytes(path.name, name_max(path.parent) - tail)
+    return tempfile.mkstemp(prefix=f".{name}.{os.getpid()}.", suffix=".tmp", dir=path.parent)
+
+
+def is_device(path: Path) -> bool:
+    """A character device such as /dev/null: written through, never renamed over."""
+    try:
+        return stat.S_ISCHR(path.stat().st_mode)
+    except OSError:
+        return False
+
+
+def replace_with(tmp: str | Path, path: Path) -> None:
+    """Move the finished temp file onto ``path``; only ever renamed over a regular file.
+
+    A character device (``/dev/null``) gets the bytes written through it and keeps being a
+    device; a folder, fifo, socket or block device in the way is an OSError, untouched.
+    """
+    try:
+        mode = os.stat(path).st_mode
+    except FileNotFoundError:
+        mode = None
+    if mode is None or stat.S_ISREG(mode):
+        os.replace(tmp, path)
+        return
+    if not stat.S_ISCHR(mode):
+        raise OSError(errno.EEXIST, "it is not a regular file", str(path))
+    with open(tmp, "rb") as src, open(path, "wb") as dst:
+        shutil.copyfileobj(src, dst)
+    os.unlink(tmp)
+
+
+@contextlib.contextmanager
+def interrupts_deferred() -> Iterator[None]:
+    """Hold Ctrl+C (and SIGTERM) until the block ends, then raise it: a save is finished
+    whole rather than cut off in the middle. Only the main thread can hold signals; on
+    another thread this does nothing."""
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    old = {s: signal.getsignal(s) for s in (signal.SIGINT, signal.SIGTERM)}
+    for s, handler in old.items():
+        if handler not in (signal.SIG_IGN, None):
+            signal.signal(s, lambda signum, frame: caught.append(signum))
+    try:
+        yield
+    finally:
+        for s, handler in old.items():
+            if handler is not None:
+                signal.signal(s, handler)
+    if caught:
+        if caught[0] == signal.SIGINT:
+            raise KeyboardInterrupt
+        handler = old[signal.SIGTERM]
+        if callable(handler):
+            handler(signal.SIGTERM, None)
+        else:
+            raise SystemExit(128 + signal.SIGTERM)
 
 
 def _pid_alive(pid: int) -> bool:

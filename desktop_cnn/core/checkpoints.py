@@ -25,11 +25,22 @@ from typing import Any
 import torch
 
 from .. import __version__
-from .atomic import free_bytes, remove_stale_temps, temp_beside, write_failure
+from .atomic import (
+    fit_bytes,
+    free_bytes,
+    interrupts_deferred,
+    is_device,
+    name_max,
+    remove_stale_temps,
+    replace_with,
+    temp_beside,
+    write_failure,
+)
 from .errors import CheckpointError, SaveError, UnknownNameError
 from .model_checks import check_fit, check_info, check_state
 from .models import NamedActivations, arch_name, build_model, spec_for
 from .paths import models_dir
+from .safetext import clean_all
 from .spec.layers import NetSpec, SpecError
 from .state_import import guess_architecture
 
@@ -135,6 +146,13 @@ def save_checkpoint(
         "state_dict": state,
         "training_state": training_state,
     }
+    if is_device(path):  # /dev/null: written through, with no temp file beside a device
+        try:
+            with interrupts_deferred(), open(path, "wb") as f:
+                torch.save(payload, f)
+        except (OSError, RuntimeError) as exc:
+            raise SaveError(f"cannot write {path}: {write_failure(exc, path)}") from None
+        return path
     try:
         if path.is_dir():
             raise IsADirectoryError(errno.EISDIR, "it is a folder", str(path))
@@ -144,13 +162,15 @@ def save_checkpoint(
     except OSError as exc:
         raise SaveError(f"cannot write {path}: {write_failure(exc, path)}") from None
     try:
-        with os.fdopen(fd, "wb") as f:
-            torch.save(payload, f)
-            f.flush()
-            os.fsync(f.fileno())
-        # mkstemp makes the file private (0600); a model file is an ordinary document.
-        os.chmod(tmp, path.stat().st_mode & 0o777 if path.exists() else 0o644)
-        os.replace(tmp, path)
+        # Ctrl+C waits for the save: the file is then whole, and the interrupt comes after.
+        with interrupts_deferred():
+            with os.fdopen(fd, "wb") as f:
+                torch.save(payload, f)
+                f.flush()
+                os.fsync(f.fileno())
+            # mkstemp makes the file private (0600); a model file is an ordinary document.
+            os.chmod(tmp, path.stat().st_mode & 0o777 if path.is_file() else 0o644)
+            replace_with(tmp, path)
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError | RuntimeError):  # torch reports a full disk as RuntimeError
@@ -179,6 +199,8 @@ def check_output_path(path: str | os.PathLike[str], nbytes: int = 0) -> Path:
         raise SaveError(
             f"cannot write {path}: it is a folder; give a file name such as {path / 'model.pt'}"
         )
+    if is_device(path):  # /dev/null: written through; nothing is made beside it
+        return path
     folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
     if not folder.is_dir():
         raise SaveError(f"cannot write {path}: {folder} is a file, not a folder")
@@ -233,10 +255,13 @@ def save_with_fallback(
 def _fallback_path(name: str) -> Path:
     """A new file in the models folder: two fallbacks in one second must not overwrite."""
     stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    path, n = models_dir() / f"{name}-{stamp}.pt", 1
+    folder = models_dir()
+    # The name with its stamp, a counter and .pt must fit the file system, in bytes.
+    name = fit_bytes(name, name_max(folder) - len(f"-{stamp}-9999.pt"))
+    path, n = folder / f"{name}-{stamp}.pt", 1
     while path.exists():
         n += 1
-        path = models_dir() / f"{name}-{stamp}-{n}.pt"
+        path = folder / f"{name}-{stamp}-{n}.pt"
     return path
 
 
@@ -308,10 +333,12 @@ def _read(path: Path, map_location: str | torch.device) -> Any:
 def load_checkpoint(
     path: str | os.PathLike[str],
     map_location: str | torch.device = "cpu",
+    force: bool = False,
 ) -> Checkpoint:
     """Load a checkpoint (or a bare book-style state_dict), check it, and rebuild its model.
 
     Anything wrong with the file, its metadata or its weights is one CheckpointError line.
+    ``force``: the person (a flag, a dialog) lifts the size limits; a file cannot.
     """
     path = Path(path)
     obj = _read(path, map_location)
@@ -336,24 +363,32 @@ def load_checkpoint(
     else:
         raise CheckpointError(f"{path} holds a {type(obj).__name__}, not a model checkpoint")
     check_info(info, path)
-    model = _build(info, state, path)
+    # A limit is lifted by the person, never by the file: its own "force" is dropped.
+    info.arch_args = {k: v for k, v in info.arch_args.items() if k != "force"}
+    info.classes = clean_all(info.classes)  # printable, one line each, and distinct
+    model = _build(info, state, path, force)
     return Checkpoint(model, info, training_state, path)
 
 
-def _build(info: ModelInfo, state: dict[str, torch.Tensor], path: Path) -> NamedActivations:
+def _build(
+    info: ModelInfo, state: dict[str, torch.Tensor], path: Path, force: bool = False
+) -> NamedActivations:
     """Build on the meta device first (shapes, no memory), check the fit, then for real."""
+    args = (
+        {**info.arch_args, "force": True} if force and "spec" in info.arch_args else info.arch_args
+    )
     try:
         with torch.device("meta"), warnings.catch_warnings():
             warnings.simplefilter("ignore")  # e.g. "zero-element tensors": refused just below
-            meta = build_model(info.arch, **info.arch_args)
+            meta = build_model(info.arch, **args)
     except (UnknownNameError, SpecError) as exc:
         raise CheckpointError(f"{path}: {exc}") from None
     except Exception as exc:  # noqa: BLE001 - crafted arguments can fail in any layer's init
         raise CheckpointError(
             f"{path}: cannot build {info.arch} from {info.arch_args} ({type(exc).__name__})"
         ) from None
-    check_fit(meta, info, state, path)
-    model = build_model(info.arch, **info.arch_args)
+    check_fit(meta, info, state, path, force)
+    model = build_model(info.arch, **args)
     try:
         model.load_state_dict(state)
     except RuntimeError as exc:  # e.g. a dtype the parameter cannot take

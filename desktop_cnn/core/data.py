@@ -20,7 +20,10 @@ from . import idx, imagefiles
 from .errors import DatasetError, DatasetNotFoundError, UnknownNameError
 from .limits import check_range
 from .paths import data_dir as default_data_dir
+from .safetext import clean, clean_all
 from .split import Split
+
+MIN_STD = 1 / 255  # one grey level: the smallest spread a std of uint8 images is floored to
 
 __all__ = ["Dataset", "Split", "load_dataset", "channel_stats", "DATASETS", "DATASET_HELP"]
 
@@ -40,6 +43,33 @@ class Dataset:
     std: tuple[float, ...]
     subset: tuple[str, ...] = ()  # class names kept by with_classes(), in label order
     validation: float = 0.0  # > 0: "test" is a split carved from the training images
+    notes: tuple[str, ...] = ()  # what loading left out (hidden folders, loose images)
+
+    def counts(self) -> str:
+        """Images read per class, e.g. "cat 120+24, dog 118+23" (train+test)."""
+        tr = torch.bincount(self.train.labels, minlength=len(self.classes)).tolist()
+        te = torch.bincount(self.test.labels, minlength=len(self.classes)).tolist()
+        return ", ".join(
+            f"{clean(c, 40)} {a}+{b}" for c, a, b in zip(self.classes, tr, te, strict=True)
+        )
+
+    def remark(self) -> str:
+        """What is unusual about the training images, before a learning rate is blamed: ""
+        when nothing is."""
+        if all(s <= MIN_STD for s in self.std):
+            return (
+                "every training image has the same value in every pixel (no variation "
+                "to learn from): check the images"
+            )
+        flat = [
+            clean(c, 40)
+            for k, c in enumerate(self.classes)
+            if (self.train.labels == k).sum() > 1
+            and _all_same(self.train.images[self.train.labels == k])
+        ]
+        if flat:
+            return f"the images of class {flat[0]} are all identical: check the images"
+        return ""
 
     @property
     def input_shape(self) -> tuple[int, int, int]:
@@ -102,6 +132,11 @@ class Dataset:
         )
 
 
+def _all_same(images: torch.Tensor) -> bool:
+    """Whether every image equals the first (uint8 compare: no float copy)."""
+    return bool((images == images[:1]).all())
+
+
 def channel_stats(images: torch.Tensor) -> tuple[tuple[float, ...], tuple[float, ...]]:
     """Per-channel mean and std of uint8 images, as fractions of 255.
 
@@ -116,7 +151,8 @@ def channel_stats(images: torch.Tensor) -> tuple[tuple[float, ...], tuple[float,
         mean = (counts * values).sum() / n
         var = (counts * (values - mean) ** 2).sum() / (n - 1)
         means.append(mean.item())
-        stds.append(var.sqrt().item())
+        # At least one grey level: constant images (std 0) must not divide by zero (NaN).
+        stds.append(max(var.sqrt().item(), MIN_STD))
     return tuple(means), tuple(stds)
 
 
@@ -250,14 +286,21 @@ def load_dataset(
 ) -> Dataset:
     """Load a dataset by name into memory (see the module docstring for names)."""
     root = default_data_dir(data_dir)
+    notes: list[str] = []
     if name.startswith("imagefolder:"):
-        path = Path(name.split(":", 1)[1]).expanduser()
+        given = name.split(":", 1)[1]
+        if not given.strip():  # "" would mean the current folder: never guessed
+            raise DatasetNotFoundError(
+                "imagefolder: needs a folder or zip, e.g. imagefolder:~/pets"
+            )
+        path = Path(given).expanduser()
         if not path.exists():
             raise DatasetNotFoundError(
                 f"image folder {path} does not exist: it needs one sub-folder per class "
                 "(optionally inside train/ and test/)"
             )
-        train, test, names = imagefiles.load_tree(path)
+        train, test, names = imagefiles.load_tree(path, notes)
+        names = clean_all(names)  # folder names may hold newlines or escape sequences
     elif name in DATASETS:
         train, test, names = DATASETS[name]()(root, download)
     else:
@@ -269,5 +312,5 @@ def load_dataset(
             "classes; a classifier needs images of at least two classes"
         )
     mean, std = channel_stats(train.images)
-    ds = Dataset(name, names, train, test, mean, std)
+    ds = Dataset(name, names, train, test, mean, std, notes=tuple(notes))
     return ds.with_classes(list(classes)) if classes else ds

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import re
+
 import torch
 
 from .errors import DesktopCnnError
@@ -11,7 +13,9 @@ DEVICE_CHOICES = ("auto", "cpu", "cuda", "mps")
 
 def pick_device(name: str = "auto") -> torch.device:
     """Resolve ``auto``/``cpu``/``cuda``/``cuda:N``/``mps`` to an available device."""
-    name = (name or "auto").lower()
+    name = "auto" if name is None else str(name).strip().lower()
+    if not re.fullmatch(r"auto|cpu|mps|cuda(:\d{1,4})?", name):  # meta, xla, cpu:1, "": no
+        raise DesktopCnnError(f"unknown device {name!r}: choose auto, cpu, cuda, cuda:N or mps")
     if name == "auto":
         if torch.cuda.is_available():
             return torch.device("cuda")
@@ -25,6 +29,11 @@ def pick_device(name: str = "auto") -> torch.device:
         getattr(torch.backends, "mps", None) and torch.backends.mps.is_available()
     ):
         raise DesktopCnnError("MPS was requested but it is not available on this machine")
+    if name.startswith("cuda:") and int(name[5:]) >= torch.cuda.device_count():
+        raise DesktopCnnError(
+            f"there is no {name}: this machine has {torch.cuda.device_count()} CUDA device(s), "
+            "numbered from 0"
+        )
     try:
         return torch.device(name)
     except RuntimeError as exc:

@@ -27,6 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from .. import __version__
+from .atomic import replace_with, temp_beside
 from .errors import DesktopCnnError
 
 if TYPE_CHECKING:
@@ -132,7 +133,7 @@ def _write(data: bytes, out: Path) -> None:
         raise DesktopCnnError(f"cannot write {out}: {out.parent} is not a folder")
     try:
         out.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(prefix=f".{out.name}.", suffix=".tmp", dir=out.parent)
+        fd, tmp = temp_beside(out)  # fits a legal 255-byte name
     except OSError as exc:
         raise DesktopCnnError(f"cannot write {out}: {exc.strerror or exc}") from None
     try:
@@ -141,7 +142,7 @@ def _write(data: bytes, out: Path) -> None:
             f.flush()
             os.fsync(f.fileno())
         os.chmod(tmp, 0o644)  # mkstemp's 0600 would hide an ordinary document
-        os.replace(tmp, out)
+        replace_with(tmp, out)  # never renames over /dev/null or another non-regular file
     except BaseException as exc:
         Path(tmp).unlink(missing_ok=True)
         if isinstance(exc, OSError):
@@ -169,9 +170,11 @@ def export_onnx(checkpoint: Checkpoint, out_path: str | os.PathLike[str]) -> Pat
 
 def export_command(model_file: Path, out: Path) -> list[str]:
     """``desktop-cnn export`` as this installation runs it (the bundle is its own Python)."""
+    # --force: the person chose ``out`` in a save dialog, which asked before replacing a file.
+    args = ["export", str(model_file), "--onnx", str(out), "--force"]
     if getattr(sys, "frozen", False):
-        return [sys.executable, "export", str(model_file), "--onnx", str(out)]
-    return [sys.executable, "-m", "desktop_cnn", "export", str(model_file), "--onnx", str(out)]
+        return [sys.executable, *args]
+    return [sys.executable, "-m", "desktop_cnn", *args]
 
 
 class ExportProcess:

@@ -33,14 +33,22 @@ from .split import Split
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}
 HELD_OUT = 1 / 6  # MNIST's own train/test ratio, for trees without a test/ folder
 MAX_SIDE = 64  # larger images are resized to 32x32: LeNet-scale models expect small input
-CACHE_VERSION = 2  # bump when the cached layout or the decoding changes
+CACHE_VERSION = 3  # bump when the cached layout or the decoding changes
+PROBE = 200  # images whose headers decide the folder's size and mode
+GREY_MODES = ("L", "LA", "1", "I", "I;16", "I;16L", "I;16B", "I;16N")
 
 
 Parts = tuple[str, ...]
 
 
-def _entries(root: Path) -> tuple[list[Parts], zipfile.ZipFile | None, str]:
-    """Path parts of every image under root, the open zip if it is one, and its prefix."""
+def _hidden(part: str) -> bool:
+    """Entries torchvision's ImageFolder and file managers hide: .thumbnails, __MACOSX, ..."""
+    return part.startswith((".", "__MACOSX", "@eaDir")) or part in ("Thumbs.db", "desktop.ini")
+
+
+def _entries(root: Path) -> tuple[list[Parts], zipfile.ZipFile | None, str, list[str]]:
+    """Path parts of every image under root, the open zip if it is one, its prefix, and
+    notes on what was left out (hidden entries, images outside any class folder)."""
     if root.is_file() and zipfile.is_zipfile(root):
         zf = zipfile.ZipFile(root)
         names = [n for n in zf.namelist() if not n.endswith("/")]
@@ -48,29 +56,66 @@ def _entries(root: Path) -> tuple[list[Parts], zipfile.ZipFile | None, str]:
         zf = None
         names = [
             os.path.relpath(os.path.join(d, f), root).replace(os.sep, "/")
-            for d, _, files in os.walk(root)
+            for d, _, files in os.walk(root, followlinks=False)
             for f in files
         ]
-    items = [tuple(n.split("/")) for n in names if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES]
-    # Strip a single wrapping folder, e.g. cifar10-jpg/train/... inside cifar10-jpg.zip.
+    images = [
+        tuple(n.split("/")) for n in names if os.path.splitext(n)[1].lower() in IMAGE_SUFFIXES
+    ]
+    items = [p for p in images if not any(_hidden(part) for part in p)]
+    notes = []
+    if len(items) < len(images):
+        n = len(images) - len(items)
+        notes.append(f"{n} image{'s' * (n != 1)} in hidden folders (.thumbnails, __MACOSX, ...)")
+    # Strip wrapping folders (cifar10-jpg/train/... inside cifar10-jpg.zip): one folder that
+    # holds every image cannot be the only class, as a classifier needs two.
     prefix = ""
-    tops = {p[0] for p in items}
-    if len(tops) == 1 and all(len(p) > 2 for p in items) and items[0][0] not in ("train", "test"):
-        prefix = items[0][0] + "/"
-        items = [p[1:] for p in items]
-    return sorted(items), zf, prefix
+    while True:
+        loose = [p for p in items if len(p) == 1]
+        tops = {p[0] for p in items if len(p) > 1}
+        if len(tops) != 1 or tops & {"train", "test"} or not any(len(p) > 2 for p in items):
+            break
+        if loose:
+            notes.append(_loose_note(len(loose), prefix))
+        prefix += tops.pop() + "/"
+        items = [p[1:] for p in items if len(p) > 1]
+    loose = [p for p in items if len(p) == 1]
+    if loose:
+        notes.append(_loose_note(len(loose), prefix))
+    return sorted(p for p in items if len(p) > 1), zf, prefix, notes
+
+
+def _loose_note(n: int, where: str) -> str:
+    return f"{n} image{'s' * (n != 1)} at {where or 'the top'}/ outside any class folder"
 
 
 def _layout(items: list[Parts]) -> dict[str, dict[str, list[str]]]:
-    """{split: {class: [paths]}}; split is 'all' when there is no train/test folder."""
+    """{split: {class: [paths]}}; split is 'all' when there is no train/test folder.
+
+    As torchvision's ImageFolder: every image under a class folder, however deep, is that
+    class's (``bird/sub/x.png`` is a bird).
+    """
     out: dict[str, dict[str, list[str]]] = {}
-    split_layout = any(p[0] in ("train", "test") and len(p) == 3 for p in items)
+    split_layout = any(p[0] in ("train", "test") and len(p) >= 3 for p in items)
     for p in items:
-        if split_layout and len(p) == 3 and p[0] in ("train", "test"):
+        if split_layout and len(p) >= 3 and p[0] in ("train", "test"):
             out.setdefault(p[0], {}).setdefault(p[1], []).append("/".join(p))
-        elif not split_layout and len(p) == 2:
+        elif not split_layout:
             out.setdefault("all", {}).setdefault(p[0], []).append("/".join(p))
     return out
+
+
+def _mixed(root: Path, items: list[Parts]) -> None:
+    """Refuse class folders beside train/ and test/: which would they belong to?"""
+    if not any(p[0] in ("train", "test") and len(p) >= 3 for p in items):
+        return
+    others = sorted({p[0] for p in items if p[0] not in ("train", "test")})
+    if others:
+        shown = ", ".join(others[:5]) + (", ..." if len(others) > 5 else "")
+        raise DatasetError(
+            f"{root} has train/ and test/ and also class folders beside them ({shown}): move "
+            "those into train/ (and test/), or move everything out of train/ and test/"
+        )
 
 
 def _check_layout(root: Path, layout: dict[str, dict[str, list[str]]]) -> list[str]:
@@ -119,8 +164,18 @@ def _fingerprint(root: Path, zf: zipfile.ZipFile | None, prefix: str, items: lis
     return h.hexdigest()[:24]
 
 
+def _to_8bit(img: Image.Image) -> Image.Image:
+    """16-bit (and 32-bit integer) greyscale scaled to 0..255, not clipped: a 16-bit white is
+    65535, which convert("L") would clip to 255 along with every grey above 255."""
+    if img.mode not in ("I", "I;16", "I;16L", "I;16B", "I;16N"):
+        return img
+    arr = np.asarray(img, dtype=np.float64)
+    top = 65535.0 if img.mode.startswith("I;16") or arr.max(initial=0) > 255 else 255.0
+    return Image.fromarray(np.clip(arr * (255.0 / top), 0, 255).round().astype(np.uint8), "L")
+
+
 def _decode(data: bytes, mode: str, size: tuple[int, int]) -> np.ndarray:
-    img = Image.open(io.BytesIO(data)).convert(mode)
+    img = _to_8bit(Image.open(io.BytesIO(data))).convert(mode)
     if img.size != size:
         img = img.resize(size, Image.Resampling.BILINEAR, reducing_gap=2.0)
     arr = np.asarray(img, dtype=np.uint8)
@@ -140,16 +195,21 @@ class _Decoder:
         self.failed: list[tuple[str, str]] = []  # (path, why)
 
     def probe(self, paths: list[str]) -> None:
-        """Take mode and size from the first readable image."""
-        for p in paths:
-            try:
+        """Take mode and size from the images most of a sample have (not the first one's:
+        one tiny or huge image must not resize the whole folder); colour if any is colour."""
+        step = max(1, len(paths) // PROBE)
+        sizes: dict[tuple[int, int], int] = {}
+        for p in paths[::step]:
+            try:  # the header only: Image.open reads no pixels
                 img = Image.open(io.BytesIO(_read(self.root, self.zf, self.prefix, p)))
-                img.load()
             except Exception:  # noqa: BLE001 - reported by decode() for this file
                 continue
-            self.mode = "L" if img.mode in ("L", "1", "I;16") else "RGB"
-            self.size = img.size if max(img.size) <= MAX_SIDE else (32, 32)
-            return
+            if img.mode not in GREY_MODES:
+                self.mode = "RGB"
+            sizes[img.size] = sizes.get(img.size, 0) + 1
+        if sizes:
+            size = max(sizes, key=lambda k: (sizes[k], k[0] * k[1]))
+            self.size = size if max(size) <= MAX_SIDE else (32, 32)
 
     def decode(self, path: str) -> np.ndarray | None:
         try:
@@ -174,9 +234,15 @@ class _Decoder:
         )
 
 
-def load_tree(root: Path) -> tuple[Split, Split, list[str]]:
-    """(train Split, test Split, class names) for an image tree or zip; cached."""
-    items, zf, prefix = _entries(root)
+def load_tree(root: Path, notes: list[str] | None = None) -> tuple[Split, Split, list[str]]:
+    """(train Split, test Split, class names) for an image tree or zip; cached.
+
+    What was left out (hidden folders, images outside a class folder) is added to ``notes``.
+    """
+    items, zf, prefix, left_out = _entries(root)
+    if notes is not None:
+        notes.extend(left_out)
+    _mixed(root, items)
     layout = _layout(items)
     classes = _check_layout(root, layout)
     cached = cache_dir() / "imagefolders" / f"{_fingerprint(root, zf, prefix, items)}.pt"

@@ -17,7 +17,9 @@ from typing import Any
 import torch
 
 from .errors import CheckpointError
-from .limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE
+from .jsonsafe import finite_tree
+from .limits import MAX_ACTIVATION_BYTES, MAX_CHANNELS, MAX_CLASSES, MAX_SIDE
+from .safetext import clean
 
 
 def _is_int(x: Any) -> bool:
@@ -43,6 +45,9 @@ def check_info(info: Any, path: Path) -> None:
         raise bad("notes must be a list and created a date")
     if not isinstance(info.arch_args, dict) or not all(isinstance(k, str) for k in info.arch_args):
         raise bad(f"the architecture's arguments are {type(info.arch_args).__name__}, not a dict")
+    why = finite_tree(info.arch_args)
+    if why:  # e.g. a slope of 1e400 would become an infinite weight
+        raise bad(f"the architecture's arguments are unusable: {why}")
     classes = info.classes
     if not isinstance(classes, list) or not all(isinstance(c, str) for c in classes):
         raise bad("the class names must be a list of strings")
@@ -81,8 +86,58 @@ def check_state(state: Any, path: Path) -> dict[str, torch.Tensor]:
     return state
 
 
+def memory_text(nbytes: int) -> str:
+    return f"{nbytes / 2**20:,.0f} MiB" if nbytes >= 2**20 else f"{nbytes / 1024:,.0f} KiB"
+
+
+def check_activations(sizes: dict[str, int], what: str, force: bool = False) -> None:
+    """Refuse a model whose layer outputs for one image (``sizes``: bytes per layer) exceed
+    the limit, unless the person passed ``force`` (a flag or a dialog: never a file's field)."""
+    nbytes = sum(sizes.values())
+    if nbytes > MAX_ACTIVATION_BYTES and not force:
+        name = max(sizes, key=sizes.__getitem__)
+        raise CheckpointError(
+            f"{what} needs {memory_text(nbytes)} of activations per image ({clean(name, 40)} "
+            f"alone {memory_text(sizes[name])}), more than the "
+            f"{memory_text(MAX_ACTIVATION_BYTES)} a desktop can give: make it smaller (fewer "
+            "channels, less padding), or pass --force where a command offers it"
+        )
+
+
+def activation_sizes(meta_model: torch.nn.Module, input_shape: tuple[int, ...]) -> dict[str, int]:
+    """Bytes of each layer's output for one image (float32), measured on the meta device,
+    which has shapes but no memory."""
+    sizes: dict[str, int] = {}
+    leaves = [(n, m) for n, m in meta_model.named_modules() if not list(m.children())]
+
+    def hook_for(name: str):
+        def hook(module: torch.nn.Module, args: Any, out: Any) -> None:
+            if isinstance(out, torch.Tensor):
+                sizes[name] = sizes.get(name, 0) + out.numel() * 4
+
+        return hook
+
+    handles = [m.register_forward_hook(hook_for(n or "model")) for n, m in leaves]
+    try:
+        with torch.no_grad():
+            meta_model(torch.empty((1, *input_shape), device="meta"))
+    finally:
+        for h in handles:
+            h.remove()
+    return sizes
+
+
+def activation_bytes(meta_model: torch.nn.Module, input_shape: tuple[int, ...]) -> int:
+    """Bytes of every layer's output for one image, measured on the meta device."""
+    return sum(activation_sizes(meta_model, input_shape).values())
+
+
 def check_fit(
-    meta_model: torch.nn.Module, info: Any, state: dict[str, torch.Tensor], path: Path
+    meta_model: torch.nn.Module,
+    info: Any,
+    state: dict[str, torch.Tensor],
+    path: Path,
+    force: bool = False,
 ) -> None:
     """The weights' shapes and the metadata against a model built on the meta device."""
     ref = meta_model.state_dict()
@@ -102,8 +157,11 @@ def check_fit(
             f"{path}: the weights do not fit {info.arch} {info.arch_args}: {what}"
         )
     try:
+        check_activations(activation_sizes(meta_model, info.input_shape), str(path), force)
         with torch.no_grad():
             out = meta_model(torch.empty((1, *info.input_shape), device="meta"))
+    except CheckpointError:
+        raise
     except Exception as exc:  # noqa: BLE001 - a shape error can be any of several types
         reason = str(exc).strip().splitlines()[0][:160] if str(exc).strip() else type(exc).__name__
         raise CheckpointError(

@@ -24,10 +24,12 @@ from typing import IO
 import torch
 from PIL import Image
 
+from . import jsonsafe
 from .data import Split
 from .errors import DesktopCnnError
 from .paths import user_home
 from .preprocess import prepare
+from .safetext import clean
 
 INDEX = "index.json"
 INDEX_VERSION = 1
@@ -57,29 +59,78 @@ class PersonalSet:
     def __init__(self, dataset: str, home: Path | None = None) -> None:
         self.dataset = dataset
         self.dir = (home or user_home()) / "personal" / folder_name(dataset)
+        self.skipped: list[str] = []  # why entries of the last items() were ignored, one line each
 
     # --- reading ---------------------------------------------------------------------------
     def items(self) -> list[Drawing]:
-        """The drawings in the order they were saved; [] when there are none yet."""
+        """The drawings in the order they were saved; [] when there are none yet.
+
+        The index is a file anyone can edit: an entry whose file is not a plain name in this
+        folder (absolute, ``../``, a sub-folder), whose id is not a positive whole number or
+        repeats one, or whose texts are not text, is ignored and its reason kept in
+        ``skipped``: it is never followed, shown or deleted.
+        """
         path = self.dir / INDEX
+        self.skipped = []
         try:
-            raw = json.loads(path.read_text(encoding="utf-8"))
+            raw = jsonsafe.loads(path.read_text(encoding="utf-8"))
         except FileNotFoundError:
             return []
         except (OSError, ValueError) as exc:
             raise PersonalDataError(f"cannot read {path}: {exc}") from None
-        try:
-            return [Drawing(**d) for d in raw["drawings"]]
-        except (KeyError, TypeError) as exc:
-            raise PersonalDataError(f"{path} is damaged ({exc})") from None
+        entries = raw.get("drawings") if isinstance(raw, dict) else None
+        if not isinstance(entries, list):
+            raise PersonalDataError(f"{path} is damaged (no list of drawings)")
+        drawings: list[Drawing] = []
+        for n, entry in enumerate(entries, 1):
+            d, why = self._entry(entry)
+            if d is not None and any(k.id == d.id for k in drawings):
+                d, why = None, f"its id {d.id} repeats an earlier one"
+            if d is None:
+                self.skipped.append(f"entry {n} of {path} is ignored: {why}")
+            else:
+                drawings.append(d)
+        return drawings
+
+    def _entry(self, entry: object) -> tuple[Drawing | None, str]:
+        """One index entry as a Drawing, or None and why it is unusable (ignored)."""
+        try:  # not a record at all: the index is damaged, not one entry
+            d = Drawing(**entry)  # type: ignore[arg-type]
+        except TypeError as exc:
+            raise PersonalDataError(f"{self.dir / INDEX} is damaged ({clean(exc)})") from None
+        if not isinstance(d.id, int) or isinstance(d.id, bool) or d.id < 1:
+            return None, f"its id {clean(repr(d.id))} is not a positive whole number"
+        if not all(isinstance(v, str) for v in (d.file, d.label, d.predicted, d.created)):
+            return None, "its file, label and dates must be text"
+        if not self.inside(d.file):
+            return None, f"its file {clean(d.file)!r} is not a file in {self.dir}"
+        return d, ""
+
+    def inside(self, name: str) -> bool:
+        """Whether ``name`` is a plain file name that stays in this folder (no path, no ``..``)."""
+        if not name or name in (".", "..") or "/" in name or "\\" in name or "\0" in name:
+            return False
+        folder = self.dir.resolve()
+        return (folder / name).resolve().parent == folder and Path(name).name == name
 
     def __len__(self) -> int:
         return len(self.items())
 
     def image(self, drawing: Drawing) -> Image.Image:
-        with Image.open(self.dir / drawing.file) as img:
-            gray: Image.Image = img.convert("L")  # PIL's context manager gives an untyped image
-            return gray
+        """The drawing's PNG; PersonalDataError (one line) when it is missing or unreadable."""
+        path = self.dir / drawing.file
+        if not self.inside(drawing.file):
+            raise PersonalDataError(f"{clean(drawing.file)} is not a file in {self.dir}")
+        try:
+            with Image.open(path) as img:
+                gray: Image.Image = img.convert("L")  # PIL's context manager: untyped
+                return gray
+        except FileNotFoundError:
+            raise PersonalDataError(f"drawing {drawing.id}: {path} is missing") from None
+        except Exception as exc:  # noqa: BLE001 - PIL fails on bad bytes in many ways
+            raise PersonalDataError(
+                f"drawing {drawing.id}: {path} cannot be read ({type(exc).__name__})"
+            ) from None
 
     def as_split(self, classes: Sequence[str], input_shape: Sequence[int]) -> Split:
         """The drawings as uint8 (N, C, H, W), preprocessed exactly as the model sees them."""
@@ -101,7 +152,12 @@ class PersonalSet:
         for d in self.items():
             if d.label not in classes:
                 continue
-            x, _ = prepare(self.image(d), input_shape, (0.0,) * c, (1.0,) * c)
+            try:
+                img = self.image(d)
+            except PersonalDataError as exc:  # a deleted PNG: left out, and said
+                self.skipped.append(str(exc))
+                continue
+            x, _ = prepare(img, input_shape, (0.0,) * c, (1.0,) * c)
             if x is None:
                 continue
             images.append((x[0] * 255).round().clamp(0, 255).to(torch.uint8))
@@ -118,6 +174,8 @@ class PersonalSet:
     def add(self, image: Image.Image, label: str, predicted: str = "") -> Drawing:
         drawings = self.items()
         new_id = max((d.id for d in drawings), default=0) + 1
+        while (self.dir / f"{new_id:05d}.png").exists():  # an unlisted PNG is kept, not replaced
+            new_id += 1
         created = _dt.datetime.now(_dt.timezone.utc).isoformat(timespec="seconds")
         drawing = Drawing(new_id, f"{new_id:05d}.png", label, predicted, created)
         self.dir.mkdir(parents=True, exist_ok=True)
@@ -132,7 +190,8 @@ class PersonalSet:
             return
         self._save_index([d for d in drawings if d.id != drawing_id])
         for d in gone:  # after the index: an unlisted PNG is harmless, a missing one is not
-            (self.dir / d.file).unlink(missing_ok=True)
+            if self.inside(d.file):  # items() checked it; checked again where it matters
+                (self.dir / d.file).unlink(missing_ok=True)
 
     def clear(self) -> None:
         for d in self.items():

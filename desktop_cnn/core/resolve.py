@@ -10,6 +10,7 @@ from pathlib import Path
 
 from .checkpoints import load_checkpoint
 from .errors import UnknownNameError
+from .jsonsafe import check_json_file
 from .models import MODELS, spec_for
 from .spec import presets
 from .spec.files import load_spec_file
@@ -24,6 +25,7 @@ def resolve_model(text: str) -> str | NetSpec:
         return presets.preset_spec(text)
     path = Path(text)
     if path.suffix.lower() == ".json" or (path.exists() and path.suffix.lower() != ".pt"):
+        check_json_file(path)  # nesting and non-finite numbers, before the spec parser
         return load_spec_file(path)
     if path.suffix.lower() == ".pt":
         info = load_checkpoint(path).info

@@ -29,8 +29,10 @@ from ..device import device_name, pick_device
 from ..errors import TrainingError
 from ..evaluation import EvalResult, evaluate
 from ..inside.advtrain import adversarial_mix
+from ..model_checks import check_activations
 from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
 from ..snapshots import LiveCopy, cpu_state, snapshot_marks
+from ..spec.arith import analyse
 from ..spec.layers import NetSpec, SpecError
 
 # The config lives in config.py; importers of training keep finding it here.
@@ -76,6 +78,9 @@ def new_classifier(
     it is kept in the arguments, so the saved file rebuilds the same way.
     """
     args = classifier_args(arch, input_shape, num_classes)
+    if isinstance(arch, NetSpec):  # its activations at this input size, before any memory
+        rows = {r.name: r.memory for r in analyse(arch).rows}
+        check_activations(rows, f"the model {arch.name}", force)
     if force and isinstance(arch, NetSpec):
         args["force"] = True
     return build_model(arch, **args), args
@@ -346,7 +351,8 @@ class Trainer:
                 at = epoch * loop.steps + step - back  # 0-based step of the run
                 raise TrainingError(
                     f"the loss became {value} at epoch {at // loop.steps + 1}, "
-                    f"batch {at % loop.steps + 1}: try a lower learning rate"
+                    f"batch {at % loop.steps + 1}: "
+                    + (self.data.remark() or "try a lower learning rate")
                 )
 
     def _report_batch(self, loop: LoopState, epoch: int, step: int) -> None:

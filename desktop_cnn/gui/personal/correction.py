@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
+from ...core.safetext import clean
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.scaling import px
 from ..state import AppState
@@ -197,36 +198,48 @@ class PersonalPanel(Panel):
             except PersonalDataError as exc:
                 self.drawings = []
                 self.show_error("Cannot read your drawings", str(exc))
+            n = len(personal.skipped)  # entries of the index that were not followed
+            ignored = f" {n} damaged entr{'y' if n == 1 else 'ies'} of the index ignored." * bool(n)
             self.header.configure(
                 text=(
                     f"{len(self.drawings)} drawings for {personal.dataset} models, kept in "
                     f'{personal.dir}. Add one with "That\'s wrong, it is a ..." under the '
-                    f"Draw panel's prediction."
+                    f"Draw panel's prediction.{ignored}"
                 )
             )
         self.show_drawings(personal)
         set_enabled(self.finetune.start_button, bool(self.drawings) and not self.finetune.running)
 
     def show_drawings(self, personal: PersonalSet | None) -> None:
+        from ...core.personal import PersonalDataError
         from ..common.gallery import Thumb
 
         thumbs = []
         for d in self.drawings:
             assert personal is not None  # the drawings were read from it
-            img = personal.image(d).resize((px(THUMB), px(THUMB)), Image.Resampling.LANCZOS)
+            try:
+                img = personal.image(d).resize((px(THUMB), px(THUMB)), Image.Resampling.LANCZOS)
+            except PersonalDataError:  # its PNG was deleted or damaged: shown as missing
+                img = Image.new("L", (px(THUMB), px(THUMB)), 90)
+                thumbs.append(Thumb(np.repeat(np.asarray(img)[:, :, None], 3, 2), *self.missing(d)))
+                continue
             rgb = np.repeat(np.asarray(img)[:, :, None], 3, 2)
             thumbs.append(Thumb(rgb, *self.caption(d)))
         self.grid_view.show(thumbs, "No drawings yet.")
         self.select(None)
+
+    def missing(self, d: Drawing) -> tuple[str, str]:
+        return f"is {clean(d.label)}\nimage missing", WRONG
 
     def caption(self, d: Drawing) -> tuple[str, str]:
         """'is 1' and what the model said (before and after the last fine-tune, if any)."""
         classes = self.state.checkpoint.info.classes if self.state.checkpoint else []
         if d.id in self.after_run and classes:
             before, after = (classes[k] for k in self.after_run[d.id])
-            return f"is {d.label}\n{before} \u2192 {after}", RIGHT if after == d.label else WRONG
+            shown = f"is {clean(d.label)}\n{before} \u2192 {after}"
+            return shown, RIGHT if after == d.label else WRONG
         said = d.predicted or "?"
-        return f"is {d.label}\nsaid {said}", RIGHT if said == d.label else WRONG
+        return f"is {clean(d.label)}\nsaid {clean(said)}", RIGHT if said == d.label else WRONG
 
     def select(self, i: int | None) -> None:
         self.grid_view.select(i)
@@ -236,8 +249,8 @@ class PersonalPanel(Panel):
             return
         d = self.drawings[i]
         self.selection.configure(
-            text=f"Drawing {d.id}: a {d.label!r}, saved {d.created} "
-            f"(the model said {d.predicted!r})."
+            text=f"Drawing {d.id}: a {clean(d.label)!r}, saved {clean(d.created)} "
+            f"(the model said {clean(d.predicted)!r})."
         )
 
     def delete_selected(self) -> None:
