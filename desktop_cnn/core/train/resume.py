@@ -174,7 +174,13 @@ def check_optimizer(ck: Checkpoint, config: TrainConfig) -> None:
         return
     opt = ck.training_state["optimizer"]
     params = list(ck.model.parameters())
-    ids = [i for g in opt["param_groups"] for i in g.get("params", [None])]
+    groups = opt.get("param_groups") if isinstance(opt, dict) else None
+    if not isinstance(groups, list) or not all(isinstance(g, dict) for g in groups):
+        raise _damaged(ck, "its optimizer's parameter groups cannot be read")
+    # a group whose "params" is missing or not a list counts as one unreadable id
+    ids = [
+        i for g in groups for i in (g["params"] if isinstance(g.get("params"), list) else [None])
+    ]
     whole = all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
     if not whole or sorted(ids) != list(range(len(params))):
         raise _damaged(ck, f"its optimizer does not hold the model's {len(params)} parameters")
