@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .arith import analyse, shape_text
-from .layers import Conv, Linear, NetSpec, SpecError, parse_spec
+from .layers import NetSpec, SpecError, parse_spec
 
 
 def spec_json(spec: NetSpec) -> str:
@@ -88,13 +88,12 @@ def dataset_mismatch(
 
 def fit_to_data(spec: NetSpec, input_shape: tuple[int, int, int], num_classes: int) -> NetSpec:
     """The spec with the data's input shape and, when the last layer with a size is a linear
-    layer (or a conv before global pooling), that many outputs; check the result again."""
+    layer (or a conv before global pooling), that many outputs; check the result again.
+    Each kind says whether and how it fits (``Layer.fitted``)."""
     layers = list(spec.layers)
     for i in range(len(layers) - 1, -1, -1):
-        if isinstance(layers[i], Linear):
-            layers[i] = replace(layers[i], out_features=num_classes)
-            break
-        if isinstance(layers[i], Conv):
-            layers[i] = replace(layers[i], out_channels=num_classes)
+        fitted = layers[i].fitted(num_classes)
+        if fitted is not None:
+            layers[i] = fitted
             break
     return replace(spec, input_shape=tuple(input_shape), layers=layers)

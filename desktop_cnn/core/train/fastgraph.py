@@ -27,7 +27,7 @@ import torch
 from torch import nn
 
 from ..spec.builder import build_spec
-from ..spec.layers import Layer, MaxPool, NetSpec, ReLU
+from ..spec.layers import Layer, NetSpec
 
 
 class PooledFirst(nn.Module):
@@ -72,7 +72,7 @@ def _pools_first(layers: list[Layer]) -> list[str]:
     while moved:
         moved = False
         for i in range(len(order) - 1):
-            if type(order[i]) is ReLU and type(order[i + 1]) is MaxPool:  # AvgPool subclasses it
+            if order[i].commutes_with_max and order[i + 1].takes_max:
                 order[i], order[i + 1] = order[i + 1], order[i]
                 moved = True
     return [layer.name for layer in order]
