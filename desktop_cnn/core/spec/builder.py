@@ -26,7 +26,8 @@ class SpecNet(NamedActivations):
         super().__init__()
         arith = check(spec, force=force)  # SpecError naming the layer before anything is built
         self.spec = spec
-        self.input_shape = tuple(spec.input_shape)
+        c, h, w = spec.input_shape
+        self.input_shape = (c, h, w)
         self.layer_names: list[str] = []
         shape: tuple[int, ...] = self.input_shape
         for layer, row in zip(spec.layers, arith.rows, strict=True):

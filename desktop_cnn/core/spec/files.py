@@ -23,7 +23,7 @@ def spec_json(spec: NetSpec) -> str:
     )
 
 
-def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
+def load_spec_file(path: str | os.PathLike[str], shapes: bool = True) -> NetSpec:
     """Read and check a spec file; SpecError (one line, naming file, layer and field) if bad.
 
     ``shapes``: also refuse a spec whose shapes cannot flow (the Build tab passes
@@ -54,7 +54,7 @@ def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
     return spec
 
 
-def save_spec_file(spec: NetSpec, path: str | os.PathLike) -> Path:
+def save_spec_file(spec: NetSpec, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     path.write_text(spec_json(spec), encoding="utf-8")
     return path
@@ -75,7 +75,7 @@ def dataset_mismatch(
         )
     if (h, w) != (dh, dw):
         problems.append(f"{spec.name} takes {h}x{w} images, the data has {dh}x{dw}")
-    a = analyse(replace(spec, input_shape=tuple(input_shape)))
+    a = analyse(replace(spec, input_shape=(dc, dh, dw)))
     if a.error:
         problems.append(f"on {dc}x{dh}x{dw} images: {a.error}")
     elif a.output_shape != (num_classes,):
@@ -96,4 +96,5 @@ def fit_to_data(spec: NetSpec, input_shape: tuple[int, int, int], num_classes: i
         if fitted is not None:
             layers[i] = fitted
             break
-    return replace(spec, input_shape=tuple(input_shape), layers=layers)
+    c, h, w = input_shape
+    return replace(spec, input_shape=(c, h, w), layers=layers)

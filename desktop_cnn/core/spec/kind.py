@@ -206,7 +206,7 @@ class Layer:
     @classmethod
     def fields(cls) -> list[FieldInfo]:
         """The editable fields (not ``name``), in the order a form shows them."""
-        return list(_fields_of(cls))
+        return list(_fields_of(cls))  # type: ignore[arg-type]  # a class is hashable
 
     def values(self) -> dict[str, Any]:
         """The fields' values (not ``name``), in order."""
@@ -279,7 +279,7 @@ def _kind_of(hint: Any) -> tuple[type, bool]:
     return hint, False
 
 
-def kind(name: str) -> type[Layer]:
+def kind(name: Any) -> type[Layer]:
     """The class of layer type ``name``; SpecError listing the types when there is none."""
     try:
         return LAYER_TYPES[name]

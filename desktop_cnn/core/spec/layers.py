@@ -215,4 +215,5 @@ def layer(kind: str, name: str = "", **values: Any) -> Layer:
 
 def spec_of(name: str, input_shape: tuple[int, int, int], layers: list[Layer]) -> NetSpec:
     """A NetSpec from Python parts, with the same checks as a JSON file."""
-    return parse_spec(NetSpec(name, tuple(input_shape), layers).to_dict())
+    c, h, w = input_shape
+    return parse_spec(NetSpec(name, (c, h, w), layers).to_dict())
