@@ -210,13 +210,14 @@ def test_typed_layer_types_text_choices_and_formula_columns_that_fit(app, build)
     build.layers.select(2)  # after pool1
     box.delete(0, "end")
     press(box, "u", "p")
+    pump(app.root, 0.05)
     assert box.get() == "upsample" and box.selection_get() == "sample"
     press(box, "Return")
     pump(app.root, 0.05)
     layer = build.draft.layers[3]
     assert layer["type"] == "upsample" and build.table.cells[4][2] == "16x32x32"
     mode = field(build, "mode")
-    assert str(mode.cget("values")).split() == ["nearest", "bilinear"]
+    assert list(mode.cget("values")) == ["nearest", "bilinear"]
     mode.set("bilinear")
     pump(app.root, 0.05)
     assert build.draft.layers[3]["mode"] == "bilinear"

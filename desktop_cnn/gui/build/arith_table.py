@@ -30,7 +30,7 @@ WIDTHS = {
     "note": 200,
 }
 RIGHT = {"params", "mult-adds", "memory"}
-FIT = ("output", "how", "params formula", "receptive field")  # widen to the longest text
+FIT = ("type", "output", "how", "params formula", "receptive field")  # widen to the longest text
 
 
 class ArithTable(ttk.Frame):

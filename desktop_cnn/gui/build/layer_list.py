@@ -63,7 +63,7 @@ class LayerList(ttk.Frame):
         )
         for col, title, width in (
             ("#0", "layer", 92),
-            ("type", "type", 72),
+            ("type", "type", 96),
             ("settings", "settings", 100),
             ("output", "output", 84),
         ):
@@ -87,7 +87,7 @@ class LayerList(ttk.Frame):
             bar, textvariable=self.kind, values=list(LAYER_TYPES), width=13, name="kind"
         )
         self.kind_box.pack(side="left")
-        self.kind_box.bind("<KeyRelease>", self._complete)
+        self.kind_box.bind("<KeyPress>", self._typed)
         self.kind_box.bind("<Return>", lambda e: self.add() or "break")
         self.add_button = ttk.Button(bar, text="Add (Ins)", command=self.add, width=9)
         self.remove_button = ttk.Button(bar, text="Remove (Del)", command=self.remove, width=12)
@@ -151,13 +151,14 @@ class LayerList(ttk.Frame):
     def _selected(self) -> None:
         self.actions.select(self.index)
 
-    def _complete(self, event: tk.Event) -> None:
+    def _typed(self, event: tk.Event) -> None:
+        """A letter typed into the type box: complete it once Tk has inserted the letter."""
+        if len(event.keysym) == 1 and event.keysym.isalnum():
+            self.after_idle(self._complete)
+
+    def _complete(self) -> None:
         """Fill in the rest of the first type that starts with what was typed, selected, so
-        typing on replaces it; deleting keys and moves are left alone."""
-        if event.keysym in ("BackSpace", "Delete", "Left", "Right", "Home", "End", "Return"):
-            return
-        if len(event.char) != 1 or not event.char.isprintable():
-            return
+        typing on replaces it (deleting keys and moves never complete)."""
         box = self.kind_box
         typed = box.get()[: box.index("insert")]
         found = complete(typed, list(LAYER_TYPES))
