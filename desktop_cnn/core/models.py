@@ -24,10 +24,13 @@ from .spec.layers import NetSpec, SpecError, parse_spec
 
 
 def _preset_factory(name: str) -> Callable[..., NamedActivations]:
-    """A spec-only preset as a registry factory: its arguments are the preset's."""
+    """A preset as a registry factory: its arguments are the preset maker's (whose defaults
+    are the dataset it was designed for); a bad one raises TypeError or ValueError, which
+    ``build_model`` turns into one line naming the model."""
+    maker = _presets.PRESETS[name].make
 
     def make(**kwargs: Any) -> NamedActivations:
-        return build_spec(_presets.preset_spec(name, **kwargs))
+        return build_spec(maker(**kwargs))
 
     return make
 
