@@ -37,6 +37,7 @@ PRESET_LABELS = {  # what the chooser shows -> the preset's name
     "All-convolutional net (strided convs)": "allconv",
     "pytorch/examples MNIST net": "mnist-example",
     "WideNet (batch norm)": "widenet",
+    "The book's DCGAN generator (100x1x1 -> 3x64x64)": "dcgan-generator",
     "Empty": "empty",
 }
 
