@@ -1,4 +1,8 @@
-"""Shared fixtures: real data from ../shared/data, a private user home, a virtual display."""
+"""Shared fixtures: real data, a private user home, a virtual display.
+
+The real datasets come from $DESKTOP_CNN_TEST_DATA, by default ../shared/data beside the
+checkout (docs/testing.md says what it must hold).
+"""
 
 from __future__ import annotations
 
@@ -31,7 +35,10 @@ def _private_home(tmp_path_factory):
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
-        pytest.skip(f"real MNIST not found in {SHARED_DATA} (see DEVELOPERS.md)")
+        pytest.skip(
+            f"real MNIST not found in {SHARED_DATA}: set DESKTOP_CNN_TEST_DATA "
+            "(see docs/testing.md)"
+        )
     return SHARED_DATA
 
 
