@@ -24,7 +24,7 @@ from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 ROOT = Path(__file__).resolve().parents[1]
 # One epoch of 14 global batches of 256 (128 per process), SGD one-cycle, augmented. SGD, not
-# AdamW: its step is proportional to the gradient, so the float rounding of the CPU's kernels
+# AdamW: its step is linear in the gradients, so the float rounding of the CPU's kernels
 # stays as small in the weights as in the gradients (see the test below).
 CFG = TrainConfig(epochs=1, batch_size=256, seed=5, device="cpu", optimizer="sgd")
 COMMON = [
@@ -95,11 +95,11 @@ def test_two_processes_take_the_same_steps_as_one(torchrun, shared_data):
     The only difference is float32 rounding: each process averages the loss over its
     128 images and DDP averages the two means, where one process averages 256 at once, and
     the kernels of a batch of 128 may sum in another order than those of 256 (how, depends
-    on the CPU). SGD moves each weight by lr times its gradient, so that rounding (about
-    1e-7 of a gradient) stays below 1e-6 in the weights after 14 steps on any CPU; AdamW,
+    on the CPU). SGD's step is linear in the gradients (lr times their momentum sum), so
+    that rounding (about 1e-7 of a gradient) stays as small in the weights on any CPU; AdamW,
     which divides a gradient by its own running size, turned the rounding of near-zero
     gradients into steps of 1e-3 on an AMD EPYC. A wrong share, different augmentation or
-    unaveraged gradients move weights by the order of lr times a gradient (1e-3 and more);
+    unaveraged gradients move weights by the order of lr times a gradient (lr is 0.05);
     another seed by 0.37. The bound 1e-4 sits between.
     """
     _, out = torchrun
