@@ -8,6 +8,7 @@ this one description, so adding a field with its option is the whole of adding a
 
 from __future__ import annotations
 
+import functools
 import types
 import typing
 from dataclasses import dataclass, field, fields
@@ -77,6 +78,7 @@ class Setting:
         return f"--no-{name}" if self.kind is bool and self.default else f"--{name}"
 
 
+@functools.cache  # a class's fields do not change: read them once
 def settings(cls: type) -> tuple[Setting, ...]:
     """Every field of the dataclass ``cls`` that has an Option, in declaration order."""
     hints = typing.get_type_hints(cls)
