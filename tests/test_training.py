@@ -90,18 +90,24 @@ def test_stop_from_another_thread_takes_effect_within_a_batch(small):
 
 def test_pause_holds_the_step_count(small):
     seen = []
-    trainer = Trainer(small, "lenet5", TrainConfig(epochs=50, batch_size=32), seen.append)
+
+    def pause_after_3(event):
+        seen.append(event)
+        if sum(isinstance(e, BatchEnd) for e in seen) == 3:
+            trainer.pause()  # between two batches: no batch is under way (a fixed wait guessed)
+
+    trainer = Trainer(small, "lenet5", TrainConfig(epochs=50, batch_size=32), pause_after_3)
     worker = threading.Thread(target=trainer.run)
     worker.start()
     while sum(isinstance(e, BatchEnd) for e in seen) < 3:
         time.sleep(0.01)
-    trainer.pause()
-    time.sleep(0.3)  # at most one batch was already under way
     n = sum(isinstance(e, BatchEnd) for e in seen)
     time.sleep(0.5)
     assert sum(isinstance(e, BatchEnd) for e in seen) == n and trainer.paused
     trainer.resume()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 60
+    while sum(isinstance(e, BatchEnd) for e in seen) == n and time.monotonic() < deadline:
+        time.sleep(0.01)  # the next batch, however long a busy machine takes for it
     assert sum(isinstance(e, BatchEnd) for e in seen) > n
     trainer.stop()
     worker.join(2)
