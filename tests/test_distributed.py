@@ -89,6 +89,7 @@ def torchrun(shared_data, tmp_path_factory):
     return proc, out
 
 
+@pytest.mark.slow  # torchrun: two training processes
 def test_two_processes_take_the_same_steps_as_one(torchrun, shared_data):
     """The same global batches, augmentation and averaged gradients: the same weights.
 
@@ -119,6 +120,7 @@ def test_two_processes_take_the_same_steps_as_one(torchrun, shared_data):
     assert len(ddp.info.history["batch_loss"]) == 14
 
 
+@pytest.mark.slow  # torchrun: two training processes
 def test_only_rank_0_reports_and_writes(torchrun):
     proc, out = torchrun
     assert proc.stdout.count("saved ") == 1 and proc.stdout.count("epoch 1:") == 1
@@ -164,6 +166,7 @@ def workers_of(pid: int) -> dict[int, int]:
     return found
 
 
+@pytest.mark.slow  # two training processes
 @pytest.mark.skipif(not Path("/proc").is_dir(), reason="finds the worker processes in /proc")
 def test_a_killed_rank_ends_the_run_with_one_line(shared_data, tmp_path):
     out = tmp_path / "model.pt"
@@ -187,6 +190,7 @@ def test_a_killed_rank_ends_the_run_with_one_line(shared_data, tmp_path):
     assert [p.name for p in tmp_path.iterdir()] == ["model.pt"]
 
 
+@pytest.mark.slow  # two training processes
 def test_a_bad_file_on_every_rank_is_one_line(shared_data, tmp_path):
     out, bad = tmp_path / "model.pt", tmp_path / "teacher.pt"
     out.write_bytes(b"the previous model")

@@ -62,6 +62,7 @@ def test_a_dry_run_takes_max_steps_batches_per_epoch_and_anneals_over_them(small
     assert again.history["batch_loss"] == result.history["batch_loss"]
 
 
+@pytest.mark.slow  # six trainings that must learn
 @pytest.mark.parametrize("opt", ["sgd", "adam", "adamw"])
 @pytest.mark.parametrize("schedule", ["onecycle", "cosine"])
 def test_optimizers_and_schedules_learn(small, opt, schedule):
@@ -177,6 +178,7 @@ def test_mix_batch_blends_each_image_with_a_partner():
     assert torch.equal(mixed.flatten(), 0.75 * x.flatten() + 0.25 * x.flatten()[partner])
 
 
+@pytest.mark.slow  # three trainings, one must learn
 def test_mixup_learns_and_is_repeatable(small):
     cfg = TrainConfig(epochs=2, batch_size=64, seed=3, mixup=0.4)
     a, b = Trainer(small, "lenet5", cfg).run(), Trainer(small, "lenet5", cfg).run()
