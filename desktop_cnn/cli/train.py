@@ -30,7 +30,7 @@ from .progress import ProgressPrinter
 from .recipe_run import run_recipe
 
 
-def add_parser(sub: argparse._SubParsersAction) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "train",
         help="train a model and save it",
