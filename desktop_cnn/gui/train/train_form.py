@@ -7,6 +7,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from tkinter import ttk
+from typing import Any
 
 from ...core.checkpoints import ModelInfo
 from ...core.data import Dataset
@@ -177,7 +178,9 @@ class TrainForm(ttk.LabelFrame):
         if self.running_recipe is None or self.report is None:
             return
         self.report.add(self.running_recipe, info)
-        self.report.master.select(self.report)
+        tabs = self.report.master  # the panel's notebook (make_report)
+        if isinstance(tabs, ttk.Notebook):
+            tabs.select(self.report)
 
     def _path_row(self, var: tk.StringVar, browse: Callable[[], None]):
         """An entry for a path with a "..." button that asks for one: (frame, entry, button)."""
@@ -231,7 +234,7 @@ class TrainForm(ttk.LabelFrame):
 
     def read(self) -> FormValues:
         """The form as values; raises a DesktopCnnError (ConfigError) naming a bad entry."""
-        values = {name: f.value() for name, f in self.fields.items()}
+        values: dict[str, Any] = {name: f.value() for name, f in self.fields.items()}
         config = replace(self.defaults, **values)
         config.validate()
         r = self.recipe if self.dataset_name() == "cifar10" else None  # a recipe needs CIFAR-10
@@ -261,7 +264,7 @@ class FormEntry:
     inputs: list[ttk.Widget]
     hint: ttk.Label | None = None
 
-    def value(self) -> object:
+    def value(self) -> Any:  # the setting's type: int, float, str, bool or None
         """The entry as the setting's value; raises ConfigError naming the field and its range."""
         s, what = self.setting, self.form.label.lower()
         if s.kind is bool:
