@@ -22,8 +22,9 @@ DEFAULT_LR = {"sgd": 0.05, "adam": 1e-2, "adamw": 1e-2}  # peak LRs that train L
 # AdamW decays weights by lr * wd per step (decoupled), SGD and Adam add wd * w to the
 # gradient: the same number means very different things, so each gets its own default.
 DEFAULT_WD = {"sgd": 5e-4, "adam": 0.0, "adamw": 0.05}
-COUNT = Range(1, 1_000_000)  # epochs, batch sizes: whole numbers from 1
-SHARE = Range(0, 1, hi_open=True)  # 1 would leave nothing for the rest
+COUNT = Range(1, 1_000_000)  # batch sizes
+# Label smoothing of 1 would make every target uniform; momentum of 1 would never forget.
+SHARE = Range(0, 1, hi_open=True)
 
 
 @dataclass
