@@ -15,13 +15,17 @@ $(STAMP): pyproject.toml
 run: $(STAMP)
 	$(BIN)/desktop-cnn
 
-# The suite starts its own Xvfb when there is no DISPLAY (tests/conftest.py).
-test: $(STAMP)
-	$(BIN)/python -m pytest -ra
+# The suite starts its own Xvfb when there is no DISPLAY (tests/conftest.py). The test files
+# run in one process per core (pytest-xdist); a file's tests stay together in one process,
+# so a GUI module keeps its one app. PYTEST_ARGS adds options: make test PYTEST_ARGS=-x
+PYTEST := $(BIN)/python -m pytest -ra -n auto --dist loadfile $(PYTEST_ARGS)
 
-# Skips the slow trainings and the PyInstaller build.
+test: $(STAMP)
+	$(PYTEST)
+
+# Skips the slow trainings and the PyInstaller build (docs/testing.md).
 test-fast: $(STAMP)
-	$(BIN)/python -m pytest -ra -m "not slow and not packaging"
+	$(PYTEST) -m "not slow and not packaging"
 
 # Style: the linter, and the formatter in check mode (it never rewrites files here).
 lint: $(STAMP)

@@ -11,7 +11,7 @@
     timed by the wall clock between its BatchEnd events (the batches' making included,
     the test evaluations not).
 
-    python bench/train_throughput.py [--data-dir ../shared/data] [--seconds 1] [--rounds 15]
+    python bench/train_throughput.py [--data-dir DIR] [--seconds 1] [--rounds 15]
 
 (b), (b+) and (c) train in turns of ``--seconds`` each, ``--rounds`` times (the plain
 loops inside the Trainer's callback, between two of its batches), so a round's three

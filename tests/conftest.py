@@ -1,4 +1,8 @@
-"""Shared fixtures: real data from ../shared/data, a private user home, a virtual display."""
+"""Shared fixtures: real data, a private user home, a virtual display.
+
+The real datasets come from $DESKTOP_CNN_TEST_DATA, by default ../shared/data beside the
+checkout (docs/testing.md says what it must hold).
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,12 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 SHARED_DATA = Path(os.environ.get("DESKTOP_CNN_TEST_DATA", ROOT.parent / "shared" / "data"))
+# Under pytest-xdist (make test: -n auto --dist loadfile) each worker is a process: "gw0", ...
+WORKER = int(os.environ.get("PYTEST_XDIST_WORKER", "gw0")[2:] or 0)
+if "PYTEST_XDIST_WORKER" in os.environ:
+    # One torch thread per worker: as many workers as cores already fill them, and OpenMP
+    # threads that outnumber the cores wait for each other. Set before torch is imported.
+    os.environ.setdefault("OMP_NUM_THREADS", "1")
 
 
 @pytest.fixture(scope="session", autouse=True)
@@ -31,7 +41,10 @@ def _private_home(tmp_path_factory):
 @pytest.fixture(scope="session")
 def shared_data() -> Path:
     if not (SHARED_DATA / "MNIST" / "raw" / "t10k-images-idx3-ubyte").exists():
-        pytest.skip(f"real MNIST not found in {SHARED_DATA} (see DEVELOPERS.md)")
+        pytest.skip(
+            f"real MNIST not found in {SHARED_DATA}: set DESKTOP_CNN_TEST_DATA "
+            "(see docs/testing.md)"
+        )
     return SHARED_DATA
 
 
@@ -59,7 +72,7 @@ TEST_DPI = int(os.environ.get("DESKTOP_CNN_TEST_DPI", "0")) or None
 def _start_xvfb() -> subprocess.Popen | None:
     from helpers import start_xvfb
 
-    started = start_xvfb(TEST_SCREEN, TEST_DPI)
+    started = start_xvfb(TEST_SCREEN, TEST_DPI, first=90 + 10 * WORKER)  # a screen per worker
     if started is None:
         return None
     proc, display = started

@@ -1,9 +1,9 @@
 """Fitness tests for the layering: read every import of the package with ``ast`` and check it.
 
-The rules (STYLE.md): no import cycle between modules; core imports neither gui nor cli;
-cli does not import gui; a GUI feature folder (gui/draw, gui/train, ... and any folder added
-later) imports no other feature folder: they meet only in the modules at gui/'s top level
-(the app state, requests, the worker) and gui/common. Function-level imports and imports
+The rules (docs/architecture.md): no import cycle between modules; core imports neither gui
+nor cli; cli does not import gui; a GUI feature folder (gui/draw, gui/train, ... and any
+folder added later) imports no other feature folder: they meet only in the modules at gui/'s
+top level (the app state, requests, the worker) and gui/common. Function-level imports and imports
 under ``if TYPE_CHECKING:`` count too: a lazy import is still a dependency.
 """
 

@@ -1,7 +1,7 @@
-"""The chapter's numbers (../shared/book/README.md) in the exercises, presets and handout.
+"""The chapter's numbers (docs/chapter.md) in the exercises, presets and handout.
 
 Each fact is checked twice: against the number the chapter prints (typed here from the
-README, the oracle a learner holds) and against a real torch layer.
+book, the oracle a learner holds) and against a real torch layer.
 """
 
 from __future__ import annotations

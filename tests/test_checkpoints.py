@@ -128,7 +128,7 @@ def test_bare_state_dict_matching_nothing(tmp_path):
 
 def test_saved_on_another_device_loads_on_cpu(tmp_path):
     # map_location="cpu" is what makes a GPU-saved file open on a CPU-only machine;
-    # the CUDA half of this is exercised on a GPU machine (see README).
+    # the CUDA half of this runs on a GPU machine (test_training.py, test_cuda_training_step...).
     p = save_checkpoint(tmp_path / "m.pt", build_model("lenet5"), info())
     ck = load_checkpoint(p, map_location="cpu")
     assert all(t.device.type == "cpu" for t in ck.model.state_dict().values())

@@ -118,6 +118,7 @@ def run_cli(*args, stdout, stderr) -> int:
     ).returncode
 
 
+@pytest.mark.slow  # a training in a fresh interpreter, twice
 @pytest.mark.parametrize("quiet", [False, True])
 def test_piped_training_writes_one_line_per_epoch(tiny_digits, tmp_path, quiet):
     out, err = tmp_path / "out.txt", tmp_path / "err.txt"

@@ -64,6 +64,7 @@ def teacher_file(small, tmp_path_factory):
     return path
 
 
+@pytest.mark.slow  # trains a widenet teacher
 def test_teacher_renormalises_batches_from_other_statistics(small, teacher_file):
     own = load_checkpoint(teacher_file)
     x01 = small.test.images[:32].float() / 255
@@ -78,6 +79,7 @@ def test_teacher_renormalises_batches_from_other_statistics(small, teacher_file)
     assert not any(p.requires_grad for p in teacher.model.parameters())
 
 
+@pytest.mark.slow  # trains a widenet teacher
 def test_teacher_must_fit_the_data(small, teacher_file, tmp_path):
     with pytest.raises(DesktopCnnError, match="knows classes"):
         Teacher(
@@ -96,6 +98,7 @@ def test_teacher_must_fit_the_data(small, teacher_file, tmp_path):
         TrainConfig(teacher=str(teacher_file), temperature=0).validate()
 
 
+@pytest.mark.slow  # trains a teacher, then two students
 def test_student_learns_from_the_teacher_alone(small, teacher_file):
     # Every training label is wrong (shifted by one); with distill_weight 1 the labels are
     # ignored, so the student can only be right on the test set by copying the teacher.

@@ -32,6 +32,7 @@ def app(display):
         app.quit_app()
 
 
+@pytest.mark.slow  # draws and reads hundreds of digits
 def test_drawn_digits_are_recognised(app, capsys):
     app.notebook.select(app.tabs["Draw"])
     panel = app.panels["Draw"]

@@ -120,6 +120,7 @@ def run_cli(*args) -> subprocess.CompletedProcess:
     )
 
 
+@pytest.mark.slow  # torch.export in a fresh interpreter
 def test_cli_export_writes_a_model_onnxruntime_runs(model_file, tmp_path, mnist):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
@@ -139,6 +140,7 @@ def test_cli_export_writes_a_model_onnxruntime_runs(model_file, tmp_path, mnist)
     assert oct(out.stat().st_mode & 0o777) == "0o644"
 
 
+@pytest.mark.slow  # a fresh interpreter
 def test_cli_export_of_a_bad_file_is_one_line(tmp_path):
     bad = tmp_path / "bad.pt"
     bad.write_bytes(b"not a model at all")

@@ -123,7 +123,7 @@ def test_imagefiles_does_not_import_data():
     assert data.Split is split.Split is imagefiles.Split
 
 
-# --- MNIST-style IDX files: intact ones linked from ../shared/data, damaged ones written here ---
+# --- MNIST-style IDX files: intact ones linked from the test data, damaged ones written here ---
 
 
 @pytest.fixture

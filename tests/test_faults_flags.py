@@ -7,7 +7,8 @@ import pytest
 
 from desktop_cnn.cli import main as cli_main
 from desktop_cnn.core.errors import ConfigError, DesktopCnnError
-from desktop_cnn.core.limits import TRAIN_RANGES, check_range
+from desktop_cnn.core.limits import check_range
+from desktop_cnn.core.train.config import TRAIN_RANGES
 from desktop_cnn.core.train.training import TrainConfig
 
 BAD_FLAGS = [

@@ -42,6 +42,7 @@ def info() -> ModelInfo:
     )
 
 
+@pytest.mark.slow  # a fresh interpreter, killed
 @pytest.mark.skipif(os.name != "posix", reason="SIGKILL and pids")
 def test_a_save_killed_mid_way_leaves_litter_that_the_next_save_removes(tmp_path):
     target = tmp_path / "m.pt"

@@ -201,6 +201,7 @@ def tiny_disk(tmp_path):
     subprocess.run(["umount", str(mnt)], check=False)
 
 
+@pytest.mark.slow  # trains
 def test_full_disk_is_refused_before_training_and_the_old_file_kept(tmp_path, tiny_disk):
     old = save_checkpoint(tiny_disk / "m.pt", build_model("lenet5"), info())
     before = old.read_bytes()

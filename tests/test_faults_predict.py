@@ -81,6 +81,7 @@ def test_all_good_exits_0_and_a_bad_model_stops_at_once(images, capsys):
     assert out == "" and len(err.strip().splitlines()) == 1
 
 
+@pytest.mark.slow  # the CLI in fresh interpreters
 def test_as_a_user_runs_it(images):
     good, bad, good2, *_ = images
     proc = subprocess.run(

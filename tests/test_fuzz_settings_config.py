@@ -13,7 +13,8 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from desktop_cnn.core.errors import ConfigError, DesktopCnnError, UnknownNameError
-from desktop_cnn.core.limits import TRAIN_RANGES, check_range
+from desktop_cnn.core.limits import check_range
+from desktop_cnn.core.train.config import TRAIN_RANGES
 from desktop_cnn.core.train.training import TrainConfig
 from desktop_cnn.gui.settings import Settings
 

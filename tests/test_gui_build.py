@@ -420,6 +420,7 @@ def test_a_design_no_fit_can_fix_is_refused_with_the_reason(app, build, small_mn
     assert "gives 1x28x28 numbers, the data has 10 classes" in message
 
 
+@pytest.mark.slow  # trains, then exports
 @pytest.mark.gui
 @pytest.mark.usefixtures("no_real_dialogs")
 def test_build_train_look_inside_save_reopen_and_export(

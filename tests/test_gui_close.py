@@ -43,6 +43,7 @@ def _xdotool(*args: str) -> str:
     ).stdout.strip()
 
 
+@pytest.mark.slow  # the app in a fresh interpreter
 @pytest.mark.skipif(shutil.which("xdotool") is None, reason="xdotool is not installed")
 def test_ctrl_q_during_training_stops_the_worker_and_exits(display, shared_data, tmp_path):
     home = tmp_path / "home"
@@ -135,6 +136,7 @@ sys.exit(gui.main(sys.argv[1:]))
 """
 
 
+@pytest.mark.slow  # the app in a fresh interpreter
 def test_quitting_during_the_mistakes_evaluation_ends_it_first(
     display, mnist, shared_data, tmp_path
 ):

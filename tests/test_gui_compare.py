@@ -109,6 +109,7 @@ def test_compare_two_saved_models(app, saved_models, tmp_path):
     win.withdraw()
 
 
+@pytest.mark.slow  # torch.export
 def test_export_to_onnx_from_the_menu(app, mnist, tmp_path, monkeypatch, errors):
     ort = pytest.importorskip("onnxruntime")
     pytest.importorskip("onnxscript")
@@ -129,6 +130,7 @@ def test_export_to_onnx_from_the_menu(app, mnist, tmp_path, monkeypatch, errors)
     assert np.abs(got - expected).max() < 1e-4
 
 
+@pytest.mark.slow  # torch.export
 def test_export_failure_is_shown(app, tmp_path, monkeypatch, errors):
     pytest.importorskip("onnxscript")
     (tmp_path / "afile").write_text("a file, not a folder")

@@ -19,7 +19,7 @@ from desktop_cnn.gui.app import TABS
 
 from helpers import start_xvfb
 
-pytestmark = pytest.mark.gui
+pytestmark = [pytest.mark.gui, pytest.mark.slow]  # a fresh app per dpi, every tab visited
 TESTS = Path(__file__).parent
 ARTIFACTS = TESTS / "artifacts" / "dpi"
 SCREENS = {96: "1280x1024", 144: "1920x1200", 192: "2560x1600"}

@@ -138,6 +138,7 @@ def train(app, mnist, monkeypatch):
     panel.timeline.follow.set(True)
 
 
+@pytest.mark.slow  # a training followed live
 def test_follow_training_then_replay_it(app, train, monkeypatch):
     from desktop_cnn.core.snapshots import snapshot_checkpoint, snapshot_step
     from desktop_cnn.gui.common.images import filter_tiles

@@ -107,6 +107,7 @@ def _draw_many(app, rounds: int, when_done) -> None:
     next_digit()
 
 
+@pytest.mark.slow  # a measurement: many key presses timed
 def test_measure_latency(display, mnist, shared_data):
     import torch
 

@@ -102,6 +102,7 @@ def test_the_bar_is_for_drawings_only(app, draw, bar, tmp_path):
     draw.clear()
 
 
+@pytest.mark.slow  # fine-tuning must learn
 def test_corrections_are_saved_and_fine_tuning_learns_them(app, draw, bar, mnist):
     personal = PersonalSet("mnist")
     wrong = 0

@@ -1,4 +1,4 @@
-"""Training through the Train panel's own controls, on real MNIST from ../shared/data.
+"""Training through the Train panel's own controls, on real MNIST ($DESKTOP_CNN_TEST_DATA).
 
 The panel's ``load_dataset`` seam hands it a 2,000-image subset (the worker
 still calls it, on its own thread); Start, Pause and Stop are the real

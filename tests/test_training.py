@@ -39,6 +39,30 @@ def test_events_and_learning(small):
     assert len(result.checkpoint.info.history["batch_loss"]) == len(batches)
 
 
+def test_a_dry_run_takes_max_steps_batches_per_epoch_and_anneals_over_them(small):
+    """``max_steps`` (a dry run): each epoch stops after that many batches, and the schedule,
+    the progress and the history count those alone; the run is as repeatable as a full one."""
+    cfg = TrainConfig(epochs=2, batch_size=64, max_steps=3, seed=1)
+    events = []
+    result = Trainer(small, "lenet5", cfg, events.append).run()
+    assert result.status == "finished"
+    started = next(e for e in events if isinstance(e, Started))
+    batches = [e for e in events if isinstance(e, BatchEnd)]
+    assert started.steps_per_epoch == 3 and [(b.epoch, b.step, b.steps) for b in batches] == [
+        (epoch, step, 3) for epoch in (1, 2) for step in (1, 2, 3)
+    ]
+    assert [e.global_step for e in batches] == [1, 2, 3, 4, 5, 6]
+    assert sum(isinstance(e, EpochEnd) for e in events) == 2
+    assert len(result.history["batch_loss"]) == 6
+    # The one-cycle schedule ran its whole course in the 6 steps: up to the peak, then down
+    # (over a full epoch's 46 steps per epoch, these 6 would all be in its warm-up).
+    top = max(b.lr for b in batches)
+    assert top == pytest.approx(cfg.peak_lr(), rel=0.2) and batches[-1].lr < 0.2 * top
+    again = Trainer(small, "lenet5", cfg).run()
+    assert again.history["batch_loss"] == result.history["batch_loss"]
+
+
+@pytest.mark.slow  # six trainings that must learn
 @pytest.mark.parametrize("opt", ["sgd", "adam", "adamw"])
 @pytest.mark.parametrize("schedule", ["onecycle", "cosine"])
 def test_optimizers_and_schedules_learn(small, opt, schedule):
@@ -67,18 +91,24 @@ def test_stop_from_another_thread_takes_effect_within_a_batch(small):
 
 def test_pause_holds_the_step_count(small):
     seen = []
-    trainer = Trainer(small, "lenet5", TrainConfig(epochs=50, batch_size=32), seen.append)
+
+    def pause_after_3(event):
+        seen.append(event)
+        if sum(isinstance(e, BatchEnd) for e in seen) == 3:
+            trainer.pause()  # between two batches: no batch is under way (a fixed wait guessed)
+
+    trainer = Trainer(small, "lenet5", TrainConfig(epochs=50, batch_size=32), pause_after_3)
     worker = threading.Thread(target=trainer.run)
     worker.start()
     while sum(isinstance(e, BatchEnd) for e in seen) < 3:
         time.sleep(0.01)
-    trainer.pause()
-    time.sleep(0.3)  # at most one batch was already under way
     n = sum(isinstance(e, BatchEnd) for e in seen)
     time.sleep(0.5)
     assert sum(isinstance(e, BatchEnd) for e in seen) == n and trainer.paused
     trainer.resume()
-    time.sleep(0.3)
+    deadline = time.monotonic() + 60
+    while sum(isinstance(e, BatchEnd) for e in seen) == n and time.monotonic() < deadline:
+        time.sleep(0.01)  # the next batch, however long a busy machine takes for it
     assert sum(isinstance(e, BatchEnd) for e in seen) > n
     trainer.stop()
     worker.join(2)
@@ -148,6 +178,7 @@ def test_mix_batch_blends_each_image_with_a_partner():
     assert torch.equal(mixed.flatten(), 0.75 * x.flatten() + 0.25 * x.flatten()[partner])
 
 
+@pytest.mark.slow  # three trainings, one must learn
 def test_mixup_learns_and_is_repeatable(small):
     cfg = TrainConfig(epochs=2, batch_size=64, seed=3, mixup=0.4)
     a, b = Trainer(small, "lenet5", cfg).run(), Trainer(small, "lenet5", cfg).run()

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import argparse
 import pickle
 import sys
-from dataclasses import fields, replace
+from dataclasses import replace
 from pathlib import Path
 
 from ..core.checkpoints import (
@@ -24,17 +25,17 @@ from ..core.train.distributed import Ranks
 from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
-from ..core.train.training import OPTIMIZERS, SCHEDULES, TrainConfig, Trainer
+from ..core.train.training import TrainConfig, Trainer
 from ..core.train_checks import check_batch_memory, check_launch, check_train_output
 from . import progress
+from .config_flags import add_flags, config_from
 from .launch import as_rank, launch
 from .prog import PROG
 from .progress import ProgressPrinter
 from .recipe_run import run_recipe
 
 
-def add_parser(sub) -> None:
-    d = TrainConfig()
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "train",
         help="train a model and save it",
@@ -56,97 +57,7 @@ def add_parser(sub) -> None:
         + f") or a .json spec file (default: "
         f"{DEFAULT_ARCH}; with --resume, the file's)",
     )
-    p.add_argument(
-        "--epochs",
-        type=int,
-        default=d.epochs,
-        help="passes over the training images (the new total with --resume)",
-    )
-    p.add_argument(
-        "--batch-size",
-        type=int,
-        default=d.batch_size,
-        help="images per optimizer step (the global batch under torchrun)",
-    )
-    p.add_argument(
-        "--lr",
-        type=float,
-        default=d.lr,
-        help="peak learning rate (default: chosen by the optimizer)",
-    )
-    p.add_argument(
-        "--optimizer", choices=OPTIMIZERS, default=d.optimizer, help="how the weights are updated"
-    )
-    p.add_argument(
-        "--schedule",
-        choices=SCHEDULES,
-        default=d.schedule,
-        help="how the learning rate changes over the run",
-    )
-    p.add_argument(
-        "--weight-decay",
-        type=float,
-        default=d.weight_decay,
-        help="L2 penalty on the weights (default: 5e-4 for sgd, 0.05 for adamw "
-        "(decoupled), 0 for adam)",
-    )
-    p.add_argument(
-        "--label-smoothing",
-        type=float,
-        default=d.label_smoothing,
-        help="share of each target spread over the other classes (0 to 1)",
-    )
-    p.add_argument(
-        "--teacher",
-        metavar="FILE",
-        help="distil: also learn from this trained "
-        "model's soft answers (e.g. a widenet checkpoint for the same dataset)",
-    )
-    p.add_argument(
-        "--temperature",
-        type=float,
-        default=d.temperature,
-        help="distillation temperature T (with --teacher)",
-    )
-    p.add_argument(
-        "--distill-weight",
-        type=float,
-        default=d.distill_weight,
-        help="share of the loss from the teacher, the rest from the labels",
-    )
-    p.add_argument(
-        "--mixup",
-        type=float,
-        default=d.mixup,
-        metavar="ALPHA",
-        help="blend pairs of images by lam ~ Beta(ALPHA, ALPHA); 0: off",
-    )
-    p.add_argument(
-        "--adversarial-eps",
-        type=float,
-        default=d.adversarial_eps,
-        metavar="EPS",
-        help=fields_help("adversarial_eps"),
-    )
-    p.add_argument(
-        "--no-augment",
-        dest="augment",
-        action="store_false",
-        help="turn off batch augmentation (on by default)",
-    )
-    p.add_argument(
-        "--no-amp",
-        dest="amp",
-        action="store_false",
-        help="no mixed precision on CUDA (on by default)",
-    )
-    p.add_argument("--device", default=d.device, help="auto, cpu, cuda, cuda:N or mps")
-    p.add_argument(
-        "--seed",
-        type=int,
-        default=d.seed,
-        help="random seed for the weights, the shuffling and augmentation",
-    )
+    add_flags(p, TrainConfig)  # --epochs ... --max-steps: TrainConfig's fields describe them
     p.add_argument(
         "--data-dir",
         help="dataset folder (default: $DESKTOP_CNN_DATA, else the user's data folder)",
@@ -189,17 +100,12 @@ def add_parser(sub) -> None:
     p.set_defaults(func=run)
 
 
-def fields_help(name: str) -> str:
-    return str(next(f.metadata["help"] for f in fields(TrainConfig) if f.name == name))
-
-
-def run(args) -> int:
+def run(args: argparse.Namespace) -> int:
     # Before any work: --out must not destroy an input (spec, teacher, dataset) or a document.
     check_train_output(args.out, [args.model, args.teacher], args.dataset, args.force)
     if args.recipe:
         return run_recipe(args)
-    cfg_fields = {f.name for f in fields(TrainConfig)}
-    config = TrainConfig(**{k: v for k, v in vars(args).items() if k in cfg_fields})
+    config = config_from(args, TrainConfig)
     classes = [c.strip() for c in args.classes.split(",")] if args.classes else None
     plan = TrainRun(
         args.dataset,

@@ -8,6 +8,7 @@ above anything this app trains (LeNet-scale models on small images).
 from __future__ import annotations
 
 import math
+from dataclasses import dataclass
 from numbers import Real
 
 from .errors import ConfigError
@@ -15,31 +16,37 @@ from .errors import ConfigError
 MAX_CLASSES = 10_000
 MAX_SIDE = 4096  # pixels per image side
 MAX_CHANNELS = 4096
-# Bytes of layer outputs for ONE image (float32, all layers summed): what a forward pass
-# holds. LeNet-5 needs 28 KB, the widest network here a few MB; 256 MiB is above the largest
-# input allowed of 3 channels (3 x 4096 x 4096 x 4 B = 192 MiB), and a batch of 32 for
-# training then holds at most 8 GiB, what a desktop can give. A crafted 23 KB file (400
-# channels, padding 1000) asks for 6.6 GB per image: refused before anything runs.
-MAX_ACTIVATION_BYTES = 256 << 20
 
-# (field, low, high, whole number, low excluded, high excluded): what TrainConfig.validate()
-# allows.
-# Wide on purpose: they catch typos and nonsense, not unusual but meaningful choices.
-TRAIN_RANGES: tuple[tuple[str, float, float, bool, bool, bool], ...] = (
-    ("epochs", 1, 100_000, True, False, False),
-    ("batch_size", 1, 1_000_000, True, False, False),
-    ("eval_batch_size", 1, 1_000_000, True, False, False),
-    ("snapshots_per_epoch", 0, 10_000, True, False, False),
-    ("seed", 0, 2**63 - 1, True, False, False),
-    ("lr", 0, 1e6, False, True, False),  # 1e6 still trains (to NaN: tests use it)
-    ("momentum", 0, 1, False, False, True),
-    ("weight_decay", 0, 10, False, False, False),
-    ("label_smoothing", 0, 1, False, False, True),  # 1 would make every target uniform
-    ("temperature", 0, 1000, False, True, False),
-    ("distill_weight", 0, 1, False, False, False),
-    ("mixup", 0, 1000, False, False, False),  # Beta(a, a) needs a > 0; 0 turns mixup off
-    ("adversarial_eps", 0, 255, False, False, False),  # pixel units; 0 turns it off
-)
+
+@dataclass(frozen=True)
+class Range:
+    """The numbers a setting allows: ``lo`` to ``hi``, either end excluded where it says so.
+
+    Wide on purpose: a range catches typos and nonsense, not unusual but meaningful choices.
+    TrainConfig's fields carry theirs in their metadata (core/train/options.py).
+    """
+
+    lo: float
+    hi: float
+    lo_open: bool = False
+    hi_open: bool = False
+
+    def text(self) -> str:
+        """The range in words, e.g. "from 0 to below 1"."""
+        return range_text(self.lo, self.hi, self.lo_open, self.hi_open)
+
+    def check(self, flag: str, value: object, *, integer: bool = False, field: str = "") -> None:
+        """Raise ConfigError naming ``flag`` and this range unless ``value`` is inside."""
+        check_range(
+            flag,
+            value,
+            self.lo,
+            self.hi,
+            integer=integer,
+            lo_open=self.lo_open,
+            hi_open=self.hi_open,
+            field=field,
+        )
 
 
 def _fmt(x: float) -> str:

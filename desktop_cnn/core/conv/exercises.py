@@ -1,6 +1,6 @@
 """The chapter's exercises and examples, worked by the core, each answer with its formula.
 
-No Tk here. The numbers are the chapter's (see ``../shared/book/README.md``); the
+No Tk here. The numbers are the ones the chapter prints (docs/chapter.md); the
 explanations are ours:
 
 * Exercise 1: the 5x5 cross X and the filters W0 (a horizontal line), W1 (a vertical

@@ -30,6 +30,7 @@ class LoopState:
     t_run: float
     mix_rng: random.Random  # draws mixup's lam: one per batch, reproducible
     read_every: int = 1  # batches between two read-backs of the losses to the host
+    max_steps: int = 0  # a dry run's batches per epoch (TrainConfig.max_steps); 0: all
     busy: float = 0.0  # seconds of training (batches made and learned), for images/s and ETA
     t_mark: float = 0.0  # when the last step ended (or the epoch began, or a pause ended)
 
@@ -41,7 +42,8 @@ class LoopState:
 
     @property
     def steps(self) -> int:
-        return len(self.train)
+        """Batches per epoch: the loader's, or fewer in a dry run."""
+        return min(len(self.train), self.max_steps or len(self.train))
 
 
 @dataclass

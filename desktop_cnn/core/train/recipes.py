@@ -154,7 +154,7 @@ def recipe(
     )
 
 
-# Measured once each on a shared 2-core build machine, one CPU thread (README, "The chapter").
+# Measured once each on a shared 2-core build machine, one CPU thread (docs/chapter.md).
 MINUTES_HERE = {
     "book-cifar10": "about 10 minutes on one CPU thread (25,000 steps of 4 images)",
     "book-cifar2": "about 40 minutes for 100 epochs on one CPU thread",

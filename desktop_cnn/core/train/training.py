@@ -17,6 +17,7 @@ import threading
 import time
 from collections.abc import Callable, Iterable
 from dataclasses import asdict, dataclass, field
+from itertools import islice
 from pathlib import Path
 from typing import Any
 
@@ -196,7 +197,7 @@ class Trainer:
             self.model.train()
             tally = EpochTally(time.perf_counter())
             loop.t_mark = time.perf_counter()
-            for step, (x, y) in enumerate(self._batches(loop)):
+            for step, (x, y) in enumerate(islice(self._batches(loop), loop.steps)):
                 if self._halted(loop):
                     return self._finish("stopped", "stopped by the user", loop)
                 self._step(loop, epoch, step, x, y, tally)
@@ -207,9 +208,11 @@ class Trainer:
     def _batches(self, loop: LoopState) -> Iterable[tuple[torch.Tensor, torch.Tensor]]:
         """This epoch's batches; made on a second thread where a core is spare (ahead.py).
 
-        Not under mixup, which draws from the loader's generator between batches.
+        Not under mixup, which draws from the loader's generator between batches, nor in a
+        dry run, where the batches made ahead of its last would draw from it too.
         """
-        if self.config.mixup == 0 and loop.train.augment and spare_core(self.device):
+        cfg = self.config
+        if cfg.mixup == 0 and not cfg.max_steps and loop.train.augment and spare_core(self.device):
             return ahead(loop.train)
         return loop.train
 
@@ -244,7 +247,8 @@ class Trainer:
         )
         opt = make_optimizer(self.model, cfg)
         start_epoch = self._restore(opt, train)
-        sched = make_schedule(opt, cfg, len(train), done=start_epoch * len(train))
+        steps = min(len(train), cfg.max_steps or len(train))  # fewer in a dry run
+        sched = make_schedule(opt, cfg, steps, done=start_epoch * steps)
         amp_dtype = self._amp_dtype()
         scaler = torch.amp.GradScaler("cuda", enabled=amp_dtype == torch.float16)
         loop = LoopState(
@@ -254,12 +258,13 @@ class Trainer:
             sched,
             scaler,
             amp_dtype,
-            snapshot_marks(len(train), cfg.snapshots_per_epoch),
+            snapshot_marks(steps, cfg.snapshots_per_epoch),
             start_epoch,
             time.perf_counter(),
             random.Random(cfg.seed),
             # A CPU reads a loss for free; a GPU would stop and wait for each.
             read_every=1 if dev.type == "cpu" else READ_EVERY,
+            max_steps=cfg.max_steps,
         )
         self.callback(
             Started(

@@ -1,4 +1,4 @@
-"""The Train panel's settings form; every default comes from ``TrainConfig()``."""
+"""The Train panel's settings form: its TrainConfig fields are made from the fields' options."""
 
 from __future__ import annotations
 
@@ -7,17 +7,17 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 from tkinter import ttk
+from typing import Any
 
 from ...core.checkpoints import ModelInfo
 from ...core.data import Dataset
-from ...core.device import DEVICE_CHOICES
 from ...core.errors import ConfigError
-from ...core.limits import TRAIN_RANGES, range_text
 from ...core.models import MODELS
 from ...core.paths import data_dir as default_data_dir
 from ...core.paths import models_dir
+from ...core.train.options import FormField, Setting, settings
 from ...core.train.recipes import Recipe
-from ...core.train.training import DEFAULT_LR, OPTIMIZERS, TrainConfig
+from ...core.train.training import DEFAULT_LR, TrainConfig
 from ..common.panel import MODEL_TYPES, PAD
 from ..common.scaling import px
 from ..requests import ChooseRecipe, ShowTab
@@ -26,7 +26,6 @@ from .recipe_choice import RecipeChoice, RecipeReport
 
 DATASETS = {"MNIST": "mnist", "Fashion-MNIST": "fashion-mnist", "CIFAR-10": "cifar10"}
 FOLDER = "Image folder..."
-BATCH_SIZES = ("32", "64", "128", "256", "512")
 
 
 @dataclass
@@ -57,20 +56,9 @@ class TrainForm(ttk.LabelFrame):
         self.create_widgets(data_dir or str(default_data_dir()))
 
     def create_widgets(self, data_dir: str) -> None:
-        d = self.defaults
         self.dataset = tk.StringVar(self, "MNIST")
         self.data_dir = tk.StringVar(self, data_dir)
         self.arch = tk.StringVar(self, "lenet5")
-        self.epochs = tk.StringVar(self, str(d.epochs))
-        self.batch_size = tk.StringVar(self, str(d.batch_size))
-        self.lr = tk.StringVar(self, "" if d.lr is None else str(d.lr))
-        self.optimizer = tk.StringVar(self, d.optimizer)
-        self.augment = tk.BooleanVar(self, d.augment)
-        self.device = tk.StringVar(self, d.device)
-        self.teacher = tk.StringVar(self, d.teacher or "")  # blank: learn from the labels only
-        self.mixup = tk.StringVar(self, f"{d.mixup:g}")
-        self.adversarial_eps = tk.StringVar(self, f"{d.adversarial_eps:g}")  # Inside tab
-
         self.dataset_box = ttk.Combobox(
             self, textvariable=self.dataset, state="readonly", values=[*DATASETS, FOLDER], width=18
         )
@@ -80,77 +68,80 @@ class TrainForm(ttk.LabelFrame):
         self.arch_box = ttk.Combobox(
             self, textvariable=self.arch, values=classifiers, state="readonly", width=18
         )
-        self.epochs_box = ttk.Spinbox(self, from_=1, to=1000, textvariable=self.epochs, width=8)
-        self.batch_box = ttk.Combobox(
-            self, textvariable=self.batch_size, values=BATCH_SIZES, width=8
-        )
-        self.lr_entry = ttk.Entry(self, textvariable=self.lr, width=10)
-        self.optimizer_box = ttk.Combobox(
-            self, textvariable=self.optimizer, values=OPTIMIZERS, state="readonly", width=8
-        )
-        self.optimizer_box.bind("<<ComboboxSelected>>", lambda e: self._lr_hint())
-        self.device_box = ttk.Combobox(
-            self, textvariable=self.device, values=DEVICE_CHOICES, state="readonly", width=8
-        )
-        self.augment_check = ttk.Checkbutton(
-            self, text="Augment the training images", variable=self.augment
-        )
-        teacher, self.teacher_entry, self.teacher_browse = self._path_row(
-            self.teacher, self._browse_teacher
-        )
-        self.mixup_entry = ttk.Entry(self, textvariable=self.mixup, width=10)
-        self.adversarial_entry = ttk.Entry(self, textvariable=self.adversarial_eps, width=10)
         self.recipe_choice = RecipeChoice(self, self.use_recipe)
-        rows = [
-            ("Recipe", self.recipe_choice.box),
-            ("Dataset", self.dataset_box),
-            ("Data folder", folder),
-            ("Model", self.arch_box),
-            ("Epochs", self.epochs_box),
-            ("Batch size", self.batch_box),
-            ("Learning rate", self.lr_entry),
-            ("Optimizer", self.optimizer_box),
-            ("Device", self.device_box),
-            ("Teacher", teacher),
-            ("Mixup alpha", self.mixup_entry),
-            ("Adversarial eps", self.adversarial_entry),
+        rows: list[tuple[str, tk.Widget, ttk.Label | None]] = [
+            ("Recipe", self.recipe_choice.box, None),
+            ("Dataset", self.dataset_box, None),
+            ("Data folder", folder, None),
+            ("Model", self.arch_box, None),
         ]
-        for r, (label, widget) in enumerate(rows):
-            ttk.Label(self, text=label).grid(row=r, column=0, sticky="w", pady=2)
-            widget.grid(row=r, column=1, sticky="ew", pady=2, padx=(PAD, 0))
-        self.lr_hint = ttk.Label(self, foreground="#666")
-        self.lr_hint.grid(row=6, column=2, sticky="w", padx=(4, 0))
-        hints = [(9, "blank: none"), (10, "0: off"), (11, "of 255; 0: off")]  # see the README
-        for row, text in hints:
-            ttk.Label(self, text=text, foreground="#666").grid(
-                row=row, column=2, sticky="w", padx=(4, 0)
-            )
-        self.augment_check.grid(row=len(rows), column=0, columnspan=3, sticky="w", pady=2)
-        self.model_hint = ttk.Label(self, foreground="#666", wraplength=px(330))
-        self.model_hint.grid(row=len(rows) + 1, column=0, columnspan=3, sticky="w")
-        self.recipe_choice.hint.grid(row=len(rows) + 2, column=0, columnspan=3, sticky="w")
-        self.report: RecipeReport | None = None  # make_report() puts it in the panel
-        self.arch_box.bind("<<ComboboxSelected>>", lambda e: self._model_hint())
-        self._model_hint()
-        self.columnconfigure(1, weight=1)
-        self.inputs = [
+        self.inputs: list[ttk.Widget] = [
             self.recipe_choice.box,
             self.dataset_box,
             self.data_entry,
             self.browse,
             self.arch_box,
-            self.epochs_box,
-            self.batch_box,
-            self.lr_entry,
-            self.optimizer_box,
-            self.device_box,
-            self.teacher_entry,
-            self.teacher_browse,
-            self.mixup_entry,
-            self.adversarial_entry,
-            self.augment_check,
         ]
+        # TrainConfig's settings that have a form field, in its order: their options say how.
+        self.fields = {s.name: self._field(s) for s in FORM_SETTINGS}
+        switches = [f for f in self.fields.values() if f.setting.kind is bool]
+        rows += [
+            (f.form.label, f.widget, f.hint) for f in self.fields.values() if f not in switches
+        ]
+        for r, (label, widget, hint) in enumerate(rows):
+            ttk.Label(self, text=label).grid(row=r, column=0, sticky="w", pady=2)
+            widget.grid(row=r, column=1, sticky="ew", pady=2, padx=(PAD, 0))
+            if hint is not None:
+                hint.grid(row=r, column=2, sticky="w", padx=(4, 0))
+        for i, f in enumerate(switches):  # checkboxes, under the rows
+            f.widget.grid(row=len(rows) + i, column=0, columnspan=3, sticky="w", pady=2)
+        below = len(rows) + len(switches)
+        self.inputs += [w for f in self.fields.values() for w in f.inputs]
+        self.model_hint = ttk.Label(self, foreground="#666", wraplength=px(330))
+        self.model_hint.grid(row=below, column=0, columnspan=3, sticky="w")
+        self.recipe_choice.hint.grid(row=below + 1, column=0, columnspan=3, sticky="w")
+        self.report: RecipeReport | None = None  # make_report() puts it in the panel
+        self.arch_box.bind("<<ComboboxSelected>>", lambda e: self._model_hint())
+        self.fields["optimizer"].widget.bind("<<ComboboxSelected>>", lambda e: self._lr_hint())
+        self.teacher_browse = self.fields["teacher"].inputs[-1]  # the "..." button
+        self._model_hint()
+        self.columnconfigure(1, weight=1)
         self._lr_hint()
+
+    def _field(self, s: Setting) -> FormEntry:
+        """The widget, variable and hint that show the setting ``s`` as its option says."""
+        form = s.option.form
+        assert form is not None  # FORM_SETTINGS has only settings with a form field
+        value = getattr(self.defaults, s.name)
+        hint = ttk.Label(self, text=form.hint, foreground="#666") if form.hint else None
+        if s.kind is bool:
+            var: tk.Variable = tk.BooleanVar(self, value)
+            check = ttk.Checkbutton(self, text=form.label, variable=var)
+            return FormEntry(s, form, var, check, [check])
+        var = tk.StringVar(self, as_text(value))
+        if form.file:
+            row, entry, button = self._path_row(var, lambda: self._browse_model(var, form.file))
+            return FormEntry(s, form, var, row, [entry, button], hint)
+        values = form.values or s.option.choices
+        if values:
+            readonly = form.readonly or bool(s.option.choices)
+            box = ttk.Combobox(self, textvariable=var, values=values, width=8)
+            if readonly:
+                box.state(["readonly"])
+            return FormEntry(s, form, var, box, [box], hint)
+        if s.kind is int and s.option.range is not None:  # arrows up to a sensible number
+            top = min(s.option.range.hi, SPIN_TOP)
+            spin = ttk.Spinbox(self, from_=s.option.range.lo, to=top, textvariable=var, width=8)
+            return FormEntry(s, form, var, spin, [spin], hint)
+        entry = ttk.Entry(self, textvariable=var, width=10)
+        return FormEntry(s, form, var, entry, [entry], hint)
+
+    def __getattr__(self, name: str) -> tk.Variable:
+        """``form.epochs``, ``form.lr``...: the variable of a setting on the form."""
+        fields = self.__dict__.get("fields", {})
+        if name in fields:
+            return fields[name].var
+        raise AttributeError(name)
 
     def listen(self, state: AppState) -> None:
         """Answer ``ChooseRecipe`` requests (the chapter guide's buttons) with this form."""
@@ -170,17 +161,10 @@ class TrainForm(ttk.LabelFrame):
         if r is not None:
             self.dataset.set("CIFAR-10")
             self.arch.set(r.arch)
-        for var, value in (
-            (self.epochs, d.epochs),
-            (self.batch_size, d.batch_size),
-            (self.lr, "" if d.lr is None else f"{d.lr:g}"),
-            (self.optimizer, d.optimizer),
-            (self.augment, d.augment),
-            (self.teacher, d.teacher or ""),
-            (self.mixup, f"{d.mixup:g}"),
-            (self.adversarial_eps, f"{d.adversarial_eps:g}"),
-        ):
-            var.set(value)
+        for f in self.fields.values():
+            if not f.form.machine:  # the device stays: it is this computer's, not the recipe's
+                value = getattr(d, f.setting.name)
+                f.var.set(value if f.setting.kind is bool else as_text(value))
         self._model_hint()
         self._lr_hint()
 
@@ -194,7 +178,9 @@ class TrainForm(ttk.LabelFrame):
         if self.running_recipe is None or self.report is None:
             return
         self.report.add(self.running_recipe, info)
-        self.report.master.select(self.report)
+        tabs = self.report.master  # the panel's notebook (make_report)
+        if isinstance(tabs, ttk.Notebook):
+            tabs.select(self.report)
 
     def _path_row(self, var: tk.StringVar, browse: Callable[[], None]):
         """An entry for a path with a "..." button that asks for one: (frame, entry, button)."""
@@ -210,7 +196,9 @@ class TrainForm(ttk.LabelFrame):
         self.model_hint.configure(text=f"{self.arch.get()}: {spec.description}" if spec else "")
 
     def _lr_hint(self) -> None:
-        self.lr_hint.configure(text=f"blank: {DEFAULT_LR.get(self.optimizer.get(), '?')}")
+        hint = self.fields["lr"].hint
+        if hint is not None:
+            hint.configure(text=f"blank: {DEFAULT_LR.get(self.optimizer.get(), '?')}")
 
     def _dataset_selected(self, event=None) -> None:
         if self.dataset.get() != FOLDER:
@@ -224,14 +212,10 @@ class TrainForm(ttk.LabelFrame):
         self.dataset_box.configure(values=[*DATASETS, label, FOLDER])
         self.dataset.set(label)
 
-    def _browse_teacher(self) -> None:
-        path = self.ask_file(
-            title="A trained model to learn from (distillation)",
-            filetypes=MODEL_TYPES,
-            initialdir=str(models_dir()),
-        )
+    def _browse_model(self, var: tk.StringVar, title: str) -> None:
+        path = self.ask_file(title=title, filetypes=MODEL_TYPES, initialdir=str(models_dir()))
         if path:
-            self.teacher.set(path)
+            var.set(path)
 
     def _browse_data(self) -> None:
         path = self.ask_directory(title="Where datasets are stored (or downloaded to)")
@@ -250,19 +234,8 @@ class TrainForm(ttk.LabelFrame):
 
     def read(self) -> FormValues:
         """The form as values; raises a DesktopCnnError (ConfigError) naming a bad entry."""
-        lr_text = self.lr.get().strip()
-        config = replace(
-            self.defaults,
-            epochs=_int(self.epochs.get(), "epochs"),
-            batch_size=_int(self.batch_size.get(), "batch size"),
-            lr=_float(lr_text, "learning rate") if lr_text else None,
-            optimizer=self.optimizer.get(),
-            augment=bool(self.augment.get()),
-            device=self.device.get(),
-            teacher=self.teacher.get().strip() or None,
-            mixup=_float(self.mixup.get().strip() or "0", "mixup alpha"),
-            adversarial_eps=_float(self.adversarial_eps.get().strip() or "0", "adversarial eps"),
-        )
+        values: dict[str, Any] = {name: f.value() for name, f in self.fields.items()}
+        config = replace(self.defaults, **values)
         config.validate()
         r = self.recipe if self.dataset_name() == "cifar10" else None  # a recipe needs CIFAR-10
         self.running_recipe = r
@@ -276,15 +249,49 @@ class TrainForm(ttk.LabelFrame):
         )
 
 
-FIELDS = {"learning rate": "lr", "mixup alpha": "mixup"}  # the form's words -> TrainConfig
+FORM_SETTINGS = tuple(s for s in settings(TrainConfig) if s.option.form is not None)
+SPIN_TOP = 1000  # a spinbox's arrows stop here; typing goes as far as the range allows
+
+
+@dataclass
+class FormEntry:
+    """One setting on the form: its variable, the widget in its row, what set_enabled() greys."""
+
+    setting: Setting
+    form: FormField
+    var: tk.Variable
+    widget: tk.Widget
+    inputs: list[ttk.Widget]
+    hint: ttk.Label | None = None
+
+    def value(self) -> Any:  # the setting's type: int, float, str, bool or None
+        """The entry as the setting's value; raises ConfigError naming the field and its range."""
+        s, what = self.setting, self.form.label.lower()
+        if s.kind is bool:
+            return bool(self.var.get())
+        text = str(self.var.get()).strip()
+        if not text and self.form.blank:
+            return s.default  # e.g. a blank learning rate: the optimizer's
+        if s.kind is int:
+            return _int(text, what)
+        if s.kind is float:
+            return _float(text, what)
+        return text
+
+
+def as_text(value: object) -> str:
+    """A setting as the form shows it: blank for None, 0.001 rather than 0.0010."""
+    if value is None:
+        return ""
+    return f"{value:g}" if isinstance(value, float) else str(value)
 
 
 def _allowed(what: str) -> str:
-    """The range a field takes, as the core states it: " from 1 to 100000" (or nothing)."""
-    field = FIELDS.get(what, what.replace(" ", "_"))
-    for name, lo, hi, _, lo_open, hi_open in TRAIN_RANGES:
-        if name == field:
-            return f" {range_text(lo, hi, lo_open, hi_open)}"
+    """The range a field takes, as its option states it: " from 1 to 100000" (or nothing)."""
+    for s in FORM_SETTINGS:
+        label = s.option.form.label.lower() if s.option.form else ""
+        if what in (label, s.name.replace("_", " ")) and s.option.range is not None:
+            return f" {s.option.range.text()}"
     return ""
 
 
