@@ -16,6 +16,12 @@ from .errors import ConfigError
 MAX_CLASSES = 10_000
 MAX_SIDE = 4096  # pixels per image side
 MAX_CHANNELS = 4096
+# Bytes of layer outputs for ONE image (float32, all layers summed): what a forward pass
+# holds. LeNet-5 needs 28 KB, the widest network here a few MB; 256 MiB is above the largest
+# input allowed of 3 channels (3 x 4096 x 4096 x 4 B = 192 MiB), and a batch of 32 for
+# training then holds at most 8 GiB, what a desktop can give. A crafted 23 KB file (400
+# channels, padding 1000) asks for 6.6 GB per image: refused before anything runs.
+MAX_ACTIVATION_BYTES = 256 << 20
 
 
 @dataclass(frozen=True)
