@@ -371,14 +371,13 @@ EXERCISE2C = LayerSettings(size=24, kernel=2, stride=2, in_channels=3, pool="max
 POOL_PRESETS: dict[str, Preset] = {
     "Exercise 2(c): max pool 3x24x24, f2 s2": _pool(
         EXERCISE2C,
-        lambda: pool_text(EXERCISE2C)
-        + "\n\nExercise 2(c) asks for this shape: 3x24x24 -> 3x12x12.",
+        lambda: (
+            pool_text(EXERCISE2C) + "\n\nExercise 2(c) asks for this shape: 3x24x24 -> 3x12x12."
+        ),
     ),
     "Max pool 4x4, f2 s2": _pool(LayerSettings(size=4, kernel=2, stride=2, pool="max")),
     "Average pool 4x4, f2 s2": _pool(LayerSettings(size=4, kernel=2, stride=2, pool="avg")),
-    "Overlapping max pool 5x5, f3 s2": _pool(
-        LayerSettings(size=5, kernel=3, stride=2, pool="max")
-    ),
+    "Overlapping max pool 5x5, f3 s2": _pool(LayerSettings(size=5, kernel=3, stride=2, pool="max")),
 }
 
 

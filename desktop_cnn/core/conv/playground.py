@@ -498,6 +498,4 @@ def _describe_pool(run: ConvRun, step: Step, channel: int) -> str:
     v = number(float(run.out[channel, i, j]))
     if st.pool == "max":
         return f"out[{channel}][{i},{j}] = max({', '.join(values)}) = {v}   ({where})"
-    return (
-        f"out[{channel}][{i},{j}] = ({' + '.join(values)}) / {st.kernel**2} = {v}   ({where})"
-    )
+    return f"out[{channel}][{i},{j}] = ({' + '.join(values)}) / {st.kernel**2} = {v}   ({where})"
