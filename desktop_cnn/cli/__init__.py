@@ -6,6 +6,7 @@
     desktop-cnn summary --model cifar-net --input 3x32x32
     desktop-cnn export m.pt --onnx m.onnx
     desktop-cnn spec lenet5 > my_net.json; desktop-cnn code my_net.json
+    desktop-cnn figure fig2 --out fig2.svg; desktop-cnn figure diagram --model lenet5 --out n.pdf
 
 Each subcommand is one module here with ``add_parser(sub)`` and ``run(args)``; the work
 itself is a function that returns data, so tests can call it without parsing output.
@@ -17,10 +18,22 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import code, evaluate, exercises, export, helpformat, predict, progress, spec, summary, train
+from . import (
+    code,
+    evaluate,
+    exercises,
+    export,
+    figure,
+    helpformat,
+    predict,
+    progress,
+    spec,
+    summary,
+    train,
+)
 from .prog import PROG
 
-COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises)
+COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, figure)
 
 
 def build_parser() -> argparse.ArgumentParser:
