@@ -104,8 +104,8 @@ def diagram_of(model: str) -> Any:
             spec = spec_for(arch, dict(MODELS[arch].defaults))
         except SpecError:
             raise FigureError(
-                f"{arch} is not a network of layers the diagram can draw; "
-                "give a preset such as lenet5 or a .json spec"
+                f"cannot draw {arch}: it is not a network of layers a spec describes; "
+                "give a preset such as lenet5, a .json spec or a .pt checkpoint"
             ) from None
     else:
         spec = arch
