@@ -95,6 +95,8 @@ def test_exercise_mode_wrong_then_right(app) -> None:
     ex = pg.exercise
     assert ex.active and "Hidden" in pg.answer.get("1.0", "end")
     assert pg.next_button.instate(["disabled"])  # stepping would give the answer away
+    assert "31" not in pg.substituted.cget("text") + pg.shapes.cget("text")
+    assert len(pg.canvas.find_all()) == 1  # only the line saying the picture is hidden
 
     def answer(text: str) -> str:
         ex.entry.focus_force()
@@ -115,6 +117,7 @@ def test_exercise_mode_wrong_then_right(app) -> None:
     pump(pg, 0.5)
     assert not ex.active and "Hidden" not in pg.answer.get("1.0", "end")
     assert not pg.next_button.instate(["disabled"])
+    assert pg.substituted.cget("text").endswith("= 31")
     screenshot(app.root, ARTIFACTS / "chapter-exercise-right.png")
 
 

@@ -273,9 +273,12 @@ class PlaygroundPanel(Panel):
         self.show_steppable()
 
     def reveal(self) -> None:
-        """The exercise is answered: the worked answer and the stepping come back."""
+        """The exercise is answered: the worked answer, the picture and the stepping come back."""
         self.set_text(self.answer, self.answer_text or "Working it out...")
         self.texts.select(self.answer.master)
+        if self.settings is not None:
+            self.redraw()
+            self.show_arithmetic(self.settings)
         self.show_steppable()
 
     def show_steppable(self) -> None:
@@ -283,10 +286,23 @@ class PlaygroundPanel(Panel):
         hold = self.exercise.active and self.settings is not None
         for b in (self.next_button, self.play_button, self.end_button):
             set_enabled(b, not hold and self.settings is not None)
-        if hold:
+        if hold:  # the output's size and numbers are the answers: hidden for now
             self.step_text.configure(
                 text="Answer in 'Your answer' below first; then step the kernel to check."
             )
+            self.canvas.delete("all")
+            self.canvas.create_text(
+                px(12),
+                px(12),
+                anchor="nw",
+                text="The layer's picture and arithmetic are hidden until you have answered "
+                "(or asked for the worked answer).",
+                fill="#777",
+                width=max(200, self.canvas.width - px(24)),
+            )
+            self.substituted.configure(text="out = ?  (your answer first)")
+            self.shapes.configure(text="shape and parameters: hidden")
+            self.line.set("")
 
     def answer_ready(self, event: str | JobFailed) -> None:
         text = f"Cannot work it out: {event.message}" if isinstance(event, JobFailed) else event
@@ -329,6 +345,9 @@ class PlaygroundPanel(Panel):
         return self.form.slice_index(self.settings.in_channels)
 
     def redraw(self) -> None:
+        if self.exercise.active:  # a resize or a channel pick must not give the answer away
+            self.show_steppable()
+            return
         self.canvas.show(self.settings, self.run, self.channel, self.first_slice)
         self.show_progress()
 
