@@ -25,11 +25,12 @@ WEIGHTED = (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)
 class Stage:
     """One value on the path: ``values`` is one image's tensor, without the batch axis."""
 
-    name: str  # the module's name; a module called again gets "@2", "@3", ...
+    name: str  # the module's name; a module called k times gives name1..namek (pool1, pool2)
     module: str  # its class, e.g. "Conv2d", "ReLU", or "Flatten" / "Softmax" added here
     values: Tensor
     label: str = ""  # what it is, e.g. "conv output, before its activation"
     inputs: Tensor | None = None  # what the module received (a dense layer's explanation)
+    module_name: str = ""  # the module in ``named_modules`` ("" for stages added here)
 
     @property
     def shape(self) -> tuple[int, ...]:
@@ -112,10 +113,17 @@ def _path(x: Tensor, calls: list[tuple[str, nn.Module, Tensor, Tensor]], out: Te
     stages = [Stage("input", "Input", x[0].float(), "the input, as the model sees it")]
     path = AnswerPath(stages)
     count: dict[str, int] = {}
+    calls_of = {name: sum(1 for c in calls if c[0] == name) for name, *_ in calls}
+    taken = set(calls_of)
     for name, mod, inp, outp in calls:
         count[name] = count.get(name, 0) + 1
         kind = type(mod).__name__
         prev = stages[-1]
+        shown = name
+        if calls_of[name] > 1:  # a shared module (LeNet-5's act, pool): one stage per call
+            shown = f"{name}{count[name]}"
+            if shown in taken:
+                shown = f"{name}@{count[name]}"
         if isinstance(mod, nn.Linear) and prev.values.dim() == 3 and inp.dim() == 2:
             # the model turned maps into a vector itself: a flatten, or a reduction (a mean)
             flat = inp[0].numel() == prev.values.numel()
@@ -128,8 +136,7 @@ def _path(x: Tensor, calls: list[tuple[str, nn.Module, Tensor, Tensor]], out: Te
                     prev.values,
                 )
             )
-        shown = name if count[name] == 1 else f"{name}@{count[name]}"
-        stages.append(Stage(shown, kind, outp[0].float(), "", inp[0].float()))
+        stages.append(Stage(shown, kind, outp[0].float(), "", inp[0].float(), name))
     stages.append(Stage("logits", "Logits", out[0], "the logits: the last layer's output"))
     stages.append(Stage("softmax", "Softmax", out[0].softmax(0), "softmax: the probabilities"))
     for i, s in enumerate(stages):
@@ -171,7 +178,9 @@ def _labelled(stages: list[Stage], i: int) -> Stage:
         label += f" {s.values.numel()} numbers"
     else:
         label = s.module
-    return Stage(s.name, s.module, s.values, f"{label} ({_shape(s.shape)})", s.inputs)
+    return Stage(
+        s.name, s.module, s.values, f"{label} ({_shape(s.shape)})", s.inputs, s.module_name
+    )
 
 
 def _shape(shape: tuple[int, ...]) -> str:
@@ -233,7 +242,7 @@ def dense_unit(
     """Explain unit ``unit`` of the Linear stage ``stage`` from the model's weights."""
     i = [s.name for s in path.stages].index(stage)
     s = path.stages[i]
-    module = dict(model.named_modules())[s.name.split("@")[0]]
+    module = dict(model.named_modules()).get(s.module_name)
     if not isinstance(module, nn.Linear) or s.inputs is None:
         raise ValueError(f"{stage} is not a dense (Linear) layer")
     w = module.weight.detach()[unit].float()
