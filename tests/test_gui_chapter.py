@@ -66,7 +66,6 @@ def test_fig2_shows_every_slice_filter_bias_and_partial_sums(app) -> None:
     assert texts_of(c, c.grids["out"])[(1, 0)] == str(int(want[0, 1, 0]))
     screenshot(app.root, ARTIFACTS / "chapter-fig2-stepped.png")
     out = ARTIFACTS / "chapter-fig2-from-gui.svg"
-    pg.save_image_dialog.__func__  # the button's command; the dialog is a seam
     pg.ask_save_filename = lambda **kw: str(out)
     pg.save_button.invoke()
     assert out.read_text(encoding="utf-8").count("<text") > 100
