@@ -140,3 +140,29 @@ def test_transposed_multi_channel_says_shapes_only(app) -> None:
     pump(pg, 0.1)
     assert pg.canvas.numbers is False
     assert torch.is_tensor(pg.run.out)
+
+
+def test_build_diagram_follows_the_draft_and_a_click_selects_the_layer(app) -> None:
+    app.notebook.select(app.tabs["Build"])
+    bp = app.panels["Build"]
+    bp.load_preset("lenet5")
+    bp.views.select(bp.diagram)
+    pump(app.root, 0.8)
+    d = bp.diagram
+    assert d.draws >= 1 and d.canvas is not None
+    texts = [t.get_text() for t in d.figure.axes[0].texts]
+    assert "6x28x28" in texts and "16x5x5" in texts and "conv2\nrelu2" in texts
+    # click the middle of conv2's block, as a person would
+    patch = next(p for p in d.figure.axes[0].patches if p.get_gid() == "layer:conv2")
+    (x0, y0), (x1, y1) = patch.get_window_extent().get_points()
+    widget = d.canvas.get_tk_widget()
+    ratio = d.canvas.device_pixel_ratio or 1
+    x, y = (x0 + x1) / 2 / ratio, widget.winfo_height() - (y0 + y1) / 2 / ratio
+    widget.event_generate("<Motion>", x=int(x), y=int(y))
+    widget.event_generate("<ButtonPress-1>", x=int(x), y=int(y))
+    widget.event_generate("<ButtonRelease-1>", x=int(x), y=int(y))
+    pump(app.root, 0.8)
+    names = [layer.name for layer in bp.judged.spec.layers]
+    assert bp.layers.index == names.index("conv2")
+    assert bp.diagram.selected == "conv2"
+    screenshot(app.root, ARTIFACTS / "chapter-build-diagram.png")
