@@ -283,3 +283,21 @@ def test_figure_unwritable_folder(tmp_path: Path, capsys) -> None:
         assert list(folder.iterdir()) == []
     finally:
         folder.chmod(0o700)
+
+
+# --- book vs yours, like with like ---------------------------------------------------------------
+
+
+def test_book_vs_yours_compares_at_the_same_epochs_and_names_cifar2() -> None:
+    from desktop_cnn.core.train.recipes import CIFAR2, dataset_label, epoch_lines, recipe
+
+    small = recipe("book", "cifar10", CIFAR2)
+    one = epoch_lines(small, [{"train_loss": 0.51, "test_accuracy": 0.8}])
+    assert one[0] == "training loss after epoch 1: book 0.463, yours 0.510"
+    assert "stopped at epoch 1" in one[1] and "0.176" in one[1]
+    assert "1 epoch(s), the chapter's 100" in one[2]
+    lenet = recipe("app", "cifar10", None)
+    five = epoch_lines(lenet, [{"train_loss": 1.0, "test_accuracy": a} for a in (0.4, 0.55, 0.6)])
+    assert five == ["test accuracy after epoch 2: book 59%, yours 55% (your last epoch is 3)"]
+    assert dataset_label("cifar10", list(CIFAR2)) == "cifar2"
+    assert dataset_label("cifar10", None) == "cifar10" and dataset_label("mnist", None) == "mnist"

@@ -6,6 +6,7 @@ import tkinter as tk
 from tkinter import ttk
 
 from ...core.summary import summary
+from ...core.train.recipes import dataset_label
 from ..common.diagram_view import DiagramView
 from ..common.panel import PAD, Panel
 from ..common.plots import HistoryPane
@@ -26,7 +27,7 @@ def metadata_rows(state: AppState) -> list[tuple[str, str]]:
     m = info.metrics
     rows = [
         ("architecture", info.arch),
-        ("dataset", info.dataset),
+        ("dataset", dataset_label(info.dataset, info.classes)),  # cifar2, not cifar10
         ("classes", ", ".join(info.classes)),
         ("input shape", _shape(info.input_shape)),
         ("mean / std", f"{_nums(info.mean)} / {_nums(info.std)}"),
