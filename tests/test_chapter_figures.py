@@ -301,3 +301,23 @@ def test_book_vs_yours_compares_at_the_same_epochs_and_names_cifar2() -> None:
     assert five == ["test accuracy after epoch 2: book 59%, yours 55% (your last epoch is 3)"]
     assert dataset_label("cifar10", list(CIFAR2)) == "cifar2"
     assert dataset_label("cifar10", None) == "cifar10" and dataset_label("mnist", None) == "mnist"
+
+
+@pytest.mark.parametrize("name", ["lenet5", "lenet5-classic", "cifar-net"])
+def test_pool_text_equals_the_pooled_number(name: str) -> None:
+    from desktop_cnn.core.answer_path import pool_text
+
+    torch.manual_seed(1)
+    model = build_model(name)
+    path = answer_path(model, torch.rand(model.input_shape))
+    pools = [s for s in path.stages if s.module in ("MaxPool2d", "AvgPool2d")]
+    assert [s.name for s in pools] == ["pool1", "pool2"]  # a shared module: one stage per call
+    for s in pools:
+        fn = F.max_pool2d if s.module == "MaxPool2d" else F.avg_pool2d
+        want = fn(s.inputs[None], 2)[0]
+        torch.testing.assert_close(s.values, want)
+        text = pool_text(path, model, s.name, 1, 2, 3)
+        assert f"= {float(want[1, 2, 3]):.4f}\n" in text
+        assert ("max(" if s.module == "MaxPool2d" else "/ 4") in text
+    with pytest.raises(ValueError):
+        pool_text(path, model, "conv1", 0, 0, 0)

@@ -46,3 +46,16 @@ def test_features_reach_the_softmax_of_the_draw_tab(app, tmp_path) -> None:
     fp.ask_save_filename = lambda **kw: str(out)
     fp.save_button.invoke()
     assert "softmax" in out.read_text(encoding="utf-8")
+
+
+def test_pool_map_number_is_explained(app) -> None:
+    fp = app.panels["Feature maps"]
+    app.notebook.select(app.tabs["Feature maps"])
+    pump(app.root, 0.3)
+    fp.select("pool2", 3, (1, 2))
+    assert fp.explain_button.instate(["!disabled"])
+    fp.explain_button.invoke()
+    pump(app.root, 0.2)
+    text = fp.detail_text.cget("text")
+    want = app.state.analysis.maps["pool2"][3, 1, 2]
+    assert f"pool2 map 3 at (1, 2) = the largest" in text and f"= {want:.4f}" in text

@@ -293,3 +293,36 @@ def softmax_text(path: AnswerPath, k: int, classes: list[str] | None = None) -> 
             + (f" ({classes[path.prediction]})" if classes else ""),
         ]
     )
+
+
+def pool_text(path: AnswerPath, model: nn.Module, stage: str, channel: int, r: int, c: int) -> str:
+    """How a max or average pooling output number is made from its window, with the numbers.
+
+    Raises ValueError for a stage that is not a pooling module's output.
+    """
+    s = path.stage(stage)
+    module = dict(model.named_modules()).get(s.module_name)
+    if not isinstance(module, (nn.MaxPool2d, nn.AvgPool2d)) or s.inputs is None:
+        raise ValueError(f"{stage} is not a pooling layer")
+    k, st, p = (_one(v) for v in (module.kernel_size, module.stride, module.padding))
+    fill = float("-inf") if isinstance(module, nn.MaxPool2d) else 0.0
+    src = torch.nn.functional.pad(s.inputs[channel], (p, p, p, p), value=fill)
+    window = src[r * st : r * st + k, c * st : c * st + k]
+    rows = [", ".join(f"{v:.3f}" for v in row) for row in window.tolist()]
+    top, left = r * st - p, c * st - p
+    where = f"rows {top}..{top + k - 1}, columns {left}..{left + k - 1} of the map before it"
+    value = float(s.values[channel, r, c])
+    if isinstance(module, nn.MaxPool2d):
+        how = f"the largest of the {k}x{k} window: max([{']; ['.join(rows)}])"
+        check = float(window.max())
+    else:
+        how = f"the mean of the {k}x{k} window: ([{']; ['.join(rows)}]) summed / {k * k}"
+        check = float(window.sum()) / (k * k)
+    return (
+        f"{stage} map {channel} at ({r}, {c}) = {how} = {check:.4f}\n"
+        f"The window: {where} (stride {st}). The forward pass put {value:.4f} there."
+    )
+
+
+def _one(v: int | tuple[int, ...]) -> int:
+    return v if isinstance(v, int) else int(v[0])

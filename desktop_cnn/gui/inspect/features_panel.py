@@ -369,7 +369,20 @@ class FeatureMapsPanel(Panel):
         from ...core.explain import conv_layers
 
         ck = self.state.checkpoint
-        return ck is not None and bool(conv_layers(ck.model, [layer]))
+        return ck is not None and (bool(conv_layers(ck.model, [layer])) or self.is_pool(layer))
+
+    def is_pool(self, layer: str) -> bool:
+        """A pooling map: explained in words here (its window and max or mean)."""
+        path = self.answer.path
+        names = {s.name: s.module for s in path.stages} if path is not None else {}
+        return names.get(layer) in ("MaxPool2d", "AvgPool2d")
+
+    def explain_pool(self) -> None:
+        from ...core.answer_path import pool_text
+
+        (layer, i), (r, c) = self.selected, self.pixel
+        text = pool_text(self.answer.path, self.state.checkpoint.model, layer, i, r, c)
+        self.detail_text.configure(text=self.detail_text.cget("text") + "\n\n" + text)
 
     @property
     def explaining(self) -> bool:
@@ -387,6 +400,9 @@ class FeatureMapsPanel(Panel):
         if self.pixel is None:
             self.pixel = (a.shape[0] // 2, a.shape[1] // 2)
             self.show_detail()
+        if self.is_pool(self.selected[0]):
+            self.explain_pool()
+            return
         if self.explain_view is None or not self.explain_view.winfo_exists():
             self.explain_view = ExplainView(self)
         self.explain_view.deiconify()
@@ -396,6 +412,7 @@ class FeatureMapsPanel(Panel):
     def update_explanation(self) -> None:
         if self.explaining:
             sel = self.selected if self.selected and self.explainable(self.selected[0]) else None
+            sel = None if sel and self.is_pool(sel[0]) else sel  # pools are explained in words
             self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel, self.pixel)
 
     def selected_array(self) -> np.ndarray | None:
