@@ -58,4 +58,4 @@ def test_pool_map_number_is_explained(app) -> None:
     pump(app.root, 0.2)
     text = fp.detail_text.cget("text")
     want = app.state.analysis.maps["pool2"][3, 1, 2]
-    assert f"pool2 map 3 at (1, 2) = the largest" in text and f"= {want:.4f}" in text
+    assert "pool2 map 3 at (1, 2) = the largest" in text and f"= {want:.4f}" in text

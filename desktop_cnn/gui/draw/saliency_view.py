@@ -85,8 +85,9 @@ class SaliencyView(ttk.Frame):
             foreground="#555",
         )
         self.caption.pack(anchor="w", pady=(PAD, 0))
-        self.save_button = ttk.Button(self, text="Save image...", command=self.save_image_dialog)
-        self.save_button.pack(anchor="w", pady=(PAD, 0))
+        # on the overlay's corner: the panel's width and height are spoken for
+        self.save_button = ttk.Button(self, text="Save...", command=self.save_image_dialog)
+        self.save_button.place(in_=self.view, relx=1.0, rely=1.0, anchor="se")
         self.rgb: np.ndarray | None = None
         self.ask_save_filename: Callable[..., str] | None = None  # seams for tests
         self.show_error: Callable[[str, str], None] | None = None

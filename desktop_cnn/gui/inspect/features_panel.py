@@ -412,7 +412,9 @@ class FeatureMapsPanel(Panel):
     def update_explanation(self) -> None:
         if self.explaining:
             sel = self.selected if self.selected and self.explainable(self.selected[0]) else None
-            sel = None if sel and self.is_pool(sel[0]) else sel  # pools are explained in words
+            if sel and self.is_pool(sel[0]) and self.pixel is not None:
+                self.explain_pool()  # pools are explained in words, beside the map
+                sel = None
             self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel, self.pixel)
 
     def selected_array(self) -> np.ndarray | None:
