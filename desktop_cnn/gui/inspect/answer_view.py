@@ -87,7 +87,9 @@ class AnswerView(ttk.LabelFrame):
         ttk.Label(self, text="How is this number computed? (click a unit above)").pack(
             anchor="w", pady=(PAD, 0)
         )
-        self.explain = tk.Text(self, height=9, width=80, font="TkFixedFont", relief="flat")
+        self.explain = tk.Text(
+            self, height=9, width=80, font="TkFixedFont", relief="flat", wrap="none"
+        )
         self.explain.pack(anchor="w", fill="x")
         self.explain.configure(state="disabled")
 
