@@ -321,3 +321,19 @@ def test_pool_text_equals_the_pooled_number(name: str) -> None:
         assert ("max(" if s.module == "MaxPool2d" else "/ 4") in text
     with pytest.raises(ValueError):
         pool_text(path, model, "conv1", 0, 0, 0)
+
+
+def test_quiz_checks_answers_and_names_the_slip() -> None:
+    from desktop_cnn.core.conv.quiz import QUIZZES
+
+    y0 = QUIZZES["Exercise 1: W0, W1, W2 on 5x5"][0]
+    assert y0.check("1 1 0 / 3 3 3 / 1 1 0").ok
+    assert "padded" in y0.check(" ".join(["0"] * 25)).message
+    assert "(0,2)" in y0.check("1 1 1 3 3 3 1 1 0").message
+    a, b, c = QUIZZES["Exercise 2: three output shapes"]
+    assert a.check("[10, 31, 31]").ok and b.check("10x13x13").ok and c.check("3 x 12 x 12").ok
+    assert "padding forgotten" in a.check("10x30x30").message
+    assert "stride left out" in a.check("10x61x61").message
+    assert "keeps the depth" in c.check("10x12x12").message
+    p = QUIZZES["Exercise 3: parameter counts"][0]
+    assert p.check("1,090").ok and "bias is missing" in p.check("1080").message

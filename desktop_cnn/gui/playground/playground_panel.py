@@ -279,6 +279,7 @@ class PlaygroundPanel(Panel):
         if self.settings is not None:
             self.redraw()
             self.show_arithmetic(self.settings)
+            self.show_matrices()
         self.show_steppable()
 
     def show_steppable(self) -> None:
@@ -303,6 +304,8 @@ class PlaygroundPanel(Panel):
             self.substituted.configure(text="out = ?  (your answer first)")
             self.shapes.configure(text="shape and parameters: hidden")
             self.line.set("")
+            self.matrix_spans = []
+            self.set_text(self.matrices, "Hidden until you have answered: the sizes give it away.")
 
     def answer_ready(self, event: str | JobFailed) -> None:
         text = f"Cannot work it out: {event.message}" if isinstance(event, JobFailed) else event
