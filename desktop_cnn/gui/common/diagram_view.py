@@ -2,7 +2,8 @@
 
 Used by the Model tab (the open model) and the Build tab (the draft, as it is edited).
 The figure is drawn only while the widget is on screen: a hidden tab costs nothing.
-A click on a block calls ``on_select(layer_name, index_in_spec_layers)``; Save image writes PNG, SVG or PDF.
+A click on a block calls ``on_select(layer_name, index_in_spec_layers)``; Save image
+writes PNG, SVG or PDF.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class DiagramView(ttk.Frame):
         self.save_button.pack(side="right")
         self.area = ttk.Frame(self, height=px(height))
         self.area.pack(side="top", fill="both", expand=True)
+        self.area.pack_propagate(False)  # the figure fits the room given, never asks for more
         self.area.bind("<Map>", lambda e: self._draw_if_due(), add="+")
         self.ask_save_filename: Callable[..., str] | None = None  # seams for tests
         self.show_error: Callable[[str, str], None] | None = None
@@ -89,9 +91,13 @@ class DiagramView(ttk.Frame):
             self.message.configure(text=str(exc))
             return
         self.figure.set_dpi(DPI * current().factor)
-        self.canvas = FigureCanvasTkAgg(self.figure, master=self.area)
+        self.figure.set_size_inches(2, 1)  # asks for little; <Configure> sets the real size
+        # master=self (which holds .figure), shown inside ``area``: the room it was given
+        self.canvas = FigureCanvasTkAgg(self.figure, master=self)
         self.canvas.mpl_connect("pick_event", self._picked)
-        self.canvas.get_tk_widget().pack(fill="both", expand=True)
+        widget = self.canvas.get_tk_widget()
+        widget.configure(width=1, height=1)  # matplotlib resizes the figure to the widget
+        widget.pack(in_=self.area, fill="both", expand=True)
         self.canvas.draw_idle()
         self.draws += 1
         self.message.configure(text="Click a block to select its layer.")
