@@ -120,7 +120,7 @@ def diagram_figure(spec: NetSpec, selected: str | None = None, softmax: bool = T
         x += w + GAP
     if softmax and len(blocks[-1].shape) == 1:
         ax.text(x - GAP + 0.25, 0.0, "→ softmax\n→ class", va="center", fontsize=8)
-    ax.set_xlim(0, max(x, 6.0))
+    ax.set_xlim(0, max(x - GAP + (1.9 if softmax else 0.3), 6.0))  # room for "softmax"
     ax.set_ylim(-2.6, 2.6)
     ax.set_aspect("equal")
     return fig
