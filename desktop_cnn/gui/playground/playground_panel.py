@@ -92,11 +92,11 @@ class PlaygroundPanel(Panel):
         # shrink (they redraw to fit) rather than the text below them.
         self.texts = ttk.Notebook(right)
         self.texts.pack(side="bottom", fill="x", pady=(PAD, 0))
+        self.answer = self._text_tab("Worked answer")
+        self.matrices = self._text_tab("Matrix view (im2col)")
         self.exercise = ExerciseMode(self.texts)
         self.texts.add(self.exercise, text="Your answer")
         self.exercise.stop()
-        self.answer = self._text_tab("Worked answer")
-        self.matrices = self._text_tab("Matrix view (im2col)")
         self.matrices.tag_configure("step", background="#ffd27f")
         self.create_arithmetic(right)
         self.create_controls(right)
@@ -250,7 +250,7 @@ class PlaygroundPanel(Panel):
         self.answers.drop()
         self.set_text(self.answer, f"No layer: {message}")
 
-    def load_preset(self) -> None:
+    def load_preset(self, quiz: bool = True) -> None:
         preset = PRESETS.get(self.preset.get())
         if preset is None:
             return
@@ -260,11 +260,11 @@ class PlaygroundPanel(Panel):
         self.apply()
         self.answer_text = ""
         self.answers.start(lambda task: preset.text())
-        quiz = QUIZZES.get(self.preset.get()) if self.exercise_on.get() else None
-        if quiz:  # exercise mode: the learner answers before the worked answer shows
+        questions = QUIZZES.get(self.preset.get()) if quiz and self.exercise_on.get() else None
+        if questions:  # exercise mode: the learner answers before the worked answer shows
             self.set_text(self.answer, HIDDEN)
             self.texts.select(self.exercise)
-            self.exercise.start(quiz, self.reveal)
+            self.exercise.start(questions, self.reveal)
             self.exercise.entry.focus_set()
         else:
             self.exercise.stop()
@@ -319,7 +319,7 @@ class PlaygroundPanel(Panel):
         if request.name not in PRESETS:
             return
         self.preset.set(request.name)
-        self.load_preset()
+        self.load_preset(quiz=False)  # the guide walks through the worked answer; picking asks
         for _ in range(request.steps):
             self.next_step()
         if request.view == "matrix":
