@@ -59,3 +59,34 @@ def test_pool_map_number_is_explained(app) -> None:
     text = fp.detail_text.cget("text")
     want = app.state.analysis.maps["pool2"][3, 1, 2]
     assert "pool2 map 3 at (1, 2) = the largest" in text and f"= {want:.4f}" in text
+
+
+def test_save_image_from_the_explanation_window_and_grad_cam(app, tmp_path) -> None:
+    fp = app.panels["Feature maps"]
+    app.notebook.select(app.tabs["Feature maps"])
+    pump(app.root, 0.3)
+    fp.select("conv2", 5, (4, 4))
+    fp.explain_button.invoke()
+    pump(app.root, 0.3)
+    view = fp.explain_view
+    out = tmp_path / "one-number.svg"
+    view.ask_save_filename = lambda **kw: str(out)
+    view.save_button.invoke()
+    svg = out.read_text(encoding="utf-8")
+    e = view.explanation
+    assert f"{e.value:+.4f}" in svg and "conv2, map 5, row 4, column 4" in svg
+    view.tk.call(view.protocol("WM_DELETE_WINDOW"))
+    app.notebook.select(app.tabs["Draw"])
+    draw = app.panels["Draw"]
+    draw.why.radios["gradcam"].invoke()
+    pump(app.root, 0.5)
+    png = tmp_path / "gradcam.png"
+    draw.why.ask_save_filename = lambda **kw: str(png)
+    draw.why.save_button.invoke()
+    assert png.read_bytes()[:4] == b"\x89PNG"
+    bad = tmp_path / "gradcam.gif"
+    shown: list[tuple[str, str]] = []
+    draw.why.ask_save_filename = lambda **kw: str(bad)
+    draw.why.show_error = lambda title, message: shown.append((title, message))
+    draw.why.save_button.invoke()
+    assert shown and ".png, .svg or .pdf" in shown[0][1] and not bad.exists()
