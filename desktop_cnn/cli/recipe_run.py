@@ -41,4 +41,5 @@ def run_recipe(args) -> int:
         raise DesktopCnnError(saved.error)
     print(f"saved {out}")
     print(recipes.comparison_text(r, result.checkpoint.info.metrics, time.perf_counter() - t0))
+    print("\n".join(recipes.epoch_lines(r, result.checkpoint.info.history.get("epochs") or [])))
     return 0

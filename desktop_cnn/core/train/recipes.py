@@ -302,6 +302,7 @@ def dataset_label(dataset: str, classes: tuple[str, ...] | list[str] | None) -> 
 def epoch_lines(r: Recipe, epochs: list[dict[str, Any]]) -> list[str]:
     """Like with like: the chapter's per-epoch figures beside the run's at the same epochs,
     and a line saying so when the run had fewer epochs than the chapter's."""
+    epochs = [e if isinstance(e, dict) else e.as_dict() for e in epochs]  # records or dicts
     n, book_n = len(epochs), recipe("book", r.dataset, r.classes).config.epochs
     lines = []
     for e, book in sorted(r.figures.train_loss.items()):
