@@ -39,6 +39,10 @@ def figure_format(path: str | os.PathLike[str]) -> str:
 
 def figure_bytes(fig: Figure, fmt: str, dpi: int = DPI) -> bytes:
     """The whole file in memory first: nothing is written unless drawing succeeded."""
+    # Named here so that a frozen build (PyInstaller follows imports) carries the SVG and
+    # PDF writers, which savefig would otherwise import by name at run time.
+    from matplotlib.backends import backend_pdf, backend_svg  # noqa: F401
+
     buffer = io.BytesIO()
     with matplotlib.rc_context({"svg.fonttype": "none", "pdf.fonttype": 42}):
         fig.savefig(buffer, format=fmt, dpi=dpi, bbox_inches="tight", facecolor="white")
