@@ -75,6 +75,7 @@ def test_max_pooling_steps_and_marks_winners(app) -> None:
     pg = app.panels["Playground"]
     pick(pg, FIGURE_NAMES["overlap-pool"])
     assert pg.settings.pool == "max" and pg.form.kind.get() == "max"
+    assert pg.preset.get() == FIGURE_NAMES["overlap-pool"]  # the form reads back the preset
     x = pg.run.x
     want = F.max_pool2d(x[None], 3, 2)[0]
     pg.end_button.invoke()

@@ -367,7 +367,7 @@ def _pool(st: LayerSettings, text: Callable[[], str] | None = None) -> Preset:
     return Preset(st, text or (lambda: pool_text(st)))
 
 
-EXERCISE2C = LayerSettings(size=24, kernel=2, stride=2, in_channels=3, pool="max")
+EXERCISE2C = LayerSettings(size=24, kernel=2, stride=2, in_channels=3, pool="max", bias=False)
 POOL_PRESETS: dict[str, Preset] = {
     "Exercise 2(c): max pool 3x24x24, f2 s2": _pool(
         EXERCISE2C,
@@ -375,9 +375,13 @@ POOL_PRESETS: dict[str, Preset] = {
             pool_text(EXERCISE2C) + "\n\nExercise 2(c) asks for this shape: 3x24x24 -> 3x12x12."
         ),
     ),
-    "Max pool 4x4, f2 s2": _pool(LayerSettings(size=4, kernel=2, stride=2, pool="max")),
-    "Average pool 4x4, f2 s2": _pool(LayerSettings(size=4, kernel=2, stride=2, pool="avg")),
-    "Overlapping max pool 5x5, f3 s2": _pool(LayerSettings(size=5, kernel=3, stride=2, pool="max")),
+    "Max pool 4x4, f2 s2": _pool(LayerSettings(size=4, kernel=2, stride=2, pool="max", bias=False)),
+    "Average pool 4x4, f2 s2": _pool(
+        LayerSettings(size=4, kernel=2, stride=2, pool="avg", bias=False)
+    ),
+    "Overlapping max pool 5x5, f3 s2": _pool(
+        LayerSettings(size=5, kernel=3, stride=2, pool="max", bias=False)
+    ),
 }
 
 
