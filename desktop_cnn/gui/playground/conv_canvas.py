@@ -100,7 +100,14 @@ class ConvCanvas(tk.Canvas):
         return h if h > 1 else int(self.cget("height"))
 
     # --- building -------------------------------------------------------------------------
-    def show(self, st: LayerSettings, run: ConvRun, channel: int, first_slice: int = 0) -> None:
+    def show(
+        self,
+        st: LayerSettings,
+        run: ConvRun,
+        channel: int,
+        first_slice: int = 0,
+        one_slice: bool = False,
+    ) -> None:
         self.delete("all")
         self.grids, self.markers, self.now, self.windows, self.winners = {}, [], [], [], []
         self.settings, self.run, self.channel = st, run, channel
@@ -110,7 +117,7 @@ class ConvCanvas(tk.Canvas):
         if st.pool:
             self.slices = [channel]
         elif self.numbers and not st.transposed:
-            self.slices = list(shown_slices(st, first_slice))
+            self.slices = list(shown_slices(st, first_slice))[: 1 if one_slice else None]
         else:
             self.slices = [0]
         self.size_drawn = (self.width, self.height)
@@ -139,6 +146,10 @@ class ConvCanvas(tk.Canvas):
         }
         title_w = {k: self.bbox(item)[2] - self.bbox(item)[0] for k, item in titles.items()}
         places = self._place(specs, title_w)
+        if len(self.slices) > 1 and places["cell"] < px(MIN_TEXT_CELL):
+            # side by side the numbers would not fit: one slice at a time, picked on the left
+            self.show(st, run, channel, first_slice, one_slice=True)
+            return
         values = {"out": lambda r, c: None, "bias": self._bias}
         for k, c in enumerate(self.slices):
             values[_key("in", k)] = lambda r, col, c=c: self._input_value(c, r, col)
@@ -228,7 +239,7 @@ class ConvCanvas(tk.Canvas):
                 places["bias"] = (max(last, places["out"][0]), y2)
         elif "bias" in specs:  # one row: the bias sits under the kernel
             kx, _ = places["kernel"]
-            places["bias"] = (kx, top + (k + 1) * cell + top // 2)
+            places["bias"] = (kx, top + k * cell + top + px(4))
             # the output keeps its column
         return places
 
@@ -300,7 +311,7 @@ class ConvCanvas(tk.Canvas):
                 if self.numbers and (c_out > 1 or c_in > 1):
                     kernel = (
                         f"W{self.channel} slice {c}"
-                        if len(self.slices) > 1
+                        if c_in > 1 and not st.transposed
                         else kernel + (f", for channel {self.channel}" if c_out > 1 else "")
                     )
                 titles[_key("kernel", k)] = kernel
@@ -344,7 +355,7 @@ class ConvCanvas(tk.Canvas):
             note = "too many weights to show numbers"
         self.create_text(
             self.grids[_key("in", 0)].x0,
-            px(21) if len(self.slices) == 1 else 2,
+            px(23) if len(self.slices) == 1 else 2,
             anchor="nw",
             text=note,
             fill=COLOURS["muted"],
