@@ -140,7 +140,7 @@ def test_feature_maps_follow_the_drawing(app, draw):
     grid.canvas.event_generate("<Button-1>", x=x + 2, y=y + 2)
     pump(app.root, 0.05)
     assert maps.selected == ("conv2", 3)
-    assert "conv2 map 4, 10x10" in maps.detail_text.cget("text")
+    assert "conv2 map 3, 10x10" in maps.detail_text.cget("text")  # from 0, as the Playground
     assert maps.detail.array is not None
     screenshot(app.root, ARTIFACTS / "feature_maps.png")
 

@@ -117,8 +117,9 @@ def test_clicking_a_pixel_explains_its_value(app, maps):
     assert abs(view.explanation.value - map_value(app, "conv1", 0, 0, 0)) <= TOL
     click_tile(app, maps, "conv1", 0, 27, 13)  # the bottom edge: 2 rows of padding
     assert pads_shown() == 10
-    click_tile(app, maps, "pool1", 0, 3, 3)  # pooling: nothing to explain, and it says so
-    assert str(maps.explain_button.state()) == "('disabled',)"
+    click_tile(app, maps, "pool1", 0, 3, 3)  # pooling: explained in words beside the map
+    assert str(maps.explain_button.state()) == "()"
+    assert "pool1 map 0 at (3, 3) = the largest" in maps.detail_text.cget("text")
     assert view.explanation is None and "conv layer" in view.header.cget("text")
     view.tk.call(view.protocol("WM_DELETE_WINDOW"))
     pump(app.root, 0.1)

@@ -37,6 +37,7 @@ def app(display):
 @pytest.fixture
 def pg(app):
     panel = app.panels["Playground"]
+    panel.exercise_on.set(False)  # a teacher's view: answers at once (test_gui_chapter asks)
     panel.form.bias.set(True)
     set_layer(
         panel,
@@ -70,8 +71,9 @@ def type_into(panel, name: str, text: str) -> None:
 
 
 def set_layer(panel, transposed: bool = False, **values: int) -> None:
-    if panel.form.transposed.get() != transposed:
-        panel.form.transposed.set(transposed)  # what clicking the radio button does
+    kind = "transposed" if transposed else "conv"
+    if panel.form.kind.get() != kind:
+        panel.form.kind.set(kind)  # what clicking the radio button does
         panel.form.changed()
     for name, value in values.items():
         type_into(panel, name, str(value))

@@ -6,6 +6,7 @@
     desktop-cnn summary --model cifar-net --input 3x32x32
     desktop-cnn export m.pt --onnx m.onnx
     desktop-cnn spec lenet5 > my_net.json; desktop-cnn code my_net.json
+    desktop-cnn figure fig2 --out fig2.svg; desktop-cnn figure diagram --model lenet5 --out n.pdf
 
 Each subcommand is one module here with ``add_parser(sub)`` and ``run(args)``; the work
 itself is a function that returns data, so tests can call it without parsing output.
@@ -24,6 +25,7 @@ from . import (
     evaluate,
     exercises,
     export,
+    figure,
     helpformat,
     lesson,
     pipes,
@@ -37,7 +39,7 @@ from . import (
 )
 from .prog import PROG
 
-COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, lesson)
+COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, lesson, figure)
 COMMANDS += (visualize, attack, robustness)
 
 

@@ -49,4 +49,5 @@ def _train_recipe(r, config, args, out: Path) -> int:
         raise DesktopCnnError(saved.error)
     print(f"saved {out}")
     print(recipes.comparison_text(r, result.checkpoint.info.metrics, time.perf_counter() - t0))
+    print("\n".join(recipes.epoch_lines(r, result.checkpoint.info.history.get("epochs") or [])))
     return 0

@@ -34,6 +34,7 @@ from .figures import (
     FIG5,
     TRANSPOSED_CASES,
     TransposedCase,
+    fig2_data,
     fig2_text,
     fig3_text,
     fig5_text,
@@ -312,7 +313,7 @@ def dcgan_text() -> str:
 class Preset:
     settings: LayerSettings
     text: Callable[[], str]  # may take a few hundred ms (summary): call it off the Tk thread
-    data: Callable[[], tuple[Tensor, Tensor]] | None = None  # x, w; None: random
+    data: Callable[[], tuple[Tensor, ...]] | None = None  # x, w (and a bias); None: random
 
 
 def _example(st: LayerSettings) -> Preset:
@@ -331,11 +332,64 @@ def _output_padding_example() -> tuple[str, Preset]:
     return "Transposed 3x3, f3 s2 p1 op1 -> 6x6", _example(st)
 
 
+# --- pooling ---------------------------------------------------------------------------------
+
+
+def pool_text(st: LayerSettings) -> str:
+    f = layer_formula(st)
+    how = (
+        "the largest number of each window (outlined) goes through"
+        if st.pool == "max"
+        else f"each window's mean: its {st.kernel * st.kernel} numbers added, then divided"
+        f" by {st.kernel * st.kernel}"
+    )
+    overlap = (
+        " The windows overlap (stride < window): overlapping pooling."
+        if st.stride < st.kernel
+        else ""
+    )
+    return "\n".join(
+        [
+            f"{st.pool.capitalize()} pooling, window {st.kernel}x{st.kernel}, stride {st.stride}"
+            + (f", padding {st.padding}" if st.padding else "")
+            + f": {shape(st.input_shape)} -> {shape(st.output_shape)}.",
+            f"It slides like a kernel but has no weights: {how}.{overlap}",
+            "Each map is pooled on its own, so the depth stays the same.",
+            f"  {f.general}",
+            f"  {f.substituted}",
+            "  params = 0 (nothing is learned)",
+            f"PyTorch: {torch_line(st)}",
+        ]
+    )
+
+
+def _pool(st: LayerSettings, text: Callable[[], str] | None = None) -> Preset:
+    return Preset(st, text or (lambda: pool_text(st)))
+
+
+EXERCISE2C = LayerSettings(size=24, kernel=2, stride=2, in_channels=3, pool="max", bias=False)
+POOL_PRESETS: dict[str, Preset] = {
+    "Exercise 2(c): max pool 3x24x24, f2 s2": _pool(
+        EXERCISE2C,
+        lambda: (
+            pool_text(EXERCISE2C) + "\n\nExercise 2(c) asks for this shape: 3x24x24 -> 3x12x12."
+        ),
+    ),
+    "Max pool 4x4, f2 s2": _pool(LayerSettings(size=4, kernel=2, stride=2, pool="max", bias=False)),
+    "Average pool 4x4, f2 s2": _pool(
+        LayerSettings(size=4, kernel=2, stride=2, pool="avg", bias=False)
+    ),
+    "Overlapping max pool 5x5, f3 s2": _pool(
+        LayerSettings(size=5, kernel=3, stride=2, pool="max", bias=False)
+    ),
+}
+
+
 PRESETS: dict[str, Preset] = {
     "Exercise 1: W0, W1, W2 on 5x5": Preset(exercise1_settings(), exercise1_text, exercise1_data),
     "Exercise 2: three output shapes": Preset(exercise2_cases()[0].settings, exercise2_text),
     "Exercise 3: parameter counts": Preset(exercise2_cases()[1].settings, exercise3_text),
-    "Fig. 2: 5x5x3 -> 3x3x2, p1 s2": Preset(FIG2, fig2_text),
+    "Fig. 2: 5x5x3 -> 3x3x2, p1 s2": Preset(FIG2, fig2_text, fig2_data),
     "Fig. 3: ConvNet on 39x39x3": Preset(FIG3_LAYERS[0], fig3_text),
     "Fig. 5: im2col 37x37x10 -> 17x17x20": Preset(FIG5, fig5_text),
     "11.3.5: DCGAN generator walk": Preset(
@@ -352,7 +406,28 @@ PRESETS: dict[str, Preset] = {
         dcgan_text,
     ),
     "Example: 7x7, f3, dilation 2": _example(LayerSettings(size=7, kernel=3, dilation=2)),
+    **POOL_PRESETS,
     # The chapter's six transposed-convolution cases (section 11.3), then output_padding
     **dict(_transposed(case) for case in TRANSPOSED_CASES),
     **dict([_output_padding_example()]),
+}
+
+
+# Short names for ``desktop-cnn figure NAME``: the presets whose numbers a figure can show.
+FIGURE_NAMES: dict[str, str] = {
+    "fig2": "Fig. 2: 5x5x3 -> 3x3x2, p1 s2",
+    "fig3": "Fig. 3: ConvNet on 39x39x3",
+    "fig5": "Fig. 5: im2col 37x37x10 -> 17x17x20",
+    "exercise1": "Exercise 1: W0, W1, W2 on 5x5",
+    "exercise2a": "Exercise 2: three output shapes",
+    "exercise2b": "Exercise 3: parameter counts",
+    "exercise2c": "Exercise 2(c): max pool 3x24x24, f2 s2",
+    "maxpool": "Max pool 4x4, f2 s2",
+    "avgpool": "Average pool 4x4, f2 s2",
+    "overlap-pool": "Overlapping max pool 5x5, f3 s2",
+    "dilation": "Example: 7x7, f3, dilation 2",
+    **{
+        f"transposed-{k}": name
+        for k, name in enumerate((n for n in PRESETS if n.startswith("Transposed")), 1)
+    },
 }

@@ -10,11 +10,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from torch import nn
+import torch
+from torch import Tensor, nn
 
 from .formulas import params_formula
 from .matrix_view import matrix_summary
-from .playground import LayerSettings, layer_formula, torch_line
+from .playground import LayerSettings, layer_formula, random_data, torch_line
 
 
 def shape(s: tuple[int, ...]) -> str:
@@ -45,6 +46,18 @@ def layer_text(st: LayerSettings) -> str:
 # --- Fig. 2 ----------------------------------------------------------------------------------
 
 FIG2 = LayerSettings(size=5, kernel=3, stride=2, padding=1, in_channels=3, out_channels=2)
+FIG2_BIAS = (1.0, 0.0)  # b0, b1: one number per filter, added after the three partial sums
+FIG2_SEED = 2
+
+
+def fig2_data() -> tuple[Tensor, Tensor, Tensor]:
+    """The Fig. 2 preset's numbers: ``x`` (3, 5, 5), ``w`` (2, 3, 3, 3) and the bias (2,).
+
+    The chapter's text does not list the figure's pixel values, so these are small
+    whole numbers of ours, the same every time.
+    """
+    x, w = random_data(FIG2, FIG2_SEED)
+    return x, w, torch.tensor(FIG2_BIAS)
 
 
 def fig2_text() -> str:
@@ -57,8 +70,10 @@ def fig2_text() -> str:
             f"  {f.general}",
             f"  {f.substituted}",
             f"  volume: {hwc(FIG2.input_shape)} -> {hwc(FIG2.output_shape)} (the chapter's 3x3x2)",
-            "The chapter's pixel values are in its figure, not its text: these numbers are random",
-            "small integers. Pick 'Show output channel' 1 to follow W1.",
+            "Every output number is three partial sums (one per input slice: 9 products each)",
+            f"plus its filter's bias (b0 = {FIG2_BIAS[0]:g}, b1 = {FIG2_BIAS[1]:g}); press Next to",
+            "see them add up. The chapter's text does not list the figure's pixel values, so the",
+            "numbers are small whole numbers of ours. Pick 'Show output channel' 1 to follow W1.",
             f"PyTorch: {torch_line(FIG2)}",
         ]
     )

@@ -24,15 +24,29 @@ class Formula:
     general: str
     substituted: str  # "out = ... = value"; the tests evaluate every "= ..." part
     value: int
+    note: str = ""  # a second form, e.g. PyTorch's for a dilated kernel, and how they agree
 
 
 def conv_formula(n: int, f: int, s: int = 1, p: int = 0, d: int = 1) -> Formula:
+    """The book's ``(n + 2p − f)/s + 1`` (rounded down); a dilated kernel adds PyTorch's form."""
     out = conv_output_size(n, f, s, p, d)
+    if d == 1:
+        return Formula(
+            "out = ⌊(n + 2p − f) / s⌋ + 1",
+            f"out = ⌊({n} + 2·{p} − {f}) / {s}⌋ + 1 = ⌊{n + 2 * p - f} / {s}⌋ + 1 = {out}",
+            out,
+        )
     top = n + 2 * p - d * (f - 1) - 1
+    span = d * (f - 1) + 1
     return Formula(
-        "out = ⌊(n + 2p − d·(f − 1) − 1) / s⌋ + 1",
-        f"out = ⌊({n} + 2·{p} − {d}·({f} − 1) − 1) / {s}⌋ + 1 = ⌊{top} / {s}⌋ + 1 = {out}",
+        "out = ⌊(n + 2p − f') / s⌋ + 1 with f' = d·(f − 1) + 1 (the dilated kernel's span)",
+        f"out = ⌊({n} + 2·{p} − {span}) / {s}⌋ + 1 = ⌊{n + 2 * p - span} / {s}⌋ + 1 = {out}",
         out,
+        note=(
+            "PyTorch writes ⌊(n + 2p − d·(f − 1) − 1) / s⌋ + 1: the same, since "
+            f"f' = d·(f − 1) + 1; here ⌊({n} + 2·{p} − {d}·({f} − 1) − 1) / {s}⌋ + 1 "
+            f"= ⌊{top} / {s}⌋ + 1 = {out}"
+        ),
     )
 
 

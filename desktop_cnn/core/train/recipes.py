@@ -296,6 +296,39 @@ def comparison_text(
     return "\n".join(lines)
 
 
+def dataset_label(dataset: str, classes: tuple[str, ...] | list[str] | None) -> str:
+    """ "cifar2" for the chapter's airplane-vs-bird subset of CIFAR-10, else the dataset."""
+    return "cifar2" if _is_cifar2(dataset, tuple(classes) if classes else None) else dataset
+
+
+def epoch_lines(r: Recipe, epochs: list[dict[str, Any]]) -> list[str]:
+    """Like with like: the chapter's per-epoch figures beside the run's at the same epochs,
+    and a line saying so when the run had fewer epochs than the chapter's."""
+    epochs = [e if isinstance(e, dict) else e.as_dict() for e in epochs]  # records or dicts
+    n, book_n = len(epochs), recipe("book", r.dataset, r.classes).config.epochs
+    lines = []
+    for e, book in sorted(r.figures.train_loss.items()):
+        if e <= n:
+            mine = f"yours {epochs[e - 1]['train_loss']:.3f}"
+        elif n:
+            mine = f"your run stopped at epoch {n} ({epochs[-1]['train_loss']:.3f}): no match"
+        else:
+            mine = "no epoch of yours to compare"
+        lines.append(f"training loss after epoch {e}: book {book:.3f}, {mine}")
+    if n > book_n and not r.figures.train_loss:  # accuracy: the book's epoch, from the history
+        acc = epochs[book_n - 1]["test_accuracy"]
+        lines.append(
+            f"test accuracy after epoch {book_n}: book {r.figures.test_accuracy:.0%}, "
+            f"yours {acc:.0%} (your last epoch is {n})"
+        )
+    if n < book_n:
+        lines.append(
+            f"Your run had {n} epoch(s), the chapter's {book_n}: "
+            "the accuracies above are not like with like."
+        )
+    return lines
+
+
 def train_accuracy(result: TrainResult, data: Dataset, batch_size: int = 1000) -> float:
     """Accuracy on the training images after training, as the chapter's validate() reports."""
     model = result.checkpoint.model

@@ -19,6 +19,7 @@ from ...core.paths import models_dir
 from ...core.spec.files import load_spec_file, save_spec_file
 from ...core.spec.layers import SpecError
 from ...core.spec.presets import preset_spec
+from ..common.diagram_view import DiagramView
 from ..common.panel import PAD, Panel
 from ..requests import BuildPreset, ShowTab, TrainSpec
 from ..state import AppState
@@ -94,6 +95,8 @@ class BuildPanel(Panel):
         self.views.add(self.table, text="Arithmetic", padding=PAD)
         self.code = CodeView(self.views, self.save_code)
         self.views.add(self.code, text="PyTorch code")
+        self.diagram = DiagramView(self.views, lambda name, i: self.refresh(select=i))
+        self.views.add(self.diagram, text="Diagram", padding=PAD)
         self.columnconfigure(1, weight=1)
         self.rowconfigure(1, weight=1)
 
@@ -299,3 +302,4 @@ class BuildPanel(Panel):
         if not j.ok:
             self.table.say(f"Cannot build: {j.error}", "#b00020")
         self.code.set_spec(j.spec if j.ok else None)
+        self.diagram.show(j.spec if j.ok else None, self.layers.index, f"Cannot draw: {j.error}")

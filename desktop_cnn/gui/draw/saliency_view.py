@@ -85,6 +85,28 @@ class SaliencyView(ttk.Frame):
             foreground="#555",
         )
         self.caption.pack(anchor="w", pady=(PAD, 0))
+        # on the overlay's corner: the panel's width and height are spoken for
+        self.save_button = ttk.Button(self, text="Save...", command=self.save_image_dialog)
+        self.save_button.place(in_=self.view, relx=1.0, rely=1.0, anchor="se")
+        self.rgb: np.ndarray | None = None
+        self.ask_save_filename: Callable[..., str] | None = None  # seams for tests
+        self.show_error: Callable[[str, str], None] | None = None
+
+    def save_image_dialog(self) -> None:
+        """The overlay as shown, with its caption, as PNG, SVG or PDF."""
+        from ...core.pictures.explain import image_figure
+        from ..common.save_image import ask_and_save
+
+        if self.rgb is None:
+            return
+        rgb, caption = self.rgb, self.caption.cget("text")
+        ask_and_save(
+            self,
+            lambda: image_figure(rgb, caption),
+            "why-this-answer",
+            self.ask_save_filename,
+            self.show_error,
+        )
 
     # --- what is chosen -------------------------------------------------------------------
     @property
@@ -111,5 +133,6 @@ class SaliencyView(ttk.Frame):
 
     # --- what is shown --------------------------------------------------------------------
     def show(self, rgb: np.ndarray | None, caption: str) -> None:
+        self.rgb = rgb
         self.view.show(rgb)
         self.caption.configure(text=caption)

@@ -126,6 +126,22 @@ class ExplainView(tk.Toplevel):
         self.value_text.pack(anchor="w", pady=(PAD, 0))
         self.check_text = ttk.Label(sums, text="", foreground="#444")
         self.check_text.pack(anchor="w")
+        self.save_button = ttk.Button(sums, text="Save image...", command=self.save_image_dialog)
+        self.save_button.pack(anchor="e")
+        self.ask_save_filename = None  # seams for tests (None: the real dialogs)
+        self.show_error = None
+
+    def save_image_dialog(self) -> None:
+        from ...core.pictures.explain import explanation_figure
+        from ..common.save_image import ask_and_save
+
+        e = self.explanation
+        if e is None:
+            return
+        name = f"{e.layer}-map{e.channel}-{e.row}-{e.col}"
+        ask_and_save(
+            self, lambda: explanation_figure(e), name, self.ask_save_filename, self.show_error
+        )
 
     # --- showing ---------------------------------------------------------------------------
     def explain(
@@ -143,7 +159,7 @@ class ExplainView(tk.Toplevel):
                 self.show(explain(ck.model, analysis.x, *selected, *pixel))
             except ValueError as exc:  # e.g. a pixel outside a new model's smaller map
                 self.show_message(
-                    f"Cannot explain {selected[0]} map {selected[1] + 1} at {pixel}: {exc}"
+                    f"Cannot explain {selected[0]} map {selected[1]} at {pixel}: {exc}"
                 )
 
     def show_message(self, text: str) -> None:
@@ -170,7 +186,7 @@ class ExplainView(tk.Toplevel):
         stride = "" if e.stride == (1, 1) else f", stride {e.stride[0]}"
         self.header.configure(
             text=(
-                f"{e.layer}, map {e.channel + 1}, row {e.row}, column {e.col}: a {kh}x{kw} kernel "
+                f"{e.layer}, map {e.channel}, row {e.row}, column {e.col}: a {kh}x{kw} kernel "
                 f"over {'the' if c_in == 1 else f'all {c_in}'} {self._source(e)} "
                 f"({pad}{stride})"
             )
@@ -179,14 +195,14 @@ class ExplainView(tk.Toplevel):
         n = e.products.size
         lines = (
             (self.sum_text, f"  sum of all {n} products", e.total),
-            (self.bias_text, f"+ bias of map {e.channel + 1}", e.bias),
+            (self.bias_text, f"+ bias of map {e.channel}", e.bias),
             (self.pre_text, "= before the activation, x", e.pre_activation),
             (self.act_text, f"{e.activation}: {FORMULAS[e.activation]}", e.value),
         )
         for label, words, v in lines:
             label.configure(text=f"{words:<{LABEL_W}}{v:+.6f}")
         self.value_text.configure(
-            text=f"{e.layer} map {e.channel + 1} at ({e.row}, {e.col}) = {e.value:.6f}"
+            text=f"{e.layer} map {e.channel} at ({e.row}, {e.col}) = {e.value:.6f}"
         )
         self.check_text.configure(
             text=f"The forward pass put {e.map_value:.6f} there: the "

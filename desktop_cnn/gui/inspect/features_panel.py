@@ -35,6 +35,7 @@ from ..common.widgets import ArrayView
 from ..origin import ModelOrigin, Origin
 from ..requests import PickTestImage
 from ..state import AppState
+from .answer_view import AnswerView
 
 if TYPE_CHECKING:
     from .explain_view import ExplainView
@@ -155,6 +156,11 @@ class FeatureMapsPanel(Panel):
         self._width = 0
         self.empty = ttk.Label(self.layer_box, text="Draw something or pick a test image.")
         self.empty.pack(anchor="w")
+        self.answer = AnswerView(self.layer_box)  # after the last map: the way to the answer
+        self.save_button = ttk.Button(
+            left, text="Save image (input to answer)...", command=self.save_image_dialog
+        )
+        self.save_button.pack(fill="x", pady=(PAD, 0))
 
         right = ttk.LabelFrame(self, text="Selected map", padding=PAD)
         right.grid(row=0, column=2, sticky="n")
@@ -231,6 +237,7 @@ class FeatureMapsPanel(Panel):
         if not arrays:
             for grid in self.grids.values():
                 grid.pack_forget()
+            self.answer.pack_forget()
             self.empty.pack(anchor="w")
             self.show_detail()
             return
@@ -244,11 +251,41 @@ class FeatureMapsPanel(Panel):
                 g.pack(anchor="w", pady=(0, PAD))
             g.show(
                 self.tiles(name, maps),
-                caption(name, maps),
+                caption(name, maps, map_kind(self.state.checkpoint, name)),
                 None if name == "input" else self.grid_width(),
             )
+        self.show_answer()
         self.renders += 1
         self.show_detail()
+
+    def show_answer(self) -> None:
+        """The flatten, dense layers, logits and softmax, after the last map."""
+        ck, a = self.state.checkpoint, self.state.analysis
+        if ck is None or a is None:
+            self.answer.pack_forget()
+            return
+        self.answer.pack_forget()
+        self.answer.pack(anchor="w", fill="x", pady=(PAD, 0))
+        self.answer.show(ck.model, a.x[0].cpu(), list(ck.info.classes))
+
+    def figure(self):
+        """Every stage from the input to the softmax as one matplotlib Figure."""
+        from ...core.answer_path import answer_path
+        from ...core.pictures.path import path_figure
+
+        ck, a = self.state.checkpoint, self.state.analysis
+        path = answer_path(ck.model, a.x[0].cpu())
+        return path_figure(
+            path, list(ck.info.classes), f"{ck.info.arch}: from the input to the answer"
+        )
+
+    def save_image_dialog(self) -> None:
+        from ..common.save_image import ask_and_save
+
+        if self.state.checkpoint is None or self.state.analysis is None:
+            self.show_error("Nothing to save", "Draw something or pick a test image first.")
+            return
+        ask_and_save(self, self.figure, "feature-maps", self.ask_save_filename, self.show_error)
 
     def grid_width(self) -> int | None:
         """The px a layer grid may take: the Activations box less its padding and scrollbar."""
@@ -287,16 +324,16 @@ class FeatureMapsPanel(Panel):
         shape = "x".join(str(d) for d in a.shape[-2:])
         if layer == "filters" and a.shape[0] == 3:
             text = (
-                f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, 3x{shape}\n"
+                f"{first_conv_name(self.state.checkpoint)} filter {i}, 3x{shape}\n"
                 f"weights {lo:.3g} to {hi:.3g}, as RGB"
             )
         elif layer == "filters":
             text = (
-                f"{first_conv_name(self.state.checkpoint)} filter {i + 1}, {shape}\n"
+                f"{first_conv_name(self.state.checkpoint)} filter {i}, {shape}\n"
                 f"weights {lo:.3g} (blue) to {hi:.3g} (red)"
             )
         else:
-            text = f"{layer} map {i + 1}, {shape}\nvalues {lo:.3g} (dark) to {hi:.3g} (bright)"
+            text = f"{layer} map {i}, {shape}\nvalues {lo:.3g} (dark) to {hi:.3g} (bright)"
         if self.explainable(layer):
             text += self.mark_pixel(a)
             self.detail.configure(cursor="crosshair")
@@ -340,7 +377,20 @@ class FeatureMapsPanel(Panel):
         from ...core.explain import conv_layers
 
         ck = self.state.checkpoint
-        return ck is not None and bool(conv_layers(ck.model, [layer]))
+        return ck is not None and (bool(conv_layers(ck.model, [layer])) or self.is_pool(layer))
+
+    def is_pool(self, layer: str) -> bool:
+        """A pooling map: explained in words here (its window and max or mean)."""
+        path = self.answer.path
+        names = {s.name: s.module for s in path.stages} if path is not None else {}
+        return names.get(layer) in ("MaxPool2d", "AvgPool2d")
+
+    def explain_pool(self) -> None:
+        from ...core.answer_path import pool_text
+
+        (layer, i), (r, c) = self.selected, self.pixel
+        text = pool_text(self.answer.path, self.state.checkpoint.model, layer, i, r, c)
+        self.detail_text.configure(text=self.detail_text.cget("text") + "\n\n" + text)
 
     @property
     def explaining(self) -> bool:
@@ -358,6 +408,9 @@ class FeatureMapsPanel(Panel):
         if self.pixel is None:
             self.pixel = (a.shape[0] // 2, a.shape[1] // 2)
             self.show_detail()
+        if self.is_pool(self.selected[0]):
+            self.explain_pool()
+            return
         if self.explain_view is None or not self.explain_view.winfo_exists():
             self.explain_view = ExplainView(self)
         self.explain_view.deiconify()
@@ -367,6 +420,9 @@ class FeatureMapsPanel(Panel):
     def update_explanation(self) -> None:
         if self.explaining and self.explain_view is not None:
             sel = self.selected if self.selected and self.explainable(self.selected[0]) else None
+            if sel and self.is_pool(sel[0]) and self.pixel is not None:
+                self.explain_pool()  # pools are explained in words, beside the map
+                sel = None
             self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel, self.pixel)
 
     def selected_array(self) -> np.ndarray | None:
@@ -407,8 +463,28 @@ def activations_title(ck, origin: ModelOrigin) -> str:
     return f"Activations: the weights of step {step:,} of a training run"
 
 
-def caption(name: str, maps: np.ndarray) -> str:
+def caption(name: str, maps: np.ndarray, kind: str = "") -> str:
     if name == "input":
         return f"input, {'x'.join(map(str, maps.shape))}"
     c, h, w = maps.shape
-    return f"{name}: {c} maps of {h}x{w}, values {maps.min():.2g} to {maps.max():.2g}"
+    what = f" ({kind})" if kind else ""
+    return (
+        f"{name}{what}: {c} maps of {h}x{w} (0..{c - 1}), "
+        f"values {maps.min():.2g} to {maps.max():.2g}"
+    )
+
+
+def map_kind(ck, name: str) -> str:
+    """What a map is: a conv's output before or after its activation (as the model says)."""
+    from ...core.spec.base import conv_units
+
+    for u in conv_units(ck.model) if ck is not None else []:
+        if name == u.conv and u.map == u.conv:
+            if u.activation is None:  # a hand-written model keys the activated map by the conv
+                return "conv output after its activation"
+            return "conv output, no activation follows"
+        if name == u.conv:
+            return "conv output, before its activation"
+        if name == u.map:
+            return f"{u.conv} after {u.activation}"
+    return ""

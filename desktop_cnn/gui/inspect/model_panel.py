@@ -7,6 +7,8 @@ from tkinter import ttk
 from typing import Literal
 
 from ...core.summary import summary
+from ...core.train.recipes import dataset_label
+from ..common.diagram_view import DiagramView
 from ..common.panel import PAD, Panel
 from ..common.plots import HistoryPane
 from ..common.scaling import px
@@ -26,7 +28,7 @@ def metadata_rows(state: AppState) -> list[tuple[str, str]]:
     m = info.metrics
     rows = [
         ("architecture", info.arch),
-        ("dataset", info.dataset),
+        ("dataset", dataset_label(info.dataset, info.classes)),  # cifar2, not cifar10
         ("classes", ", ".join(info.classes)),
         ("input shape", _shape(info.input_shape)),
         ("mean / std", f"{_nums(info.mean)} / {_nums(info.std)}"),
@@ -99,8 +101,14 @@ class ModelPanel(Panel):
         hist.grid(row=0, column=1, sticky="nsew", padx=(PAD * 2, 0))
         self.history = HistoryPane(hist)
         self.history.pack(fill="both", expand=True)
+        box = ttk.LabelFrame(self, text="The network, drawn from its layers", padding=PAD)
+        box.grid(row=1, column=1, sticky="nsew", padx=(PAD * 2, 0), pady=(PAD, 0))
+        self.diagram = DiagramView(box, self.select_layer)
+        self.diagram.pack(fill="both", expand=True)
+        self.layers.bind("<<TreeviewSelect>>", lambda e: self.diagram.select(self.layer_name()))
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1)
+        self.rowconfigure(1, weight=1)
         self.empty_text = "No model: open one (File > Open model...) or train one."
         self.total.configure(text=self.empty_text)
 
@@ -110,6 +118,7 @@ class ModelPanel(Panel):
         self.meta.delete(*self.meta.get_children())
         if ck is None:
             self.total.configure(text=self.empty_text)
+            self.diagram.show(None, why_not=self.empty_text)
             return
         s = summary(ck.model, ck.info.input_shape)
         self.layers.configure(height=min(len(s.rows), 13))
@@ -124,3 +133,29 @@ class ModelPanel(Panel):
         for key, value in metadata_rows(self.state):
             self.meta.insert("", "end", text=key, values=(value,))
         self.history.show(ck.info.history, ck.info.held_out)
+        self.show_diagram()
+
+    def show_diagram(self) -> None:
+        from ...core.errors import DesktopCnnError
+        from ...core.models import spec_for
+
+        info = self.state.checkpoint.info
+        try:
+            spec = spec_for(info.arch, info.arch_args)
+        except DesktopCnnError as exc:
+            self.diagram.show(None, why_not=f"No diagram: {exc}")
+            return
+        self.diagram.show(spec)
+
+    def layer_name(self) -> str | None:
+        sel = self.layers.selection()
+        return self.layers.item(sel[0], "text") if sel else None
+
+    def select_layer(self, name: str, index: int = -1) -> None:
+        """A block of the diagram was clicked: select its row (the names are the same)."""
+        for item in self.layers.get_children():
+            if self.layers.item(item, "text") == name:
+                self.layers.selection_set(item)
+                self.layers.see(item)
+                return
+        self.diagram.select(name)

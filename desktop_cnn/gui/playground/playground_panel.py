@@ -11,7 +11,7 @@ from __future__ import annotations
 import tkinter as tk
 from tkinter import ttk
 
-from ...core.conv.exercises import PRESETS, layer_text
+from ...core.conv.exercises import PRESETS, layer_text, pool_text
 from ...core.conv.formulas import params_formula
 from ...core.conv.matrix_view import format_view, matrix_summary, matrix_view
 from ...core.conv.playground import (
@@ -21,18 +21,23 @@ from ...core.conv.playground import (
     describe_step,
     has_values,
     layer_formula,
+    random_bias,
     random_data,
     torch_line,
 )
+from ...core.conv.quiz import QUIZZES
 from ..common.panel import PAD, Panel, set_enabled
+from ..common.save_image import ask_and_save
 from ..common.scaling import px
 from ..requests import ShowPreset, ShowTab
 from ..state import AppState
 from ..worker import JobFailed, Worker
 from .conv_canvas import ConvCanvas
+from .exercise_mode import ExerciseMode
 from .layer_form import ERROR_COLOUR, LayerForm
 
 CUSTOM = "Your own layer"
+HIDDEN = "Hidden until you have answered in 'Your answer' (or asked for the worked answer there)."
 PLAY_MS = 350  # per step: slow enough to follow one window with the eyes
 POLL_MS = 30
 
@@ -48,6 +53,7 @@ class PlaygroundPanel(Panel):
         self.playing = False
         self._job: str | None = None
         self._resize_job: str | None = None
+        self.answer_text = ""
         self.answers = Worker(
             self, "the exercise", self.answer_ready, state.workers, poll_ms=POLL_MS
         )
@@ -73,6 +79,10 @@ class PlaygroundPanel(Panel):
         )
         self.preset_box.pack(fill="x")
         self.preset_box.bind("<<ComboboxSelected>>", lambda e: self.load_preset())
+        self.exercise_on = tk.BooleanVar(self, True)
+        ttk.Checkbutton(
+            box, text="Exercise mode: answer before the worked answer", variable=self.exercise_on
+        ).pack(anchor="w", pady=(PAD, 0))
         self.form = LayerForm(left, self.apply, self.channel_changed, self.new_numbers)
         self.form.pack(fill="both", expand=True, pady=(PAD, 0))
 
@@ -84,6 +94,9 @@ class PlaygroundPanel(Panel):
         self.texts.pack(side="bottom", fill="x", pady=(PAD, 0))
         self.answer = self._text_tab("Worked answer")
         self.matrices = self._text_tab("Matrix view (im2col)")
+        self.exercise = ExerciseMode(self.texts)
+        self.texts.add(self.exercise, text="Your answer")
+        self.exercise.stop()
         self.matrices.tag_configure("step", background="#ffd27f")
         self.create_arithmetic(right)
         self.create_controls(right)
@@ -96,6 +109,7 @@ class PlaygroundPanel(Panel):
             self.play_button,
             self.end_button,
             self.copy_button,
+            self.save_button,
         ]
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1)
@@ -116,6 +130,8 @@ class PlaygroundPanel(Panel):
         ttk.Scale(bar, from_=1, to=30, variable=self.speed, length=110).pack(side="left")
         self.progress = ttk.Label(bar, text="")
         self.progress.pack(side="left", padx=(PAD * 2, 0))
+        self.save_button = ttk.Button(bar, text="Save image...", command=self.save_image_dialog)
+        self.save_button.pack(side="right")
 
     def create_arithmetic(self, right: ttk.Frame) -> None:
         box = ttk.LabelFrame(right, text="Arithmetic", padding=(PAD, 2))
@@ -178,7 +194,8 @@ class PlaygroundPanel(Panel):
             or tuple(self.data[0].shape) != st.input_shape
             or tuple(self.data[1].shape) != st.weight_shape
         ):
-            self.data = random_data(st, self.seed)
+            self.data = self._random(st)
+        self.data = self._fit_bias(st, self.data)
         self.run = ConvRun(st, *self.data) if self.data else ConvRun(st)
         for b in self.buttons:
             set_enabled(b, True)
@@ -190,7 +207,25 @@ class PlaygroundPanel(Panel):
         if preset is None or preset.settings != st:
             self.preset.set(CUSTOM)
             self.answers.drop()  # a preset's answer still being worked out no longer fits
-            self.set_text(self.answer, layer_text(st))
+            self.exercise.stop()
+            self.set_text(self.answer, pool_text(st) if st.pool else layer_text(st))
+        self.show_steppable()
+
+    def _random(self, st: LayerSettings) -> tuple:
+        b = random_bias(st, self.seed)
+        return (*random_data(st, self.seed), *([] if b is None else [b]))
+
+    def _fit_bias(self, st: LayerSettings, data: tuple | None) -> tuple | None:
+        """A layer without bias drops its bias; a random layer that gains one gets one."""
+        if data is None:
+            return None
+        wants = st.bias and not st.pool and not st.transposed
+        if not wants or (len(data) > 2 and tuple(data[2].shape) != (st.out_channels,)):
+            return data[:2]
+        if len(data) == 2 and self.preset.get() == CUSTOM:
+            b = random_bias(st, self.seed)
+            return data if b is None else (*data, b)
+        return data
 
     def invalid(self, message: str) -> None:
         self.pause()
@@ -215,7 +250,7 @@ class PlaygroundPanel(Panel):
         self.answers.drop()
         self.set_text(self.answer, f"No layer: {message}")
 
-    def load_preset(self) -> None:
+    def load_preset(self, quiz: bool = True) -> None:
         preset = PRESETS.get(self.preset.get())
         if preset is None:
             return
@@ -223,13 +258,60 @@ class PlaygroundPanel(Panel):
         self.data = preset.data() if preset.data else None
         self.settings = None  # rebuild even when the numbers are all that changed
         self.apply()
-        self.texts.select(0)
-        self.set_text(self.answer, "Working it out...")
+        self.answer_text = ""
         self.answers.start(lambda task: preset.text())
+        questions = QUIZZES.get(self.preset.get()) if quiz and self.exercise_on.get() else None
+        if questions:  # exercise mode: the learner answers before the worked answer shows
+            self.set_text(self.answer, HIDDEN)
+            self.texts.select(self.exercise)
+            self.exercise.start(questions, self.reveal)
+            self.exercise.entry.focus_set()
+        else:
+            self.exercise.stop()
+            self.texts.select(self.answer.master)
+            self.set_text(self.answer, "Working it out...")
+        self.show_steppable()
+
+    def reveal(self) -> None:
+        """The exercise is answered: the worked answer, the picture and the stepping come back."""
+        self.set_text(self.answer, self.answer_text or "Working it out...")
+        self.texts.select(self.answer.master)
+        if self.settings is not None:
+            self.redraw()
+            self.show_arithmetic(self.settings)
+            self.show_matrices()
+        self.show_steppable()
+
+    def show_steppable(self) -> None:
+        """While a question is open, the kernel does not step: its output is the answer."""
+        hold = self.exercise.active and self.settings is not None
+        for b in (self.next_button, self.play_button, self.end_button):
+            set_enabled(b, not hold and self.settings is not None)
+        if hold:  # the output's size and numbers are the answers: hidden for now
+            self.step_text.configure(
+                text="Answer in 'Your answer' below first; then step the kernel to check."
+            )
+            self.canvas.delete("all")
+            self.canvas.create_text(
+                px(12),
+                px(12),
+                anchor="nw",
+                text="The layer's picture and arithmetic are hidden until you have answered "
+                "(or asked for the worked answer).",
+                fill="#777",
+                width=max(200, self.canvas.width - px(24)),
+            )
+            self.substituted.configure(text="out = ?  (your answer first)")
+            self.shapes.configure(text="shape and parameters: hidden")
+            self.line.set("")
+            self.matrix_spans = []
+            self.set_text(self.matrices, "Hidden until you have answered: the sizes give it away.")
 
     def answer_ready(self, event: str | JobFailed) -> None:
         text = f"Cannot work it out: {event.message}" if isinstance(event, JobFailed) else event
-        self.set_text(self.answer, text)
+        self.answer_text = text
+        if not self.exercise.active:
+            self.set_text(self.answer, text)
 
     def show_preset(self, request: ShowPreset) -> None:
         """Bring the Playground up on a preset, stepped ``request.steps`` times."""
@@ -237,18 +319,18 @@ class PlaygroundPanel(Panel):
         if request.name not in PRESETS:
             return
         self.preset.set(request.name)
-        self.load_preset()
+        self.load_preset(quiz=False)  # the guide walks through the worked answer; picking asks
         for _ in range(request.steps):
             self.next_step()
         if request.view == "matrix":
-            self.texts.select(1)
+            self.texts.select(self.matrices.master)
 
     def new_numbers(self) -> None:
         if self.settings is None or not has_values(self.settings):
             return
         self.seed += 1
-        self.data = random_data(self.settings, self.seed)
         self.preset.set(CUSTOM)  # an exercise's own numbers are gone
+        self.data = self._random(self.settings)
         self.settings = None
         self.apply()
 
@@ -259,10 +341,17 @@ class PlaygroundPanel(Panel):
     # --- showing ----------------------------------------------------------------------------
     @property
     def channel(self) -> int:
-        return self.form.channel_index(self.settings.out_channels)
+        return self.form.channel_index(self.settings.channels_out)
+
+    @property
+    def first_slice(self) -> int:
+        return self.form.slice_index(self.settings.in_channels)
 
     def redraw(self) -> None:
-        self.canvas.show(self.settings, self.run, self.channel)
+        if self.exercise.active:  # a resize or a channel pick must not give the answer away
+            self.show_steppable()
+            return
+        self.canvas.show(self.settings, self.run, self.channel, self.first_slice)
         self.show_progress()
 
     def _resized(self, event: tk.Event) -> None:
@@ -280,21 +369,25 @@ class PlaygroundPanel(Panel):
         f = layer_formula(st)
         p = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
         self.formula.configure(text=f.general)
-        self.substituted.configure(text=f.substituted)
+        self.substituted.configure(text=f.substituted + (f"\n{f.note}" if f.note else ""))
         c, n, _ = st.input_shape
         oc, m, _ = st.output_shape
-        self.shapes.configure(text=f"shape {c}x{n}x{n} -> {oc}x{m}x{m};   {p.substituted}")
+        params = "params = 0 (a pooling window learns nothing)" if st.pool else p.substituted
+        self.shapes.configure(text=f"shape {c}x{n}x{n} -> {oc}x{m}x{m};   {params}")
         self.line.set(torch_line(st))
         self.copy_button.configure(text="Copy")
 
     def show_matrices(self) -> None:
         st = self.settings
-        view = matrix_view(st, *self.data) if self.data else None
+        if st.pool:
+            self.matrix_spans = []
+            self.set_text(self.matrices, "Pooling has no weights: it is no matrix product.")
+            return
+        xw = self.data[:2] if self.data else None  # the matrices leave the bias out
+        view = matrix_view(st, *xw) if xw else None
         if view is None:  # too big to draw whole: its sizes and a corner of each matrix
             self.matrix_spans = []
-            self.set_text(
-                self.matrices, matrix_summary(st, *self.data) if self.data else matrix_summary(st)
-            )
+            self.set_text(self.matrices, matrix_summary(st, *xw) if xw else matrix_summary(st))
             self.matrices.xview_moveto(0)
             return
         text, self.matrix_spans = format_view(view, st)
@@ -322,6 +415,18 @@ class PlaygroundPanel(Panel):
         widget.delete("1.0", "end")
         widget.insert("1.0", text)
         widget.configure(state="disabled")
+
+    def figure(self):
+        """The layer as the screen shows it, as a matplotlib Figure (core.pictures.layer)."""
+        from ...core.pictures.layer import layer_figure
+
+        title = self.preset.get() if self.preset.get() != CUSTOM else torch_line(self.settings)
+        return layer_figure(self.run, self.channel, self.first_slice, title)
+
+    def save_image_dialog(self) -> None:
+        if self.run is None or self.settings is None:
+            return
+        ask_and_save(self, self.figure, "playground", self.ask_save_filename, self.show_error)
 
     def copy_line(self) -> None:
         self.clipboard_clear()

@@ -8,7 +8,14 @@ from tkinter import ttk
 from typing import Any
 
 from ...core.checkpoints import ModelInfo
-from ...core.train.recipes import CIFAR2, Recipe, changes, comparison_table, recipe
+from ...core.train.recipes import (
+    CIFAR2,
+    Recipe,
+    changes,
+    comparison_table,
+    epoch_lines,
+    recipe,
+)
 from ..common.panel import PAD
 
 OWN = "Your own settings"
@@ -79,8 +86,11 @@ class RecipeReport(ttk.Frame):
             metrics.setdefault("train_accuracy", epochs[-1]["train_accuracy"])
         kind = "cifar2" if r.classes else "cifar10"
         self.runs.setdefault(kind, {})[f"{r.name} recipe"] = metrics
-        self.title.configure(text=f"The chapter's figures and your runs\n({r.figures.where})")
+        self.title.configure(
+            text=f"The chapter's figures and your {kind} runs\n({r.figures.where})"
+        )
         text = "\n".join(comparison_table(r.figures, self.runs[kind]))
+        text += "\n\n" + "\n".join(epoch_lines(r, info.history.get("epochs") or []))
         self.table.configure(text=text)
         book, app = recipe("book", r.dataset, r.classes), recipe("app", r.dataset, r.classes)
         self.why.configure(

@@ -1,0 +1,1 @@
+"""Pictures for slides and handouts: matplotlib Figures (never pyplot) and saving them."""
