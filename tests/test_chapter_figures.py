@@ -257,7 +257,7 @@ def test_figure_pdf(tmp_path: Path) -> None:
         (["figure", "fig2", "--out", "x.jpg"], ".png, .svg or .pdf"),
         (["figure", "fig2", "--out", "missing/x.png"], "does not exist"),
         (["figure", "diagram", "--out", "x.png"], "needs --model"),
-        (["figure", "diagram", "--model", "dcgan-generator", "--out", "x.png"], "cannot draw"),
+        (["figure", "diagram", "--model", "nosuch", "--out", "x.png"], "unknown model 'nosuch'"),
         (["figure", "fig2", "--channel", "5", "--out", "x.png"], "--channel"),
     ],
 )
@@ -269,6 +269,13 @@ def test_figure_bad_input_one_line_exit_1_nothing_written(
     err = capsys.readouterr().err
     assert message in err and err.count("\n") == 1
     assert list(tmp_path.rglob("*")) == []
+
+
+def test_figure_diagram_of_the_books_generator(tmp_path: Path) -> None:
+    """The chapter's DCGAN generator is a spec of transposed convolutions: it draws."""
+    out = tmp_path / "g.svg"
+    assert cli(["figure", "diagram", "--model", "dcgan-generator", "--out", str(out)]) == 0
+    assert "3x64x64" in out.read_text(encoding="utf-8")
 
 
 def test_figure_unwritable_folder(tmp_path: Path, capsys) -> None:

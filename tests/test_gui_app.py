@@ -46,6 +46,7 @@ def test_window_menu_and_status_bar(app):
         "Build",
         "Mistakes",
         "Playground",
+        "Inside",
     ]
     menu = app.menu.file_menu
     labels = [

@@ -146,6 +146,12 @@ class ConvCanvas(tk.Canvas):
         }
         title_w = {k: self.bbox(item)[2] - self.bbox(item)[0] for k, item in titles.items()}
         places = self._place(specs, title_w)
+        bare = self._place(specs, dict.fromkeys(title_w, 0))["cell"]
+        if places["cell"] < bare // 2:  # the titles alone crowd the grids: wrap each to its grid
+            for k, item in titles.items():
+                self.itemconfigure(item, width=max(specs[k].size * bare, px(40)))
+            title_w = {k: self.bbox(item)[2] - self.bbox(item)[0] for k, item in titles.items()}
+            places = self._place(specs, title_w)
         if len(self.slices) > 1 and places["cell"] < px(MIN_TEXT_CELL):
             # side by side the numbers would not fit: one slice at a time, picked on the left
             self.show(st, run, channel, first_slice, one_slice=True)
