@@ -17,10 +17,22 @@ import argparse
 import sys
 
 from ..core.errors import DesktopCnnError
-from . import code, evaluate, exercises, export, helpformat, predict, progress, spec, summary, train
+from . import (
+    code,
+    evaluate,
+    exercises,
+    export,
+    gan,
+    helpformat,
+    predict,
+    progress,
+    spec,
+    summary,
+    train,
+)
 from .prog import PROG
 
-COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises)
+COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, gan)
 
 
 def build_parser() -> argparse.ArgumentParser:
