@@ -53,6 +53,7 @@ TABS = {
     "Build": "build",
     "Mistakes": "mistakes",
     "Playground": "playground",
+    "Generate": "generate",
 }
 # Stable paths of the widgets scripts and tests look for (root.nametowidget(path))
 WIDGETS = {
@@ -249,6 +250,7 @@ class App(ModelFileActions, Panel):
         if self.preloader.error:
             return
         from .build.build_panel import BuildPanel
+        from .generate.generate_panel import GeneratePanel
         from .inspect.model_panel import ModelPanel
         from .mistakes.mistakes_panel import MistakesPanel
         from .playground.playground_panel import PlaygroundPanel
@@ -259,6 +261,7 @@ class App(ModelFileActions, Panel):
         self.install("Build", BuildPanel(self.tabs["Build"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
+        self.install("Generate", GeneratePanel(self.tabs["Generate"], self.state))
         self.times["done"] = time.time()
         if not self.restored:  # a remembered size is the user's choice; else fit the panels
             window.fit_content(self.root)
