@@ -33,6 +33,7 @@ class Quality:
     evenness: float  # entropy of the class histogram / log(classes)
     min_class: float  # share of the rarest class
     histogram: tuple[int, ...]
+    balanced: float = 0.0  # confident share, each class counted up to its fair 1/K share
 
     @property
     def reaches_target(self) -> bool:
@@ -42,7 +43,7 @@ class Quality:
         return (
             f"{self.confident:.1%} of {self.count} read with p >= {CONFIDENT_P}, class "
             f"evenness {self.evenness:.3f} (entropy / log {len(self.histogram)}), "
-            f"rarest class {self.min_class:.1%}"
+            f"rarest class {self.min_class:.1%}, balanced confident share {self.balanced:.1%}"
         )
 
     def as_dict(self) -> dict[str, Any]:
@@ -80,12 +81,17 @@ def quality_of(probs: torch.Tensor) -> Quality:
     share = hist / max(n, 1)
     nz = share[share > 0]
     entropy = max(0.0, float(-(nz * nz.log()).sum()))
+    sure = top >= CONFIDENT_P
+    # An untrained generator's grey blobs are read as one digit with p ~ 1: capping each
+    # class at n / k keeps "all the same confident digit" from scoring high.
+    capped = torch.bincount(cls[sure], minlength=k).clamp(max=n / k).sum()
     return Quality(
         n,
-        float((top >= CONFIDENT_P).double().mean()),
+        float(sure.double().mean()),
         entropy / math.log(k),
         float(share.min()),
         tuple(int(v) for v in hist.tolist()),
+        float(capped) / max(n, 1),
     )
 
 
