@@ -45,7 +45,7 @@ from desktop_cnn.core.conv.playground import (
     random_data,
     torch_line,
 )
-from desktop_cnn.core.models import CifarNet, DCGANGenerator
+from desktop_cnn.core.models import build_model
 
 
 def evaluate(text: str) -> list[float]:
@@ -356,7 +356,7 @@ def test_exercise3_parameter_counts_match_torch():
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
         assert f.value == real and f.substituted in text
     rows, total = cifar_net_params()
-    model = CifarNet()
+    model = build_model("cifar-net")
     modules = dict(model.named_modules())
     for row in rows:
         assert row.formula.value == sum(p.numel() for p in modules[row.name].parameters())
@@ -370,7 +370,7 @@ def test_dcgan_walk_matches_the_real_generator():
     rows = dcgan_walk()
     sizes = [rows[0].settings.size] + [r.formula.value for r in rows]
     assert sizes == [1, 4, 8, 16, 32, 64]
-    g = DCGANGenerator().eval()
+    g = build_model("dcgan-generator").eval()
     with torch.no_grad():
         acts = g.activations(torch.zeros(1, 100, 1, 1))
     for r in rows:

@@ -3,6 +3,7 @@ multiply-adds counted by hooks, and receptive fields read from input gradients."
 
 from __future__ import annotations
 
+import math
 import time
 from dataclasses import replace
 
@@ -12,7 +13,7 @@ from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 from torch import nn
 
-from desktop_cnn.core.spec import analyse, build_spec, check, layer, spec_of
+from desktop_cnn.core.spec import analyse, build_spec, check, layer, preset_spec, spec_of
 from desktop_cnn.core.spec.layers import SpecError
 from desktop_cnn.core.spec.table import table_rows
 
@@ -26,9 +27,11 @@ SETTINGS = settings(
 
 @st.composite
 def window_layers(draw, with_pool: bool = True):
-    kinds = ["conv", "maxpool", "avgpool"] if with_pool else ["conv"]
+    kinds = ["conv", "maxpool", "avgpool", "convtranspose"] if with_pool else ["conv"]
     kind = draw(st.sampled_from(kinds))
     k = draw(st.integers(1, 5))
+    if kind == "convtranspose":
+        return transposed_layer(draw, k)
     if kind == "conv":
         return layer(
             "conv",
@@ -44,6 +47,19 @@ def window_layers(draw, with_pool: bool = True):
         kernel=k,
         stride=draw(st.none() | st.integers(1, 3)),
         padding=draw(st.integers(0, k // 2)),
+    )
+
+
+def transposed_layer(draw, k: int, stride=None):
+    s = draw(st.integers(1, 3)) if stride is None else stride
+    return layer(
+        "convtranspose",
+        out_channels=draw(st.integers(1, 6)),
+        kernel=k,
+        stride=s,
+        padding=draw(st.integers(0, 2)),
+        output_padding=draw(st.integers(0, s - 1)),
+        bias=draw(st.booleans()),
     )
 
 
@@ -88,6 +104,8 @@ def hook_macs(model: nn.Module, x: torch.Tensor) -> int:
             total += per * m.in_channels // m.groups * m.kernel_size[0] * m.kernel_size[1]
         elif isinstance(m, nn.Linear):
             total += per * m.in_features
+        elif isinstance(m, nn.ConvTranspose2d):  # every input number meets every weight once
+            total += inputs[0][0].numel() * m.out_channels * m.kernel_size[0] * m.kernel_size[1]
 
     handles = [m.register_forward_hook(hook) for m in model.modules()]
     with torch.no_grad():
@@ -115,12 +133,13 @@ def test_shapes_params_and_macs_equal_a_real_forward_pass(spec):
     assert a.total_macs == hook_macs(model, x[:1])
 
 
-def field_extent(spec, unit: int) -> tuple[int, int]:
-    """First and last input row with a non-zero gradient of output unit (0, unit, unit)."""
+def field_extent(spec, unit: int) -> tuple[int, int] | None:
+    """First and last input row with a non-zero gradient of output unit (0, unit, unit);
+    None: it reads no input at all (a transposed conv with stride > kernel leaves gaps)."""
     model = build_spec(spec).double()
     with torch.no_grad():
         for m in model.modules():
-            if isinstance(m, nn.Conv2d):
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d)):
                 m.weight.fill_(1.0)
                 if m.bias is not None:
                     m.bias.zero_()
@@ -129,6 +148,8 @@ def field_extent(spec, unit: int) -> tuple[int, int]:
     rows = torch.nonzero(x.grad[0].abs().sum((0, 2)) > 0).flatten()
     cols = torch.nonzero(x.grad[0].abs().sum((0, 1)) > 0).flatten()
     assert (rows == cols).all()
+    if not len(rows):
+        return None
     return int(rows.min()), int(rows.max())
 
 
@@ -161,6 +182,68 @@ def test_the_receptive_field_is_the_extent_of_the_input_gradient(spec):
     unit = inside[len(inside) // 2]
     first = f.start + unit * f.jump
     assert field_extent(spec, unit) == (first, first + f.size - 1)
+
+
+@st.composite
+def transposed_chains(draw):
+    """A transposed conv (the jump becomes fractional), then maybe a conv or another one."""
+    layers = [transposed_layer(draw, draw(st.integers(1, 5)))]
+    for _ in range(draw(st.integers(0, 2))):
+        if draw(st.booleans()):
+            layers.append(layer("conv", out_channels=2, kernel=draw(st.integers(1, 3))))
+        else:
+            layers.append(transposed_layer(draw, draw(st.integers(1, 4))))
+    n = draw(st.integers(3, 9))
+    spec = spec_of("up", (1, n, n), layers)
+    assume(analyse(spec).ok)
+    return spec
+
+
+@SETTINGS
+@given(transposed_chains())
+def test_a_transposed_convs_field_holds_the_input_gradient(spec):
+    """A unit of a transposed conv gathers from at most ceil(f/s) inputs a side, where its
+    field says; with stride 1 everywhere it is exactly a conv's field."""
+    a = analyse(spec)
+    f = a.rows[-1].field
+    n, out = spec.input_shape[1], a.output_shape[1]
+    exact = all(getattr(x, "stride", 1) == 1 for x in spec.layers)
+    for unit in {0, out // 2, out - 1}:
+        first = f.start + unit * f.jump
+        low, high = max(math.floor(first), 0), min(math.ceil(first + f.size - 1), n - 1)
+        got = field_extent(spec, unit)
+        if got is None:
+            continue
+        assert low <= got[0] <= got[1] <= high, (unit, f, got)
+        if exact and first >= 0 and first + f.size - 1 <= n - 1:
+            assert got == (first, first + f.size - 1)
+
+
+def test_the_books_dcgan_generator_walks_1_to_64_as_the_formula_says():
+    spec = preset_spec("dcgan-generator")
+    a = check(spec)
+    tconvs = [r for r in a.rows if r.type == "convtranspose"]
+    assert [r.out_shape[1] for r in tconvs] == [4, 8, 16, 32, 64]
+    assert tconvs[1].shape_formula == "(4 - 1)*2 - 2*1 + 4 = 8"
+    assert a.output_shape == (3, 64, 64) and spec.input_shape == (100, 1, 1)
+    model = build_spec(spec).eval()
+    with torch.no_grad():
+        acts = model.activations(torch.randn(2, 100, 1, 1))
+    for r in a.rows:
+        assert tuple(acts[r.name].shape[1:]) == r.out_shape
+    assert acts["tanh"].abs().max() <= 1
+    assert a.total_params == sum(p.numel() for p in model.parameters()) == 3_576_704
+
+
+def test_output_padding_must_be_below_the_stride():
+    bad = spec_of(
+        "x",
+        (1, 4, 4),
+        [layer("convtranspose", out_channels=1, kernel=3, stride=2, output_padding=2)],
+    )
+    assert "output_padding 2 must be less than the stride 2" in analyse(bad).error
+    with pytest.raises(SpecError, match="output_padding must be at least 0"):
+        layer("convtranspose", out_channels=1, kernel=3, output_padding=-1)
 
 
 def test_the_books_cifar_net_and_fig5_layer():

@@ -38,7 +38,7 @@ from desktop_cnn.core.train.events import Snapshot
 from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 OLD = Path(__file__).parent / "fixtures" / "old_checkpoints"
-TRAINABLE = [name for name in PRESETS if name != "empty"]
+TRAINABLE = [name for name, p in PRESETS.items() if p.classifier and name != "empty"]
 BUILT_IN = ["lenet5", "lenet5-classic", "cifar-net", "widenet"]
 
 

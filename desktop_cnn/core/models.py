@@ -140,36 +140,6 @@ class WideNet(NamedActivations):
         return a
 
 
-class DCGANGenerator(NamedActivations):
-    """The book's DCGAN generator (section 11.3.5): (N, nz, 1, 1) -> (N, nc, 64, 64).
-
-    Each transposed convolution follows out = (n-1)s - 2p + f, so the spatial
-    size walks 1 -> 4 -> 8 -> 16 -> 32 -> 64.
-    """
-
-    def __init__(self, nz: int = 100, ngf: int = 64, nc: int = 3) -> None:
-        super().__init__()
-        self.input_shape = (nz, 1, 1)
-        chans = [nz, ngf * 8, ngf * 4, ngf * 2, ngf, nc]
-        self.tconv1 = nn.ConvTranspose2d(chans[0], chans[1], 4, 1, 0, bias=False)  # 1 -> 4
-        self.tconv2 = nn.ConvTranspose2d(chans[1], chans[2], 4, 2, 1, bias=False)  # 4 -> 8
-        self.tconv3 = nn.ConvTranspose2d(chans[2], chans[3], 4, 2, 1, bias=False)  # 8 -> 16
-        self.tconv4 = nn.ConvTranspose2d(chans[3], chans[4], 4, 2, 1, bias=False)  # 16 -> 32
-        self.tconv5 = nn.ConvTranspose2d(chans[4], chans[5], 4, 2, 1, bias=False)  # 32 -> 64
-        self.bn1 = nn.BatchNorm2d(chans[1])
-        self.bn2 = nn.BatchNorm2d(chans[2])
-        self.bn3 = nn.BatchNorm2d(chans[3])
-        self.bn4 = nn.BatchNorm2d(chans[4])
-
-    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        a: dict[str, torch.Tensor] = {}
-        for i in range(1, 5):
-            conv, bn = getattr(self, f"tconv{i}"), getattr(self, f"bn{i}")
-            a[f"tconv{i}"] = x = torch.relu(bn(conv(x)))
-        a["tconv5"] = torch.tanh(self.tconv5(x))
-        return a
-
-
 def _preset_factory(name: str) -> Callable[..., NamedActivations]:
     """A spec-only preset as a registry factory: its arguments are the preset's."""
 
@@ -203,15 +173,13 @@ MODELS: dict[str, ModelSpec] = {
         "teacher for distilling into LeNet-5 with --teacher",
     ),
     **{
-        name: ModelSpec(_preset_factory(name), p.description, dict(p.defaults))
+        name: ModelSpec(
+            _preset_factory(name), p.description, dict(p.defaults), classifier=p.classifier
+        )
         for name, p in _presets.PRESETS.items()
-        if name in ("fig3-convnet", "allconv", "mnist-example")
+        if name in ("fig3-convnet", "allconv", "mnist-example", "dcgan-generator")
+        or not p.classifier
     },
-    "dcgan-generator": ModelSpec(
-        DCGANGenerator,
-        "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
-        classifier=False,
-    ),
 }
 
 

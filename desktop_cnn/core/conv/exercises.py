@@ -25,7 +25,7 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
-from ..models import CifarNet, DCGANGenerator
+from ..models import build_model
 from ..summary import summary
 from .arithmetic import BookExercise1, exercise1, pool_output_shape
 from .figures import (
@@ -193,7 +193,7 @@ def module_params_formula(m: nn.Module) -> Formula:
 
 def cifar_net_params() -> tuple[list[ParamRow], int]:
     """The CIFAR net's layers with parameters, and ``summary``'s total (18,090)."""
-    model = CifarNet()
+    model = build_model("cifar-net")
     modules = dict(model.named_modules())
     s = summary(model, model.input_shape)
     rows, before = [], s.input_shape
@@ -255,7 +255,7 @@ class WalkRow:
 
 
 def dcgan_walk() -> list[WalkRow]:
-    model = DCGANGenerator()
+    model = build_model("dcgan-generator")
     modules = dict(model.named_modules())
     s = summary(model, model.input_shape)
     rows, n = [], model.input_shape[-1]

@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from .layers import (
     BatchNorm,
     Conv,
+    ConvTranspose,
     Flatten,
     GlobalAvgPool,
     Layer,
@@ -42,12 +43,15 @@ class Field:
     ``size`` None: every input pixel (after linear or global pooling).
     """
 
-    size: int | None = 1
-    jump: int = 1
-    start: int = 0
+    size: float | None = 1
+    jump: float = 1  # fractional after upsampling: several units share one input pixel
+    start: float = 0
 
     def text(self) -> str:
-        return "whole input" if self.size is None else f"{self.size}x{self.size}, jump {self.jump}"
+        if self.size is None:
+            return "whole input"
+        size = _num(self.size)
+        return f"{size}x{size}, jump {_num(self.jump)}"
 
 
 @dataclass(frozen=True)
@@ -166,6 +170,56 @@ def _window_layer(
     return kw, new_rf
 
 
+def _transposed_layer(
+    name: str, in_shape: Shape, layer: ConvTranspose, rf: Field
+) -> tuple[dict, Field]:
+    """Transposed conv: out = (n - 1)s - 2p + f + output_padding per side (eqs. 6-11)."""
+    c, h, w = in_shape
+    f, s, p, op = layer.kernel, layer.stride, layer.padding, layer.output_padding
+    if op >= s:
+        return {
+            "error": f"{name}: output_padding {op} must be less than the stride {s}: "
+            "it only picks one of the sizes a stride of s makes possible"
+        }, rf
+
+    def side(n: int) -> tuple[int, str]:
+        out = (n - 1) * s - 2 * p + f + op
+        return out, f"({n} - 1)*{s} - 2*{p} + {f}" + (f" + {op}" if op else "") + f" = {out}"
+
+    oh, th = side(h)
+    ow, tw = (oh, th) if w == h else side(w)
+    text = th if h == w else f"height {th}; width {tw}"
+    if min(oh, ow) < 1:
+        return {
+            "shape_formula": text,
+            "error": f"{name}: {th if oh < 1 else tw}: padding {p} trims more than the "
+            f"{f}x{f} kernel adds to a {h}x{w} input",
+        }, rf
+    # One output unit gathers from at most ceil(f/s) neighbouring inputs a side, the first
+    # at ceil((p - f + 1)/s); the units are 1/s of an input apart, so the jump shrinks.
+    reach = -(-f // s)
+    new_rf = (
+        rf
+        if rf.size is None
+        else Field(
+            rf.size + (reach - 1) * rf.jump, rf.jump / s, rf.start - ((f - 1 - p) // s) * rf.jump
+        )
+    )
+    oc = layer.out_channels
+    bias = oc if layer.bias else 0
+    params = c * oc * f * f + bias
+    formula = f"{c}*{oc}*{f}*{f}" + (f" + {bias}" if bias else "")
+    kw = {
+        "out_shape": (oc, oh, ow),
+        "shape_formula": text,
+        "field": new_rf,
+        "params": params,
+        "params_formula": f"{formula} = {params:,}",
+        "macs": c * h * w * oc * f * f,  # every input number times every weight it meets
+    }
+    return kw, new_rf
+
+
 def _other_layer(name: str, shape: Shape, layer: Layer, rf: Field) -> tuple[dict, Field]:
     """Layers that are not windows: linear, flatten, global pooling, batch norm, pointwise."""
     maps = len(shape) == 3
@@ -211,12 +265,14 @@ def _other_layer(name: str, shape: Shape, layer: Layer, rf: Field) -> tuple[dict
 
 def layer_arith(layer: Layer, in_shape: Shape, rf: Field) -> tuple[LayerArith, Field]:
     """One layer's row from its input shape and the receptive field so far."""
-    if isinstance(layer, (Conv, MaxPool)):
+    if isinstance(layer, (Conv, MaxPool, ConvTranspose)):
         if len(in_shape) != 3:
             kw: dict = {
                 "error": f"{layer.name}: {layer.type} needs maps (C x H x W), but it "
                 f"gets a vector of {in_shape[0]} numbers"
             }
+        elif isinstance(layer, ConvTranspose):
+            kw, rf = _transposed_layer(layer.name, in_shape, layer, rf)
         else:
             kw, rf = _window_layer(layer.name, in_shape, layer, rf)
     else:

@@ -20,6 +20,7 @@ from .layers import (
     AvgPool,
     BatchNorm,
     Conv,
+    ConvTranspose,
     Dropout,
     Flatten,
     GlobalAvgPool,
@@ -55,6 +56,16 @@ def _module(layer: Layer, shape: tuple[int, ...]) -> nn.Module:
             layer.stride,
             layer.padding,
             layer.dilation,
+            bias=layer.bias,
+        )
+    if isinstance(layer, ConvTranspose):
+        return nn.ConvTranspose2d(
+            c,
+            layer.out_channels,
+            layer.kernel,
+            layer.stride,
+            layer.padding,
+            layer.output_padding,
             bias=layer.bias,
         )
     if isinstance(layer, AvgPool):  # before MaxPool: AvgPool is its subclass

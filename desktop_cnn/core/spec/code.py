@@ -15,6 +15,7 @@ from .layers import (
     AvgPool,
     BatchNorm,
     Conv,
+    ConvTranspose,
     Dropout,
     Flatten,
     GlobalAvgPool,
@@ -55,6 +56,18 @@ def _init_line(layer: Layer, shape: tuple[int, ...]) -> str | None:
         )
         extra += "" if layer.bias else ", bias=False"
         return f"nn.Conv2d({c}, {layer.out_channels}, kernel_size={layer.kernel}{extra})"
+    if isinstance(layer, ConvTranspose):
+        extra = "".join(
+            f", {k}={v}"
+            for k, v, d in (
+                ("stride", layer.stride, 1),
+                ("padding", layer.padding, 0),
+                ("output_padding", layer.output_padding, 0),
+            )
+            if v != d
+        )
+        extra += "" if layer.bias else ", bias=False"
+        return f"nn.ConvTranspose2d({c}, {layer.out_channels}, kernel_size={layer.kernel}{extra})"
     if isinstance(layer, Linear):
         return f"nn.Linear({c}, {layer.out_features}" + ("" if layer.bias else ", bias=False") + ")"
     if isinstance(layer, BatchNorm):

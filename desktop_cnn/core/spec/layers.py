@@ -48,6 +48,21 @@ class Conv(Layer):
 
 
 @dataclass
+class ConvTranspose(Layer):
+    """nn.ConvTranspose2d (section 11.3): each input number spreads a scaled kernel onto
+    the output, so the size grows: (n - 1)s - 2p + f + output_padding."""
+
+    type: ClassVar[str] = "convtranspose"
+    prefix: ClassVar[str] = "tconv"
+    out_channels: int = 8
+    kernel: int = 4  # f
+    stride: int = 2  # s
+    padding: int = 0  # p: trimmed from every side of the output
+    output_padding: int = 0  # added to one side (bottom, right) only; less than the stride
+    bias: bool = True
+
+
+@dataclass
 class MaxPool(Layer):
     type: ClassVar[str] = "maxpool"
     prefix: ClassVar[str] = "pool"
@@ -127,6 +142,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {
     cls.type: cls
     for cls in (
         Conv,
+        ConvTranspose,
         MaxPool,
         AvgPool,
         ReLU,
@@ -143,6 +159,7 @@ LAYER_TYPES: dict[str, type[Layer]] = {
 ACTIVATION_TYPES = ("relu", "tanh", "sigmoid", "leakyrelu")
 REQUIRED = {
     "conv": ("out_channels", "kernel"),
+    "convtranspose": ("out_channels", "kernel"),
     "maxpool": ("kernel",),
     "avgpool": ("kernel",),
     "linear": ("out_features",),
@@ -253,7 +270,7 @@ def check_value(where: str, name: str, value: Any, info: FieldInfo) -> Any:
     if info.kind is int:
         if isinstance(value, bool) or not isinstance(value, int):
             raise SpecError(f"{where}: {name} must be a whole number, not {value!r}")
-        low = 0 if name == "padding" else 1
+        low = 0 if name in ("padding", "output_padding") else 1
         if value < low:
             raise SpecError(f"{where}: {name} must be at least {low}, not {value}")
         return value

@@ -148,6 +148,33 @@ def mnist_example(in_channels: int = 1, num_classes: int = 10, input_size: int =
     return spec_of("mnist-example", (in_channels, input_size, input_size), layers)
 
 
+def dcgan_generator(nz: int = 100, ngf: int = 64, nc: int = 3) -> NetSpec:
+    """The chapter's DCGAN generator (section 11.3.5): noise nz x 1 x 1 -> an nc x 64 x 64 image.
+
+    Five 4x4 transposed convolutions, out = (n - 1)s - 2p + f: 1 -> 4 (s1, p0), then
+    4 -> 8 -> 16 -> 32 -> 64 (s2, p1); batch norm and ReLU between, tanh at the end.
+    """
+    chans = [ngf * 8, ngf * 4, ngf * 2, ngf, nc]
+    layers: list[Layer] = []
+    for i, out in enumerate(chans, 1):
+        first = i == 1
+        layers.append(
+            layer(
+                "convtranspose",
+                f"tconv{i}",
+                out_channels=out,
+                kernel=4,
+                stride=1 if first else 2,
+                padding=0 if first else 1,
+                bias=False,
+            )
+        )
+        if i < len(chans):
+            layers += [layer("batchnorm", f"bn{i}"), layer("relu", f"relu{i}")]
+    layers.append(layer("tanh", "tanh"))
+    return spec_of("dcgan-generator", (nz, 1, 1), layers)
+
+
 def empty(in_channels: int = 1, num_classes: int = 10, input_size: int = 28) -> NetSpec:
     """No layers yet: the input alone."""
     return spec_of("empty", (in_channels, input_size, input_size), [])
@@ -161,6 +188,7 @@ class Preset:
     description: str
     defaults: dict[str, Any] = field(default_factory=dict)
     input_shape: tuple[int, int, int] = (1, 28, 28)  # what it was designed for
+    classifier: bool = True  # False: not fitted to a dataset's shape and classes (a generator)
 
 
 PRESETS: dict[str, Preset] = {
@@ -187,6 +215,12 @@ PRESETS: dict[str, Preset] = {
     "mnist-example": Preset(
         mnist_example, "pytorch/examples' MNIST net: conv 32, conv 64, max pool, dropout, fc 128"
     ),
+    "dcgan-generator": Preset(
+        dcgan_generator,
+        "the book's DCGAN generator: 100x1x1 noise to a 3x64x64 image",
+        input_shape=(100, 1, 1),
+        classifier=False,
+    ),
     "empty": Preset(empty, "no layers: start from scratch"),
 }
 
@@ -198,7 +232,8 @@ def preset_spec(name: str, **kwargs: Any) -> NetSpec:
         raise SpecError(f"unknown preset {name!r}: choose one of {', '.join(PRESETS)}")
     p = PRESETS[name]
     c, size, _ = p.input_shape
-    args = {"in_channels": c, "input_size": size, **p.defaults, **kwargs}
+    shape = {"in_channels": c, "input_size": size} if p.classifier else {}
+    args = {**shape, **p.defaults, **kwargs}
     if name == "cifar-net":
         args.setdefault("num_classes", 2)
     try:

@@ -23,6 +23,7 @@ HINTS = {
     "padding": "p: zeros on each side",
     "out_channels": "the number of filters",
     "dilation": "1: no gaps",
+    "output_padding": "extra on one side; < stride",
     "slope": "for negative inputs",
     "p": "share zeroed in training",
     "out_features": "outputs of this layer",
@@ -73,7 +74,7 @@ class LayerEditor(ttk.LabelFrame):
         else:
             var = tk.StringVar(self, "" if value is None else str(value))
             if info is not None and info.kind is int and not info.optional:
-                low = 0 if key == "padding" else 1
+                low = 0 if key in ("padding", "output_padding") else 1
                 widget = ttk.Spinbox(self, from_=low, to=SPIN_MAX, textvariable=var, width=8)
             else:
                 widget = ttk.Entry(self, textvariable=var, width=10)

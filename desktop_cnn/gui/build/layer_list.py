@@ -40,6 +40,12 @@ def settings_text(layer: dict[str, Any]) -> str:
             f"s{layer['stride']}, p{layer['padding']}"
         )
         return text + (f", d{layer['dilation']}" if layer.get("dilation", 1) != 1 else "")
+    if kind == "convtranspose":
+        text = (
+            f"{layer['out_channels']} out, {layer['kernel']}x{layer['kernel']}, "
+            f"s{layer['stride']}, p{layer['padding']}"
+        )
+        return text + (f", op{layer['output_padding']}" if layer.get("output_padding") else "")
     if kind in ("maxpool", "avgpool"):
         stride = layer.get("stride") or layer["kernel"]
         return f"{layer['kernel']}x{layer['kernel']}, s{stride}, p{layer['padding']}"
