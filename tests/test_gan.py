@@ -27,6 +27,7 @@ from desktop_cnn.core.gan.train import (
     new_state,
 )
 from desktop_cnn.core.paths import resource_path
+from desktop_cnn.core.spec import PRESETS, analyse, build_spec, preset_spec, spec_code
 
 SIZES = [(28, 1), (32, 3), (64, 3)]
 
@@ -73,6 +74,26 @@ def test_discriminator_shapes_follow_the_conv_formula_and_end_in_one_logit(size,
         if layer["type"] != "flatten":
             assert tuple(acts[layer["name"]].shape) == (2, chans, side, side), layer["name"]
     assert tuple(acts["logit"].shape) == (2, 1)
+
+
+@pytest.mark.parametrize("name", ["dcgan-g28", "dcgan-d28", "dcgan-g32", "dcgan-d32"])
+def test_presets_are_in_the_spec_table_and_their_generated_code_reproduces_them(name):
+    spec = preset_spec(name)
+    assert not PRESETS[name].classifier
+    rows = analyse(spec).rows
+    model = build_spec(spec).eval()
+    x = torch.randn(2, *spec.input_shape)
+    acts = model.activations(x)
+    assert [tuple(acts[r.name].shape[1:]) for r in rows] == [tuple(r.out_shape) for r in rows]
+    scope: dict = {}
+    exec(spec_code(spec), scope)  # noqa: S102 - our own generated source
+    cls = next(v for k, v in scope.items() if isinstance(v, type) and k != "nn" and
+               issubclass(v, torch.nn.Module) and v.__module__ == "builtins")  # fmt: skip
+    twin = cls()
+    twin.load_state_dict(model.state_dict())
+    twin.eval()
+    with torch.no_grad():
+        assert torch.allclose(twin(x), model(x), atol=1e-6)
 
 
 def test_generator_steps_give_each_layers_numbers():

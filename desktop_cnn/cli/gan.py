@@ -45,7 +45,10 @@ def _train_parser(gsub: Any) -> None:
     t.add_argument("--classes", help="keep only these classes, e.g. cat or 3,8 (one is fine)")
     t.add_argument("--epochs", type=int, default=d.epochs, help="passes over the training images")
     t.add_argument(
-        "--steps", type=int, default=0, help="stop after this many steps in all (0: no limit)"
+        "--steps",
+        type=int,
+        default=0,
+        help="train this many steps in all, instead of --epochs (0: --epochs decides)",
     )
     t.add_argument("--batch-size", type=int, default=d.batch_size, help="images per step")
     t.add_argument("--lr", type=float, default=d.lr, help="Adam's learning rate for both nets")

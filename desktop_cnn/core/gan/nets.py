@@ -15,7 +15,7 @@ import torch
 from torch import nn
 
 from ..spec.builder import build_spec
-from ..spec.layers import SpecError, parse_spec
+from ..spec.layers import parse_spec
 from .presets import discriminator_layers, generator_layers
 
 
@@ -34,57 +34,9 @@ def net_json(kind: str, size: int, nc: int, width: int, nz: int = 100) -> dict[s
     }
 
 
-class _LayerNet(nn.Module):
-    """A chain of named layers (used until the spec system knows transposed convolutions)."""
-
-    def __init__(self, data: dict[str, Any]) -> None:
-        super().__init__()
-        self.input_shape = tuple(data["input"])
-        self.layer_names: list[str] = []
-        c = int(data["input"][0])
-        for d in data["layers"]:
-            module, c = _module(d, c)
-            self.add_module(d["name"], module)
-            self.layer_names.append(d["name"])
-
-    def activations(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
-        out: dict[str, torch.Tensor] = {}
-        for name in self.layer_names:
-            out[name] = x = getattr(self, name)(x)
-        return out
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        for name in self.layer_names:
-            x = getattr(self, name)(x)
-        return x
-
-
-def _module(d: dict[str, Any], c: int) -> tuple[nn.Module, int]:
-    kind = d["type"]
-    if kind in ("conv", "convtranspose"):
-        cls = nn.Conv2d if kind == "conv" else nn.ConvTranspose2d
-        out = int(d["out_channels"])
-        return cls(c, out, d["kernel"], d["stride"], d["padding"], bias=d["bias"]), out
-    simple: dict[str, nn.Module] = {
-        "batchnorm": nn.BatchNorm2d(c),
-        "relu": nn.ReLU(),
-        "tanh": nn.Tanh(),
-        "flatten": nn.Flatten(1),
-        "leakyrelu": nn.LeakyReLU(float(d.get("slope", 0.01))),
-    }
-    if kind not in simple:
-        raise SpecError(f"{d.get('name')}: a GAN net cannot have a {kind} layer")
-    return simple[kind], c
-
-
 def build_net(data: dict[str, Any]) -> nn.Module:
-    """The module of spec data: through the spec builder when it knows every layer kind."""
-    try:
-        return build_spec(parse_spec(data))
-    except SpecError as exc:
-        if "convtranspose" not in str(exc):
-            raise
-        return _LayerNet(data)
+    """The module of spec data (the spec builder's: layers named as in the spec)."""
+    return build_spec(parse_spec(data))
 
 
 def dcgan_init(net: nn.Module) -> None:

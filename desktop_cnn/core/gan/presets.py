@@ -10,6 +10,7 @@ ReLU and batch norm to one logit (the sigmoid is in the loss). Sizes:
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from ..spec.layers import NetSpec, parse_spec
@@ -110,3 +111,33 @@ def discriminator_spec(size: int = 28, nc: int = 1, ndf: int | None = None, **_:
             "layers": discriminator_layers(size, width),
         }
     )
+
+
+def _maker(kind: str, size: int) -> Callable[..., NetSpec]:
+    def make(nc: int = 1 if size == 28 else 3, width: int | None = None, nz: int = 100) -> NetSpec:
+        if kind == "g":
+            return generator_spec(size, nc, width, nz)
+        return discriminator_spec(size, nc, width)
+
+    return make
+
+
+def gan_presets(preset: Callable[..., Any]) -> dict[str, Any]:
+    """Entries for the spec system's preset table, made with its ``Preset`` class."""
+    out: dict[str, Any] = {}
+    for size, data in ((28, "MNIST"), (32, "CIFAR-10")):
+        nc, w = (1 if size == 28 else 3), DEFAULT_WIDTH[size]
+        g_in, d_in = (100, 1, 1), (nc, size, size)
+        out[f"dcgan-g{size}"] = preset(
+            _maker("g", size),
+            f"a DCGAN generator for {data}: 100x1x1 noise to {nc}x{size}x{size} (ngf {w})",
+            input_shape=g_in,
+            classifier=False,
+        )
+        out[f"dcgan-d{size}"] = preset(
+            _maker("d", size),
+            f"a DCGAN discriminator for {data}: {nc}x{size}x{size} to one logit (ndf {w})",
+            input_shape=d_in,
+            classifier=False,
+        )
+    return out

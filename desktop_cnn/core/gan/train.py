@@ -39,7 +39,7 @@ class GanConfig:
     classes: tuple[str, ...] = ()  # keep only these classes (one is fine for a GAN)
     data_dir: str | None = None
     epochs: int = 1
-    max_steps: int = 0  # stop after this many steps in all (0: the epochs decide)
+    max_steps: int = 0  # the run's length in steps, overriding epochs (0: the epochs decide)
     batch_size: int = 64
     lr: float = 2e-4
     beta1: float = 0.5
@@ -190,8 +190,8 @@ class GanTrainer:
             self.opt_g.load_state_dict(self.state.optimizers["g"])
             self.opt_d.load_state_dict(self.state.optimizers["d"])
         self.steps_per_epoch = max(1, len(data.images) // config.batch_size)
-        total = self.steps_per_epoch * config.epochs
-        self.total_steps = min(total, config.max_steps) if config.max_steps else total
+        # --steps, when given, is the run's length whatever --epochs says
+        self.total_steps = config.max_steps or self.steps_per_epoch * config.epochs
         self.watch = DivergenceWatch()
 
     def run(
