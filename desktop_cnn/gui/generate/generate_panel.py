@@ -156,7 +156,7 @@ class GeneratePanel(Panel):
             to=1.0,
             variable=self.walk_t,
             command=lambda v: self.show_walk(),
-            length=380,
+            length=340,
             name="slider",
         )
         self.walk_scale.pack(anchor="w", pady=PAD)
@@ -164,7 +164,7 @@ class GeneratePanel(Panel):
         self.walk_strip.pack(anchor="w")
         steps_frame = ttk.Frame(right, padding=PAD, name="steps")
         right.add(steps_frame, text="Generator steps")
-        self.steps_intro = ttk.Label(steps_frame, justify="left", wraplength=460)
+        self.steps_intro = ttk.Label(steps_frame, justify="left", wraplength=350)
         self.steps_intro.pack(anchor="w")
         self.step_rows: list[PictureStrip] = []
         self.steps_frame = steps_frame
@@ -421,7 +421,7 @@ class GeneratePanel(Panel):
 
         self.walk_image.show(
             zoom(fake_rgb(image), 168),
-            f"z = (1 - t) z_A + t z_B with t = {t:.2f}  (A: fake #{self.a}, B: fake #{self.b})",
+            f"z = (1 - t) z_A + t z_B, t = {t:.2f}\n(A: fake #{self.a}, B: fake #{self.b})",
         )
         ts = torch.linspace(0, 1, WALK_FRAMES)
         frames = torch.cat([walk(gan, a, b, float(s)) for s in ts]).numpy()
@@ -445,7 +445,7 @@ class GeneratePanel(Panel):
         self.steps_intro.configure(
             text=f"Fake A (#{self.a}) from its {gan.nz} noise numbers (1x1): each transposed "
             "convolution spreads every input number over a kernel-sized patch of its output, "
-            "patches stride apart, then trims the padding. Up to 8 maps per layer, after "
+            "patches stride apart, then trims the padding. Up to 6 maps per layer, after "
             "batch norm and ReLU (tanh at the end)."
         )
         for s in steps:
@@ -457,7 +457,7 @@ class GeneratePanel(Panel):
                 f"{s.out_channels}x{s.out_side}x{s.out_side}  (k {s.kernel}, s {s.stride}, "
                 f"p {s.padding})\n{f.substituted}"
             )
-            row.show(maps_strip(s.maps.numpy(), 48), caption)
+            row.show(maps_strip(s.maps.numpy(), 40), caption)
             self.step_rows.append(row)
 
     # --- files ---------------------------------------------------------------------------

@@ -12,7 +12,7 @@ from PIL import Image, ImageTk
 from ..common.images import GridLayout, grid, layer_tiles, to_rgb, zoom
 
 TILE = 56  # px per fake in the grid: 2x a 28x28 digit
-MAPS_SHOWN = 8  # maps per layer in the steps view
+MAPS_SHOWN = 6  # maps per layer in the steps view
 
 
 def fake_rgb(image: np.ndarray) -> np.ndarray:
@@ -92,7 +92,7 @@ class PictureStrip(ttk.Frame):
 
     def __init__(self, master: tk.Misc, **kw: object) -> None:
         super().__init__(master, **kw)  # type: ignore[arg-type]
-        self.caption = ttk.Label(self, justify="left")
+        self.caption = ttk.Label(self, justify="left", wraplength=350)
         self.caption.pack(anchor="w")
         self.canvas = tk.Canvas(
             self, width=10, height=10, highlightthickness=0, background="#f0f0f0"
@@ -117,7 +117,7 @@ def maps_strip(maps: np.ndarray, tile: int) -> np.ndarray:
     return grid(layer_tiles(shown), layout)
 
 
-def walk_strip(frames: np.ndarray, current: int, tile: int = 42) -> np.ndarray:
+def walk_strip(frames: np.ndarray, current: int, tile: int = 32) -> np.ndarray:
     """The walk's frames (N, C, H, W) in a row; the one the slider is on framed in blue."""
     layout = GridLayout(len(frames), len(frames), tile, gap=4)
     out = grid([fake_rgb(f) for f in frames], layout)
