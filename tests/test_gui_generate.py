@@ -73,3 +73,22 @@ def test_a_short_run_draws_walks_steps_and_sends_a_fake_to_draw(app):
     assert app.notebook.tab("current", "text") == "Draw"
     assert app.state.source.caption.startswith("Generated image A")
     assert app.state.source.tensor.shape == (1, 28, 28)
+
+
+def test_the_generator_and_discriminator_are_build_presets(app):
+    from desktop_cnn.core.spec import build_spec, preset_spec
+
+    app.notebook.select(app.tabs["Build"])
+    build = app.panels["Build"]
+    for label, name in (
+        ("DCGAN generator, 28x28 (Generate tab)", "dcgan-g28"),
+        ("DCGAN discriminator, 28x28", "dcgan-d28"),
+    ):
+        build.preset.set(label)
+        build.preset_box.event_generate("<<ComboboxSelected>>")
+        pump(app.root, 0.2)
+        spec = preset_spec(name)
+        assert build.draft.spec() == spec
+        count = sum(p.numel() for p in build_spec(spec).parameters())
+        assert build.table.cells[-1][4] == f"{count:,}"  # the table's total parameters
+        screenshot(app.root, ARTIFACTS / f"build_{name}.png")

@@ -37,6 +37,8 @@ PRESET_LABELS = {  # what the chooser shows -> the preset's name
     "All-convolutional net (strided convs)": "allconv",
     "pytorch/examples MNIST net": "mnist-example",
     "WideNet (batch norm)": "widenet",
+    "DCGAN generator, 28x28 (Generate tab)": "dcgan-g28",
+    "DCGAN discriminator, 28x28": "dcgan-d28",
     "Empty": "empty",
 }
 
