@@ -35,12 +35,30 @@ def test_a_short_run_draws_walks_steps_and_sends_a_fake_to_draw(app):
     pump(app.root, until=lambda: panel.fakes is not None, timeout=120)
     first = panel.fakes.clone()
     screenshot(app.root, ARTIFACTS / "generate_start.png")
+    pause = panel.nametowidget("left.buttons.pause")
+    pump(app.root, until=lambda: panel.last_step is not None, timeout=120)
+    pause.invoke()  # Pause: the step count stands still
+    pump(app.root, 0.5)
+    held = panel.last_step.step
+    pump(app.root, 1.0)
+    assert panel.last_step.step <= held + 1 and pause.cget("text") == "Resume"
+    pause.invoke()
+    pump(app.root, until=lambda: panel.grid_updates >= 2, timeout=120)
+    screenshot(app.root, ARTIFACTS / "generate_mid.png")
     pump(app.root, until=lambda: not panel.worker.running, timeout=300)
     assert panel.gan is not None and panel.gan.step == 60, panel.status_text.get()
     assert panel.grid_updates >= 3  # step 0, 25, 50, 60
     assert not torch.equal(first, panel.fakes)  # the generator learned something
     assert "%" in panel.read_text.get()  # the bundled LeNet-5 read the fakes
     screenshot(app.root, ARTIFACTS / "generate_end.png")
+
+    # Continue goes on from step 60; Stop ends it with the generator kept
+    assert start.cget("text") == "Continue"
+    start.invoke()
+    pump(app.root, until=lambda: panel.last_step.step > 62, timeout=120)
+    panel.nametowidget("left.buttons.stop").invoke()
+    pump(app.root, until=lambda: not panel.worker.running, timeout=120)
+    assert panel.status_text.get().startswith("Stopped") and 62 < panel.gan.step < 120
 
     # B is another fake (a right-click on its tile), then the walk's slider moves
     grid = panel.grid_view
