@@ -156,6 +156,7 @@ def test_gan_train_then_sample_writes_the_documented_images(shared_data, tmp_pat
     assert main([*argv, "--steps", "2", "--batch-size", "16", "--out", str(out), "-q"]) == 0
     stdout = capsys.readouterr().out
     assert "quality:" in stdout and f"saved {out}" in stdout
+    assert [line[:17] for line in stdout.splitlines() if "(epoch" in line] == ["step 2/2 (epoch 1"]
     assert load_generator(out).quality["count"] == 300
     assert (
         main(

@@ -156,9 +156,12 @@ class GanPrinter:
         self.bar: Any = None
         self.sums = [0.0, 0.0, 0.0, 0.0]
         self.count = 0
+        self.steps_per_epoch = 1
         self.start = time.perf_counter()
 
     def __call__(self, e: object) -> None:
+        if isinstance(e, GanStarted):
+            self.steps_per_epoch = e.steps_per_epoch
         if isinstance(e, GanStarted) and not self.quiet:
             print(
                 f"training a {e.image_shape[1]}x{e.image_shape[2]} DCGAN on {e.device}: "
@@ -175,8 +178,7 @@ class GanPrinter:
         self.count += 1
         if self.bars:
             self._bar(e)
-        steps_per_epoch = max(1, e.total_steps // max(1, e.epoch))
-        if e.step == e.total_steps or self.count >= steps_per_epoch and e.step % 100 == 0:
+        if e.step == e.total_steps or e.step % self.steps_per_epoch == 0:  # a line per epoch
             self.close()
             ld, lg, dx, dgz = (s / self.count for s in self.sums)
             print(
