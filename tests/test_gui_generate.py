@@ -26,6 +26,7 @@ def app(display, shared_data):
 
 def test_a_short_run_draws_walks_steps_and_sends_a_fake_to_draw(app):
     panel = app.panels["Generate"]
+    panel.nametowidget("left.buttons.new").invoke()  # not the bundled generator: from scratch
     spin = panel.nametowidget("left.form.steps")
     spin.delete(0, "end")
     spin.insert(0, "60")

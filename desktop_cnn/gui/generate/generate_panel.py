@@ -33,6 +33,7 @@ if TYPE_CHECKING:
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10")
 WALK_FRAMES = 9
+BUNDLED_GENERATOR = "assets/dcgan_mnist.pt"
 GEN_TYPES = [("desktop-cnn generators", "*.pt"), ("All files", "*")]
 
 
@@ -58,6 +59,11 @@ class GeneratePanel(Panel):
         self.read_text = tk.StringVar(value="")
         self.app_state.subscribe("model", self.model_changed)
         self.create_widgets()
+        from ...core.paths import resource_path
+
+        bundled = resource_path(BUNDLED_GENERATOR)
+        if bundled.exists():  # a trained generator to look at before training one
+            self.open_generator(str(bundled))
 
     # --- layout ---------------------------------------------------------------------------
     def create_widgets(self) -> None:
