@@ -216,3 +216,16 @@ def test_a_short_real_mnist_run_beats_the_untrained_generator(shared_data):
     assert before.balanced <= 0.1 + 1e-9 and before.evenness < 0.2
     assert after.balanced > before.balanced + 0.1, (before.line(), after.line())
     assert after.evenness > before.evenness + 0.3, (before.line(), after.line())
+
+
+def test_the_bundled_generator_is_small_and_draws_digits():
+    path = resource_path("assets/dcgan_mnist.pt")
+    if not path.exists():
+        pytest.skip("no bundled generator")
+    assert path.stat().st_size < 5 << 20
+    state = load_generator(path)
+    assert state.image_shape == (1, 28, 28) and state.quality["count"] == 300
+    q = measure(sample(state, 300, state.quality["seed"]))
+    # the stored number, give or take a few fakes near p = 0.9 on another CPU's rounding
+    assert q.confident == pytest.approx(state.quality["confident"], abs=0.02)
+    assert q.evenness > 0.8 and q.confident > 0.5
