@@ -73,9 +73,9 @@ def test_the_explained_value_is_the_maps_value(name):
     rng = np.random.default_rng(0)
     checked = 0
     for layer in conv_layers(model, list(acts)):
-        conv = getattr(model, layer)
         for c, r, col in pixels(tuple(acts[layer].shape[1:]), 40, rng):
             e = explain(model, x, layer, c, r, col)
+            conv = getattr(model, e.layer)  # the conv of this map (its own or its activation's)
             truth = float(acts[layer][0, c, r, col])
             assert e.map_value == pytest.approx(truth, abs=1e-7)
             assert abs(e.value - truth) <= TOL, (layer, c, r, col, e.value, truth)
@@ -95,15 +95,16 @@ def test_lenet5_wiring_padding_and_activation():
     torch.manual_seed(0)
     model = build_model("lenet5")
     x = torch.randn(1, 1, 28, 28)
-    e = explain(model, x, "conv1", 2, 0, 27)  # the top-right corner: 2 rows and cols of padding
+    e = explain(model, x, "relu1", 2, 0, 27)  # the top-right corner: 2 rows and cols of padding
     assert (e.source, e.activation, e.origin, e.padding) == ("input", "ReLU", (-2, 25), (2, 2))
+    assert e.layer == "conv1" and explain(model, x, "conv1", 2, 0, 27).activation == "none"
     assert e.padded[:2].all() and e.padded[:, 3:].all() and not e.padded[2:, :3].any()
     assert e.window.shape == e.weights.shape == e.products.shape == (1, 5, 5)
     e2 = explain(model, x, "conv2", 15, 9, 9)
     assert (e2.source, e2.products.shape, e2.padded.any()) == ("pool1", (6, 5, 5), False)
     assert np.array_equal(e2.source_map, model.activations(x)["pool1"][0].detach().numpy())
     classic = build_model("lenet5-classic")
-    assert explain(classic, x, "conv2", 0, 4, 4).activation == "tanh"
+    assert explain(classic, x, "tanh2", 0, 4, 4).activation == "tanh"
     assert explain(Odd(), torch.randn(1, 2, 13, 11), "conv1", 0, 0, 0).activation == "none"
 
 
@@ -121,7 +122,7 @@ def test_the_bundled_models_on_a_real_digit(mnist):
     ):
         e = explain(ck.model, x, layer, c, r, col)
         assert abs(e.value - float(acts[layer][0, c, r, col])) <= TOL
-    assert conv_layers(ck.model, list(acts)) == ["conv1", "conv2"]
+    assert conv_layers(ck.model, list(acts)) == ["conv1", "relu1", "conv2", "relu2"]
     cifar = load_checkpoint(resource_path("assets/lenet5_cifar10.pt"))
     x3 = torch.randn(1, 3, 32, 32)
     e = explain(cifar.model, x3, "conv1", 4, 27, 0)  # 32 -> 28: no padding at 32x32
@@ -137,11 +138,25 @@ def test_what_cannot_be_explained_says_why():
     with pytest.raises(ValueError, match="outside conv2's 16 maps of 10x10"):
         explain(model, x, "conv2", 0, 10, 0)
     assert conv_layers(model, ["conv1", "pool1", "conv2", "fc1"]) == ["conv1", "conv2"]
+    assert conv_layers(model, ["relu1", "pool1", "relu3"]) == ["relu1"]
+
+
+class ConvBnRelu(NamedActivations):
+    """A hand-written model whose map "conv1" is ReLU(batch norm(conv)), as old classes had."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.input_shape = (1, 28, 28)
+        self.conv1 = nn.Conv2d(1, 4, 3, padding=1)
+        self.bn1 = nn.BatchNorm2d(4)
+
+    def activations(self, x):
+        return {"conv1": torch.relu(self.bn1(self.conv1(x)))}
 
 
 def test_batch_norm_between_conv_and_activation_is_refused_clearly():
-    # widenet: conv -> batch norm -> ReLU; the map is not a function of the conv's sum alone.
-    model = build_model("widenet").eval()
+    # conv -> batch norm -> ReLU under the conv's name: not a function of the conv's sum alone.
+    model = ConvBnRelu().eval()
     with torch.no_grad():  # a fresh batch norm is almost the identity: give it a scale
         model.bn1.weight.fill_(2.0)
     with pytest.raises(ValueError, match="batch norm"):

@@ -123,7 +123,15 @@ def test_feature_maps_follow_the_drawing(app, draw):
     pump(app.root, 0.2)
     assert maps.renders > before + 1  # redrawn live, not only at the end
     counts = {name: g.count for name, g in maps.grids.items()}
-    assert counts == {"input": 1, "conv1": 6, "pool1": 6, "conv2": 16, "pool2": 16}
+    assert counts == {
+        "input": 1,
+        "conv1": 6,
+        "relu1": 6,
+        "pool1": 6,
+        "conv2": 16,
+        "relu2": 16,
+        "pool2": 16,
+    }
     assert maps.filters.count == 6
     grid = maps.grids["conv2"]
     x, y = grid.layout.origin(3)

@@ -174,6 +174,7 @@ def total_params(build) -> str:
         "The chapter's Fig. 3 ConvNet (39x39x3)",
         "All-convolutional net (strided convs)",
         "pytorch/examples MNIST net",
+        "The book's DCGAN generator (100x1x1 -> 3x64x64)",
         "Empty",
     ],
 )
@@ -193,6 +194,44 @@ def test_each_preset_loads_with_its_total_parameters(app, build, label):
     assert len(build.layers.tree.get_children()) == len(spec.layers) + 1
     assert build.draft.spec() == spec
     screenshot(app.root, ARTIFACTS / f"build_{PRESET_LABELS[label]}.png")
+
+
+@pytest.mark.gui
+@pytest.mark.usefixtures("no_real_dialogs")
+def test_typed_layer_types_text_choices_and_formula_columns_that_fit(app, build):
+    """The type box completes typing ("ups" -> upsample, Return adds it); a text field is a
+    drop-down of its choices; the formula columns show their longest formula whole."""
+    from tkinter import font as tkfont
+
+    build.preset.set("The book's CIFAR net (18,090 parameters)")
+    build.preset_box.event_generate("<<ComboboxSelected>>")
+    pump(app.root, 0.1)
+    box = build.layers.kind_box
+    build.layers.select(2)  # after pool1
+    box.delete(0, "end")
+    press(box, "u", "p")
+    pump(app.root, 0.05)
+    assert box.get() == "upsample" and box.selection_get() == "sample"
+    press(box, "Return")
+    pump(app.root, 0.05)
+    layer = build.draft.layers[3]
+    assert layer["type"] == "upsample" and build.table.cells[4][2] == "16x32x32"
+    mode = field(build, "mode")
+    assert list(mode.cget("values")) == ["nearest", "bilinear"]
+    mode.set("bilinear")
+    pump(app.root, 0.05)
+    assert build.draft.layers[3]["mode"] == "bilinear"
+    assert build.layers.tree.set("3", "settings") == "x2, bilinear"
+    tree, font = build.table.tree, tkfont.nametofont("TkDefaultFont")
+    for col in ("how", "params formula"):
+        i = ("layer", "type", "output", "how", "params", "params formula").index(col)
+        longest = max(font.measure(cells[i]) for cells in build.table.cells)
+        assert int(tree.column(col, "width")) >= longest, col
+    assert "16*3*3*3 + 16 = 448" in [c[5] for c in build.table.cells]
+    screenshot(app.root, ARTIFACTS / "build_upsample_typed.png")
+    box.delete(0, "end")
+    press(box, "z", "z", "Return")  # no such type: nothing is added
+    assert len(build.draft.layers) == 11
 
 
 @pytest.mark.gui

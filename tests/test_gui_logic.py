@@ -178,8 +178,10 @@ def test_analysis_gives_probabilities_and_maps(mnist):
     assert a.probs.shape == (10,) and abs(a.probs.sum() - 1) < 1e-5
     assert {k: v.shape[0] for k, v in a.maps.items()} == {
         "conv1": 6,
+        "relu1": 6,
         "pool1": 6,
         "conv2": 16,
+        "relu2": 16,
         "pool2": 16,
     }
     assert torch.allclose(torch.from_numpy(a.seen), steps.tensor, atol=1e-5)

@@ -25,19 +25,27 @@ def _input(model, seed: int = 1, dtype=torch.float32) -> torch.Tensor:
     return torch.randn(1, *model.input_shape, generator=g, dtype=dtype)
 
 
+def _act(model):
+    """The model's activation layers (LeNet-5: relu1..4; the CIFAR net: tanh1..3)."""
+    kind = "relu" if hasattr(model, "relu1") else "tanh"
+    return lambda i, t: getattr(model, f"{kind}{i}")(t)
+
+
 def _tail(model, a: torch.Tensor) -> torch.Tensor:
     """The logits from conv2's activation, layer by layer, not through ``activations``."""
-    h = torch.flatten(model.pool(a), 1)
+    act = _act(model)
+    h = torch.flatten(model.pool2(a), 1)
     if hasattr(model, "fc3"):  # LeNet-5
-        return model.fc3(model.act(model.fc2(model.act(model.fc1(h)))))
-    return model.fc2(model.act(model.fc1(h)))
+        return model.fc3(act(4, model.fc2(act(3, model.fc1(h)))))
+    return model.fc2(act(3, model.fc1(h)))
 
 
 @pytest.mark.parametrize("spec", [LENET, CIFAR], ids=["lenet5", "cifar-net"])
 def test_grad_cam_matches_a_hand_computation(spec):
     model = _model(spec)
     x = _input(model)
-    a = model.act(model.conv2(model.pool(model.act(model.conv1(x))))).detach()  # (1, K, h, w)
+    act = _act(model)
+    a = act(2, model.conv2(model.pool1(act(1, model.conv1(x))))).detach()  # (1, K, h, w)
     shown = 0
     for target in range(model.fc2.out_features if spec is CIFAR else 10):
         grads = jacobian(lambda a_, t=target: _tail(model, a_)[0, t], a)  # d logit / d A
@@ -140,7 +148,7 @@ def test_maps_are_the_input_size_and_scaled_to_one(spec, method):
 def test_the_model_is_left_as_found():
     model = _model(LENET)
     model.train()
-    model.pool.eval()  # a mixed state must come back as it was, not as all-train
+    model.pool1.eval()  # a mixed state must come back as it was, not as all-train
     model.conv1.weight.requires_grad_(False)
     model.fc3.weight.grad = torch.full_like(model.fc3.weight, 7.0)
     before = {k: v.clone() for k, v in model.state_dict().items()}
@@ -148,7 +156,7 @@ def test_the_model_is_left_as_found():
     with torch.no_grad():  # the GUI's prediction runs without grad; saliency must not care
         grad_cam(model, x, 2)
         input_gradient(model, x, 2)
-    assert model.training and model.conv2.training and not model.pool.training
+    assert model.training and model.conv2.training and not model.pool1.training
     assert not model.conv1.weight.requires_grad
     assert all(p.requires_grad for n, p in model.named_parameters() if n != "conv1.weight")
     assert torch.equal(model.fc3.weight.grad, torch.full_like(model.fc3.weight, 7.0))

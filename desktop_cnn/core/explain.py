@@ -16,21 +16,26 @@ from dataclasses import dataclass
 
 import numpy as np
 import torch
-import torch.nn.functional as F
 from torch import Tensor, nn
 
 from .models import NamedActivations
 from .spec.base import ConvUnit, conv_units
+from .spec.kind import activation_kinds
 
-# Activation name -> (torch form to identify it, numpy form to compute the shown value).
-ACTIVATIONS: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]] = {
-    "ReLU": (torch.relu, lambda v: max(v, 0.0)),
-    "tanh": (torch.tanh, lambda v: float(np.tanh(v))),
-    "sigmoid": (torch.sigmoid, lambda v: float(1 / (1 + np.exp(-v)))),
-    "leaky ReLU": (F.leaky_relu, lambda v: v if v >= 0 else 0.01 * v),  # torch's default slope
-    "none": (lambda t: t, lambda v: v),
-}
-MODULE_NAMES = {nn.ReLU: "ReLU", nn.Tanh: "tanh", nn.Sigmoid: "sigmoid"}
+
+def _activation_table() -> dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]]:
+    """Activation name -> (torch form to identify it, float64 form for the shown value), from
+    the layer kinds (their names and default settings, e.g. leaky ReLU's slope 0.01)."""
+    table: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]] = {}
+    for name, kind in activation_kinds().items():
+        fn = kind().function()
+        table[name] = (fn, lambda v, fn=fn: float(fn(torch.tensor(v, dtype=torch.float64))))
+    table["none"] = (lambda t: t, lambda v: v)
+    return table
+
+
+ACTIVATIONS = _activation_table()
+MODULE_NAMES = {type(kind().function()): name for name, kind in activation_kinds().items()}
 
 
 @dataclass(frozen=True)

@@ -86,6 +86,9 @@ def grad_cam(
         xr = _input(model, x)
         acts = model.activations(xr)
         layer = layer or last_conv_layer(acts, model)
+        # A conv's name means the map after its activation (relu2 for conv2), as it did when
+        # the built-in networks were classes that named that map after the conv.
+        layer = next((u.map for u in conv_units(model) if u.conv == layer), layer)
         if layer not in acts:
             raise ValueError(f"no layer {layer!r}: the model has {', '.join(acts)}")
         a = acts[layer]  # (1, K, h, w)

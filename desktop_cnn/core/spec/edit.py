@@ -5,7 +5,8 @@ from __future__ import annotations
 from dataclasses import replace
 from typing import Any
 
-from .layers import LAYER_TYPES, Layer, NetSpec, SpecError, check_value, layer_fields, named
+from .kind import kind
+from .layers import Layer, NetSpec, SpecError, layer_fields, named
 
 
 def parse_value(layer: Layer, field: str, text: Any) -> Any:
@@ -22,12 +23,14 @@ def parse_value(layer: Layer, field: str, text: Any) -> Any:
         try:
             if info.kind is bool:
                 text = {"true": True, "false": False, "1": True, "0": False}[t]
+            elif info.kind is str:
+                text = text.strip()
             else:
                 text = info.kind(t) if info.kind is float or "." not in t else float(t)
         except (KeyError, ValueError):
-            word = {bool: "true or false", int: "a whole number", float: "a number"}[info.kind]
+            word = {bool: "true or false", int: "a whole number"}.get(info.kind, "a number")
             raise SpecError(f"{layer.name}: {field} must be {word}, not {text!r}") from None
-    return check_value(layer.name, field, text, info)
+    return info.check(layer.name, text, layer.type)
 
 
 def with_field(layer: Layer, field: str, value: Any) -> Layer:
@@ -41,12 +44,10 @@ def with_layer(spec: NetSpec, index: int, layer: Layer) -> NetSpec:
     return replace(spec, layers=layers)
 
 
-def insert_layer(spec: NetSpec, index: int, kind: str, **values: Any) -> NetSpec:
-    """A new ``kind`` layer (its defaults, an automatic name) before position ``index``."""
-    if kind not in LAYER_TYPES:
-        raise SpecError(f"unknown layer type {kind!r}: choose one of {', '.join(LAYER_TYPES)}")
+def insert_layer(spec: NetSpec, index: int, layer_type: str, **values: Any) -> NetSpec:
+    """A new ``layer_type`` layer (its defaults, an automatic name) before position ``index``."""
     layers = list(spec.layers)
-    layers.insert(index, LAYER_TYPES[kind](**values))
+    layers.insert(index, kind(layer_type)(**values))
     return replace(spec, layers=named(layers))
 
 

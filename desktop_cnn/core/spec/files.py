@@ -8,7 +8,7 @@ from dataclasses import replace
 from pathlib import Path
 
 from .arith import analyse, shape_text
-from .layers import Conv, Linear, NetSpec, SpecError, parse_spec
+from .layers import NetSpec, SpecError, parse_spec
 
 
 def spec_json(spec: NetSpec) -> str:
@@ -23,7 +23,7 @@ def spec_json(spec: NetSpec) -> str:
     )
 
 
-def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
+def load_spec_file(path: str | os.PathLike[str], shapes: bool = True) -> NetSpec:
     """Read and check a spec file; SpecError (one line, naming file, layer and field) if bad.
 
     ``shapes``: also refuse a spec whose shapes cannot flow (the Build tab passes
@@ -54,7 +54,7 @@ def load_spec_file(path: str | os.PathLike, shapes: bool = True) -> NetSpec:
     return spec
 
 
-def save_spec_file(spec: NetSpec, path: str | os.PathLike) -> Path:
+def save_spec_file(spec: NetSpec, path: str | os.PathLike[str]) -> Path:
     path = Path(path)
     path.write_text(spec_json(spec), encoding="utf-8")
     return path
@@ -75,7 +75,7 @@ def dataset_mismatch(
         )
     if (h, w) != (dh, dw):
         problems.append(f"{spec.name} takes {h}x{w} images, the data has {dh}x{dw}")
-    a = analyse(replace(spec, input_shape=tuple(input_shape)))
+    a = analyse(replace(spec, input_shape=(dc, dh, dw)))
     if a.error:
         problems.append(f"on {dc}x{dh}x{dw} images: {a.error}")
     elif a.output_shape != (num_classes,):
@@ -88,13 +88,13 @@ def dataset_mismatch(
 
 def fit_to_data(spec: NetSpec, input_shape: tuple[int, int, int], num_classes: int) -> NetSpec:
     """The spec with the data's input shape and, when the last layer with a size is a linear
-    layer (or a conv before global pooling), that many outputs; check the result again."""
+    layer (or a conv before global pooling), that many outputs; check the result again.
+    Each kind says whether and how it fits (``Layer.fitted``)."""
     layers = list(spec.layers)
     for i in range(len(layers) - 1, -1, -1):
-        if isinstance(layers[i], Linear):
-            layers[i] = replace(layers[i], out_features=num_classes)
+        fitted = layers[i].fitted(num_classes)
+        if fitted is not None:
+            layers[i] = fitted
             break
-        if isinstance(layers[i], Conv):
-            layers[i] = replace(layers[i], out_channels=num_classes)
-            break
-    return replace(spec, input_shape=tuple(input_shape), layers=layers)
+    c, h, w = input_shape
+    return replace(spec, input_shape=(c, h, w), layers=layers)

@@ -2,168 +2,68 @@
 
 A spec is plain JSON (dicts, lists, ints, floats, strings, booleans), never
 code, so a spec file and a checkpoint that holds one load with
-``torch.load(weights_only=True)``. ``parse_spec`` checks every field and names
-the layer and field of the first mistake in one line; the shapes are checked
-by ``arith.check`` (they need the whole chain).
+``torch.load(weights_only=True)``. ``parse_spec`` checks every field against its
+layer kind's description (``kind.py``, ``kinds/``) and names the layer and field
+of the first mistake in one line; the shapes are checked by ``arith.check``
+(they need the whole chain).
 """
 
 from __future__ import annotations
 
 import keyword
 import re
-from dataclasses import dataclass, field, fields
-from typing import Any, ClassVar
+from dataclasses import dataclass, field
+from typing import Any
 
-from ..errors import DesktopCnnError
+from .kind import LAYER_TYPES, FieldInfo, Layer, SpecError, kind
+from .kinds import (
+    AvgPool,
+    BatchNorm,
+    Conv,
+    ConvTranspose,
+    Dropout,
+    Flatten,
+    GlobalAvgPool,
+    LeakyReLU,
+    Linear,
+    MaxPool,
+    ReLU,
+    Sigmoid,
+    Tanh,
+    Upsample,
+)
+
+__all__ = [
+    "LAYER_TYPES",
+    "AvgPool",
+    "BatchNorm",
+    "Conv",
+    "ConvTranspose",
+    "Dropout",
+    "FieldInfo",
+    "Flatten",
+    "GlobalAvgPool",
+    "Layer",
+    "LeakyReLU",
+    "Linear",
+    "MaxPool",
+    "NetSpec",
+    "ReLU",
+    "Sigmoid",
+    "SpecError",
+    "Tanh",
+    "Upsample",
+    "layer",
+    "layer_fields",
+    "layer_to_dict",
+    "named",
+    "parse_layer",
+    "parse_spec",
+    "spec_of",
+]
 
 SPEC_FORMAT = "desktop-cnn-spec"
 SPEC_VERSION = 1
-
-
-class SpecError(DesktopCnnError):
-    """A model spec that is not valid: the message names the layer and the field."""
-
-
-@dataclass
-class Layer:
-    """Base of every layer: a unique name; ``type`` is the word used in JSON."""
-
-    type: ClassVar[str] = ""
-    prefix: ClassVar[str] = ""  # for automatic names: conv1, pool2, fc3, ...
-    name: str = ""
-
-
-@dataclass
-class Conv(Layer):
-    """nn.Conv2d with square kernels: the chapter's four hyperparameters plus dilation."""
-
-    type: ClassVar[str] = "conv"
-    prefix: ClassVar[str] = "conv"
-    out_channels: int = 8  # depth: the number of filters
-    kernel: int = 3  # f
-    stride: int = 1  # s
-    padding: int = 0  # p, zeros on every side
-    dilation: int = 1  # gaps between kernel taps; 1 = none
-    bias: bool = True
-
-
-@dataclass
-class ConvTranspose(Layer):
-    """nn.ConvTranspose2d (section 11.3): each input number spreads a scaled kernel onto
-    the output, so the size grows: (n - 1)s - 2p + f + output_padding."""
-
-    type: ClassVar[str] = "convtranspose"
-    prefix: ClassVar[str] = "tconv"
-    out_channels: int = 8
-    kernel: int = 4  # f
-    stride: int = 2  # s
-    padding: int = 0  # p: trimmed from every side of the output
-    output_padding: int = 0  # added to one side (bottom, right) only; less than the stride
-    bias: bool = True
-
-
-@dataclass
-class MaxPool(Layer):
-    type: ClassVar[str] = "maxpool"
-    prefix: ClassVar[str] = "pool"
-    kernel: int = 2
-    stride: int | None = None  # None: the kernel size, as torch does
-    padding: int = 0
-
-
-@dataclass
-class AvgPool(MaxPool):
-    type: ClassVar[str] = "avgpool"
-
-
-@dataclass
-class ReLU(Layer):
-    type: ClassVar[str] = "relu"
-    prefix: ClassVar[str] = "relu"
-
-
-@dataclass
-class Tanh(Layer):
-    type: ClassVar[str] = "tanh"
-    prefix: ClassVar[str] = "tanh"
-
-
-@dataclass
-class Sigmoid(Layer):
-    type: ClassVar[str] = "sigmoid"
-    prefix: ClassVar[str] = "sigmoid"
-
-
-@dataclass
-class LeakyReLU(Layer):
-    type: ClassVar[str] = "leakyrelu"
-    prefix: ClassVar[str] = "lrelu"
-    slope: float = 0.01  # torch's default negative slope
-
-
-@dataclass
-class BatchNorm(Layer):
-    """BatchNorm2d on maps, BatchNorm1d on a vector (after flatten)."""
-
-    type: ClassVar[str] = "batchnorm"
-    prefix: ClassVar[str] = "bn"
-
-
-@dataclass
-class Dropout(Layer):
-    type: ClassVar[str] = "dropout"
-    prefix: ClassVar[str] = "dropout"
-    p: float = 0.5  # the share of numbers zeroed in training
-
-
-@dataclass
-class Flatten(Layer):
-    type: ClassVar[str] = "flatten"
-    prefix: ClassVar[str] = "flatten"
-
-
-@dataclass
-class Linear(Layer):
-    type: ClassVar[str] = "linear"
-    prefix: ClassVar[str] = "fc"
-    out_features: int = 10
-    bias: bool = True
-
-
-@dataclass
-class GlobalAvgPool(Layer):
-    """The mean of each map: C x H x W -> C numbers (a vector, ready for linear)."""
-
-    type: ClassVar[str] = "gap"
-    prefix: ClassVar[str] = "gap"
-
-
-LAYER_TYPES: dict[str, type[Layer]] = {
-    cls.type: cls
-    for cls in (
-        Conv,
-        ConvTranspose,
-        MaxPool,
-        AvgPool,
-        ReLU,
-        Tanh,
-        Sigmoid,
-        LeakyReLU,
-        BatchNorm,
-        Dropout,
-        Flatten,
-        Linear,
-        GlobalAvgPool,
-    )
-}
-ACTIVATION_TYPES = ("relu", "tanh", "sigmoid", "leakyrelu")
-REQUIRED = {
-    "conv": ("out_channels", "kernel"),
-    "convtranspose": ("out_channels", "kernel"),
-    "maxpool": ("kernel",),
-    "avgpool": ("kernel",),
-    "linear": ("out_features",),
-}
 # Names that would shadow nn.Module's own attributes when set on the model.
 _RESERVED = {
     "training",
@@ -191,25 +91,9 @@ _RESERVED = {
 _NAME = re.compile(r"[A-Za-z_][A-Za-z0-9_]*\Z")
 
 
-@dataclass(frozen=True)
-class FieldInfo:
-    """One editable field of a layer type, for a form: its name, Python type and default."""
-
-    name: str
-    kind: type  # int, float or bool
-    default: Any
-    optional: bool = False  # may be None (a pool's stride: then the kernel size)
-
-
 def layer_fields(layer_type: str) -> list[FieldInfo]:
     """The editable fields of ``layer_type`` (not ``name``), in the order a form shows them."""
-    cls = LAYER_TYPES[layer_type]
-    kinds = {"int": int, "float": float, "bool": bool, "int | None": int}
-    return [
-        FieldInfo(f.name, kinds[str(f.type)], f.default, str(f.type).endswith("None"))
-        for f in fields(cls)
-        if f.name != "name"
-    ]
+    return kind(layer_type).fields()
 
 
 @dataclass
@@ -232,9 +116,7 @@ class NetSpec:
 
 
 def layer_to_dict(layer: Layer) -> dict[str, Any]:
-    d: dict[str, Any] = {"type": layer.type, "name": layer.name}
-    d.update({f.name: getattr(layer, f.name) for f in fields(layer) if f.name != "name"})
-    return d
+    return {"type": layer.type, "name": layer.name, **layer.values()}
 
 
 def named(layers: list[Layer]) -> list[Layer]:
@@ -249,36 +131,11 @@ def named(layers: list[Layer]) -> list[Layer]:
                 n += 1
             count[layer.prefix] = n
             used.add(f"{layer.prefix}{n}")
-            layer = type(layer)(**{**_values(layer), "name": f"{layer.prefix}{n}"})
+            layer = type(layer)(**{**layer.values(), "name": f"{layer.prefix}{n}"})
         else:
             count[layer.prefix] = count.get(layer.prefix, 0) + 1
         out.append(layer)
     return out
-
-
-def _values(layer: Layer) -> dict[str, Any]:
-    return {f.name: getattr(layer, f.name) for f in fields(layer)}
-
-
-def check_value(where: str, name: str, value: Any, info: FieldInfo) -> Any:
-    if value is None and info.optional:
-        return None
-    if info.kind is bool:
-        if not isinstance(value, bool):
-            raise SpecError(f"{where}: {name} must be true or false, not {value!r}")
-        return value
-    if info.kind is int:
-        if isinstance(value, bool) or not isinstance(value, int):
-            raise SpecError(f"{where}: {name} must be a whole number, not {value!r}")
-        low = 0 if name in ("padding", "output_padding") else 1
-        if value < low:
-            raise SpecError(f"{where}: {name} must be at least {low}, not {value}")
-        return value
-    if isinstance(value, bool) or not isinstance(value, (int, float)):
-        raise SpecError(f"{where}: {name} must be a number, not {value!r}")
-    if name == "p" and not 0 <= value < 1:
-        raise SpecError(f"{where}: dropout p must be from 0 up to (not including) 1, not {value}")
-    return float(value)
 
 
 def parse_layer(d: Any, index: int) -> Layer:
@@ -286,11 +143,10 @@ def parse_layer(d: Any, index: int) -> Layer:
     where = f"layer {index}"
     if not isinstance(d, dict):
         raise SpecError(f'{where}: expected an object like {{"type": "conv", ...}}, not {d!r}')
-    kind = d.get("type")
-    if kind not in LAYER_TYPES:
-        raise SpecError(
-            f"{where}: unknown layer type {kind!r}: choose one of {', '.join(LAYER_TYPES)}"
-        )
+    try:
+        cls = kind(d.get("type"))
+    except SpecError as exc:
+        raise SpecError(f"{where}: {exc}") from None
     name = d.get("name", "")
     if name:
         if not isinstance(name, str) or not _NAME.match(name) or keyword.iskeyword(name):
@@ -300,16 +156,16 @@ def parse_layer(d: Any, index: int) -> Layer:
         if name in _RESERVED:
             raise SpecError(f"{where}: name {name!r} is reserved: choose another")
         where = name
-    infos = {f.name: f for f in layer_fields(kind)}
+    infos = {f.name: f for f in cls.fields()}
     for key in d:
         if key not in infos and key not in ("type", "name"):
             known = ", ".join(infos) or "none"
-            raise SpecError(f"{where}: unknown field {key!r} for {kind} (its fields: {known})")
-    for key in REQUIRED.get(kind, ()):
-        if key not in d:
-            raise SpecError(f"{where}: {kind} needs {key}")
-    values = {k: check_value(where, k, v, infos[k]) for k, v in d.items() if k in infos}
-    return LAYER_TYPES[kind](name=name or "", **values)
+            raise SpecError(f"{where}: unknown field {key!r} for {cls.type} (its fields: {known})")
+    for info in infos.values():
+        if info.required and info.name not in d:
+            raise SpecError(f"{where}: {cls.type} needs {info.name}")
+    values = {k: infos[k].check(where, v, cls.type) for k, v in d.items() if k in infos}
+    return cls(name=name or "", **values)
 
 
 def _input_shape(value: Any) -> tuple[int, int, int]:
@@ -359,4 +215,5 @@ def layer(kind: str, name: str = "", **values: Any) -> Layer:
 
 def spec_of(name: str, input_shape: tuple[int, int, int], layers: list[Layer]) -> NetSpec:
     """A NetSpec from Python parts, with the same checks as a JSON file."""
-    return parse_spec(NetSpec(name, tuple(input_shape), layers).to_dict())
+    c, h, w = input_shape
+    return parse_spec(NetSpec(name, (c, h, w), layers).to_dict())

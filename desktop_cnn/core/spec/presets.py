@@ -1,9 +1,10 @@
 """Starting points for the Build tab and names for ``--model``: networks as specs.
 
-``lenet5``, ``lenet5-classic``, ``cifar-net`` and ``widenet`` describe exactly
-the built-in classes in ``core/models.py`` (same layer names, so the same
-``state_dict`` keys, and the same outputs: tests/test_spec_presets.py checks
-it). Each preset takes the dataset's channels, classes and image side.
+Every built-in network is one of these (``core/models.py`` only names them).
+``lenet5``, ``lenet5-classic``, ``cifar-net`` and ``widenet`` were hand-written
+classes once: the layer names are theirs, so the ``state_dict`` keys and the
+outputs of files saved then are the same (tests/test_spec_presets.py checks
+it). Each classifier preset takes the dataset's channels, classes and image side.
 """
 
 from __future__ import annotations
@@ -202,7 +203,11 @@ PRESETS: dict[str, Preset] = {
         "the book's small CIFAR net (18,090 parameters for 2 classes)",
         input_shape=(3, 32, 32),
     ),
-    "widenet": Preset(widenet, "a deeper, wider CNN with batch norm (five 3x3 convs)"),
+    "widenet": Preset(
+        widenet,
+        "a deeper, wider CNN with batch norm (five 3x3 convs, 16-32-64 filters): a "
+        "teacher for distilling into LeNet-5 with --teacher",
+    ),
     "fig3-convnet": Preset(
         fig3_convnet,
         "the chapter's Fig. 3 ConvNet: 39x39x3, three convs (3x3, 5x5/2, 5x5/2), softmax",

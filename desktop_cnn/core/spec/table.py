@@ -46,7 +46,9 @@ def row_cells(r: LayerArith) -> tuple[str, ...]:
 
 def table_rows(a: SpecArith) -> list[tuple[str, ...]]:
     """The input, every layer, and the totals, as text cells in COLUMNS order."""
-    rows = [("input", "", shape_text(a.input_shape), "", "", "", "", "", "1x1, jump 1", "")]
+    rows: list[tuple[str, ...]] = [
+        ("input", "", shape_text(a.input_shape), "", "", "", "", "", "1x1, jump 1", "")
+    ]
     rows += [row_cells(r) for r in a.rows]
     rows.append(
         (

@@ -30,12 +30,16 @@ WIDTHS = {
     "note": 200,
 }
 RIGHT = {"params", "mult-adds", "memory"}
+FIT = ("type", "output", "how", "params formula", "receptive field")  # widen to the longest text
 
 
 class ArithTable(ttk.Frame):
     def __init__(self, master: tk.Misc) -> None:
         super().__init__(master)
         self.cells: list[tuple[str, ...]] = []  # what the rows show now, for tests
+        self.text_widths: dict[str, int] = {}  # a cell's text -> its width in pixels
+        self.fitted: dict[str, int] = {}  # column -> the width it was last given
+        self.measured_at: tuple[object, ...] = ()  # the font size and scaling of text_widths
         self.create_widgets()
 
     def create_widgets(self) -> None:
@@ -92,6 +96,7 @@ class ArithTable(ttk.Frame):
             else:
                 self.tree.insert("", "end", text=cells[0], values=cells[1:], tags=tags)
         self.cells = rows
+        self.fit_columns(rows)
         if arith.error:
             self.say(f"Cannot build: {arith.error}", ERROR_COLOUR)
         elif arith.too_big:
@@ -102,6 +107,30 @@ class ArithTable(ttk.Frame):
                 f"per image; output {'x'.join(map(str, arith.output_shape)) or '-'}.",
                 "",
             )
+
+    def fit_columns(self, rows: list[tuple[str, ...]]) -> None:
+        """Each formula column as wide as its longest text (never below its usual width), so
+        "10*3*3*3 + 10 = 280" is never cut to "= 28"; measured in the table's font, so it
+        follows the zoom."""
+        font = tkfont.nametofont("TkDefaultFont")
+        scale = (font.actual("size"), self.tk.call("tk", "scaling"))
+        if scale != self.measured_at:  # the zoom changed: every width with it
+            self.measured_at, self.text_widths = scale, {}
+        pad = px(16)
+        for col in FIT:
+            i = COLUMNS.index(col)
+            need = max((self._measure(font, cells[i]) for cells in rows), default=0) + pad
+            width = max(px(WIDTHS[col]), need)
+            if self.fitted.get(col) != width:
+                self.fitted[col] = width
+                self.tree.column(col, width=width, minwidth=width)
+
+    def _measure(self, font: tkfont.Font, text: str) -> int:
+        if text not in self.text_widths:
+            if len(self.text_widths) > 4096:  # a long session of edits: start again
+                self.text_widths.clear()
+            self.text_widths[text] = font.measure(text)
+        return self.text_widths[text]
 
     def _update_row(
         self, iid: str, old: tuple[str, ...], cells: tuple[str, ...], tags: tuple[str, ...]

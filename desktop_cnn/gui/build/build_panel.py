@@ -37,8 +37,7 @@ PRESET_LABELS = {  # what the chooser shows -> the preset's name
     "All-convolutional net (strided convs)": "allconv",
     "pytorch/examples MNIST net": "mnist-example",
     "WideNet (batch norm)": "widenet",
-    "DCGAN generator, 28x28 (Generate tab)": "dcgan-g28",
-    "DCGAN discriminator, 28x28": "dcgan-d28",
+    "The book's DCGAN generator (100x1x1 -> 3x64x64)": "dcgan-generator",
     "Empty": "empty",
 }
 

@@ -91,6 +91,8 @@ def parse_text(where: str, info: FieldInfo, text: str) -> Any:
     text = text.strip()
     if info.optional and text in ("", "-", "none", "None"):
         return None
+    if info.kind is str:  # a text choice: parse_spec checks it against the kind's choices
+        return text
     try:
         return int(text) if info.kind is int else float(text)
     except ValueError:
@@ -103,7 +105,7 @@ def fields_of(kind: str) -> list[FieldInfo]:
     """The form's fields for a layer type, or the input's three sizes for "input"."""
     if kind == "input":
         return [
-            FieldInfo(name, int, default)
+            FieldInfo(name, int, default, low=1)
             for name, default in zip(INPUT_FIELDS, (1, 28, 28), strict=True)
         ]
     return layer_fields(kind)

@@ -1,7 +1,9 @@
-"""The Build tab's form for the selected layer, built from its type's fields (``layer_fields``).
+"""The Build tab's form for the selected layer, built from its kind's fields (``layer_fields``).
 
-Whole numbers get spinboxes, numbers entries, true/false a checkbox; a pool's
-stride may be left blank (the kernel size). Every key press reports the field's
+Whole numbers get spinboxes (from the field's lowest value), numbers entries,
+true/false a checkbox, text choices a drop-down; a pool's stride may be left
+blank (the kernel size). The hint beside each field and its tooltip-free help
+come from the kind's field description. Every key press reports the field's
 text to ``on_change`` at once, so the arithmetic follows the typing. Return in the
 layer list comes here (``focus_first``), Escape goes back.
 """
@@ -17,17 +19,6 @@ from ...core.spec.layers import FieldInfo
 from ..common.panel import PAD
 
 SPIN_MAX = 4096  # spinbox arrows stop here; a typed value may be larger
-HINTS = {
-    "kernel": "f: the filter is f x f",
-    "stride": "s",
-    "padding": "p: zeros on each side",
-    "out_channels": "the number of filters",
-    "dilation": "1: no gaps",
-    "output_padding": "extra on one side; < stride",
-    "slope": "for negative inputs",
-    "p": "share zeroed in training",
-    "out_features": "outputs of this layer",
-}
 
 
 class LayerEditor(ttk.LabelFrame):
@@ -58,7 +49,7 @@ class LayerEditor(ttk.LabelFrame):
             value = name if info is None else values.get(key, info.default)
             widget = self._field(key, info, value)
             widget.grid(row=r, column=1, sticky="ew", pady=1, padx=(PAD, 0))
-            ttk.Label(self, text=HINTS.get(key, ""), foreground="#666").grid(
+            ttk.Label(self, text=info.hint if info else "", foreground="#666").grid(
                 row=r, column=2, sticky="w", padx=(4, 0)
             )
         if not rows:
@@ -68,14 +59,20 @@ class LayerEditor(ttk.LabelFrame):
         self._loading = False
 
     def _field(self, key: str, info: FieldInfo | None, value: Any) -> ttk.Widget:
+        widget: ttk.Widget
         if info is not None and info.kind is bool:
             var: tk.Variable = tk.BooleanVar(self, bool(value))
             widget = ttk.Checkbutton(self, variable=var)
         else:
             var = tk.StringVar(self, "" if value is None else str(value))
-            if info is not None and info.kind is int and not info.optional:
-                low = 0 if key in ("padding", "output_padding") else 1
-                widget = ttk.Spinbox(self, from_=low, to=SPIN_MAX, textvariable=var, width=8)
+            if info is not None and info.choices:
+                widget = ttk.Combobox(
+                    self, textvariable=var, values=list(info.choices), state="readonly", width=10
+                )
+            elif info is not None and info.kind is int and not info.optional:
+                low = 1 if info.low is None else int(info.low)
+                high = SPIN_MAX if info.high is None else int(info.high)
+                widget = ttk.Spinbox(self, from_=low, to=high, textvariable=var, width=8)
             else:
                 widget = ttk.Entry(self, textvariable=var, width=10)
         var.trace_add("write", lambda *a, k=key, v=var: self._changed(k, v))

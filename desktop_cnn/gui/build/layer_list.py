@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from tkinter import ttk
 from typing import Any
 
-from ...core.spec.layers import LAYER_TYPES
+from ...core.spec.kind import LAYER_TYPES, kind
 from ..common.panel import PAD
 from ..common.scaling import px
 
@@ -32,26 +32,19 @@ class ListActions:
 
 
 def settings_text(layer: dict[str, Any]) -> str:
-    """The layer's fields in a few characters, e.g. "16 out, 3x3, s1, p1"."""
-    kind = layer["type"]
-    if kind == "conv":
-        text = (
-            f"{layer['out_channels']} out, {layer['kernel']}x{layer['kernel']}, "
-            f"s{layer['stride']}, p{layer['padding']}"
-        )
-        return text + (f", d{layer['dilation']}" if layer.get("dilation", 1) != 1 else "")
-    if kind == "convtranspose":
-        text = (
-            f"{layer['out_channels']} out, {layer['kernel']}x{layer['kernel']}, "
-            f"s{layer['stride']}, p{layer['padding']}"
-        )
-        return text + (f", op{layer['output_padding']}" if layer.get("output_padding") else "")
-    if kind in ("maxpool", "avgpool"):
-        stride = layer.get("stride") or layer["kernel"]
-        return f"{layer['kernel']}x{layer['kernel']}, s{stride}, p{layer['padding']}"
-    if kind == "linear":
-        return f"{layer['out_features']} out"
-    return ", ".join(f"{k} {v}" for k, v in layer.items() if k not in SKIP)
+    """The layer's fields in a few characters, e.g. "16 out, 3x3, s1, p1" (its kind says)."""
+    cls = kind(layer["type"])
+    known = {f.name for f in cls.fields()}
+    try:
+        return cls(**{k: v for k, v in layer.items() if k in known}).settings()
+    except (KeyError, TypeError, ValueError):  # a half-edited value: show the raw fields
+        return ", ".join(f"{k} {v}" for k, v in layer.items() if k not in SKIP)
+
+
+def complete(typed: str, choices: list[str]) -> str | None:
+    """The first choice that starts with ``typed`` (any case); None when none does."""
+    low = typed.strip().lower()
+    return next((c for c in choices if low and c.startswith(low)), None)
 
 
 class LayerList(ttk.Frame):
@@ -70,7 +63,7 @@ class LayerList(ttk.Frame):
         )
         for col, title, width in (
             ("#0", "layer", 92),
-            ("type", "type", 72),
+            ("type", "type", 96),
             ("settings", "settings", 100),
             ("output", "output", 84),
         ):
@@ -89,10 +82,13 @@ class LayerList(ttk.Frame):
         bar = ttk.Frame(self)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
         self.kind = tk.StringVar(self, "conv")
+        # Typing picks a type too: "co" completes to "conv", Return adds it.
         self.kind_box = ttk.Combobox(
-            bar, textvariable=self.kind, values=list(LAYER_TYPES), state="readonly", width=9
+            bar, textvariable=self.kind, values=list(LAYER_TYPES), width=13, name="kind"
         )
         self.kind_box.pack(side="left")
+        self.kind_box.bind("<KeyPress>", self._typed)
+        self.kind_box.bind("<Return>", lambda e: self.add() or "break")
         self.add_button = ttk.Button(bar, text="Add (Ins)", command=self.add, width=9)
         self.remove_button = ttk.Button(bar, text="Remove (Del)", command=self.remove, width=12)
         self.up_button = ttk.Button(bar, text="\u2191", width=3, command=lambda: self.move(-1))
@@ -155,8 +151,31 @@ class LayerList(ttk.Frame):
     def _selected(self) -> None:
         self.actions.select(self.index)
 
+    def _typed(self, event: tk.Event) -> None:
+        """A letter typed into the type box: complete it once Tk has inserted the letter."""
+        if len(event.keysym) == 1 and event.keysym.isalnum():
+            self.after_idle(self._complete)
+
+    def _complete(self) -> None:
+        """Fill in the rest of the first type that starts with what was typed, selected, so
+        typing on replaces it (deleting keys and moves never complete)."""
+        box = self.kind_box
+        typed = box.get()[: box.index("insert")]
+        found = complete(typed, list(LAYER_TYPES))
+        if found is not None and found != box.get():
+            self.kind.set(found)
+            box.icursor(len(typed))
+            box.selection_range(len(typed), "end")
+
     def add(self) -> None:
-        self.select(self.actions.add(self.kind.get(), self.index + 1))
+        chosen = self.kind.get().strip().lower()
+        if chosen not in LAYER_TYPES:
+            chosen = complete(chosen, list(LAYER_TYPES)) or ""
+        if not chosen:
+            self.bell()
+            return
+        self.kind.set(chosen)
+        self.select(self.actions.add(chosen, self.index + 1))
 
     def remove(self) -> None:
         if self.index >= 0:
