@@ -26,6 +26,7 @@ from . import (
     exercises,
     export,
     figure,
+    gan,
     helpformat,
     lesson,
     pipes,
@@ -40,6 +41,7 @@ from . import (
 from .prog import PROG
 
 COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, lesson, figure)
+COMMANDS += (gan,)
 COMMANDS += (visualize, attack, robustness)
 
 

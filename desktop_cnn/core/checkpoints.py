@@ -360,6 +360,10 @@ def load_checkpoint(
         state = check_state(obj, path)
         info = guess_architecture(obj, ModelInfo)  # raises CheckpointError when nothing fits
         training_state = None
+    elif isinstance(obj, dict) and obj.get("format") == "desktop-cnn-gan":  # core/gan/files.py
+        raise CheckpointError(
+            f"{path} is a GAN generator, not a classifier: use `desktop-cnn gan sample {path}`"
+        )
     else:
         raise CheckpointError(f"{path} holds a {type(obj).__name__}, not a model checkpoint")
     check_info(info, path)

@@ -66,6 +66,7 @@ TABS = {
     "Build": "build",
     "Mistakes": "mistakes",
     "Playground": "playground",
+    "Generate": "generate",
     "Inside": "inside",
 }
 # Stable paths of the widgets scripts and tests look for (root.nametowidget(path))
@@ -322,6 +323,7 @@ class App(LessonActions, ModelFileActions, Panel):
         if self.preloader is None or self.preloader.error:
             return
         from .build.build_panel import BuildPanel
+        from .generate.generate_panel import GeneratePanel
         from .inside.inside_panel import InsidePanel
         from .inspect.model_panel import ModelPanel
         from .mistakes.mistakes_panel import MistakesPanel
@@ -335,6 +337,7 @@ class App(LessonActions, ModelFileActions, Panel):
         self.install("Build", BuildPanel(self.tabs["Build"], self.state))
         self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
         self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
+        self.install("Generate", GeneratePanel(self.tabs["Generate"], self.state))
         self.install("Inside", InsidePanel(self.tabs["Inside"], self.state))
         self.times["done"] = time.time()
         self.root.update_idletasks()  # the panels' requested sizes, for their scrollers

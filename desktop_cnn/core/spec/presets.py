@@ -13,6 +13,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from ..gan import presets as _gan
 from .layers import Layer, NetSpec, SpecError, layer, spec_of
 
 
@@ -228,6 +229,7 @@ PRESETS: dict[str, Preset] = {
     ),
     "empty": Preset(empty, "no layers: start from scratch"),
 }
+PRESETS.update(_gan.gan_presets(Preset))  # dcgan-g28/d28/g32/d32 (core/gan/presets.py)
 
 
 def preset_spec(name: str, **kwargs: Any) -> NetSpec:

@@ -39,6 +39,8 @@ PRESET_LABELS = {  # what the chooser shows -> the preset's name
     "pytorch/examples MNIST net": "mnist-example",
     "WideNet (batch norm)": "widenet",
     "The book's DCGAN generator (100x1x1 -> 3x64x64)": "dcgan-generator",
+    "DCGAN generator, 28x28 (Generate tab)": "dcgan-g28",
+    "DCGAN discriminator, 28x28": "dcgan-d28",
     "Empty": "empty",
 }
 

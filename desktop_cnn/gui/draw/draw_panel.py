@@ -332,7 +332,7 @@ class DrawPanel(Panel):
         self.big_font.configure(size=60 if len(classes[k]) <= 2 else 26)
         self.answer.configure(text=classes[k])
         verdict = ""
-        if self.source.kind == "test":
+        if self.source.kind == "test" and self.source.label >= 0:  # a generated image has none
             label = self.source.label
             verdict = ", right" if label == k else f", wrong: it is {classes[label]!r}"
         self.confidence.configure(text=f"{analysis.probs[k]:.1%} sure{verdict}")

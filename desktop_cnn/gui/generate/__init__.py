@@ -1,0 +1,1 @@
+"""The Generate tab: train a DCGAN and watch its generator draw."""
