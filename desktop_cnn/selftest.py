@@ -197,7 +197,7 @@ def app_window(gui_app: ModuleType) -> str:
         pump_until(root, lambda: app.ready or bool(app.preloader.error))
         if app.preloader.error:
             raise CheckFailed(app.preloader.error)
-        if app.state.checkpoint is None:
+        if app.app_state.checkpoint is None:
             raise CheckFailed(f"the window has no model: {app.preloader.model_error}")
         ready = time.perf_counter() - t0
         app.quit_app()

@@ -53,7 +53,7 @@ def test_book_recipe_then_apps_side_by_side(app, cifar, monkeypatch):
     assert form.read().config == recipes.BOOK_LENET
     form.epochs.set("1")
     run(app, panel)
-    info = app.state.checkpoint.info
+    info = app.app_state.checkpoint.info
     assert info.mean == info.std == (0.5, 0.5, 0.5)  # the chapter's scaling went through
     assert info.train_config["schedule"] == "constant" and info.train_config["batch_size"] == 4
     table = form.report.table.cget("text")
@@ -65,7 +65,7 @@ def test_book_recipe_then_apps_side_by_side(app, cifar, monkeypatch):
     assert form.read().config == recipes.TrainConfig() and form.batch_size.get() == "128"
     form.epochs.set("1")
     run(app, panel)
-    info = app.state.checkpoint.info
+    info = app.app_state.checkpoint.info
     assert info.mean != (0.5, 0.5, 0.5)  # the data's own statistics
     lines = form.report.table.cget("text").splitlines()
     assert "book recipe" in lines[0] and "app recipe" in lines[0]

@@ -20,18 +20,20 @@ ARTIFACTS = Path(__file__).parent / "artifacts"
 
 
 def test_features_reach_the_softmax_of_the_draw_tab(app, tmp_path) -> None:
-    pump(app.root, until=lambda: app.state.checkpoint is not None, timeout=60)
+    pump(app.root, until=lambda: app.app_state.checkpoint is not None, timeout=60)
     app.notebook.select(app.tabs["Feature maps"])
     fp = app.panels["Feature maps"]
-    app.state.post(PickTestImage())
-    pump(app.root, until=lambda: app.state.analysis is not None, timeout=30)
+    app.app_state.post(PickTestImage())
+    pump(app.root, until=lambda: app.app_state.analysis is not None, timeout=30)
     fp.render()
     pump(app.root, 0.3)
     path = fp.answer.path
     shown = [n for n in fp.answer.strips]
     assert shown[0].startswith("flatten") and shown[-2:] == ["logits", "softmax"]
-    np.testing.assert_allclose(path.probs.numpy(), app.state.analysis.probs, rtol=1e-5, atol=1e-6)
-    assert path.prediction == app.state.analysis.predicted
+    np.testing.assert_allclose(
+        path.probs.numpy(), app.app_state.analysis.probs, rtol=1e-5, atol=1e-6
+    )
+    assert path.prediction == app.app_state.analysis.predicted
     assert "400 numbers in all" in fp.answer.flat_text.cget("text")
     fp.answer.strips["fc1"].canvas.event_generate("<Button-1>", x=1, y=3)  # unit 0
     pump(app.root, 0.2)
@@ -57,7 +59,7 @@ def test_pool_map_number_is_explained(app) -> None:
     fp.explain_button.invoke()
     pump(app.root, 0.2)
     text = fp.detail_text.cget("text")
-    want = app.state.analysis.maps["pool2"][3, 1, 2]
+    want = app.app_state.analysis.maps["pool2"][3, 1, 2]
     assert "pool2 map 3 at (1, 2) = the largest" in text and f"= {want:.4f}" in text
 
 

@@ -46,6 +46,7 @@ def test_window_menu_and_status_bar(app):
         "Build",
         "Mistakes",
         "Playground",
+        "Generate",
         "Inside",
     ]
     menu = app.menu.file_menu
@@ -70,7 +71,7 @@ def test_window_menu_and_status_bar(app):
 
 
 def test_drawing_predicts_live_and_clear_empties(app, draw):
-    assert draw.answer.cget("text") == "" and app.state.analysis is None
+    assert draw.answer.cget("text") == "" and app.app_state.analysis is None
     updates = []
     scale = draw.pad.size / 280  # the strokes are in 96-dpi pad pixels: 560 px at 192 dpi
     draw_stroke(
@@ -82,23 +83,23 @@ def test_drawing_predicts_live_and_clear_empties(app, draw):
     pump(app.root, 0.1)
     assert updates[-1] > 1  # predictions arrived while the stroke was still being drawn
     assert draw.answer.cget("text") == "1"
-    first = app.state.analysis.probs.copy()
+    first = app.app_state.analysis.probs.copy()
     draw.clear()
     pump(app.root, 0.05)
     assert draw.answer.cget("text") == "" and draw.preview.array is None
     draw_digit(draw.pad.canvas, "0", scale, each=app.root.update)
     pump(app.root, 0.1)
     assert draw.answer.cget("text") == "0"
-    assert not np.allclose(first, app.state.analysis.probs)
+    assert not np.allclose(first, app.app_state.analysis.probs)
     assert max(draw.compute_ms[-10:]) < 200  # generous: the budget (20 ms) is reported, not tested
 
 
 def test_preview_shows_exactly_the_model_input(app, draw):
     draw_digit(draw.pad.canvas, "7", each=app.root.update)
     pump(app.root, 0.1)
-    a = app.state.analysis
+    a = app.app_state.analysis
     assert np.array_equal(draw.preview.array, to_rgb(a.seen))
-    info = app.state.checkpoint.info
+    info = app.app_state.checkpoint.info
     assert np.allclose((a.x[0, 0].numpy() * info.std[0] + info.mean[0]), a.seen[0], atol=1e-6)
     assert a.x.shape == (1, 1, 28, 28)
 
@@ -152,7 +153,7 @@ def test_random_test_image(app, draw):
     pump(app.root, 0.1)
     assert "labelled" in draw.caption.cget("text")
     assert draw.answer.cget("text") in [str(i) for i in range(10)]
-    assert app.state.analysis.steps is None  # a test image is fed as stored
+    assert app.app_state.analysis.steps is None  # a test image is fed as stored
     draw_stroke(draw.pad.canvas, [(140, 50), (140, 230)])  # drawing over it starts afresh
     pump(app.root, 0.1)
     assert draw.source.kind == "drawing" and len(draw.sketch.strokes) == 1
@@ -174,21 +175,21 @@ def test_open_image_file(app, draw, errors, tmp_path):
     draw.open_image(str(tmp_path / "seven.png"))
     pump(app.root, 0.1)
     assert draw.source.kind == "file" and draw.answer.cget("text") == "7"
-    assert app.state.analysis.steps.inverted
+    assert app.app_state.analysis.steps.inverted
     (tmp_path / "bad.png").write_bytes(b"not an image")
     draw.open_image(str(tmp_path / "bad.png"))
     assert errors and "bad.png" in errors[-1][1] and draw.source.kind == "file"
 
 
 def test_save_and_reopen_a_model(app, tmp_path):
-    old = app.state.checkpoint
+    old = app.app_state.checkpoint
     path = tmp_path / "models" / "mine.pt"
     assert app.save_model_as(str(path))
     assert path.exists() and not [p for p in path.parent.iterdir() if p.suffix == ".tmp"]
     assert str(path.resolve()) == app.settings.recent_models[0]
     assert app.menu.recent_menu.entrycget(0, "label") == str(path.resolve())
     assert app.open_model(str(path))
-    new = app.state.checkpoint
+    new = app.app_state.checkpoint
     assert new is not old and new.info.title == old.info.title
     for (k, a), b in zip(
         old.model.state_dict().items(), new.model.state_dict().values(), strict=True
@@ -198,7 +199,7 @@ def test_save_and_reopen_a_model(app, tmp_path):
 
 
 def test_a_corrupt_file_shows_an_error_and_keeps_the_model(app, errors, tmp_path):
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     good = tmp_path / "good.pt"
     app.save_model_as(str(good))
     truncated = tmp_path / "truncated.pt"
@@ -208,7 +209,7 @@ def test_a_corrupt_file_shows_an_error_and_keeps_the_model(app, errors, tmp_path
     for bad in (truncated, junk, tmp_path / "missing.pt"):
         assert not app.open_model(str(bad))
         assert str(bad) in errors[-1][1] and "\n" not in errors[-1][1]
-    assert len(errors) == 3 and app.state.checkpoint is before
+    assert len(errors) == 3 and app.app_state.checkpoint is before
 
 
 def test_ctrl_o_opens_through_the_dialog_seam(app, monkeypatch, tmp_path):
@@ -216,11 +217,11 @@ def test_ctrl_o_opens_through_the_dialog_seam(app, monkeypatch, tmp_path):
     app.save_model_as(str(path))
     asked = []
     monkeypatch.setattr(app, "ask_open_filename", lambda **kw: asked.append(kw) or str(path))
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     app.root.focus_force()
     app.root.event_generate("<Control-o>")
     pump(app.root, 0.1)
-    assert asked and app.state.checkpoint is not before
+    assert asked and app.app_state.checkpoint is not before
 
 
 def test_about_names_the_versions_and_device(app, monkeypatch):

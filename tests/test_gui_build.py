@@ -399,10 +399,10 @@ def test_a_design_that_does_not_fit_the_data_is_explained_and_fitted(
     assert train.form.arch.get() == "fig3-convnet (from Build)"
     asked = []
     monkeypatch.setattr(train.spec_choice, "ask_yes_no", lambda t, m: asked.append(m) or False)
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     train.start_button.invoke()
     pump(app.root, until=lambda: not train.running, timeout=60)
-    assert train.last_status == "mismatch" and app.state.checkpoint is before
+    assert train.last_status == "mismatch" and app.app_state.checkpoint is before
     assert "fig3-convnet takes 3-channel images, the data has 1 (grey)" in asked[0]
     assert "fig3-convnet takes 39x39 images, the data has 28x28" in asked[0]
     assert "Fit it: input 1x28x28 and 10 outputs" in asked[0]
@@ -477,7 +477,7 @@ def test_build_train_look_inside_save_reopen_and_export(
     pump(app.root, until=lambda: not train.running, timeout=180)
     screenshot(app.root, ARTIFACTS / "build_trained_in_train_tab.png")
     assert train.last_status == "finished", train.log.lines
-    ck = app.state.checkpoint
+    ck = app.app_state.checkpoint
     assert ck.info.arch == "tiny" and ck.info.spec == spec
     assert ck.info.metrics["test_accuracy"] > 0.5
 
@@ -487,7 +487,9 @@ def test_build_train_look_inside_save_reopen_and_export(
     app.panels["Draw"].clear()
     draw_digit(maps.pad.canvas, "7", scale=maps.pad.size / 280, each=app.root.update)
     pump(
-        app.root, until=lambda: app.state.analysis is not None and "conv1" in maps.grids, timeout=10
+        app.root,
+        until=lambda: app.app_state.analysis is not None and "conv1" in maps.grids,
+        timeout=10,
     )
     pump(app.root, 0.3)
     g = maps.grids["conv1"]
@@ -502,7 +504,7 @@ def test_build_train_look_inside_save_reopen_and_export(
     pump(app.root, 0.3)
     e = maps.explain_view.explanation
     assert (e.layer, e.channel, e.row, e.col) == ("conv1", 1, 8, 10)
-    assert abs(e.value - float(app.state.analysis.maps["conv1"][1, 8, 10])) < 1e-5
+    assert abs(e.value - float(app.app_state.analysis.maps["conv1"][1, 8, 10])) < 1e-5
     screenshot(maps.explain_view, ARTIFACTS / "build_own_model_explained.png")
     maps.explain_view.withdraw()
 
@@ -510,7 +512,7 @@ def test_build_train_look_inside_save_reopen_and_export(
     model_path = tmp_path / "tiny.pt"
     assert app.save_model_as(model_path)
     assert app.open_model(model_path)
-    again = app.state.checkpoint
+    again = app.app_state.checkpoint
     xb = torch.randn(4, 1, 28, 28)
     with torch.no_grad():
         assert torch.equal(again.model(xb), ck.model(xb))
@@ -553,9 +555,9 @@ def test_other_tabs_open_a_preset_here_by_request(app, build):
     from desktop_cnn.gui.requests import BuildPreset
 
     app.notebook.select(app.tabs["Draw"])
-    assert app.state.post(BuildPreset("Fig. 3 ConvNet"))  # as the chapter guide asks
+    assert app.app_state.post(BuildPreset("Fig. 3 ConvNet"))  # as the chapter guide asks
     assert app.notebook.tab(app.notebook.select(), "text") == "Build"
     assert build.draft.spec() == preset_spec("fig3-convnet")
     assert build.preset.get() == "The chapter's Fig. 3 ConvNet (39x39x3)"
     with pytest.raises(SpecError, match="no Build preset called 'ResNet-152'"):
-        app.state.post(BuildPreset("ResNet-152"))
+        app.app_state.post(BuildPreset("ResNet-152"))

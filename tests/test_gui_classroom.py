@@ -51,17 +51,17 @@ def test_a_lesson_from_the_command_line_opens_there(app, lesson_file, mnist):
     pump(app.root, until=lambda: not pg.answers.running, timeout=20)
     assert current_tab(app) == "Playground" and pg.preset.get() == FIG2
     assert pg.settings == PRESETS[FIG2].settings
-    ck = app.state.checkpoint
-    assert str(lesson_file) in app.state.model_source
+    ck = app.app_state.checkpoint
+    assert str(lesson_file) in app.app_state.model_source
     assert ck.info.metrics == load_checkpoint(cached_test_model(mnist)).info.metrics
     assert app.guide_shown and app.guide.step == 2  # --guide-step 3, counted from 1
-    assert app.state.source.kind == "file" and app.state.source.image.size == (112, 112)
+    assert app.app_state.source.kind == "file" and app.app_state.source.image.size == (112, 112)
     pump(app.root, 0.3)
     screenshot(app.root, ARTIFACTS / "classroom_lesson_from_cli.png")
 
 
 def test_a_damaged_lesson_changes_nothing(app, lesson_file, errors, tmp_path):
-    before = (app.state.checkpoint, app.notebook.select(), app.guide.step)
+    before = (app.app_state.checkpoint, app.notebook.select(), app.guide.step)
     bad = tmp_path / "cut.lesson"
     bad.write_bytes(lesson_file.read_bytes()[:5000])
     assert not app.open_lesson(bad)
@@ -69,7 +69,7 @@ def test_a_damaged_lesson_changes_nothing(app, lesson_file, errors, tmp_path):
     unknown = write_lesson(tmp_path / "tab.lesson", LessonPlan(tab="nowhere"))
     assert not app.open_lesson(unknown)
     assert len(errors) == 2 and "nowhere" in errors[1][1]
-    assert (app.state.checkpoint, app.notebook.select(), app.guide.step) == before
+    assert (app.app_state.checkpoint, app.notebook.select(), app.guide.step) == before
 
 
 def test_save_lesson_then_open_it(app, tmp_path):
@@ -83,7 +83,7 @@ def test_save_lesson_then_open_it(app, tmp_path):
 def test_a_trained_model_is_autosaved_and_quitting_asks(app, mnist, monkeypatch):
     before = set(autosaves(models_dir()))
     trained = load_checkpoint(cached_test_model(mnist))
-    app.state.set_model(trained, ModelOrigin.trained())
+    app.app_state.set_model(trained, ModelOrigin.trained())
     new = set(autosaves(models_dir())) - before
     assert len(new) == 1 and load_checkpoint(new.pop()).info.arch == trained.info.arch
     asked: list[str] = []
@@ -97,7 +97,7 @@ def test_a_trained_model_is_autosaved_and_quitting_asks(app, mnist, monkeypatch)
     assert not app.closing and len(asked) == 1
     assert str(app.unsaved.autosave) in asked[0]
     assert not app.open_model(str(ROOT / "assets" / "lenet5_mnist.pt"))  # Cancel: kept
-    assert app.state.checkpoint is trained
+    assert app.app_state.checkpoint is trained
     monkeypatch.setattr(app, "ask_choice", lambda *a: "Discard")
     assert app.open_model(str(ROOT / "assets" / "lenet5_mnist.pt")) and app.unsaved is None
 
@@ -107,12 +107,12 @@ def test_recent_models_lists_the_bundled_ones(app):
     labels = [menu.entrycget(i, "label") for i in range(menu.index("end") + 1)
               if menu.type(i) == "command"]  # fmt: skip
     assert "Reopen bundled model: LeNet-5 on MNIST" in labels
-    app.state.set_model(
+    app.app_state.set_model(
         load_checkpoint(ROOT / "assets" / "lenet5_cifar10.pt"), ModelOrigin.file("x")
     )
     menu.invoke("Reopen bundled model: LeNet-5 on MNIST")  # a label pattern
-    assert app.state.checkpoint.info.dataset == "mnist"
-    assert app.state.model_source.endswith("lenet5_mnist.pt")
+    assert app.app_state.checkpoint.info.dataset == "mnist"
+    assert app.app_state.model_source.endswith("lenet5_mnist.pt")
 
 
 def test_zoom_applies_live_and_the_guide_wraps(app):

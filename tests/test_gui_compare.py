@@ -121,7 +121,7 @@ def test_export_to_onnx_from_the_menu(app, mnist, tmp_path, monkeypatch, errors)
     assert app.status.get("message") == f"exporting to {out}..."
     pump(app.root, until=lambda: app.status.get("message").startswith("exported"), timeout=180)
     assert not errors and out.exists()
-    info, model = app.state.checkpoint.info, app.state.checkpoint.model
+    info, model = app.app_state.checkpoint.info, app.app_state.checkpoint.model
     x, _ = next(iter(BatchLoader(mnist.test, 50, info.mean, info.std)))
     with torch.no_grad():
         expected = model(x).numpy()

@@ -48,7 +48,7 @@ def test_main_sends_an_existing_file_to_the_app(monkeypatch, tmp_path, capsys):
 def test_a_model_file_argument_opens_that_model(display, mnist, started):
     path = cached_test_model(mnist)
     app = started([str(path)])
-    assert app.state.model_source == str(path)
+    assert app.app_state.model_source == str(path)
     assert "lenet5 on mnist" in app.status.get("model")
 
 
@@ -75,7 +75,7 @@ def test_a_model_that_cannot_be_opened_at_startup_is_shown_whole(
     title, message = shown[0]
     assert title == "Cannot open the model" and str(junk) in message
     assert "Ctrl+O" in message  # what to do next
-    assert app.state.checkpoint is None and app.status.get("model") == "model: none"
+    assert app.app_state.checkpoint is None and app.status.get("model") == "model: none"
     assert app.panels["Draw"].confidence.cget("text").startswith("No model yet")
 
 

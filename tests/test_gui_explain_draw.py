@@ -75,8 +75,8 @@ def _choose_class(draw, label: str) -> None:
 
 
 def _expected(app, method: str, target: int) -> np.ndarray:
-    a = app.state.analysis
-    return saliency_map(app.state.checkpoint.model, a.x, target, method).numpy()
+    a = app.app_state.analysis
+    return saliency_map(app.app_state.checkpoint.model, a.x, target, method).numpy()
 
 
 def test_the_overlay_follows_method_class_and_drawing(app, draw):
@@ -87,7 +87,7 @@ def test_the_overlay_follows_method_class_and_drawing(app, draw):
 
     draw.why.radios["gradcam"].invoke()
     pump(app.root, 0.05)
-    a = app.state.analysis
+    a = app.app_state.analysis
     assert draw.answer.cget("text") == "7" and draw.saliency_target == a.predicted == 7
     cam7 = _expected(app, "gradcam", 7)
     assert np.allclose(draw.saliency, cam7, atol=1e-6) and draw.saliency.max() == 1
@@ -112,7 +112,7 @@ def test_the_overlay_follows_method_class_and_drawing(app, draw):
     # Another stroke: the overlay is recomputed for the new input, still for class 1.
     draw_stroke(draw.pad.canvas, [(120, 140), (200, 140)])
     pump(app.root, 0.1)
-    b = app.state.analysis
+    b = app.app_state.analysis
     assert b is not a and not torch.equal(b.x, a.x)
     assert np.allclose(draw.saliency, _expected(app, "gradient", 1), atol=1e-6)
     assert not np.allclose(draw.saliency, grad1)
@@ -152,10 +152,10 @@ def test_set_saliency_moves_the_widgets_and_explains_a_test_image(app, draw, mni
     )
     pump(app.root, 0.05)
     draw.set_saliency("gradcam")
-    a = app.state.analysis
+    a = app.app_state.analysis
     assert draw.why.method.get() == "gradcam" and draw.why.target_box.get() == "predicted"
     assert np.allclose(draw.saliency, _expected(app, "gradcam", a.predicted), atol=1e-6)
-    assert torch.equal(a.x, input_from_test(image, app.state.checkpoint.info))
+    assert torch.equal(a.x, input_from_test(image, app.app_state.checkpoint.info))
     assert "for '" in draw.why.caption.cget("text")
 
     draw.set_saliency("gradient", 2)
@@ -183,7 +183,7 @@ def test_steps_view_and_switching_centring_off(app, draw):
     for stroke in HEAVY_TOPPED_NINE:
         draw_stroke(draw.pad.canvas, stroke)
     pump(app.root, 0.1)
-    centred = app.state.analysis
+    centred = app.app_state.analysis
     steps = centred.steps
     assert draw.steps_view.steps is steps and steps.center and steps.shift[1] >= 2
     assert np.array_equal(draw.steps_view.tiles[0].array, raw_tile(steps))
@@ -199,7 +199,7 @@ def test_steps_view_and_switching_centring_off(app, draw):
     draw.steps_view.center_check.invoke()  # centring off
     pump(app.root, 0.05)
     assert not draw.center.get()
-    off = app.state.analysis
+    off = app.app_state.analysis
     expected = preprocess_digit(draw.sketch.image, center=False)
     assert off.steps.shift == (0, 0) and not off.steps.center
     assert torch.equal(off.steps.tensor, expected.tensor)
@@ -215,7 +215,7 @@ def test_steps_view_and_switching_centring_off(app, draw):
 
     draw.steps_view.center_check.invoke()
     pump(app.root, 0.05)
-    assert draw.answer.cget("text") == "9" and torch.equal(app.state.analysis.x, centred.x)
+    assert draw.answer.cget("text") == "9" and torch.equal(app.app_state.analysis.x, centred.x)
     draw.steps_check.invoke()
     pump(app.root, 0.05)
     assert not draw.steps_view.winfo_ismapped() and draw.tips_frame.winfo_ismapped()
@@ -254,7 +254,7 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
     from desktop_cnn.core.checkpoints import Checkpoint, ModelInfo
     from desktop_cnn.core.models import build_model
 
-    old, origin = app.state.checkpoint, app.state.origin
+    old, origin = app.app_state.checkpoint, app.app_state.origin
     torch.manual_seed(0)
     info = ModelInfo(
         "cifar-net",
@@ -265,7 +265,7 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
         (0.5, 0.5, 0.5),
         (0.25, 0.25, 0.25),
     )
-    app.state.set_model(Checkpoint(build_model("cifar-net"), info), ModelOrigin.file("a test"))
+    app.app_state.set_model(Checkpoint(build_model("cifar-net"), info), ModelOrigin.file("a test"))
     try:
         image = torch.randint(
             0, 256, (3, 32, 32), dtype=torch.uint8, generator=torch.Generator().manual_seed(3)
@@ -284,7 +284,7 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
         _choose_class(draw, "cat")
         draw.why.radios["gradient"].invoke()
         pump(app.root, 0.05)
-        a = app.state.analysis
+        a = app.app_state.analysis
         assert np.allclose(draw.saliency, _expected(app, "gradient", 0), atol=1e-6)
         assert draw.why.view.array.shape == (32, 32, 3)
         assert np.array_equal(draw.why.view.array, overlay(a.seen, draw.saliency))
@@ -295,7 +295,7 @@ def test_a_colour_model_explains_a_colour_image(app, draw):
         screenshot(app.root, ARTIFACTS / "draw_saliency_colour.png")
     finally:
         _choose_class(draw, "predicted")
-        app.state.set_model(old, origin)
+        app.app_state.set_model(old, origin)
 
 
 def test_the_draw_panel_still_starts_without_torch():

@@ -46,7 +46,7 @@ def click_tile(app, maps, layer: str, index: int, row: int, col: int) -> None:
 
 
 def map_value(app, layer: str, c: int, r: int, col: int) -> float:
-    return float(app.state.analysis.maps[layer][c, r, col])
+    return float(app.app_state.analysis.maps[layer][c, r, col])
 
 
 def test_clicking_a_pixel_explains_its_value(app, maps):
@@ -69,7 +69,7 @@ def test_clicking_a_pixel_explains_its_value(app, maps):
 
     # A pixel of the enlarged conv2 map (its brightest): the window follows, with 6 channels.
     click_tile(app, maps, "conv2", 5, 0, 0)
-    m = app.state.analysis.maps["conv2"][5]
+    m = app.app_state.analysis.maps["conv2"][5]
     r, c = (int(i) for i in np.unravel_index(m.argmax(), m.shape))
     size, (h, w) = maps.detail.size, m.shape
     maps.detail.event_generate(
@@ -150,7 +150,7 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     draw.clear()
     draw_digit(draw.pad.canvas, "7", each=app.root.update)
     pump(app.root, 0.1)
-    x = app.state.analysis.x
+    x = app.app_state.analysis.x
     app.notebook.select(app.tabs["Train"])
     assert train.timeline.follow.get()  # Follow is on by default
     seen: list[tuple[int, np.ndarray]] = []  # (step, the Draw panel's probabilities)
@@ -158,7 +158,7 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
 
     def record(ck) -> None:
         shown(ck)
-        if app.state.model_source.startswith("following"):
+        if app.app_state.model_source.startswith("following"):
             seen.append((snapshot_step(ck), draw.bars.probs.copy()))
 
     monkeypatch.setattr(train.timeline, "show_preview", record)
@@ -173,7 +173,9 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     assert changed >= 2  # the drawing's probabilities moved as the model learned
     timeline = train.timeline
     assert timeline.follows == len(seen)  # every followed model reached the Draw panel
-    assert app.state.checkpoint is timeline.final and "not saved yet" in app.state.model_source
+    assert (
+        app.app_state.checkpoint is timeline.final and "not saved yet" in app.app_state.model_source
+    )
     print(
         f"follow updates: {len(seen)}, Tk thread per update: median "
         f"{np.median(timeline.follow_ms):.1f} ms, max {max(timeline.follow_ms):.1f} ms"
@@ -186,8 +188,8 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     final_probs = draw.bars.probs.copy()
     timeline.slider.event_generate("<Button-1>", x=1, y=timeline.slider.winfo_height() // 2)
     pump(app.root, 0.3)
-    assert timeline.index == 0 and snapshot_step(app.state.checkpoint) == 0
-    assert app.state.model_source.startswith("replay of the last run: step 0")
+    assert timeline.index == 0 and snapshot_step(app.app_state.checkpoint) == 0
+    assert app.app_state.model_source.startswith("replay of the last run: step 0")
     step0 = analyse(snapshot_checkpoint(rec[0]), x).probs
     assert np.allclose(draw.bars.probs, step0) and not np.allclose(step0, final_probs)
     maps = app.panels["Feature maps"]
@@ -211,7 +213,7 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
         "<Button-1>", x=timeline.slider.winfo_width() - 2, y=timeline.slider.winfo_height() // 2
     )
     pump(app.root, 0.3)
-    assert app.state.checkpoint is train.timeline.final and timeline.index == 8
+    assert app.app_state.checkpoint is train.timeline.final and timeline.index == 8
     assert np.allclose(draw.bars.probs, final_probs)
     w_end = train.timeline.final.model.conv1.weight.detach().numpy()
     assert np.array_equal(filter_on_show(), filter_tiles(w_end[:1])[0])
@@ -219,8 +221,8 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     assert "the final model" in timeline.text.cget("text")
 
     timeline.prev_button.invoke()  # one step back: a mid-run snapshot, labelled as such
-    assert snapshot_step(app.state.checkpoint) == rec[7].step
-    assert "not its final model" in app.state.checkpoint.info.notes[-1]
+    assert snapshot_step(app.app_state.checkpoint) == rec[7].step
+    assert "not its final model" in app.app_state.checkpoint.info.notes[-1]
     app.notebook.select(app.tabs["Feature maps"])
     pump(app.root, 0.3)
     assert "replay of the last run" in maps.layers.cget("text")
@@ -229,7 +231,7 @@ def test_follow_training_then_replay_it(app, train, monkeypatch):
     app.notebook.select(app.tabs["Train"])
     pump(app.root, 0.1)
     timeline.next_button.invoke()
-    assert app.state.checkpoint is train.timeline.final
+    assert app.app_state.checkpoint is train.timeline.final
 
 
 def test_unfollowing_mid_run_gives_the_old_model_back(app, train, mnist, monkeypatch):
@@ -237,22 +239,22 @@ def test_unfollowing_mid_run_gives_the_old_model_back(app, train, mnist, monkeyp
     monkeypatch.setattr(train, "load_dataset", lambda name, data_dir: long)
     # paused well within epoch 1
     monkeypatch.setattr("desktop_cnn.gui.train.timeline.FOLLOW_MS", 100)
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     start = train.timeline.follows
     train.start_button.invoke()
     pump(app.root, until=lambda: train.timeline.follows >= start + 2, timeout=60)
-    assert app.state.checkpoint is not before
+    assert app.app_state.checkpoint is not before
     train.pause_button.invoke()  # (paused, so the batches left in epoch 1 last the test)
     train.timeline.follow_box.invoke()  # Follow off
-    assert app.state.checkpoint is before
+    assert app.app_state.checkpoint is before
     follows = train.timeline.follows
     pump(app.root, 0.8)
-    assert train.timeline.follows == follows and app.state.checkpoint is before
+    assert train.timeline.follows == follows and app.app_state.checkpoint is before
     train.timeline.follow_box.invoke()  # on again: the latest weights after the next batch
     train.pause_button.invoke()
     pump(app.root, until=lambda: train.timeline.follows > follows, timeout=10)
-    assert app.state.model_source.startswith("following training")
+    assert app.app_state.model_source.startswith("following training")
     train.stop_button.invoke()
     pump(app.root, until=lambda: not train.running, timeout=10)
     assert not train.epochs and train.last_status == "stopped"
-    assert app.state.checkpoint is before  # stopped before any evaluation: the old model back
+    assert app.app_state.checkpoint is before  # stopped before any evaluation: the old model back

@@ -90,8 +90,8 @@ def test_a_short_run_draws_walks_steps_and_sends_a_fake_to_draw(app):
     panel.nametowidget("middle.!frame.send").invoke()
     pump(app.root, 0.5)
     assert app.notebook.tab("current", "text") == "Draw"
-    assert app.state.source.caption.startswith("Generated image A")
-    assert app.state.source.tensor.shape == (1, 28, 28)
+    assert app.app_state.source.caption.startswith("Generated image A")
+    assert app.app_state.source.tensor.shape == (1, 28, 28)
 
 
 def test_the_generator_and_discriminator_are_build_presets(app):

@@ -85,7 +85,7 @@ def test_the_guide_walks_the_chapter(app):
         assert guide.act()
         pump(app.root, until=lambda: not app.panels["Playground"].answers.running, timeout=20)
         action = step.action
-        if action.kind == "build" and not app.state._handlers.get(BuildPreset):
+        if action.kind == "build" and not app.app_state._handlers.get(BuildPreset):
             action = action.fallback  # no Build tab yet: the Playground shows the layer
         if action.kind == "tab":
             assert current_tab(app) == action.target
@@ -133,7 +133,7 @@ def test_each_new_preset_in_the_playground(app, short):
     name = NEW_PRESETS[short]
     app.hide_guide()
     view = "matrix" if short == "fig5" else ""
-    assert app.state.post(ShowPreset(name, steps=1 if short == "fig2" else 0, view=view))
+    assert app.app_state.post(ShowPreset(name, steps=1 if short == "fig2" else 0, view=view))
     pg = app.panels["Playground"]
     pump(app.root, until=lambda: not pg.answers.running, timeout=20)
     st = PRESETS[name].settings

@@ -133,7 +133,7 @@ def test_measure_latency(display, mnist, shared_data):
         "change_to_screen": _stats(draw.latency_ms),
     }
 
-    app.state.datasets.load("mnist", str(shared_data))  # loaded before, not timed
+    app.app_state.datasets.load("mnist", str(shared_data))  # loaded before, not timed
     app.notebook.select(app.tabs["Train"])
     pump(root, 1.0)  # the tab's first full draw belongs to switching tabs, not to training
     train.form.epochs.set(str(TRAIN_EPOCHS))

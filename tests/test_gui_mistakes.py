@@ -49,10 +49,10 @@ def click_thumb(app, panel, k: int) -> None:
 
 
 def test_showing_the_tab_evaluates_and_shows_the_surest_mistakes(app, panel, mnist):
-    p, info = panel.review.predictions, app.state.checkpoint.info
-    assert len(p) == 10_000 and panel.review.checkpoint is app.state.checkpoint
+    p, info = panel.review.predictions, app.app_state.checkpoint.info
+    assert len(p) == 10_000 and panel.review.checkpoint is app.app_state.checkpoint
     oracle = evaluate(
-        app.state.checkpoint.model,
+        app.app_state.checkpoint.model,
         BatchLoader(mnist.test, 1000, info.mean, info.std),
         10,
         keep_mistakes=GALLERY,
@@ -115,13 +115,13 @@ def test_an_image_opens_in_draw_and_feature_maps_with_its_saliency(app, panel):
     )
     assert draw.why.chosen_method == "gradcam" and draw.saliency is not None
     assert draw.saliency_target == j  # why it said j
-    expected = input_from_test(panel.review.data.test.images[index], app.state.checkpoint.info)
-    assert torch.equal(app.state.analysis.x, expected)
+    expected = input_from_test(panel.review.data.test.images[index], app.app_state.checkpoint.info)
+    assert torch.equal(app.app_state.analysis.x, expected)
     app.notebook.select(app.tabs["Feature maps"])  # the maps follow the Draw panel's input
     maps = app.panels["Feature maps"]
     pump(app.root, 0.3)
     assert maps.grids["input"].count == 1 and maps.layer_arrays()["input"] is (
-        app.state.analysis.seen
+        app.app_state.analysis.seen
     )
     draw.set_saliency(None)
     draw.clear()
@@ -132,7 +132,7 @@ def test_a_new_model_puts_it_out_of_date_until_shown(app, panel, mnist):
     pump(app.root, 0.1)
     old = panel.review
     retrained = load_checkpoint(cached_test_model(mnist))
-    app.state.set_model(retrained, ModelOrigin.trained())
+    app.app_state.set_model(retrained, ModelOrigin.trained())
     assert panel.stale and not panel.current and not panel.running  # hidden: no work yet
     assert "Out of date" in panel.summary.cget("text")
     assert "trained in this session" in panel.summary.cget("text")
@@ -144,10 +144,10 @@ def test_a_new_model_puts_it_out_of_date_until_shown(app, panel, mnist):
 
 
 def test_the_train_panels_matrix_opens_its_cells_here(app, panel, mnist):
-    info = app.state.checkpoint.info
+    info = app.app_state.checkpoint.info
     train = app.panels["Train"]
     ev = evaluate(
-        app.state.checkpoint.model, BatchLoader(mnist.test, 1000, info.mean, info.std), 10
+        app.app_state.checkpoint.model, BatchLoader(mnist.test, 1000, info.mean, info.std), 10
     )
     app.notebook.select(app.tabs["Train"])
     train.tabs.select(train.results)
@@ -162,7 +162,7 @@ def test_the_train_panels_matrix_opens_its_cells_here(app, panel, mnist):
 def test_no_data_folder_fills_from_the_shipped_test_set(app, panel, monkeypatch, tmp_path):
     """Offline on first start: an empty data folder, and the tab still fills (10,000 images)."""
     monkeypatch.setattr(app.settings, "values", {**app.settings.values, "data_dir": str(tmp_path)})
-    app.state.datasets = type(app.state.datasets)()  # nothing loaded yet this session
+    app.app_state.datasets = type(app.app_state.datasets)()  # nothing loaded yet this session
     panel.evaluate_button.invoke()
     pump(app.root, until=lambda: not panel.running, timeout=60)
     assert panel.current and len(panel.review.data.test) == 10_000

@@ -168,8 +168,8 @@ def test_corrections_are_saved_and_fine_tuning_learns_them(app, draw, bar, mnist
 
     assert enabled(tune.use_button)
     tune.use_button.invoke()
-    assert app.state.checkpoint is report.checkpoint
-    assert "fine-tuned" in app.state.model_source and not enabled(tune.use_button)
+    assert app.app_state.checkpoint is report.checkpoint
+    assert "fine-tuned" in app.app_state.model_source and not enabled(tune.use_button)
     assert app.panels["Mistakes"].stale or app.panels["Mistakes"].review is None
     window.close()
     pump(app.root, 0.05)

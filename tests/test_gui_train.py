@@ -43,7 +43,7 @@ def train(app, mnist, monkeypatch):
 
 
 def test_a_short_run_trains_and_becomes_the_current_model(app, train):
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     train.start_button.invoke()
     assert train.mode == "loading" and str(train.stop_button.cget("text")) == "Cancel"
     pump(app.root, until=lambda: not train.running, timeout=120)
@@ -53,12 +53,12 @@ def test_a_short_run_trains_and_becomes_the_current_model(app, train):
     assert train.curves.points == 31 and train.curves.draws >= 2
     assert list(train.curves.acc_line.get_xdata()) == [1]
     assert list(train.curves.test_loss_line.get_xdata()) == [31]  # at the epoch's last batch
-    assert app.state.checkpoint is not before
-    assert app.state.checkpoint.info.history["batch_loss"] == train.batch_loss
+    assert app.app_state.checkpoint is not before
+    assert app.app_state.checkpoint.info.history["batch_loss"] == train.batch_loss
     assert len(train.results.table.get_children()) == 10
     assert train.results.confusion.matrix.sum() == 1000
     assert any(line.startswith("epoch 1:") for line in train.log.lines)
-    assert "(not saved yet)" in app.state.model_source
+    assert "(not saved yet)" in app.app_state.model_source
     assert str(train.start_button.state()) == "()"  # idle again: Start is enabled
     pump(app.root, 0.3)
     screenshot(app.root, ARTIFACTS / "train.png")
@@ -73,7 +73,7 @@ def test_a_short_run_trains_and_becomes_the_current_model(app, train):
 
 
 def test_stop_ends_a_run_within_a_second(app, train):
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     train.form.epochs.set("50")
     train.start_button.invoke()
     pump(app.root, until=lambda: train.step >= 5, timeout=60)
@@ -82,7 +82,7 @@ def test_stop_ends_a_run_within_a_second(app, train):
     pump(app.root, until=lambda: not train.running, timeout=10)
     assert time.perf_counter() - t0 < 1.0
     assert train.last_status == "stopped"
-    assert app.state.checkpoint is before  # stopped before any evaluation: nothing to keep
+    assert app.app_state.checkpoint is before  # stopped before any evaluation: nothing to keep
 
 
 def test_pause_holds_the_step_count(app, train):
@@ -113,17 +113,17 @@ def test_a_missing_dataset_names_the_folder_and_files(app, train, errors, monkey
     monkeypatch.delattr(train, "load_dataset")  # the real loader: MNIST is not in tmp_path
     train.form.data_dir.set(str(tmp_path))
     train.form.epochs.set("1")
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     train.start_button.invoke()
     pump(app.root, until=lambda: not train.running, timeout=120)
-    assert train.last_status == "failed" and app.state.checkpoint is before
+    assert train.last_status == "failed" and app.app_state.checkpoint is before
     title, message = errors[-1]
     assert str(tmp_path) in message and "t10k-images-idx3-ubyte" in message
     app.settings.data_dir = None
 
 
 def test_a_diverging_run_reports_nan_and_keeps_the_model(app, train, errors):
-    before = app.state.checkpoint
+    before = app.app_state.checkpoint
     train.form.lr.set("1e6")
     train.form.optimizer.set("sgd")
     train.start_button.invoke()
@@ -131,7 +131,7 @@ def test_a_diverging_run_reports_nan_and_keeps_the_model(app, train, errors):
     train.form.optimizer.set("adamw")
     assert train.last_status == "failed"
     assert errors and "loss became" in errors[-1][1]
-    assert app.state.checkpoint is before
+    assert app.app_state.checkpoint is before
 
 
 def test_bad_settings_are_refused_before_starting(app, train, errors):
@@ -161,7 +161,7 @@ def test_an_image_folder_trains_through_the_folder_dialog(app, train, monkeypatc
     train.start_button.invoke()
     pump(app.root, until=lambda: not train.running, timeout=120)
     assert train.last_status == "finished"
-    info = app.state.checkpoint.info
+    info = app.app_state.checkpoint.info
     assert info.classes == ["circle", "square"] and info.dataset.startswith("imagefolder:")
     assert app.panels["Draw"].bars.classes == ["circle", "square"]
     train.form.dataset.set("MNIST")
@@ -178,18 +178,20 @@ def test_distillation_with_mixup_through_the_form(app, train, mnist, errors, mon
         train.start_button.invoke()
         pump(app.root, until=lambda: not train.running, timeout=120)
         assert train.last_status == "finished"
-        config = app.state.checkpoint.info.train_config
+        config = app.app_state.checkpoint.info.train_config
         assert config["teacher"] == str(teacher) and config["mixup"] == 0.4
         assert train.curves.loss_ax.get_ylabel() == "distillation loss"
-        assert app.state.checkpoint.info.metrics["test_accuracy"] > 0.5  # measured 0.71, 1 epoch
+        assert (
+            app.app_state.checkpoint.info.metrics["test_accuracy"] > 0.5
+        )  # measured 0.71, 1 epoch
         # A file that is no model: one clear message, and the current model stays.
         bad = tmp_path / "not_a_model.pt"
         bad.write_bytes(b"no checkpoint here")
         train.form.teacher.set(str(bad))
-        before = app.state.checkpoint
+        before = app.app_state.checkpoint
         train.start_button.invoke()
         pump(app.root, until=lambda: not train.running, timeout=60)
-        assert train.last_status == "failed" and app.state.checkpoint is before
+        assert train.last_status == "failed" and app.app_state.checkpoint is before
         assert "not_a_model.pt" in errors[-1][1] and "Traceback" not in errors[-1][1]
         train.form.mixup.set("-1")
         train.start_button.invoke()

@@ -71,7 +71,7 @@ def test_an_own_deep_design_in_feature_maps(app):
         mean=(0.1307,),
         std=(0.3081,),
     )
-    app.state.set_model(Checkpoint(model, info), ModelOrigin.trained())
+    app.app_state.set_model(Checkpoint(model, info), ModelOrigin.trained())
     app.notebook.select(app.tabs["Feature maps"])
     maps = app.panels["Feature maps"]
     app.panels["Draw"].clear()

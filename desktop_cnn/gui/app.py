@@ -130,13 +130,12 @@ class App(LessonActions, ModelFileActions, Panel):
         self.settings = Settings.load(settings_file())
         if args.data_dir:
             self.settings.data_dir = str(Path(args.data_dir).expanduser())
-        self.state = AppState(self.settings)
-        self.app_state = self.state  # the name new code uses (ttk widgets have a state())
-        self.state.subscribe("model", self.model_changed)
+        self.app_state = AppState(self.settings)
+        self.app_state.subscribe("model", self.model_changed)
         self.app_state.subscribe("rescale", lambda: self.place_guide())
-        self.state.handle(ShowTab, self.show_tab)
+        self.app_state.handle(ShowTab, self.show_tab)
         self.exporter = Worker(
-            self, "the ONNX export", self.export_event, self.state.workers, poll_ms=100
+            self, "the ONNX export", self.export_event, self.app_state.workers, poll_ms=100
         )
         self.panels: dict[str, Panel] = {}
         self.preloader: Preloader | None = None  # made by start()
@@ -209,8 +208,8 @@ class App(LessonActions, ModelFileActions, Panel):
         for key, command in keys.items():
             for k in (key, key.upper()):  # Caps Lock on
                 root.bind(f"<Control-{k}>", command)
-        root.bind("<Escape>", lambda e: self.drawing_key(self.state.clear_input))
-        root.bind("<Control-z>", lambda e: self.drawing_key(self.state.undo_stroke))
+        root.bind("<Escape>", lambda e: self.drawing_key(self.app_state.clear_input))
+        root.bind("<Control-z>", lambda e: self.drawing_key(self.app_state.undo_stroke))
         self.zoom = window.Zoom(
             root,
             self.settings.values,
@@ -251,12 +250,12 @@ class App(LessonActions, ModelFileActions, Panel):
         self.times["window"] = time.time()
         if self.settings.values.get(GUIDE_SETTING) != "closed":  # the first start shows it
             self.show_guide()  # once the window is on screen: it widens the window
-        draw = DrawPanel(self.tabs["Draw"], self.state)
-        CorrectionBar(draw.extras, self.state).pack(fill="x")
+        draw = DrawPanel(self.tabs["Draw"], self.app_state)
+        CorrectionBar(draw.extras, self.app_state).pack(fill="x")
         self.install("Draw", draw)
         self.preloader = Preloader(self.first_model_path())
         Worker(
-            self, "start-up", self.startup_event, self.state.workers, poll_ms=STARTUP_POLL_MS
+            self, "start-up", self.startup_event, self.app_state.workers, poll_ms=STARTUP_POLL_MS
         ).start(self.preloader)
         if self.settings.warning:  # a broken settings.json was kept aside: say so, once
             self.after_idle(self.show_error, "Settings not read", self.settings.take_warning())
@@ -291,16 +290,16 @@ class App(LessonActions, ModelFileActions, Panel):
             self.status.set("message", pre.error)
             self.show_error("desktop-cnn cannot start", pre.error)
             return
-        self.state.datasets = DatasetCache()
+        self.app_state.datasets = DatasetCache()
         self.status.set("device", pre.device)
         self.menu.enable_model_actions()
-        self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.state))
+        self.install("Feature maps", FeatureMapsPanel(self.tabs["Feature maps"], self.app_state))
         if pre.checkpoint is not None and pre.model_path is not None:  # loaded from that file
-            self.state.set_model(pre.checkpoint, ModelOrigin.file(pre.model_path))
+            self.app_state.set_model(pre.checkpoint, ModelOrigin.file(pre.model_path))
         else:
             self.no_model(pre.model_error)
         if self.args.file and self.opens_image:
-            self.state.post(OpenImage(str(Path(self.args.file).expanduser())))
+            self.app_state.post(OpenImage(str(Path(self.args.file).expanduser())))
         self.times["model"] = time.time()
 
     @property
@@ -313,7 +312,7 @@ class App(LessonActions, ModelFileActions, Panel):
         return Path(self.args.file or "").suffix.lower() == ".lesson"
 
     def no_model(self, error: str | None) -> None:
-        self.state.post(NoModelYet())
+        self.app_state.post(NoModelYet())
         self.status.set("model", "model: none")
         if error:
             self.status.set("message", f"could not load the model: {error}")
@@ -330,15 +329,15 @@ class App(LessonActions, ModelFileActions, Panel):
         from .playground.playground_panel import PlaygroundPanel
         from .train.train_panel import TrainPanel
 
-        train = TrainPanel(self.tabs["Train"], self.state)
+        train = TrainPanel(self.tabs["Train"], self.app_state)
         self.install("Train", train)
         self.training = train  # what the hidden --train starts and watches
-        self.install("Model", ModelPanel(self.tabs["Model"], self.state))
-        self.install("Build", BuildPanel(self.tabs["Build"], self.state))
-        self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.state))
-        self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.state))
-        self.install("Generate", GeneratePanel(self.tabs["Generate"], self.state))
-        self.install("Inside", InsidePanel(self.tabs["Inside"], self.state))
+        self.install("Model", ModelPanel(self.tabs["Model"], self.app_state))
+        self.install("Build", BuildPanel(self.tabs["Build"], self.app_state))
+        self.install("Playground", PlaygroundPanel(self.tabs["Playground"], self.app_state))
+        self.install("Mistakes", MistakesPanel(self.tabs["Mistakes"], self.app_state))
+        self.install("Generate", GeneratePanel(self.tabs["Generate"], self.app_state))
+        self.install("Inside", InsidePanel(self.tabs["Inside"], self.app_state))
         self.times["done"] = time.time()
         self.root.update_idletasks()  # the panels' requested sizes, for their scrollers
         for scroller in self.scrollers.values():
@@ -374,7 +373,7 @@ class App(LessonActions, ModelFileActions, Panel):
 
     # --- the current model -------------------------------------------------------------
     def model_changed(self) -> None:
-        title = self.state.title
+        title = self.app_state.title
         self.status.set("model", f"model: {title}")
         self.root.title(f"desktop-cnn - {title}")
 
@@ -478,7 +477,7 @@ class App(LessonActions, ModelFileActions, Panel):
         if self.closing:
             return
         self.closing = True
-        self.unfinished = self.state.workers.shutdown(CLOSE_WAIT_S)
+        self.unfinished = self.app_state.workers.shutdown(CLOSE_WAIT_S)
         for name in self.unfinished:  # a dataset load: it cannot be interrupted
             print(f"desktop-cnn: {name} did not stop in time", file=sys.stderr)
         if self.presenting is not None:  # the next start opens as it was before presenting

@@ -58,10 +58,9 @@ def export_work(checkpoint, path: str | Path, task: Task) -> Exported:
 
 
 class ModelFileActions:
-    """Needs ``state``, ``settings``, ``menu``, ``status``, ``times``, ``exporter`` (a Worker
+    """Needs ``app_state``, ``settings``, ``menu``, ``status``, ``times``, ``exporter`` (a Worker
     whose events go to ``export_event``) and a Panel's seams: the App has them all."""
 
-    state: AppState
     app_state: AppState
     settings: Settings
     root: tk.Tk
@@ -154,7 +153,7 @@ class ModelFileActions:
                 self.menu.show_recent(self.settings.recent_models)
             self.show_error("Cannot open the model", str(exc))
             return False
-        self.state.set_model(ck, ModelOrigin.file(path))
+        self.app_state.set_model(ck, ModelOrigin.file(path))
         self.remember(path, f"opened {path}")
         return True
 
@@ -166,7 +165,7 @@ class ModelFileActions:
             return False
         from ..core.checkpoints import save_checkpoint
 
-        ck = checkpoint or self.state.checkpoint
+        ck = checkpoint or self.app_state.checkpoint
         if ck is None:
             self.show_error("Nothing to save", "There is no model yet: train or open one.")
             return False
@@ -185,8 +184,8 @@ class ModelFileActions:
         except OSError as exc:
             self.show_error("Cannot save the model", f"{path}: {exc.strerror or exc}")
             return False
-        if ck is self.state.checkpoint:  # the same model: nobody needs telling
-            self.state.origin = ModelOrigin.file(path)
+        if ck is self.app_state.checkpoint:  # the same model: nobody needs telling
+            self.app_state.origin = ModelOrigin.file(path)
         if self.unsaved is not None and self.unsaved.checkpoint is ck:
             self.unsaved = None
         self.remember(path, f"saved {path}")
@@ -199,7 +198,7 @@ class ModelFileActions:
         from ..core.errors import DesktopCnnError
         from ..core.export import require_exporter
 
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if ck is None:
             self.show_error("Nothing to export", "There is no model yet: train or open one.")
             return False
@@ -242,12 +241,12 @@ class ModelFileActions:
             if isinstance(child, CompareWindow):  # closing it only hid it
                 child.show()
                 return child
-        return CompareWindow(self.root, self.state)
+        return CompareWindow(self.root, self.app_state)
 
     def my_handwriting(self) -> None:
         from .personal.correction import PersonalWindow
 
-        PersonalWindow.open(self.root, self.state)
+        PersonalWindow.open(self.root, self.app_state)
 
     def remember(self, path: str | Path, message: str) -> None:
         self.settings.add_recent(path)

@@ -48,7 +48,7 @@ PRESET_LABELS = {  # what the chooser shows -> the preset's name
 class BuildPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.draft = Draft()
         self.bad: dict[str, str] = {}  # field -> why its text is not a value (selected layer)
         self.judged: Judged = judge(self.draft)
@@ -125,11 +125,11 @@ class BuildPanel(Panel):
         if name is None:
             raise SpecError(f"no Build preset called {request.name!r}")
         self.load_preset(name)
-        self.state.post(ShowTab("Build"))
+        self.app_state.post(ShowTab("Build"))
 
     def open_current(self) -> bool:
         """The current model's spec (built-in or own), to start a variation of it."""
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if ck is None:
             self.show_error("No current model", "There is no model yet: open or train one.")
             return False
@@ -223,12 +223,12 @@ class BuildPanel(Panel):
             "memory. Build and train it anyway?",
         ):
             return False
-        if not self.state.post(TrainSpec(spec, force)):
+        if not self.app_state.post(TrainSpec(spec, force)):
             self.show_error(
                 "Cannot train yet", "The Train tab is still loading: try again in a moment."
             )
             return False
-        self.state.post(ShowTab("Train"))
+        self.app_state.post(ShowTab("Train"))
         return True
 
     # --- editing ------------------------------------------------------------------------

@@ -58,7 +58,7 @@ IMAGE_TYPES = [("Images", "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"),
 class DrawPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.rng = random.Random()
         self.compute_ms: list[float] = []  # preprocessing + forward + widgets, per update
         self.latency_ms: list[float] = []  # first unpredicted change -> prediction shown
@@ -79,11 +79,11 @@ class DrawPanel(Panel):
 
     @property
     def sketch(self) -> Sketch:
-        return self.state.sketch
+        return self.app_state.sketch
 
     @property
     def source(self) -> Source:
-        return self.state.source
+        return self.app_state.source
 
     def create_widgets(self) -> None:
         left = ttk.Frame(self, name="left")
@@ -92,8 +92,8 @@ class DrawPanel(Panel):
             left,
             self.sketch,
             px(280),
-            self.state.begin_stroke,
-            self.state.sketch_changed,
+            self.app_state.begin_stroke,
+            self.app_state.sketch_changed,
             name="pad",
         )
         self.pad.grid(row=0, column=0, columnspan=3)
@@ -184,7 +184,7 @@ class DrawPanel(Panel):
     # --- input ------------------------------------------------------------------------
     def sketch_changed(self) -> None:
         self.pad.refresh()
-        self.request_prediction(immediately=self.state.stroke_done)
+        self.request_prediction(immediately=self.app_state.stroke_done)
 
     def input_changed(self) -> None:
         source = self.source
@@ -198,21 +198,21 @@ class DrawPanel(Panel):
         except (tk.TclError, ValueError):
             size = self.sketch.brush
         self.sketch.brush = size
-        self.state.settings.brush = size
+        self.app_state.settings.brush = size
 
     def clear(self) -> None:
-        self.state.clear_input()
+        self.app_state.clear_input()
 
     def undo(self) -> None:
-        self.state.undo_stroke()
+        self.app_state.undo_stroke()
 
     def set_source(self, source: Source) -> None:
-        self.state.set_source(source)
+        self.app_state.set_source(source)
 
     def show_in_draw(self, request: ShowInDraw) -> None:
         self.set_source(request.source)
         self.set_saliency(request.saliency)
-        self.state.post(ShowTab("Draw"))
+        self.app_state.post(ShowTab("Draw"))
 
     def no_model_yet(self, request: NoModelYet) -> None:
         self.confidence.configure(text="No model yet: open one (Ctrl+O) or train one.")
@@ -232,14 +232,14 @@ class DrawPanel(Panel):
         self.set_source(Source("file", f"Image file: {path}", image=image))
 
     def random_test_image(self) -> None:
-        ck = self.state.checkpoint
-        if ck is None or self.state.datasets is None:
+        ck = self.app_state.checkpoint
+        if ck is None or self.app_state.datasets is None:
             self.show_error("No model", "Open or train a model first.")
             return
         name, data_dir, datasets = (
             ck.info.dataset,
-            self.state.settings.data_dir,
-            self.state.datasets,
+            self.app_state.settings.data_dir,
+            self.app_state.datasets,
         )
         data = datasets.get_test(name, data_dir)
         if data is not None:
@@ -260,7 +260,7 @@ class DrawPanel(Panel):
     def pick_test_image(self, data: Dataset) -> None:
         from ...core.errors import DesktopCnnError
 
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         assert ck is not None  # random_test_image() asked for the data with a model present
         try:
             source = test_source(data, ck.info, self.rng)
@@ -289,7 +289,7 @@ class DrawPanel(Panel):
     def predict_now(self) -> None:
         t0 = self.now()
         self._last_run = t0
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if ck is None:
             self._changed_at = None
             return
@@ -305,14 +305,14 @@ class DrawPanel(Panel):
             x, steps = input_from_image(image, ck.info, center=self.center.get())
         analysis = None if x is None else analyse(ck, x, steps, t0)
         self.show_analysis(analysis)
-        self.state.set_analysis(analysis)
+        self.app_state.set_analysis(analysis)
         done = self.now()
         self.compute_ms.append((done - t0) * 1000)
         self.latency_ms.append((done - (self._changed_at or t0)) * 1000)
         self._changed_at = None
 
     def show_analysis(self, analysis: Analysis | None) -> None:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         assert ck is not None  # predict_now() analyses only with a model
         if analysis is None:
             self.answer.configure(text="")
@@ -354,7 +354,7 @@ class DrawPanel(Panel):
                 f"unknown saliency method {method!r}: choose one of "
                 f"{', '.join(SALIENCY_METHODS)} or None"
             )
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         count = len(ck.info.classes) if ck is not None else 0
         if target is not None and not 0 <= target < count:
             raise ValueError(f"class {target} is out of range: the model has {count} classes")
@@ -362,11 +362,11 @@ class DrawPanel(Panel):
         self.saliency_changed()
 
     def saliency_changed(self) -> None:
-        self.show_saliency(self.state.analysis)
+        self.show_saliency(self.app_state.analysis)
 
     def show_saliency(self, analysis: Analysis | None) -> None:
         """The overlay for the chosen method and class; the backward pass runs only when on."""
-        method, ck = self.why.chosen_method, self.state.checkpoint
+        method, ck = self.why.chosen_method, self.app_state.checkpoint
         self.saliency = self.saliency_target = None
         if method is None:
             self.why.show(None, describe(None, "", False))
@@ -398,7 +398,7 @@ class DrawPanel(Panel):
         else:
             self.steps_view.grid_remove()
             self.tips_frame.grid()
-        self.show_steps_of(self.state.analysis)
+        self.show_steps_of(self.app_state.analysis)
 
     def centring_toggled(self) -> None:
         self.request_prediction(immediately=True)
@@ -406,7 +406,7 @@ class DrawPanel(Panel):
     def show_steps_of(self, analysis: Analysis | None) -> None:
         if not self.show_steps.get():
             return  # drawn when shown: no cost while hidden
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         info = ck.info if ck is not None else None
         steps = None if analysis is None else analysis.steps
         can_center = self.source.kind != "test" and (info is None or info.is_digits)
@@ -415,7 +415,7 @@ class DrawPanel(Panel):
         )
 
     def model_changed(self) -> None:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         assert ck is not None  # "model" is told after set_model()
         self.bars.set_classes(ck.info.classes)
         self.why.set_classes(ck.info.classes)

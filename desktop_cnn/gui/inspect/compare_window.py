@@ -131,7 +131,7 @@ class ComparePanel(Panel):
 
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master)
-        self.state = state
+        self.app_state = state
         self.entries: dict[str, Entry] = {}  # by the list's row id, in the order added
         self.create_widgets()
 
@@ -191,11 +191,13 @@ class ComparePanel(Panel):
         return self.add_curves([load_curves(p) for p in paths if p and str(p) not in known])
 
     def add_current(self) -> bool:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if ck is None:
             self.show_error("No current model", "There is no model yet: train or open one.")
             return False
-        return self.add_curves([curves_from_info(ck.info, self.state.model_source, CURRENT)]) == 1
+        return (
+            self.add_curves([curves_from_info(ck.info, self.app_state.model_source, CURRENT)]) == 1
+        )
 
     def add_curves(self, loaded: list[ModelCurves]) -> int:
         problems = []
@@ -220,7 +222,7 @@ class ComparePanel(Panel):
     def compare_inside(self) -> bool:
         entries = self.entries.values()
         paths = tuple("" if e.curves.name == CURRENT else e.curves.source for e in entries)
-        return self.state.post(CompareInside(paths))
+        return self.app_state.post(CompareInside(paths))
 
     def remove_selected(self) -> None:
         for iid in self.table.selection():

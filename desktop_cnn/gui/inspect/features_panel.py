@@ -98,7 +98,7 @@ class LayerGrid(ttk.Frame):
 class FeatureMapsPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.grids: dict[str, LayerGrid] = {}
         self.selected: tuple[str, int] | None = None
         self.pixel: Pixel | None = None  # marked on the enlarged map; explained on request
@@ -121,18 +121,18 @@ class FeatureMapsPanel(Panel):
         box.pack(fill="x")
         self.pad = SketchPad(
             box,
-            self.state.sketch,
+            self.app_state.sketch,
             px(168),
-            self.state.begin_stroke,
-            self.state.sketch_changed,
+            self.app_state.begin_stroke,
+            self.app_state.sketch_changed,
             name="pad",
         )
         self.pad.pack()
         buttons = ttk.Frame(box)
         buttons.pack(fill="x", pady=(PAD, 0))
-        ttk.Button(buttons, text="Clear", command=self.state.clear_input).pack(side="left")
+        ttk.Button(buttons, text="Clear", command=self.app_state.clear_input).pack(side="left")
         ttk.Button(
-            buttons, text="Test image", command=lambda: self.state.post(PickTestImage())
+            buttons, text="Test image", command=lambda: self.app_state.post(PickTestImage())
         ).pack(side="right")
         seen = ttk.LabelFrame(left, text="What the network sees", padding=PAD)
         seen.pack(fill="x", pady=(PAD, 0))
@@ -183,7 +183,7 @@ class FeatureMapsPanel(Panel):
     def model_changed(self) -> None:
         """A new model; one of the same architecture (training followed, a replay) keeps the
         grids and the selection, so the maps change in place as the weights do."""
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         info = ck.info if ck is not None else None
         arch = None if info is None else (info.arch, repr(info.arch_args), info.input_shape)
         if arch != self._arch:
@@ -193,7 +193,7 @@ class FeatureMapsPanel(Panel):
             self.selected, self.pixel = None, None
             self.empty.pack(anchor="w")
         self._arch = arch
-        self.layers.configure(text=activations_title(ck, self.state.origin))
+        self.layers.configure(text=activations_title(ck, self.app_state.origin))
         self.show_filters()
         self.analysis_changed()  # the Draw panel may have published its analysis before us
 
@@ -218,7 +218,7 @@ class FeatureMapsPanel(Panel):
     def show_filters(self) -> None:
         from ..predictor import conv1_filters
 
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         weights = conv1_filters(ck) if ck is not None else None
         self.filters_box.configure(text=f"{first_conv_name(ck)} filters")
         if weights is not None:
@@ -228,7 +228,7 @@ class FeatureMapsPanel(Panel):
 
     def layer_arrays(self) -> dict[str, np.ndarray]:
         """The input (as the model saw it) followed by each layer's maps (C, H, W)."""
-        a = self.state.analysis
+        a = self.app_state.analysis
         return {} if a is None else {"input": a.seen, **a.maps}
 
     def render(self) -> None:
@@ -251,7 +251,7 @@ class FeatureMapsPanel(Panel):
                 g.pack(anchor="w", pady=(0, PAD))
             g.show(
                 self.tiles(name, maps),
-                caption(name, maps, map_kind(self.state.checkpoint, name)),
+                caption(name, maps, map_kind(self.app_state.checkpoint, name)),
                 None if name == "input" else self.grid_width(),
             )
         self.show_answer()
@@ -260,7 +260,7 @@ class FeatureMapsPanel(Panel):
 
     def show_answer(self) -> None:
         """The flatten, dense layers, logits and softmax, after the last map."""
-        ck, a = self.state.checkpoint, self.state.analysis
+        ck, a = self.app_state.checkpoint, self.app_state.analysis
         if ck is None or a is None:
             self.answer.pack_forget()
             return
@@ -273,7 +273,7 @@ class FeatureMapsPanel(Panel):
         from ...core.answer_path import answer_path
         from ...core.pictures.path import path_figure
 
-        ck, a = self.state.checkpoint, self.state.analysis
+        ck, a = self.app_state.checkpoint, self.app_state.analysis
         path = answer_path(ck.model, a.x[0].cpu())
         return path_figure(
             path, list(ck.info.classes), f"{ck.info.arch}: from the input to the answer"
@@ -282,7 +282,7 @@ class FeatureMapsPanel(Panel):
     def save_image_dialog(self) -> None:
         from ..common.save_image import ask_and_save
 
-        if self.state.checkpoint is None or self.state.analysis is None:
+        if self.app_state.checkpoint is None or self.app_state.analysis is None:
             self.show_error("Nothing to save", "Draw something or pick a test image first.")
             return
         ask_and_save(self, self.figure, "feature-maps", self.ask_save_filename, self.show_error)
@@ -324,12 +324,12 @@ class FeatureMapsPanel(Panel):
         shape = "x".join(str(d) for d in a.shape[-2:])
         if layer == "filters" and a.shape[0] == 3:
             text = (
-                f"{first_conv_name(self.state.checkpoint)} filter {i}, 3x{shape}\n"
+                f"{first_conv_name(self.app_state.checkpoint)} filter {i}, 3x{shape}\n"
                 f"weights {lo:.3g} to {hi:.3g}, as RGB"
             )
         elif layer == "filters":
             text = (
-                f"{first_conv_name(self.state.checkpoint)} filter {i}, {shape}\n"
+                f"{first_conv_name(self.app_state.checkpoint)} filter {i}, {shape}\n"
                 f"weights {lo:.3g} (blue) to {hi:.3g} (red)"
             )
         else:
@@ -376,7 +376,7 @@ class FeatureMapsPanel(Panel):
     def explainable(self, layer: str) -> bool:
         from ...core.explain import conv_layers
 
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         return ck is not None and (bool(conv_layers(ck.model, [layer])) or self.is_pool(layer))
 
     def is_pool(self, layer: str) -> bool:
@@ -389,7 +389,7 @@ class FeatureMapsPanel(Panel):
         from ...core.answer_path import pool_text
 
         (layer, i), (r, c) = self.selected, self.pixel
-        text = pool_text(self.answer.path, self.state.checkpoint.model, layer, i, r, c)
+        text = pool_text(self.answer.path, self.app_state.checkpoint.model, layer, i, r, c)
         self.detail_text.configure(text=self.detail_text.cget("text") + "\n\n" + text)
 
     @property
@@ -423,7 +423,9 @@ class FeatureMapsPanel(Panel):
             if sel and self.is_pool(sel[0]) and self.pixel is not None:
                 self.explain_pool()  # pools are explained in words, beside the map
                 sel = None
-            self.explain_view.explain(self.state.checkpoint, self.state.analysis, sel, self.pixel)
+            self.explain_view.explain(
+                self.app_state.checkpoint, self.app_state.analysis, sel, self.pixel
+            )
 
     def selected_array(self) -> np.ndarray | None:
         if self.selected is None:
@@ -432,7 +434,7 @@ class FeatureMapsPanel(Panel):
         if layer == "filters":
             from ..predictor import conv1_filters
 
-            ck = self.state.checkpoint
+            ck = self.app_state.checkpoint
             w = conv1_filters(ck) if ck is not None else None
             return None if w is None or i >= len(w) else w[i]
         maps = self.layer_arrays().get(layer)

@@ -61,7 +61,7 @@ def _nums(values) -> str:
 class ModelPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.create_widgets()
         state.subscribe("model", self.model_changed)
         if state.checkpoint is not None:
@@ -113,7 +113,7 @@ class ModelPanel(Panel):
         self.total.configure(text=self.empty_text)
 
     def model_changed(self) -> None:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         self.layers.delete(*self.layers.get_children())
         self.meta.delete(*self.meta.get_children())
         if ck is None:
@@ -130,7 +130,7 @@ class ModelPanel(Panel):
                 values=(row.type, _shape(row.output_shape), f"{row.params:,}"),
             )
         self.total.configure(text=f"Total parameters: {s.total_params:,}")
-        for key, value in metadata_rows(self.state):
+        for key, value in metadata_rows(self.app_state):
             self.meta.insert("", "end", text=key, values=(value,))
         self.history.show(ck.info.history, ck.info.held_out)
         self.show_diagram()
@@ -139,7 +139,7 @@ class ModelPanel(Panel):
         from ...core.errors import DesktopCnnError
         from ...core.models import spec_for
 
-        info = self.state.checkpoint.info
+        info = self.app_state.checkpoint.info
         try:
             spec = spec_for(info.arch, info.arch_args)
         except DesktopCnnError as exc:

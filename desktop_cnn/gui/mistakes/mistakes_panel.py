@@ -91,7 +91,7 @@ def tensor_rgb(image) -> np.ndarray:
 class MistakesPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.review: Review | None = None
         self.stale = False  # the model changed since the review was made
         self.cell: tuple[int, int] | None = None  # the cell whose images are shown
@@ -162,23 +162,23 @@ class MistakesPanel(Panel):
     def current(self) -> bool:
         """The review on show belongs to the current model."""
         r = self.review
-        return r is not None and not self.stale and r.checkpoint is self.state.checkpoint
+        return r is not None and not self.stale and r.checkpoint is self.app_state.checkpoint
 
     def shown_on_screen(self) -> None:
         """Evaluate when shown with nothing current to show (a new or retrained model)."""
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if ck is not None and not self.current and not self.running and ck is not self._failed_for:
             self.evaluate()
 
     def evaluate(self) -> None:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if self.running:
             return
-        if ck is None or self.state.datasets is None:
+        if ck is None or self.app_state.datasets is None:
             self.say("There is no model yet: open one (Ctrl+O) or train one.")
             return
         model = copy.deepcopy(ck.model)  # the Draw panel keeps using the original meanwhile
-        datasets, data_dir = self.state.datasets, self.state.settings.data_dir
+        datasets, data_dir = self.app_state.datasets, self.app_state.settings.data_dir
         self.evaluating = ck
         self.worker.start(lambda task: review(ck, model, datasets, data_dir, task))
         set_enabled(self.evaluate_button, False)
@@ -208,8 +208,8 @@ class MistakesPanel(Panel):
         folder = filedialog.askdirectory(parent=self, title="Choose the data folder")
         if not folder:
             return
-        self.state.settings.data_dir = folder
-        self.state.settings.save()
+        self.app_state.settings.data_dir = folder
+        self.app_state.settings.save()
         self.folder_button.pack_forget()
         self._failed_for = None
         self.evaluate()
@@ -230,12 +230,12 @@ class MistakesPanel(Panel):
         if self.review is not None:
             self.stale = True
             self.say(
-                f"Out of date: the model changed ({self.state.model_source or 'opened'}"
+                f"Out of date: the model changed ({self.app_state.model_source or 'opened'}"
                 f"). What is shown below is the previous model's evaluation."
             )
         # Following a run swaps the model every ~300 ms: evaluating 10,000 images for each
         # would only slow the training down. The run's final model is evaluated as usual.
-        if self.visible and not self.state.origin.live:
+        if self.visible and not self.app_state.origin.live:
             self.shown_on_screen()
 
     # --- showing ---------------------------------------------------------------------------
@@ -274,7 +274,7 @@ class MistakesPanel(Panel):
     def open_cell(self, true: int, predicted: int) -> None:
         """A click on cell (true, predicted) here or in the Train panel's results."""
         self.cell = (true, predicted)
-        self.state.post(ShowTab("Mistakes"))  # shown: evaluates if there is nothing current
+        self.app_state.post(ShowTab("Mistakes"))  # shown: evaluates if there is nothing current
         if self.current:
             self.show_cell(true, predicted)
         elif not self.running:
@@ -336,4 +336,4 @@ class MistakesPanel(Panel):
         )
         self.gallery.select(k)
         source = Source("test", caption, image=image, tensor=tensor, label=m.label)
-        self.state.post(ShowInDraw(source, saliency="gradcam"))
+        self.app_state.post(ShowInDraw(source, saliency="gradcam"))

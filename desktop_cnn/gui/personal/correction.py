@@ -36,7 +36,7 @@ class CorrectionBar(Panel):
 
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, padding=0, name="correction")
-        self.state = state
+        self.app_state = state
         self.saved_version = -1  # the sketch version last saved: one drawing, one save
         self.create_widgets()
         state.subscribe("model", self.model_changed)
@@ -59,7 +59,7 @@ class CorrectionBar(Panel):
         self.update_state()
 
     def model_changed(self) -> None:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         self.choice.configure(values=list(ck.info.classes) if ck is not None else [])
         self.choice.set("")
         self.update_state()
@@ -67,7 +67,7 @@ class CorrectionBar(Panel):
     @property
     def usable(self) -> bool:
         """A drawing the model has read, new since the last save, and a digit model."""
-        ck, state = self.state.checkpoint, self.state
+        ck, state = self.app_state.checkpoint, self.app_state
         return (
             ck is not None
             and ck.info.is_digits
@@ -87,16 +87,16 @@ class CorrectionBar(Panel):
 
         if not (self.usable and self.choice.get()):
             return
-        ck, label = self.state.checkpoint, self.choice.get()
-        assert ck is not None and self.state.analysis is not None  # self.usable says so
-        said = ck.info.classes[self.state.analysis.predicted]
+        ck, label = self.app_state.checkpoint, self.choice.get()
+        assert ck is not None and self.app_state.analysis is not None  # self.usable says so
+        said = ck.info.classes[self.app_state.analysis.predicted]
         personal = PersonalSet(ck.info.dataset)
         try:
-            personal.add(self.state.sketch.image, label, said)
+            personal.add(self.app_state.sketch.image, label, said)
         except PersonalDataError as exc:
             self.show_error("Cannot save the drawing", str(exc))
             return
-        self.saved_version = self.state.sketch.version
+        self.saved_version = self.app_state.sketch.version
         verdict = "it said so too" if said == label else f"the model said {said!r}"
         self.status.configure(
             text=f"Saved as a {label!r} ({verdict}): {len(personal)} drawings in your set."
@@ -106,7 +106,7 @@ class CorrectionBar(Panel):
         PersonalWindow.refresh_open(self.winfo_toplevel())
 
     def open_window(self) -> PersonalWindow | None:
-        return PersonalWindow.open(self.winfo_toplevel(), self.state)
+        return PersonalWindow.open(self.winfo_toplevel(), self.app_state)
 
 
 class PersonalWindow(tk.Toplevel):
@@ -150,7 +150,7 @@ class PersonalPanel(Panel):
 
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master)
-        self.state = state
+        self.app_state = state
         self.drawings: list[Drawing] = []
         self.after_run: dict[int, tuple[int, int]] = {}  # drawing id -> (before, after) class
         self.create_widgets()
@@ -174,7 +174,7 @@ class PersonalPanel(Panel):
         self.selection.pack(side="left", padx=PAD)
         tune = ttk.LabelFrame(self, text="Fine-tune the current model on them", padding=PAD)
         tune.pack(fill="x", pady=(PAD, 0))
-        self.finetune = FinetunePane(tune, self.state, self.report_ready)
+        self.finetune = FinetunePane(tune, self.app_state, self.report_ready)
         self.finetune.pack(fill="x")
         self.winfo_toplevel().bind("<Delete>", lambda e: self.delete_selected())
         set_enabled(self.delete_button, False)
@@ -182,7 +182,7 @@ class PersonalPanel(Panel):
     def personal(self) -> PersonalSet | None:
         from ...core.personal import PersonalSet
 
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         return PersonalSet(ck.info.dataset) if ck is not None else None
 
     def refresh(self) -> None:
@@ -233,7 +233,7 @@ class PersonalPanel(Panel):
 
     def caption(self, d: Drawing) -> tuple[str, str]:
         """'is 1' and what the model said (before and after the last fine-tune, if any)."""
-        classes = self.state.checkpoint.info.classes if self.state.checkpoint else []
+        classes = self.app_state.checkpoint.info.classes if self.app_state.checkpoint else []
         if d.id in self.after_run and classes:
             before, after = (classes[k] for k in self.after_run[d.id])
             shown = f"is {clean(d.label)}\n{before} \u2192 {after}"

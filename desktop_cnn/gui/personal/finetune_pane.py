@@ -52,7 +52,7 @@ class FinetunePane(Panel):
         on_report: Callable[[list, FinetuneReport], None] | None = None,
     ) -> None:
         super().__init__(master, padding=0)
-        self.state, self.on_report = state, on_report
+        self.app_state, self.on_report = state, on_report
         self.config = FinetuneConfig()
         self.worker = Worker(self, "fine-tuning", self.handle, state.workers)
         self.drawings: list[Drawing] = []
@@ -115,13 +115,13 @@ class FinetunePane(Panel):
     # --- the run ---------------------------------------------------------------------------
     def load_dataset(self, name: str, data_dir: str | None) -> Dataset:
         """Runs on the worker thread; a seam tests replace to fine-tune on a small subset."""
-        datasets = self.state.datasets
+        datasets = self.app_state.datasets
         assert datasets is not None  # start() checked
         return datasets.load(name, data_dir)
 
     def start(self) -> None:
-        ck = self.state.checkpoint
-        if self.running or ck is None or self.state.datasets is None:
+        ck = self.app_state.checkpoint
+        if self.running or ck is None or self.app_state.datasets is None:
             return
         if not ck.info.is_digits:
             self.show_error("Cannot fine-tune", "Personal drawings are for digit models.")
@@ -132,7 +132,7 @@ class FinetunePane(Panel):
         self.progress.configure(value=0, maximum=1)
         self.status.configure(text=f"Loading {ck.info.dataset}...")
         self.set_running(True)
-        config, data_dir = self.config, self.state.settings.data_dir
+        config, data_dir = self.config, self.app_state.settings.data_dir
         self.worker.start(lambda task: self.work(ck, config, data_dir, task))
 
     def work(
@@ -181,7 +181,7 @@ class FinetunePane(Panel):
 
     def show_report(self, report: FinetuneReport) -> None:
         self.report = report
-        info = self.state.checkpoint.info if self.state.checkpoint else None
+        info = self.app_state.checkpoint.info if self.app_state.checkpoint else None
         name = info.dataset if info else "test"
         t = self.table
         t.delete(*t.get_children())
@@ -224,7 +224,7 @@ class FinetunePane(Panel):
         r = self.report
         if r is None or r.checkpoint is None:
             return
-        self.state.set_model(r.checkpoint, ModelOrigin.finetuned())
+        self.app_state.set_model(r.checkpoint, ModelOrigin.finetuned())
         set_enabled(self.use_button, False)
         self.status.configure(
             text="The fine-tuned model is now the current model (File > Save model as... keeps it)."

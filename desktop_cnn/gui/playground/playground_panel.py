@@ -45,7 +45,7 @@ POLL_MS = 30
 class PlaygroundPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.settings: LayerSettings | None = None
         self.data = None  # (x, w) tensors, or None for a layer too large for numbers
         self.run: ConvRun | None = None
@@ -315,7 +315,7 @@ class PlaygroundPanel(Panel):
 
     def show_preset(self, request: ShowPreset) -> None:
         """Bring the Playground up on a preset, stepped ``request.steps`` times."""
-        self.state.post(ShowTab("Playground"))
+        self.app_state.post(ShowTab("Playground"))
         if request.name not in PRESETS:
             return
         self.preset.set(request.name)

@@ -42,7 +42,7 @@ class LearnTimeline(Panel):
 
     def __init__(self, master: tk.Misc, state: AppState, log: Callable[[str], None]) -> None:
         super().__init__(master, padding=0)
-        self.state, self.log = state, log
+        self.app_state, self.log = state, log
         self.recorder = SnapshotRecorder()
         self.final: Checkpoint | None = None  # the run's final model: the slider's last stop
         self.final_origin = ModelOrigin.trained()
@@ -110,7 +110,7 @@ class LearnTimeline(Panel):
         """conv1's filters as small tiles, and the Draw panel's prediction, beside the slider."""
         from ..predictor import conv1_filters
 
-        a = self.state.analysis  # the Draw panel re-predicted in set_model, before we got here
+        a = self.app_state.analysis  # the Draw panel re-predicted in set_model, before we got here
         self.prediction.configure(
             text=""
             if a is None
@@ -136,7 +136,10 @@ class LearnTimeline(Panel):
     def run_starting(self) -> None:
         self.recorder.clear()
         self.final, self.shown, self.latest, self.shown_step = None, None, None, -1
-        self.before = (self.state.checkpoint, self.state.origin)  # current when the run began
+        self.before = (
+            self.app_state.checkpoint,
+            self.app_state.origin,
+        )  # current when the run began
         self.set_entries(0, enabled=False)
         self.say("The run's snapshots will be here to replay when it ends.")
 
@@ -199,19 +202,19 @@ class LearnTimeline(Panel):
     def unfollow(self) -> None:
         """Give the panels back the model from before the run, if following replaced it."""
         ck, origin = self.before
-        if self.shown is not None and self.state.checkpoint is self.shown and ck is not None:
+        if self.shown is not None and self.app_state.checkpoint is self.shown and ck is not None:
             self.shown, self.shown_step = None, -1
-            self.state.set_model(ck, origin)
+            self.app_state.set_model(ck, origin)
             self.log("the panels are back on the model from before the run")
 
     def show_snapshot(self, snap: Snapshot, origin: ModelOrigin) -> None:
         ck = snapshot_checkpoint(snap)
         self.shown, self.shown_step = ck, snap.step  # before set_model: model_changed reads it
-        self.state.set_model(ck, origin)
+        self.app_state.set_model(ck, origin)
         self.show_preview(ck)
 
     def model_changed(self) -> None:
-        ck = self.state.checkpoint
+        ck = self.app_state.checkpoint
         if ck is None or ck is self.shown or ck is self.final:
             return
         self.shown = None  # another model (opened from a file): not one of this run's
@@ -237,11 +240,11 @@ class LearnTimeline(Panel):
         """Make snapshot ``k`` current; the last stop is the run's final model itself."""
         if self.running or not 0 <= k < len(self.recorder):
             return
-        if self.final is not None and self.state.checkpoint is self.final:
-            self.final_origin = self.state.origin  # e.g. the file it was saved to since
+        if self.final is not None and self.app_state.checkpoint is self.final:
+            self.final_origin = self.app_state.origin  # e.g. the file it was saved to since
         if k == len(self.recorder) - 1 and self.final is not None:
             self.shown = None
-            self.state.set_model(self.final, self.final_origin)
+            self.app_state.set_model(self.final, self.final_origin)
             self.show_preview(self.final)
         else:
             snap = self.recorder[k]

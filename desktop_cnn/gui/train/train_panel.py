@@ -49,7 +49,7 @@ def clock(seconds: float) -> str:
 class TrainPanel(Panel):
     def __init__(self, master: tk.Misc, state: AppState) -> None:
         super().__init__(master, name="panel")
-        self.state = state
+        self.app_state = state
         self.job: TrainJob | None = None
         self.worker = Worker(
             self, "training", self.handle, state.workers, budget_s=0.02, after_poll=self.after_poll
@@ -73,12 +73,12 @@ class TrainPanel(Panel):
         left.grid(row=0, column=0, rowspan=2, sticky="nsew")
         self.form = TrainForm(
             left,
-            self.state.settings.data_dir,  # lambdas: seams tests replace
+            self.app_state.settings.data_dir,  # lambdas: seams tests replace
             lambda **kw: self.ask_directory(**kw),
             lambda **kw: self.ask_open_filename(**kw),
         )
         self.form.pack(fill="x")
-        self.form.listen(self.state)  # the chapter guide fills the form with a recipe
+        self.form.listen(self.app_state)  # the chapter guide fills the form with a recipe
         buttons = ttk.Frame(left, name="buttons")
         buttons.pack(fill="x", pady=PAD)
         self.start_button = ttk.Button(buttons, text="Start", command=self.start, name="start")
@@ -102,10 +102,10 @@ class TrainPanel(Panel):
         self.results = ResultsPane(tabs)
         tabs.add(self.results, text="Results")
         # A click on a cell of the matrix: whoever shows a cell's images (the Mistakes tab)
-        self.results.confusion.on_cell = lambda i, j: self.state.post(ShowConfusionCell(i, j))
+        self.results.confusion.on_cell = lambda i, j: self.app_state.post(ShowConfusionCell(i, j))
         tabs.add(self.form.make_report(tabs), text="Book vs yours")  # after a recipe's run
         self.tabs = tabs
-        self.timeline = LearnTimeline(self, self.state, self.log.append)
+        self.timeline = LearnTimeline(self, self.app_state, self.log.append)
         self.timeline.grid(row=1, column=1, sticky="ew", padx=(PAD * 2, 0), pady=(PAD, 0))
         self.columnconfigure(1, weight=1)
         self.rowconfigure(0, weight=1)
@@ -130,7 +130,7 @@ class TrainPanel(Panel):
 
     def load_dataset(self, name: str, data_dir: str | None) -> Dataset:
         """Runs on the worker thread; a seam tests replace to train on a small subset."""
-        datasets = self.state.datasets
+        datasets = self.app_state.datasets
         assert datasets is not None  # made at start-up, before this panel
         return datasets.load(name, data_dir or None)
 
@@ -142,7 +142,7 @@ class TrainPanel(Panel):
         except DesktopCnnError as exc:
             self.show_error("Cannot start training", str(exc))
             return
-        self.state.settings.data_dir = v.data_dir
+        self.app_state.settings.data_dir = v.data_dir
         self.reset()
         config = replace(v.config, snapshots_per_epoch=SNAPSHOTS_PER_EPOCH)
         # With a teacher the batch loss is T² KL + cross-entropy, on another scale than the
@@ -311,7 +311,7 @@ class TrainPanel(Panel):
         if result.status != "failed" and self.epochs:
             final = result.checkpoint
             final.model.cpu().eval()  # predictions run on the CPU: one image needs no GPU
-            self.state.set_model(final, ModelOrigin.trained())
+            self.app_state.set_model(final, ModelOrigin.trained())
             self.log.append(f"the trained model is now the current model: {final.info.title}")
             self.timeline.run_ended(final)
             if result.status == "finished":
