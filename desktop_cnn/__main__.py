@@ -6,8 +6,10 @@ import sys
 from pathlib import Path
 
 # cli/__init__.py's COMMANDS, named here: importing the CLI would import torch (seconds)
+SUBCOMMANDS: tuple[str, ...]  # any length: these tuples grow on the lines below
 SUBCOMMANDS = ("train", "eval", "predict", "summary", "export", "gui", "lesson", "figure")
 SUBCOMMANDS += ("visualize", "attack", "robustness", "gan")
+OPENED_TYPES: tuple[str, ...]
 OPENED_TYPES = (".pt", ".pth", ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
 OPENED_TYPES += (".lesson",)  # a lesson file (core/lesson.py)
 

@@ -20,7 +20,7 @@ def main() -> None:
     panel = app.panels["Draw"]
     panel.brush.set(20)
     panel.brush_changed()
-    strokes, _ = next(iter(variants(4, 1, canvas=panel.pad.size)))
+    strokes, _ = next(iter(variants(4, 1, canvas=panel.pad.side)))
     for stroke in strokes:
         draw_stroke(panel.pad.canvas, stroke, each=app.root.update)
     panel.why.radios["gradcam"].invoke()

@@ -38,7 +38,7 @@ def test_drawn_digits_are_recognised(app, capsys):
     panel = app.panels["Draw"]
     right, wrong = 0, []
     for digit in range(10):
-        for i, (strokes, width) in enumerate(variants(digit, PER_DIGIT, canvas=panel.pad.size)):
+        for i, (strokes, width) in enumerate(variants(digit, PER_DIGIT, canvas=panel.pad.side)):
             panel.clear()
             panel.brush.set(round(width))
             panel.brush_changed()

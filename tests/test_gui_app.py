@@ -73,7 +73,7 @@ def test_window_menu_and_status_bar(app):
 def test_drawing_predicts_live_and_clear_empties(app, draw):
     assert draw.answer.cget("text") == "" and app.app_state.analysis is None
     updates = []
-    scale = draw.pad.size / 280  # the strokes are in 96-dpi pad pixels: 560 px at 192 dpi
+    scale = draw.pad.side / 280  # the strokes are in 96-dpi pad pixels: 560 px at 192 dpi
     draw_stroke(
         draw.pad.canvas,
         DIGIT_STROKES["1"][0],
@@ -123,7 +123,7 @@ def test_feature_maps_follow_the_drawing(app, draw):
     maps = app.panels["Feature maps"]
     pump(app.root, 0.2)
     before = maps.renders
-    draw_digit(maps.pad.canvas, "7", scale=maps.pad.size / 280, each=app.root.update)
+    draw_digit(maps.pad.canvas, "7", scale=maps.pad.side / 280, each=app.root.update)
     pump(app.root, 0.2)
     assert maps.renders > before + 1  # redrawn live, not only at the end
     counts = {name: g.count for name, g in maps.grids.items()}

@@ -485,7 +485,7 @@ def test_build_train_look_inside_save_reopen_and_export(
     app.notebook.select(app.tabs["Feature maps"])
     maps = app.panels["Feature maps"]
     app.panels["Draw"].clear()
-    draw_digit(maps.pad.canvas, "7", scale=maps.pad.size / 280, each=app.root.update)
+    draw_digit(maps.pad.canvas, "7", scale=maps.pad.side / 280, each=app.root.update)
     pump(
         app.root,
         until=lambda: app.app_state.analysis is not None and "conv1" in maps.grids,

@@ -50,7 +50,7 @@ def map_value(app, layer: str, c: int, r: int, col: int) -> float:
 
 
 def test_clicking_a_pixel_explains_its_value(app, maps):
-    draw_digit(maps.pad.canvas, "7", scale=maps.pad.size / 280, each=app.root.update)
+    draw_digit(maps.pad.canvas, "7", scale=maps.pad.side / 280, each=app.root.update)
     pump(app.root, 0.2)
     click_tile(app, maps, "conv1", 2, 0, 0)  # a corner: the window lies half in the padding
     assert maps.selected == ("conv1", 2) and maps.pixel == (0, 0)
@@ -71,7 +71,7 @@ def test_clicking_a_pixel_explains_its_value(app, maps):
     click_tile(app, maps, "conv2", 5, 0, 0)
     m = app.app_state.analysis.maps["conv2"][5]
     r, c = (int(i) for i in np.unravel_index(m.argmax(), m.shape))
-    size, (h, w) = maps.detail.size, m.shape
+    size, (h, w) = maps.detail.side, m.shape
     maps.detail.event_generate(
         "<Button-1>", x=1 + int((c + 0.5) * size / w), y=1 + int((r + 0.5) * size / h)
     )

@@ -88,7 +88,7 @@ def enabled(widget) -> bool:
 
 def test_the_bar_is_for_drawings_only(app, draw, bar, tmp_path):
     assert not enabled(bar.choice) and not enabled(bar.save_button)  # nothing drawn
-    strokes, width = handwriting(draw.pad.size)[0][1:]
+    strokes, width = handwriting(draw.pad.side)[0][1:]
     draw_on_canvas(app, draw, strokes, width)
     assert enabled(bar.choice) and not enabled(bar.save_button)  # no class chosen yet
     assert list(bar.choice.cget("values")) == [str(i) for i in range(10)]
@@ -106,7 +106,7 @@ def test_the_bar_is_for_drawings_only(app, draw, bar, tmp_path):
 def test_corrections_are_saved_and_fine_tuning_learns_them(app, draw, bar, mnist):
     personal = PersonalSet("mnist")
     wrong = 0
-    drawings = handwriting(draw.pad.size)
+    drawings = handwriting(draw.pad.side)
     for digit, strokes, width in drawings:
         draw_on_canvas(app, draw, strokes, width)
         wrong += draw.answer.cget("text") != str(digit)
@@ -144,7 +144,7 @@ def test_corrections_are_saved_and_fine_tuning_learns_them(app, draw, bar, mnist
     tune = view.finetune
     small = small_dataset(mnist, 2000, 1000)
     tune.load_dataset = lambda name, data_dir: small
-    tune.config = FinetuneConfig(epochs=2, replay=2000)
+    tune.finetune_config = FinetuneConfig(epochs=2, replay=2000)
     tune.start_button.invoke()
     assert tune.running and not enabled(tune.start_button)
     pump(app.root, until=lambda: not tune.running, timeout=120)

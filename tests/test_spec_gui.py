@@ -75,7 +75,7 @@ def test_an_own_deep_design_in_feature_maps(app):
     app.notebook.select(app.tabs["Feature maps"])
     maps = app.panels["Feature maps"]
     app.panels["Draw"].clear()
-    draw_digit(maps.pad.canvas, "7", scale=maps.pad.size / 280, each=app.root.update)
+    draw_digit(maps.pad.canvas, "7", scale=maps.pad.side / 280, each=app.root.update)
     pump(app.root, 0.3)
     four_d = [r for r in spec.layers if r.type not in ("gap", "dropout", "linear")]
     assert [n for n in maps.grids if n != "input"] == [r.name for r in four_d]

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from typing import Protocol
 
 from ..core.errors import DesktopCnnError
 from ..core.safetext import clean
@@ -40,6 +41,14 @@ from . import (
 )
 from .prog import PROG
 
+
+class Command(Protocol):
+    """A subcommand's module: ``add_parser`` adds it, its ``run(args)`` set as ``func``."""
+
+    def add_parser(self, sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None: ...
+
+
+COMMANDS: tuple[Command, ...]
 COMMANDS = (train, evaluate, predict, summary, export, spec, code, exercises, lesson, figure)
 COMMANDS += (gan,)
 COMMANDS += (visualize, attack, robustness)

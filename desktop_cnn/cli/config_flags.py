@@ -32,4 +32,6 @@ def _add(parser: argparse.ArgumentParser | argparse._ArgumentGroup, s: Setting) 
 def config_from(args: argparse.Namespace, cls: type[C]) -> C:
     """The config the flags ask for (fields without a flag keep their defaults)."""
     given = vars(args)
-    return cls(**{s.name: given[s.name] for s in settings(cls) if s.option.flag})
+    # widened to plain ``type``: mypy does not see ``type[C]`` as Hashable for the cached lookup
+    klass: type = cls
+    return cls(**{s.name: given[s.name] for s in settings(klass) if s.option.flag})

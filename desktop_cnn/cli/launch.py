@@ -119,7 +119,7 @@ def launch(run: TrainRun, nproc: int) -> int:
         # As torchrun does: one thread each unless told, or N processes fight for the cores.
         env.setdefault("OMP_NUM_THREADS", str(max(1, (os.cpu_count() or 1) // nproc)))
         linux = sys.platform.startswith("linux")
-        workers: list[subprocess.Popen] = []
+        workers: list[subprocess.Popen[bytes]] = []
         # SIGTERM or SIGHUP to the launcher ends its workers too (SIGKILL: prctl and watchdog).
         ended = {s: signal.getsignal(s) for s in (signal.SIGTERM, signal.SIGHUP)}
         for s in ended:
@@ -160,7 +160,7 @@ def _wait(workers: list[subprocess.Popen[bytes]]) -> dict[int, int] | None:
         time.sleep(0.1)
 
 
-def _end(workers: list[subprocess.Popen]) -> None:
+def _end(workers: list[subprocess.Popen[bytes]]) -> None:
     """SIGTERM the workers still running, then wait (SIGKILL after 10 s)."""
     for w in workers:
         if w.poll() is None:

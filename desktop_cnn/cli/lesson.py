@@ -9,7 +9,7 @@ from pathlib import Path
 from ..core.lesson import SUFFIX, LessonError, LessonPlan, write_lesson
 
 
-def add_parser(sub) -> None:
+def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
     p = sub.add_parser(
         "lesson",
         help="write a lesson file: guide step, tab, Playground preset, model, spec, drawing",

@@ -11,6 +11,7 @@ from ..core.checkpoints import check_output_path, save_with_fallback
 from ..core.errors import DesktopCnnError
 from ..core.outputs import OutputLock
 from ..core.train import recipes
+from ..core.train.config import TrainConfig
 from .progress import ProgressPrinter
 
 
@@ -39,7 +40,9 @@ def run_recipe(args: argparse.Namespace) -> int:
         return _train_recipe(r, config, args, out)
 
 
-def _train_recipe(r, config, args, out: Path) -> int:
+def _train_recipe(
+    r: recipes.Recipe, config: TrainConfig, args: argparse.Namespace, out: Path
+) -> int:
     t0 = time.perf_counter()
     result, _ = recipes.train_recipe(r, config, args.data_dir, ProgressPrinter())
     if result.status == "failed":

@@ -14,18 +14,19 @@ from ..core.checkpoints import (
     load_checkpoint,
     save_with_fallback,
 )
-from ..core.data import DATASET_HELP
+from ..core.data import DATASET_HELP, Dataset
 from ..core.device import pick_device
 from ..core.errors import TrainingError
 from ..core.limits import check_range
 from ..core.models import MODELS
 from ..core.outputs import OutputLock
 from ..core.resolve import resolve_model
+from ..core.train.config import TrainConfig
 from ..core.train.distributed import Ranks
 from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
-from ..core.train.training import TrainConfig, Trainer
+from ..core.train.training import Trainer
 from ..core.train_checks import check_batch_memory, check_launch, check_train_output
 from . import progress
 from .config_flags import add_flags, config_from
@@ -129,6 +130,7 @@ def run(args: argparse.Namespace) -> int:
 
 def train(run: TrainRun) -> int:
     """Train as ``run`` describes, print progress, save ``run.out``; the exit status."""
+    assert run.out is not None  # --out is required, so every CLI run names its file
     out, ranks = Path(run.out), Ranks.from_env()
     run.config.validate()  # bad flags and an unwritable --out fail before the data is read
     pick_device(run.config.device)  # meta, xla, cpu:1: one line before the data is read
@@ -185,7 +187,7 @@ def _train(run: TrainRun, out: Path, ranks: Ranks) -> int:
     return 0
 
 
-def report_data(data) -> None:
+def report_data(data: Dataset) -> None:
     """For an image folder: the images read per class and what was left out (stderr)."""
     if not data.name.startswith("imagefolder:"):
         return

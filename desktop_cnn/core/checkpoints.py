@@ -38,9 +38,10 @@ from .atomic import (
 )
 from .errors import CheckpointError, SaveError, UnknownNameError
 from .model_checks import check_fit, check_info, check_state
-from .models import NamedActivations, arch_name, build_model, spec_for
+from .models import arch_name, build_model, spec_for
 from .paths import models_dir
 from .safetext import clean_all
+from .spec.base import NamedActivations
 from .spec.layers import NetSpec, SpecError
 from .state_import import guess_architecture
 

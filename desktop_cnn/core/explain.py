@@ -28,13 +28,19 @@ def _activation_table() -> dict[str, tuple[Callable[[Tensor], Tensor], Callable[
     table: dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]] = {}
     for name, kind in activation_kinds().items():
         fn = kind().function()
-        table[name] = (fn, lambda v, fn=fn: float(fn(torch.tensor(v, dtype=torch.float64))))
+
+        def shown(v: float, fn: Callable[[Tensor], Tensor] = fn) -> float:
+            return float(fn(torch.tensor(v, dtype=torch.float64)))
+
+        table[name] = (fn, shown)
     table["none"] = (lambda t: t, lambda v: v)
     return table
 
 
 ACTIVATIONS = _activation_table()
-MODULE_NAMES = {type(kind().function()): name for name, kind in activation_kinds().items()}
+MODULE_NAMES: dict[type, str] = {
+    type(kind().function()): name for name, kind in activation_kinds().items()
+}
 
 
 @dataclass(frozen=True)

@@ -213,7 +213,7 @@ def _image(data: bytes) -> Any:
     return img
 
 
-def read_lesson(path: str | os.PathLike) -> Lesson:
+def read_lesson(path: str | os.PathLike[str]) -> Lesson:
     """Read and check a whole lesson; LessonError (naming the file) for anything wrong."""
     path = Path(path)
     try:
@@ -238,7 +238,7 @@ def read_lesson(path: str | os.PathLike) -> Lesson:
 
 
 def write_lesson(
-    path: str | os.PathLike,
+    path: str | os.PathLike[str],
     plan: LessonPlan,
     model: bytes | None = None,
     spec: bytes | None = None,

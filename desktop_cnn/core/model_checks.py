@@ -11,6 +11,7 @@ byte is allocated. Each failure is one ``CheckpointError`` line naming the file.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -110,7 +111,7 @@ def activation_sizes(meta_model: torch.nn.Module, input_shape: tuple[int, ...]) 
     sizes: dict[str, int] = {}
     leaves = [(n, m) for n, m in meta_model.named_modules() if not list(m.children())]
 
-    def hook_for(name: str):
+    def hook_for(name: str) -> Callable[[torch.nn.Module, Any, Any], None]:
         def hook(module: torch.nn.Module, args: Any, out: Any) -> None:
             if isinstance(out, torch.Tensor):
                 sizes[name] = sizes.get(name, 0) + out.numel() * 4

@@ -87,7 +87,7 @@ def build_model(name: str | NetSpec, **kwargs: Any) -> NamedActivations:
 
 def classifier_args(
     name: str | NetSpec, input_shape: tuple[int, int, int], num_classes: int
-) -> dict:
+) -> dict[str, Any]:
     """The constructor arguments that fit a classifier to a dataset's shape and classes.
 
     A NetSpec must already fit (``spec.files.fit_to_data`` adapts one); its

@@ -55,9 +55,9 @@ def is_ours(path: Path, kind: str) -> bool:
 
 
 def check_output(
-    out: str | os.PathLike,
+    out: str | os.PathLike[str],
     kind: str,
-    inputs: Iterable[str | os.PathLike | None] = (),
+    inputs: Iterable[str | os.PathLike[str] | None] = (),
     force: bool = False,
     flag: str = "--out",
 ) -> Path:
@@ -102,7 +102,7 @@ class OutputLock:
     killed run never leaves the output locked. Where flock is missing, nothing is locked.
     """
 
-    def __init__(self, out: str | os.PathLike) -> None:
+    def __init__(self, out: str | os.PathLike[str]) -> None:
         out = Path(out).expanduser()
         limit = name_max(out.parent if out.parent.is_dir() else Path("."))
         self.path = out.with_name(fit_bytes(f".{out.name}", limit - len(".lock")) + ".lock")

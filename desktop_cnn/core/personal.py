@@ -85,7 +85,8 @@ class PersonalSet:
         for n, entry in enumerate(entries, 1):
             d, why = self._entry(entry)
             if d is not None and any(k.id == d.id for k in drawings):
-                d, why = None, f"its id {d.id} repeats an earlier one"
+                why = f"its id {d.id} repeats an earlier one"
+                d = None
             if d is None:
                 self.skipped.append(f"entry {n} of {path} is ignored: {why}")
             else:

@@ -9,9 +9,9 @@ step, so the app can show people what happened to their drawing.
 
 from __future__ import annotations
 
+import os
 from collections.abc import Sequence
 from dataclasses import dataclass
-from pathlib import Path
 
 import numpy as np
 import torch
@@ -42,7 +42,7 @@ class DigitSteps:
         return self.tensor is None
 
 
-def load_image(path: str | Path) -> Image.Image:
+def load_image(path: str | os.PathLike[str]) -> Image.Image:
     """Open an image file, with a clear error for anything PIL cannot read."""
     try:
         img = Image.open(path)

@@ -66,7 +66,7 @@ def has_shipped(name: str) -> bool:
 
 def load_test_data(
     name: str,
-    data_dir: str | os.PathLike | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
     classes: Sequence[str] | None = None,
 ) -> Dataset:
     """A dataset to evaluate on: on disk, else shipped (MNIST), else loaded as usual."""

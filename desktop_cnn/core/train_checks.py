@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import torch
 
@@ -92,7 +93,7 @@ def memory_bytes(device: torch.device) -> int:
 
 def check_batch_memory(
     arch: object,
-    arch_args: dict,
+    arch_args: dict[str, Any],
     input_shape: tuple[int, int, int],
     batch: int,
     device: torch.device,

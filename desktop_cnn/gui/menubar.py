@@ -110,7 +110,7 @@ class MenuBar(tk.Menu):
         for label, path in self.bundled:
             self.recent_menu.add_command(
                 label=f"Reopen bundled model: {label}",
-                command=lambda p=path: self.commands.open_recent(p),
+                command=functools.partial(self.commands.open_recent, path),
             )
 
 

@@ -121,7 +121,7 @@ def fit_content(root: tk.Tk) -> None:
         root.geometry(f"{w}x{h}")
 
 
-def widen(root: tk.Misc, extra: int) -> None:
+def widen(root: tk.Tk, extra: int) -> None:
     """Make a normal window ``extra`` px wider (for a docked pane), within the screen."""
     if root.wm_state() != "normal":
         return
@@ -134,7 +134,7 @@ def widen(root: tk.Misc, extra: int) -> None:
     root.geometry(str(Geometry(width, g.height, x, g.y if x is not None else None)))
 
 
-def remember(root: tk.Misc, values: dict) -> None:
+def remember(root: tk.Tk, values: dict) -> None:
     """Keep the size and position of a normal (not maximised or iconified) window."""
     try:
         if root.wm_state() != "normal":
@@ -156,7 +156,7 @@ class Zoom:
     }
 
     def __init__(
-        self, root: tk.Misc, values: dict, say, rescaled=lambda: None, ask_room=lambda: None
+        self, root: tk.Tk, values: dict, say, rescaled=lambda: None, ask_room=lambda: None
     ) -> None:
         self.root, self.values, self.say = root, values, say  # say(text): the status bar
         self.rescaled = rescaled  # after the re-layout: panels redraw their pictures

@@ -123,7 +123,14 @@ class ShapeCase:
     settings: LayerSettings | None  # None for pooling, which the playground does not draw
 
     def build(self) -> nn.Module:
-        return eval(self.layer_line, {"nn": nn})  # our own literal line, never user text
+        layer: nn.Module = eval(self.layer_line, {"nn": nn})  # our own line, never user text
+        return layer
+
+
+def conv_settings(case: ShapeCase) -> LayerSettings:
+    """A conv case's settings: only the pooling cases have none."""
+    assert case.settings is not None, f"{case.question} is pooling, not a conv layer"
+    return case.settings
 
 
 def _conv_case(question: str, st: LayerSettings) -> ShapeCase:
@@ -228,7 +235,7 @@ def exercise3_text() -> str:
         "",
     ]
     for case in exercise3_layers():
-        st = case.settings
+        st = conv_settings(case)  # exercise 3's layers are exercise 2's conv cases
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
         lines += [case.question, f"  {f.general}", f"  {f.substituted}", ""]
     rows, total = cifar_net_params()
@@ -264,6 +271,7 @@ def dcgan_walk() -> list[WalkRow]:
         m = modules[r.name]
         if not isinstance(m, nn.ConvTranspose2d):
             continue
+        assert not isinstance(m.padding, str)  # "same"/"valid" exist for Conv2d only
         st = LayerSettings(
             size=n,
             kernel=m.kernel_size[0],
@@ -387,8 +395,8 @@ POOL_PRESETS: dict[str, Preset] = {
 
 PRESETS: dict[str, Preset] = {
     "Exercise 1: W0, W1, W2 on 5x5": Preset(exercise1_settings(), exercise1_text, exercise1_data),
-    "Exercise 2: three output shapes": Preset(exercise2_cases()[0].settings, exercise2_text),
-    "Exercise 3: parameter counts": Preset(exercise2_cases()[1].settings, exercise3_text),
+    "Exercise 2: three output shapes": Preset(conv_settings(exercise2_cases()[0]), exercise2_text),
+    "Exercise 3: parameter counts": Preset(conv_settings(exercise2_cases()[1]), exercise3_text),
     "Fig. 2: 5x5x3 -> 3x3x2, p1 s2": Preset(FIG2, fig2_text, fig2_data),
     "Fig. 3: ConvNet on 39x39x3": Preset(FIG3_LAYERS[0], fig3_text),
     "Fig. 5: im2col 37x37x10 -> 17x17x20": Preset(FIG5, fig5_text),

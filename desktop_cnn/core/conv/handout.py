@@ -10,8 +10,16 @@ from __future__ import annotations
 
 from typing import Any
 
+from torch import Tensor
+
 from .arithmetic import BookExercise1, exercise1
-from .exercises import cifar_net_params, exercise2_cases, exercise3_layers, grids_side_by_side
+from .exercises import (
+    cifar_net_params,
+    conv_settings,
+    exercise2_cases,
+    exercise3_layers,
+    grids_side_by_side,
+)
 from .formulas import Formula, number, params_formula, pool_formula
 
 
@@ -74,7 +82,7 @@ def _exercise2(answers: bool) -> list[str]:
 def _exercise3(answers: bool) -> list[str]:
     lines = ["Exercise 3. How many parameters does each layer, and the chapter's CIFAR net, learn?"]
     for case in exercise3_layers():
-        st = case.settings
+        st = conv_settings(case)  # exercise 3's layers are exercise 2's conv cases
         lines.append(f"  {case.question}")
         if answers:
             f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
@@ -103,7 +111,7 @@ def handout_text(answers: bool = True) -> str:
     return "\n\n".join("\n".join(p) for p in parts) + "\n"
 
 
-def _grid(t) -> list[list[int]]:
+def _grid(t: Tensor) -> list[list[int]]:
     return [[int(v) for v in row] for row in t.tolist()]
 
 
@@ -123,7 +131,7 @@ def handout_data() -> dict[str, Any]:
     rows, total = cifar_net_params()
     layers = []
     for case in exercise3_layers():
-        st = case.settings
+        st = conv_settings(case)  # exercise 3's layers are exercise 2's conv cases
         f = params_formula(st.in_channels, st.out_channels, st.kernel, st.bias)
         layers.append({"question": case.question, "params": f.value, "worked": f.substituted})
     return {

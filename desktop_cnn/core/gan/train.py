@@ -272,13 +272,13 @@ class GanTrainer:
         loss_d = F.binary_cross_entropy_with_logits(
             out_real, ones
         ) + F.binary_cross_entropy_with_logits(out_fake, zeros)
-        loss_d.backward()  # type: ignore[no-untyped-call]
+        loss_d.backward()
         self.opt_d.step()
         self.opt_g.zero_grad(set_to_none=True)
         # Non-saturating: maximise log D(G(z)) (target "real") rather than minimise
         # log(1 - D(G(z))), whose gradient vanishes while D rejects every fake.
         loss_g = F.binary_cross_entropy_with_logits(self.d(fake).view(-1), ones)
-        loss_g.backward()  # type: ignore[no-untyped-call]
+        loss_g.backward()
         self.opt_g.step()
         with torch.no_grad():
             d_x = torch.sigmoid(out_real).mean()

@@ -181,8 +181,8 @@ def check_optimizer(ck: Checkpoint, config: TrainConfig) -> None:
     ids = [
         i for g in groups for i in (g["params"] if isinstance(g.get("params"), list) else [None])
     ]
-    whole = all(isinstance(i, int) and not isinstance(i, bool) for i in ids)
-    if not whole or sorted(ids) != list(range(len(params))):
+    whole = [i for i in ids if isinstance(i, int) and not isinstance(i, bool)]
+    if len(whole) != len(ids) or sorted(whole) != list(range(len(params))):
         raise _damaged(ck, f"its optimizer does not hold the model's {len(params)} parameters")
     fresh = make_optimizer(copy.deepcopy(ck.model).cpu(), config).state_dict()["param_groups"][0]
     for g in opt["param_groups"]:

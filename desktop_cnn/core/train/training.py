@@ -31,9 +31,10 @@ from ..errors import TrainingError
 from ..evaluation import EvalResult, evaluate
 from ..inside.advtrain import adversarial_mix
 from ..model_checks import check_activations
-from ..models import NamedActivations, arch_name, build_model, classifier_args, spec_for
+from ..models import arch_name, build_model, classifier_args, spec_for
 from ..snapshots import LiveCopy, cpu_state, snapshot_marks
 from ..spec.arith import analyse
+from ..spec.base import NamedActivations
 from ..spec.layers import NetSpec, SpecError
 
 # The config lives in config.py; importers of training keep finding it here.

@@ -9,6 +9,7 @@ from __future__ import annotations
 import tkinter as tk
 from tkinter import font as tkfont
 from tkinter import ttk
+from typing import Literal
 
 from ...core.spec.arith import SpecArith
 from ...core.spec.table import COLUMNS, table_rows
@@ -47,7 +48,7 @@ class ArithTable(ttk.Frame):
         self.tree = ttk.Treeview(self, columns=cols, selectmode="none", name="arith")
         for i, col in enumerate(COLUMNS):
             cid = "#0" if i == 0 else col
-            anchor = "e" if col in RIGHT else "w"
+            anchor: Literal["e", "w"] = "e" if col in RIGHT else "w"
             self.tree.heading(cid, text=col, anchor=anchor)
             self.tree.column(
                 cid, width=px(WIDTHS[col]), anchor=anchor, stretch=col == "note", minwidth=px(40)

@@ -215,11 +215,13 @@ class BuildPanel(Panel):
         spec = self._buildable("Cannot train this")
         if spec is None:
             return False
-        force = bool(self.judged.arith.too_big)
+        arith = self.judged.arith
+        assert arith is not None  # a judged spec that can be built always has its arithmetic
+        force = bool(arith.too_big)
         if force and not self.ask_yes_no(
             "Train a very big model?",
             f"{spec.name} is too big for a desktop "
-            f"({self.judged.arith.too_big}): training will be very slow and use a lot of "
+            f"({arith.too_big}): training will be very slow and use a lot of "
             "memory. Build and train it anyway?",
         ):
             return False

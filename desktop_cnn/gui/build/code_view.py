@@ -18,7 +18,7 @@ from ..common.panel import PAD
 class CodeView(ttk.Frame):
     """``save(code)`` is the owner's Save as .py (its file dialog is the owner's seam)."""
 
-    def __init__(self, master: tk.Misc, save: Callable[[str], None]) -> None:
+    def __init__(self, master: tk.Misc, save: Callable[[str], object]) -> None:
         super().__init__(master, padding=PAD)
         self.save = save
         self.spec: NetSpec | None = None

@@ -77,8 +77,8 @@ class LayerList(ttk.Frame):
         self.tree.bind("<<TreeviewSelect>>", lambda e: self._selected())
         self.tree.bind("<Insert>", lambda e: self.add())
         self.tree.bind("<Delete>", lambda e: self.remove())
-        self.tree.bind("<Alt-Up>", lambda e: self.move(-1) or "break")
-        self.tree.bind("<Alt-Down>", lambda e: self.move(1) or "break")
+        self.tree.bind("<Alt-Up>", lambda e: self._move_key(-1))
+        self.tree.bind("<Alt-Down>", lambda e: self._move_key(1))
         bar = ttk.Frame(self)
         bar.grid(row=1, column=0, columnspan=2, sticky="ew", pady=(PAD, 0))
         self.kind = tk.StringVar(self, "conv")
@@ -88,7 +88,7 @@ class LayerList(ttk.Frame):
         )
         self.kind_box.pack(side="left")
         self.kind_box.bind("<KeyPress>", self._typed)
-        self.kind_box.bind("<Return>", lambda e: self.add() or "break")
+        self.kind_box.bind("<Return>", lambda e: self._add_key())
         self.add_button = ttk.Button(bar, text="Add (Ins)", command=self.add, width=9)
         self.remove_button = ttk.Button(bar, text="Remove (Del)", command=self.remove, width=12)
         self.up_button = ttk.Button(bar, text="\u2191", width=3, command=lambda: self.move(-1))
@@ -120,6 +120,7 @@ class LayerList(ttk.Frame):
         if index < 0:
             self.tree.set(INPUT, "settings", "x".join(str(v) for v in input_shape))
         else:
+            assert layer is not None  # every layer row (index >= 0) comes with its layer
             self.tree.item(str(index), text=layer["name"])
             self.tree.set(str(index), "settings", settings_text(layer))
 
@@ -184,3 +185,13 @@ class LayerList(ttk.Frame):
     def move(self, delta: int) -> None:
         if self.index >= 0:
             self.select(self.actions.move(self.index, delta))
+
+    def _add_key(self) -> str:
+        """A key's add: ``"break"`` stops Tk's own handling of the key."""
+        self.add()
+        return "break"
+
+    def _move_key(self, delta: int) -> str:
+        """A key's move: ``"break"`` stops Tk's own handling of the key."""
+        self.move(delta)
+        return "break"

@@ -31,8 +31,8 @@ class SketchPad(ttk.Frame):
     ) -> None:
         super().__init__(master, name=name or "")  # "": a name of Tk's choosing, as None
         self.sketch = sketch
-        self.size = size or sketch.size
-        self.scale = sketch.size / self.size  # pad px -> sketch px
+        self.side = size or sketch.size
+        self.scale = sketch.size / self.side  # pad px -> sketch px
         self.on_begin = on_begin or (lambda: None)
         self.on_change = on_change or (lambda done: None)
         self.image: Image.Image | None = None  # a loaded picture replaces the sketch on screen
@@ -43,8 +43,8 @@ class SketchPad(ttk.Frame):
     def create_widgets(self) -> None:
         self.canvas = tk.Canvas(
             self,
-            width=self.size,
-            height=self.size,
+            width=self.side,
+            height=self.side,
             background="white",
             highlightthickness=1,
             highlightbackground="#808080",
@@ -52,7 +52,7 @@ class SketchPad(ttk.Frame):
             name="canvas",
         )
         self.photo = ImageTk.PhotoImage(
-            Image.new("RGB", (self.size, self.size), "white"), master=self
+            Image.new("RGB", (self.side, self.side), "white"), master=self
         )
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
         self.canvas.keeps_size = True  # type: ignore[attr-defined]  # rescale() sizes it
@@ -64,10 +64,10 @@ class SketchPad(ttk.Frame):
 
     def rescale(self, ratio: float) -> None:
         """The zoom changed (scaling.relayout): a pad ``ratio`` times as large, redrawn."""
-        self.size = max(28, round(self.size * ratio))
-        self.scale = self.sketch.size / self.size
-        self.canvas.configure(width=self.size, height=self.size)
-        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size)), master=self)
+        self.side = max(28, round(self.side * ratio))
+        self.scale = self.sketch.size / self.side
+        self.canvas.configure(width=self.side, height=self.side)
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.side, self.side)), master=self)
         self.canvas.delete("all")
         self.canvas.create_image(1, 1, anchor="nw", image=self.photo)
         self._shown = (-1, None)
@@ -103,9 +103,9 @@ class SketchPad(ttk.Frame):
             return
         self._shown = key
         if self.image is not None:
-            self.photo.paste(fit(self.image, self.size))
+            self.photo.paste(fit(self.image, self.side))
             return
-        img = ImageOps.invert(self.sketch.image_at(self.size))
+        img = ImageOps.invert(self.sketch.image_at(self.side))
         self.photo.paste(img.convert("RGB"))
 
 

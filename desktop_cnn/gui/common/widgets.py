@@ -300,7 +300,7 @@ class ArrayView(tk.Canvas):
             background="#f0f0f0",
             **kw,
         )
-        self.size = size
+        self.side = size
         self.photo = ImageTk.PhotoImage(
             Image.new("RGB", (size, size), (240, 240, 240)), master=self
         )
@@ -309,9 +309,9 @@ class ArrayView(tk.Canvas):
 
     def rescale(self, ratio: float) -> None:
         """The zoom changed (scaling.relayout): the same picture, ``ratio`` times as large."""
-        self.size = max(8, round(self.size * ratio))
-        self.configure(width=self.size, height=self.size)
-        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.size, self.size)), master=self)
+        self.side = max(8, round(self.side * ratio))
+        self.configure(width=self.side, height=self.side)
+        self.photo = ImageTk.PhotoImage(Image.new("RGB", (self.side, self.side)), master=self)
         self.itemconfigure(self.item, image=self.photo)
         self.show(self.array)
 
@@ -320,9 +320,9 @@ class ArrayView(tk.Canvas):
     def show(self, rgb: np.ndarray | None) -> None:
         self.array = rgb
         if rgb is None:
-            img = Image.new("RGB", (self.size, self.size), (240, 240, 240))
+            img = Image.new("RGB", (self.side, self.side), (240, 240, 240))
         else:
-            img = Image.fromarray(rgb).resize((self.size, self.size), Image.Resampling.NEAREST)
+            img = Image.fromarray(rgb).resize((self.side, self.side), Image.Resampling.NEAREST)
         self.photo.paste(img)
 
 
@@ -345,7 +345,7 @@ class ChoiceDialog(tk.Toplevel):
         buttons = ttk.Frame(body)
         buttons.pack(anchor="e", pady=(px(14), 0))
         for k, label in enumerate(choices):
-            b = ttk.Button(buttons, text=label, command=lambda c=label: self.pick(c))
+            b = ttk.Button(buttons, text=label, command=functools.partial(self.pick, label))
             b.pack(side="left", padx=(px(6) if k else 0, 0))
             if k == 0:
                 b.focus_set()
@@ -378,7 +378,7 @@ class TabScroller(tk.Canvas):
     # (or what it asks, if less), so it looks as designed at any zoom, and scrolls.
     DESIGN = (1074, 662)
 
-    def __init__(self, tab: ttk.Frame, panel: tk.Misc) -> None:
+    def __init__(self, tab: ttk.Frame, panel: tk.Widget) -> None:
         bg = ttk.Style(tab).lookup("TFrame", "background") or "#dcdad5"
         super().__init__(tab, highlightthickness=0, borderwidth=0, background=bg, name="scroller")
         self.panel = panel

@@ -55,12 +55,12 @@ class SaliencyView(ttk.Frame):
 
     def __init__(self, master: tk.Misc, size: int, on_change: Callable[[], None]) -> None:
         super().__init__(master)
-        self.size, self.on_change = size, on_change
+        self.side, self.on_change = size, on_change
         self.create_widgets()
 
     def create_widgets(self) -> None:
         ttk.Label(self, text="Why this answer?").pack(anchor="w")
-        self.view = ArrayView(self, self.size)
+        self.view = ArrayView(self, self.side)
         self.view.pack(anchor="w")
         self.method = tk.StringVar(self, "off")
         self.radios: dict[str, ttk.Radiobutton] = {}
@@ -80,7 +80,7 @@ class SaliencyView(ttk.Frame):
         self.caption = ttk.Label(
             self,
             text=describe(None, "", False),
-            wraplength=self.size,
+            wraplength=self.side,
             justify="left",
             foreground="#555",
         )

@@ -28,7 +28,7 @@ from .views import PictureStrip, SampleGrid, fake_rgb, maps_strip, walk_strip
 if TYPE_CHECKING:
     import torch
 
-    from ...core.gan.train import GanState
+    from ...core.gan.train import GanConfig, GanState
     from ..state import AppState
 
 DATASETS = ("mnist", "fashion-mnist", "cifar10")
@@ -178,7 +178,7 @@ class GeneratePanel(Panel):
         self.set_running(False)
 
     # --- training -------------------------------------------------------------------------
-    def config(self) -> Any:
+    def gan_config(self) -> GanConfig:
         from ...core.errors import ConfigError
         from ...core.gan.train import GanConfig
 
@@ -202,7 +202,7 @@ class GeneratePanel(Panel):
         from ...core.errors import DesktopCnnError
 
         try:
-            config = self.config()
+            config = self.gan_config()
             config.validate()
         except DesktopCnnError as exc:
             self.show_error("Cannot start", str(exc))

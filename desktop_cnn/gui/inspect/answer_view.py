@@ -48,7 +48,7 @@ class VectorStrip(ttk.Frame):
         self.count = len(values)
         lo, hi = float(values.min()), float(values.max())
         row = colorize(values[None, :], lo, hi)
-        img = Image.fromarray(row).resize((self.width, px(STRIP_H)), Image.NEAREST)
+        img = Image.fromarray(row).resize((self.width, px(STRIP_H)), Image.Resampling.NEAREST)
         self.photo = ImageTk.PhotoImage(img, master=self)
         self.canvas.delete("all")
         self.canvas.create_image(0, 0, anchor="nw", image=self.photo)

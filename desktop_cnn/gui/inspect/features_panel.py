@@ -274,6 +274,7 @@ class FeatureMapsPanel(Panel):
         from ...core.pictures.path import path_figure
 
         ck, a = self.app_state.checkpoint, self.app_state.analysis
+        assert ck is not None and a is not None  # save_image_dialog saves only with both
         path = answer_path(ck.model, a.x[0].cpu())
         return path_figure(
             path, list(ck.info.classes), f"{ck.info.arch}: from the input to the answer"
@@ -345,7 +346,7 @@ class FeatureMapsPanel(Panel):
         if self.pixel is None:
             return "\nClick a pixel to see how it is computed."
         (r, c), (h, w) = self.pixel, a.shape
-        size = self.detail.size  # ArrayView enlarges with PIL's nearest neighbour
+        size = self.detail.side  # ArrayView enlarges with PIL's nearest neighbour
         sy, sx = size / h, size / w
         self.detail.create_rectangle(
             1 + c * sx,
@@ -366,8 +367,8 @@ class FeatureMapsPanel(Panel):
             return
         h, w = a.shape
         # PIL's nearest neighbour reads source pixel floor((x + 0.5) * n / size)
-        r = min(h - 1, max(0, int((event.y - 1 + 0.5) * h / self.detail.size)))
-        c = min(w - 1, max(0, int((event.x - 1 + 0.5) * w / self.detail.size)))
+        r = min(h - 1, max(0, int((event.y - 1 + 0.5) * h / self.detail.side)))
+        c = min(w - 1, max(0, int((event.x - 1 + 0.5) * w / self.detail.side)))
         self.pixel = (r, c)
         self.show_detail()
         self.explain_pixel()
@@ -388,8 +389,11 @@ class FeatureMapsPanel(Panel):
     def explain_pool(self) -> None:
         from ...core.answer_path import pool_text
 
+        ck = self.app_state.checkpoint
+        # Called only for an explainable selected pooling map (a checkpoint) with a pixel.
+        assert self.selected is not None and self.pixel is not None and ck is not None
         (layer, i), (r, c) = self.selected, self.pixel
-        text = pool_text(self.answer.path, self.app_state.checkpoint.model, layer, i, r, c)
+        text = pool_text(self.answer.path, ck.model, layer, i, r, c)
         self.detail_text.configure(text=self.detail_text.cget("text") + "\n\n" + text)
 
     @property

@@ -139,7 +139,9 @@ class ModelPanel(Panel):
         from ...core.errors import DesktopCnnError
         from ...core.models import spec_for
 
-        info = self.app_state.checkpoint.info
+        ck = self.app_state.checkpoint
+        assert ck is not None  # model_changed draws the diagram only for a checkpoint
+        info = ck.info
         try:
             spec = spec_for(info.arch, info.arch_args)
         except DesktopCnnError as exc:

@@ -53,7 +53,7 @@ class FinetunePane(Panel):
     ) -> None:
         super().__init__(master, padding=0)
         self.app_state, self.on_report = state, on_report
-        self.config = FinetuneConfig()
+        self.finetune_config = FinetuneConfig()
         self.worker = Worker(self, "fine-tuning", self.handle, state.workers)
         self.drawings: list[Drawing] = []
         self.report: FinetuneReport | None = None
@@ -132,7 +132,7 @@ class FinetunePane(Panel):
         self.progress.configure(value=0, maximum=1)
         self.status.configure(text=f"Loading {ck.info.dataset}...")
         self.set_running(True)
-        config, data_dir = self.config, self.app_state.settings.data_dir
+        config, data_dir = self.finetune_config, self.app_state.settings.data_dir
         self.worker.start(lambda task: self.work(ck, config, data_dir, task))
 
     def work(

@@ -9,6 +9,7 @@ draws in a few ms, and a step touches only the few items it changes.
 
 from __future__ import annotations
 
+import functools
 import tkinter as tk
 from dataclasses import dataclass, field
 
@@ -157,9 +158,9 @@ class ConvCanvas(tk.Canvas):
             self.show(st, run, channel, first_slice, one_slice=True)
             return
         values = {"out": lambda r, c: None, "bias": self._bias}
-        for k, c in enumerate(self.slices):
-            values[_key("in", k)] = lambda r, col, c=c: self._input_value(c, r, col)
-            values[_key("kernel", k)] = lambda a, b, c=c: self._weight(c, a, b)
+        for i, c in enumerate(self.slices):
+            values[_key("in", i)] = functools.partial(self._input_value, c)
+            values[_key("kernel", i)] = functools.partial(self._weight, c)
         cell = places["cell"]
         for key, spec in specs.items():
             x, y = places[key]
@@ -288,10 +289,12 @@ class ConvCanvas(tk.Canvas):
         return g
 
     def _input_value(self, c: int, r: int, col: int) -> float:
+        assert self.run.source is not None  # numbers are shown only for a run with an input
         return float(self.run.source[c, r, col])
 
     def _weight(self, c: int, a: int, b: int) -> float | None:
         w, k = self.run.w, self.channel
+        assert w is not None  # numbers are shown only for a run with weights
         return float(w[c, k, a, b] if self.settings.transposed else w[k, c, a, b])
 
     def _bias(self, r: int, c: int) -> float | None:
@@ -464,6 +467,7 @@ class ConvCanvas(tk.Canvas):
     def _set_text(self, cell: Cell, written) -> None:
         item = self.grids["out"].texts.get(cell)
         if item is not None:
+            assert self.run.out is not None  # texts exist only when the run has numbers
             v = float(self.run.out[self.channel, cell[0], cell[1]])
             self.itemconfigure(item, text=cell_text(v) if cell in written else "")
 

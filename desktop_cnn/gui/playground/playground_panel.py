@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import tkinter as tk
 from tkinter import ttk
+from typing import TYPE_CHECKING
 
-from ...core.conv.exercises import PRESETS, layer_text, pool_text
+from ...core.conv.exercises import PRESETS, pool_text
+from ...core.conv.figures import layer_text
 from ...core.conv.formulas import params_formula
 from ...core.conv.matrix_view import format_view, matrix_summary, matrix_view
 from ...core.conv.playground import (
@@ -36,6 +38,9 @@ from .conv_canvas import ConvCanvas
 from .exercise_mode import ExerciseMode
 from .layer_form import ERROR_COLOUR, LayerForm
 
+if TYPE_CHECKING:  # core.conv.playground imports torch; annotations only
+    from torch import Tensor
+
 CUSTOM = "Your own layer"
 HIDDEN = "Hidden until you have answered in 'Your answer' (or asked for the worked answer there)."
 PLAY_MS = 350  # per step: slow enough to follow one window with the eyes
@@ -47,7 +52,8 @@ class PlaygroundPanel(Panel):
         super().__init__(master, name="panel")
         self.app_state = state
         self.settings: LayerSettings | None = None
-        self.data = None  # (x, w) tensors, or None for a layer too large for numbers
+        # (x, w) tensors, or None for a layer too large for numbers
+        self.data: tuple[Tensor, ...] | None = None
         self.run: ConvRun | None = None
         self.seed = 0
         self.playing = False
@@ -341,16 +347,20 @@ class PlaygroundPanel(Panel):
     # --- showing ----------------------------------------------------------------------------
     @property
     def channel(self) -> int:
+        assert self.settings is not None  # read only while a layer is shown
         return self.form.channel_index(self.settings.channels_out)
 
     @property
     def first_slice(self) -> int:
+        assert self.settings is not None  # read only while a layer is shown
         return self.form.slice_index(self.settings.in_channels)
 
     def redraw(self) -> None:
         if self.exercise.active:  # a resize or a channel pick must not give the answer away
             self.show_steppable()
             return
+        # callers redraw only while a layer is shown: apply() set both
+        assert self.settings is not None and self.run is not None
         self.canvas.show(self.settings, self.run, self.channel, self.first_slice)
         self.show_progress()
 
@@ -379,6 +389,7 @@ class PlaygroundPanel(Panel):
 
     def show_matrices(self) -> None:
         st = self.settings
+        assert st is not None  # callers show matrices only while a layer is shown
         if st.pool:
             self.matrix_spans = []
             self.set_text(self.matrices, "Pooling has no weights: it is no matrix product.")
@@ -395,6 +406,7 @@ class PlaygroundPanel(Panel):
 
     def show_progress(self) -> None:
         run = self.run
+        assert run is not None  # callers show progress only while a layer is shown
         self.progress.configure(text=f"step {run.done} of {len(run.steps)}")
         last = run.steps[run.done - 1] if run.done else None
         self.step_text.configure(
@@ -420,6 +432,8 @@ class PlaygroundPanel(Panel):
         """The layer as the screen shows it, as a matplotlib Figure (core.pictures.layer)."""
         from ...core.pictures.layer import layer_figure
 
+        # only save_image_dialog() asks for it, once it has checked there is a layer
+        assert self.settings is not None and self.run is not None
         title = self.preset.get() if self.preset.get() != CUSTOM else torch_line(self.settings)
         return layer_figure(self.run, self.channel, self.first_slice, title)
 
@@ -463,7 +477,7 @@ class PlaygroundPanel(Panel):
 
     def _tick(self) -> None:
         self._job = None
-        if self.playing and self.next_step() and not self.run.finished:
+        if self.playing and self.next_step() and self.run is not None and not self.run.finished:
             self._job = self.schedule(self.interval, self._tick)
         else:
             self.pause()

@@ -42,7 +42,7 @@ def hidden_settings(r: Recipe) -> str:
 class RecipeChoice:
     """A combobox that fills the form through ``use(recipe or None)``; a hint under the form."""
 
-    def __init__(self, form: ttk.Frame, use: Callable[[Recipe | None], None]) -> None:
+    def __init__(self, form: tk.Misc, use: Callable[[Recipe | None], None]) -> None:
         self.use = use
         self.var = tk.StringVar(form, OWN)
         self.box = ttk.Combobox(

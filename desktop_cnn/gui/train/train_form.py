@@ -15,9 +15,9 @@ from ...core.errors import ConfigError
 from ...core.models import MODELS
 from ...core.paths import data_dir as default_data_dir
 from ...core.paths import models_dir
+from ...core.train.config import DEFAULT_LR, TrainConfig
 from ...core.train.options import FormField, Setting, settings
 from ...core.train.recipes import Recipe
-from ...core.train.training import DEFAULT_LR, TrainConfig
 from ..common.panel import MODEL_TYPES, PAD
 from ..common.scaling import px
 from ..requests import ChooseRecipe, ShowTab
