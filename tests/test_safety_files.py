@@ -125,6 +125,24 @@ def test_json_nested_deep_is_one_line(tmp_path, capsys):
     assert depth('{"a": "[[[[[[", "b": [[1]]}') == 3  # brackets in strings do not count
 
 
+def test_the_build_tabs_reader_and_the_settings_bound_nesting_too(tmp_path):
+    """The Build tab opens spec files with load_spec_file; the app reads its settings file:
+    both give one line for a deep or non-finite file, never a RecursionError."""
+    from desktop_cnn.core.spec.files import load_spec_file
+    from desktop_cnn.core.spec.layers import SpecError
+    from desktop_cnn.gui.settings import _read
+
+    deep, huge = tmp_path / "deep.json", tmp_path / "huge.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    huge.write_text('{"format": "desktop-cnn-spec", "version": 1, "x": 1e400, "layers": []}')
+    for f, why in ((deep, "nested"), (huge, "too large")):
+        with pytest.raises(SpecError, match=why) as info:
+            load_spec_file(f, shapes=False)
+        assert "\n" not in str(info.value)
+    values, reason = _read(deep)
+    assert values == {} and "nested" in reason
+
+
 @pytest.mark.parametrize("number", ["1e400", "-1e999", "NaN", "Infinity"])
 def test_non_finite_numbers_in_a_spec_are_refused_at_load(tmp_path, capsys, number):
     data = spec({"type": "conv", "out_channels": 2, "kernel": 3}, {"type": "leakyrelu"},

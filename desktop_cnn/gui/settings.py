@@ -18,6 +18,7 @@ import os
 from pathlib import Path
 from typing import Any
 
+from ..core import jsonsafe
 from ..core.atomic import remove_stale_temps, temp_beside
 
 MAX_RECENT = 8  # a File menu longer than this is harder to read than an Open dialog
@@ -33,7 +34,7 @@ def _read(path: Path) -> tuple[dict[str, Any], str]:
     except (OSError, ValueError) as exc:  # ValueError: not UTF-8
         return {}, str(getattr(exc, "strerror", None) or exc).splitlines()[0][:120]
     try:
-        values = json.loads(text)
+        values = jsonsafe.loads(text)  # bounded nesting: a RecursionError is no ValueError
     except ValueError as exc:  # json.JSONDecodeError says where: "line 3 column 1 (char 40)"
         return {}, str(exc)[:120]
     if not isinstance(values, dict):
