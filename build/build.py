@@ -42,10 +42,11 @@ def fingerprint() -> str:
     """Hash of everything the bundle is made from: sources, assets, build files, packages."""
     h = hashlib.sha256()
     files = sorted(
-        [*ROOT.glob("desktop_cnn/**/*.py"), *ROOT.glob("assets/*"), *HERE.glob("*.py"), SPEC]
+        [*ROOT.glob("desktop_cnn/**/*.py"), *ROOT.glob("assets/**/*"), *HERE.glob("*.py"), SPEC]
     )
     for f in files:
-        h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
+        if f.is_file():  # assets/mnist/ is a folder: its files are in the list themselves
+            h.update(str(f.relative_to(ROOT)).encode() + b"\0" + f.read_bytes() + b"\0")
     dists = sorted(f"{d.metadata['Name']}=={d.version}" for d in metadata.distributions())
     h.update("\n".join([sys.version, platform.platform(), *dists]).encode())
     return h.hexdigest()

@@ -28,7 +28,9 @@ def add_parser(sub: Any) -> None:
         help="train a DCGAN generator, or draw images with one",
         description="Train a DCGAN (generator and discriminator) and draw images with it.",
     )
-    gsub = p.add_subparsers(dest="gan_command", required=True, metavar="COMMAND")
+    gsub = p.add_subparsers(
+        dest="gan_command", required=True, metavar="COMMAND", help="train or sample"
+    )
     _train_parser(gsub)
     _sample_parser(gsub)
 

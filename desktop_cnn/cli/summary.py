@@ -94,7 +94,8 @@ def run(args: argparse.Namespace) -> int:
     elif shape:
         kwargs["nz"] = shape[0]
     with torch.device("meta"):  # shapes and counts only: nothing is allocated
-        model = build_model(found, **kwargs)
+        # so the desktop's size limit (for real weights and activations) need not hold here
+        model = build_model(found, force=True, **kwargs)
         try:
             print(format_summary(summary(model, shape or model.input_shape)))
         except ValueError as exc:

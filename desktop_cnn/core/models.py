@@ -29,8 +29,8 @@ def _preset_factory(name: str) -> Callable[..., NamedActivations]:
     ``build_model`` turns into one line naming the model."""
     maker = _presets.PRESETS[name].make
 
-    def make(**kwargs: Any) -> NamedActivations:
-        return build_spec(maker(**kwargs))
+    def make(force: bool = False, **kwargs: Any) -> NamedActivations:
+        return build_spec(maker(**kwargs), force=force)
 
     return make
 
