@@ -117,7 +117,10 @@ class TrainingRun(Protocol):
 GUIDE_SETTING = "guide_pane"  # "open" or "closed"; absent on the first start: open
 GUIDE_WIDTH = 330  # design px of the docked guide
 GUIDE_SHARE = 0.36  # of the window's width, at most
-PRESENT_ZOOM = 2.0  # presentation mode: 10 pt text is ~27 px high at 96 dpi
+# Presentation mode tries these zooms, largest first, until the current tab fits the screen
+# without scrolling: 10 pt text has a line ~25 px high at 150% on a 96 dpi screen.
+PRESENT_ZOOMS = (2.0, 1.75, 1.5)
+PRESENT_TEXT_LINES = 3  # stretching text views (logs, answers) ask for this many lines
 
 
 class App(LessonActions, ModelFileActions, Panel):
@@ -221,6 +224,8 @@ class App(LessonActions, ModelFileActions, Panel):
         root.bind("<F1>", lambda e: self.chapter_guide())
         root.bind("<F11>", lambda e: self.present())
         self.presenting: tuple[float, bool, str] | None = None  # what to restore after it
+        self.compacted: dict[tk.Text, str] = {}  # text views shortened while presenting
+        self.notebook.bind("<<NotebookTabChanged>>", lambda e: self.fit_presentation(), add="+")
 
     def ask_room(self) -> None:
         """A Panedwindow asks for its panes' size only when they are added: ask for it again
@@ -415,28 +420,78 @@ class App(LessonActions, ModelFileActions, Panel):
 
     # --- presentation mode ------------------------------------------------------------------
     def present(self) -> None:
-        """F11, View > Present: full screen, everything at PRESENT_ZOOM (text ~24 px at 96
-        dpi, for the back of a room), the guide and status bar out of the way; F11 again
-        restores the zoom, window and guide as they were."""
+        """F11, View > Present: full screen at the largest zoom of PRESENT_ZOOMS at which the
+        current tab fits without scrolling (text ~25 px and more, for the back of a room),
+        text views compact, the guide and status bar out of the way; F11 again restores the
+        zoom, window, views and guide as they were."""
         root = self.root
         if self.presenting is None:
             self.presenting = (scaling.current().zoom, self.guide_shown, root.wm_geometry())
             if self.guide_shown:
                 self.panes.forget(self.guide)
             self.status.pack_forget()
-            self.zoom.set(max(PRESENT_ZOOM, scaling.current().zoom))
-            root.attributes("-fullscreen", True)  # the whole screen, after the zoom's fit
-            root.geometry(f"{root.winfo_screenwidth()}x{root.winfo_screenheight()}+0+0")
-            self.status.set("message", "presentation: F11 to leave")
+            self.compact_views(True)
+            root.attributes("-fullscreen", True)
+            self.fit_presentation()
             return
         zoom, guide, geometry = self.presenting
         self.presenting = None
         root.attributes("-fullscreen", False)
         root.geometry(geometry)
         self.status.pack(side="bottom", fill="x", before=root.pack_slaves()[0])
+        self.compact_views(False)
         self.zoom.set(zoom)
         if guide:
             self.show_guide()
+
+    def fit_presentation(self) -> None:
+        """While presenting: the largest zoom at which the current tab's panel fits the
+        screen (the smallest one, scrolling, when none does). Called on every tab change."""
+        if self.presenting is None:
+            return
+        for zoom in PRESENT_ZOOMS:
+            if zoom != scaling.current().zoom:
+                self.zoom.set(zoom)
+            self.fill_screen()  # Zoom.set may have fitted the window to the content
+            if self.current_tab_fits():
+                break
+        for scroller in self.scrollers.values():
+            scroller.fit()
+
+    def fill_screen(self) -> None:
+        """The whole screen: the window's geometry leaves out the menu bar above it (X11)."""
+        root = self.root
+        root.geometry("+0+0")
+        root.update_idletasks()
+        menu = max(0, root.winfo_rooty())  # the menu bar's height at this zoom
+        root.geometry(f"{root.winfo_screenwidth()}x{root.winfo_screenheight() - menu}+0+0")
+        root.update_idletasks()
+
+    def current_tab_fits(self) -> bool:
+        name = self.notebook.tab("current", "text")
+        panel, tab = self.panels.get(name), self.tabs[name]
+        if panel is None:  # still its placeholder
+            return True
+        return (
+            panel.winfo_reqwidth() <= tab.winfo_width()
+            and panel.winfo_reqheight() <= tab.winfo_height()
+        )
+
+    def compact_views(self, on: bool) -> None:
+        """Text views that stretch (the training log, worked answers) ask for only a few
+        lines while presenting: they still fill the room left, and the controls get the rest.
+        """
+        if not on:
+            for text, height in self.compacted.items():
+                if text.winfo_exists():
+                    text.configure(height=height)
+            self.compacted.clear()
+            return
+        for panel in self.panels.values():
+            for w in scaling.walk(panel):
+                if isinstance(w, tk.Text) and int(w.cget("height")) > PRESENT_TEXT_LINES:
+                    self.compacted[w] = w.cget("height")
+                    w.configure(height=PRESENT_TEXT_LINES)
 
     def place_guide(self) -> None:
         """The guide GUIDE_WIDTH wide at this zoom, but never more than GUIDE_SHARE of the
