@@ -34,6 +34,7 @@ from .common import scaling
 from .common.messages import model_not_opened
 from .common.panel import Panel
 from .common.scaling import px
+from .common.tabbar import TABLESS, TabBar
 from .common.widgets import Placeholder, StatusBar, TabScroller, set_theme
 from .draw.draw_panel import DrawPanel
 from .guide.guide_pane import GuidePane
@@ -191,8 +192,11 @@ class App(LessonActions, ModelFileActions, Panel):
         # The tabs and, beside them, the chapter guide (F1): panes of one Panedwindow
         self.panes = ttk.Panedwindow(self, orient="horizontal", name="panes")
         self.panes.pack(fill="both", expand=True)
-        self.notebook = ttk.Notebook(self, name="notebook")
-        self.panes.add(self.notebook, weight=1)
+        # The notebook under a bar of its tab titles that wraps into rows (a ttk.Notebook
+        # clips its titles when they do not fit one row): both in one pane, "tabside"
+        self.notebook = ttk.Notebook(self, name="notebook", style=TABLESS)
+        self.tab_side = ttk.Frame(self, name="tabside")
+        self.panes.add(self.tab_side, weight=1)
         self.guide: GuidePane | None = None
         self.notebook.enable_traversal()  # Ctrl+Tab between panels
         self.tabs: dict[str, ttk.Frame] = {}
@@ -201,6 +205,13 @@ class App(LessonActions, ModelFileActions, Panel):
             # Alt+letter selects a tab: Mistakes takes "i", "M" is the Model tab's
             self.notebook.add(tab, text=name, underline=1 if name in ("Mistakes", "Inside") else 0)
             Placeholder(tab, "Loading PyTorch...").pack()
+        self.tab_bar = TabBar(self.tab_side, self.notebook, name="tabbar")
+        self.tab_bar.pack(side="top", fill="x")
+        self.notebook.pack(in_=self.tab_side, fill="both", expand=True)
+        self.notebook.lift(self.tab_side)  # created first: it would be hidden behind its pane
+        # Its size is asked for in ask_room: a pane that asks for a new size (the bar
+        # wrapping into another row) has the Panedwindow move the guide's sash
+        self.tab_side.pack_propagate(False)
         self.status.set("device", "device: ...")
         self.status.set("model", "model: loading...")
         keys: dict[str, Callable[[tk.Event], object]] = {
@@ -232,9 +243,10 @@ class App(LessonActions, ModelFileActions, Panel):
         (window.fit_content grows the window to it, within the screen)."""
         self.root.update_idletasks()
         guide = self.guide.winfo_reqwidth() if self.guide_shown and self.guide else 0
-        self.panes.configure(
-            width=self.notebook.winfo_reqwidth() + guide, height=self.notebook.winfo_reqheight()
-        )
+        width = self.notebook.winfo_reqwidth()
+        height = self.notebook.winfo_reqheight() + self.tab_bar.winfo_reqheight()
+        self.tab_side.configure(width=width, height=height)
+        self.panes.configure(width=width + guide, height=height)
 
     def show_tab(self, request: ShowTab) -> None:
         self.notebook.select(self.tabs[request.name])

@@ -11,6 +11,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from .scaling import on_relayout, px
+from .tabbar import TAB, hide_tabs
 
 BAR_COLOR = "#8fb3de"
 TOP_COLOR = "#2f6db5"  # = ACCENT  # the predicted class stands out from the rest
@@ -32,6 +33,7 @@ def set_theme(root: tk.Tk) -> None:
     if style.theme_use() == "default" and "clam" in style.theme_names():
         style.theme_use("clam")
         tune_clam(style)
+    hide_tabs(style)
     pixel_styles(root)
     on_relayout(pixel_styles)  # a zoom sets them again at the new factor
 
@@ -42,6 +44,7 @@ def pixel_styles(root: tk.Misc) -> None:
     # Treeview rows are a fixed pixel height: at 192 dpi the text would overlap
     line = tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace")
     style.configure("Treeview", rowheight=line + px(6))
+    style.configure(TAB, padding=(px(8), px(3)))  # the tab bar's titles
     if style.theme_use() != "clam":
         return
     style.configure("TButton", padding=px(5))  # clam's own 5 px, grown with the dpi
@@ -66,6 +69,7 @@ def tune_clam(style: ttk.Style) -> None:
     style.map(
         "TNotebook.Tab", background=[("selected", "#f4f4f4")], foreground=[("selected", ACCENT)]
     )
+    style.map(TAB, background=[("selected", "#f4f4f4")], foreground=[("selected", ACCENT)])
     style.configure("TLabelframe.Label", foreground="#333")
     style.map("Treeview", background=[("selected", ACCENT)], foreground=[("selected", "white")])
     for name in ("TCheckbutton", "TRadiobutton"):
