@@ -99,13 +99,55 @@ def visit_tabs(app, out: Path, tag: str) -> dict:
     return report
 
 
+def presentation(app, out: Path, tag: str, tabs: list[str]) -> dict:
+    """F11 on each of ``tabs`` in turn: its zoom, text size, what is cut (nothing may
+    scroll), a screenshot; then F11 again and what came back."""
+    from tkinter import font as tkfont
+
+    from desktop_cnn.gui.common import scaling
+
+    root = app.root
+    report: dict = {"tabs": {}}
+    for name in tabs:
+        app.notebook.select(app.tabs[name])
+        pump(root, 0.3)
+        if app.presenting is None:
+            app.present()  # F11's command
+        pump(root, 0.6)
+        scroller = app.scrollers[name]
+        report["tabs"][name] = {
+            "zoom": scaling.current().zoom,
+            "linespace": tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace"),
+            "cut": cut_widgets(root, app.tabs[name]),
+            "scrolls": scroller.hbar.winfo_ismapped() or scroller.vbar.winfo_ismapped(),
+            "window": list(rect(root)),
+            "shot": str(screenshot(root, out / f"{tag}_{name.lower().replace(' ', '_')}.png")),
+        }
+    app.present()
+    pump(root, 0.5)
+    report["after"] = {
+        "zoom": scaling.current().zoom,
+        "status": app.status.winfo_ismapped(),
+        "log_lines": int(app.panels["Train"].log.text.cget("height")),
+    }
+    return report
+
+
 def main(out: Path, tag: str, argv: list[str]) -> int:
     zooms: list[float] = []
+    present: list[str] = []
     if argv[:1] == ["--zooms"]:  # applied live, one after the other, after the first visit
         zooms, argv = [float(z) for z in argv[1].split(",")], argv[2:]
+    if argv[:1] == ["--present"]:  # presentation mode on these tabs, instead of the visit
+        present, argv = argv[1].split(","), argv[2:]
     app = launch(argv)
     root = app.root
     pump(root, 0.5)
+    if present:
+        report = {"screen": [root.winfo_screenwidth(), root.winfo_screenheight()]}
+        print(json.dumps({**report, **presentation(app, out, tag, present)}), flush=True)
+        app.quit_app()
+        return 0
     report = {
         "screen": [root.winfo_screenwidth(), root.winfo_screenheight()],
         "scaling": float(root.tk.call("tk", "scaling")),

@@ -146,6 +146,39 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
 
 
+def test_every_tab_title_is_whole_beside_the_guide(app):
+    """At 175% and 300% with the guide docked, each tab's title (as the font measures it)
+    fits its button, every button lies inside the tab bar, and the guide keeps its width."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+
+    from desktop_cnn.gui.app import GUIDE_SHARE, GUIDE_WIDTH
+    from desktop_cnn.gui.common.scaling import px
+    from desktop_cnn.gui.common.tabbar import TAB
+
+    app.show_guide(0)
+    bar = app.tab_bar
+    titles = [app.notebook.tab(t, "text") for t in app.notebook.tabs()]
+    assert [b.cget("text") for b in bar.buttons] == titles
+    for zoom in (1.75, 3.0):
+        app.zoom.set(zoom)
+        pump(app.root, 0.4)
+        font = tkfont.nametofont(ttk.Style(app.root).lookup(TAB, "font") or "TkDefaultFont")
+        for b in bar.buttons:
+            assert b.winfo_ismapped(), (zoom, b.cget("text"))
+            assert font.measure(b.cget("text")) < b.winfo_width(), (zoom, b.cget("text"))
+            assert b.winfo_x() + b.winfo_width() <= bar.winfo_width(), (zoom, b.cget("text"))
+            assert b.winfo_y() + b.winfo_height() <= bar.winfo_height(), (zoom, b.cget("text"))
+        guide = min(px(GUIDE_WIDTH), int(app.panes.winfo_width() * GUIDE_SHARE))
+        assert app.guide_shown and app.guide.winfo_width() >= guide - px(4), zoom
+        assert bar.winfo_rootx() + bar.winfo_width() <= app.guide.winfo_rootx(), zoom
+        screenshot(app.root, ARTIFACTS / f"classroom_tabs_zoom{round(zoom * 100)}_guide.png")
+    assert len(bar.rows) > 1  # at 300% the titles wrap into rows rather than being cut
+    app.zoom.set(1.0)
+    pump(app.root, 0.3)
+    assert len(bar.rows) == 1
+
+
 def test_a_missing_dataset_offers_choose_data_folder(app, monkeypatch, tmp_path):
     from desktop_cnn.core.data import _missing
     from desktop_cnn.gui.common.panel import CHOOSE_FOLDER

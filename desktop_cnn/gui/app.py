@@ -118,6 +118,7 @@ class TrainingRun(Protocol):
 GUIDE_SETTING = "guide_pane"  # "open" or "closed"; absent on the first start: open
 GUIDE_WIDTH = 330  # design px of the docked guide
 GUIDE_SHARE = 0.36  # of the window's width, at most
+TABS_MIN_WIDTH = 120  # design px: the tabs beside the guide never get less
 # Presentation mode tries these zooms, largest first, until the current tab fits the screen
 # without scrolling: 10 pt text has a line ~25 px high at 150% on a 96 dpi screen.
 PRESENT_ZOOMS = (2.0, 1.75, 1.5)
@@ -421,6 +422,7 @@ class App(LessonActions, ModelFileActions, Panel):
     def show_guide(self, step: int | None = None) -> GuidePane:
         if self.guide is None:
             self.guide = GuidePane(self, self.app_state, on_close=self.hide_guide)
+            self.guide.bind("<Configure>", lambda e: self.keep_tabs_open(), add="+")
         if not self.guide_shown:
             self.panes.add(self.guide, weight=0)
             window.widen(self.root, px(GUIDE_WIDTH))  # the tabs keep their room, if it fits
@@ -512,6 +514,12 @@ class App(LessonActions, ModelFileActions, Panel):
         width = self.panes.winfo_width()
         if self.guide_shown and width > 1:
             self.panes.sashpos(0, width - min(px(GUIDE_WIDTH), int(width * GUIDE_SHARE)))
+
+    def keep_tabs_open(self) -> None:
+        """The Panedwindow re-places its sash when a pane asks for a new size, from sizes a
+        zoom has since changed, and may leave the tabs no room at all: place it again."""
+        if self.guide_shown and self.panes.sashpos(0) < px(TABS_MIN_WIDTH):
+            self.after_idle(self.place_guide)
 
     def hide_guide(self) -> None:
         """Closed by the learner: remembered, so the next start opens without it."""
