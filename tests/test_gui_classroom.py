@@ -160,6 +160,11 @@ def test_every_tab_title_is_whole_beside_the_guide(app):
     bar = app.tab_bar
     titles = [app.notebook.tab(t, "text") for t in app.notebook.tabs()]
     assert [b.cget("text") for b in bar.buttons] == titles
+    bar.buttons[titles.index("Train")].invoke()  # a click on a title selects its tab
+    assert current_tab(app) == "Train"
+    app.notebook.select(app.tabs["Draw"])  # and a tab selected otherwise is shown as current
+    pump(app.root, 0.1)
+    assert bar.current.get() == str(app.tabs["Draw"])
     for zoom in (1.75, 3.0):
         app.zoom.set(zoom)
         pump(app.root, 0.4)

@@ -9,6 +9,7 @@ flowing into a second row where the width runs out.
 
 from __future__ import annotations
 
+import functools
 import tkinter as tk
 from tkinter import ttk
 
@@ -39,7 +40,7 @@ class TabBar(ttk.Frame):
                 variable=self.current,
                 style=TAB,
                 takefocus=False,
-                command=lambda p=str(page): notebook.select(p),
+                command=functools.partial(notebook.select, str(page)),
             )
             b.bind("<Configure>", lambda e: self.reflow_soon(), add="+")  # a zoom's new fonts
             self.buttons.append(b)
