@@ -1,4 +1,4 @@
-"""core/compare.py: saved histories as curves on an epoch axis; files without one flagged."""
+"""core/inspect/compare.py: histories as curves on an epoch axis; files without one flagged."""
 
 from __future__ import annotations
 
@@ -7,8 +7,8 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
-from desktop_cnn.core.compare import (
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
+from desktop_cnn.core.inspect.compare import (
     batch_epochs,
     curves_from_info,
     load_curves,

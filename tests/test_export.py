@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from desktop_cnn import __version__, cli
-from desktop_cnn.core import export
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.data.batches import BatchLoader
 from desktop_cnn.core.errors import DesktopCnnError
+from desktop_cnn.core.files import export
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 
 from helpers import cached_test_model
 

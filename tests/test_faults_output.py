@@ -16,7 +16,8 @@ from infos import lenet5_info
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.checkpoints import (
+from desktop_cnn.core.errors import SaveError
+from desktop_cnn.core.files.checkpoints import (
     ModelInfo,
     check_output_path,
     checkpoint_bytes,
@@ -24,9 +25,8 @@ from desktop_cnn.core.checkpoints import (
     save_checkpoint,
     save_with_fallback,
 )
-from desktop_cnn.core.errors import SaveError
+from desktop_cnn.core.files.paths import models_dir
 from desktop_cnn.core.models import build_model
-from desktop_cnn.core.paths import models_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +127,7 @@ def test_a_save_that_fails_after_training_goes_to_the_models_folder(tmp_path, mo
     data = digits_folder(tmp_path / "digits")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    import desktop_cnn.core.checkpoints as ck
+    import desktop_cnn.core.files.checkpoints as ck
 
     real = ck.temp_beside
 
@@ -153,7 +153,7 @@ def test_a_per_epoch_save_that_fails_keeps_the_run_going(tmp_path, monkeypatch, 
     data = digits_folder(tmp_path / "digits")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    import desktop_cnn.core.checkpoints as ck
+    import desktop_cnn.core.files.checkpoints as ck
 
     real = ck.temp_beside
 

@@ -162,7 +162,7 @@ def test_train_job_stopped_while_loading_never_trains(mnist):
 
 
 def test_analysis_gives_probabilities_and_maps(mnist):
-    from desktop_cnn.core.checkpoints import load_checkpoint
+    from desktop_cnn.core.files.checkpoints import load_checkpoint
     from desktop_cnn.gui.predictor import analyse, conv1_filters, input_from_image
 
     from helpers import DIGIT_STROKES, cached_test_model

@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.evaluation import evaluate
+from desktop_cnn.core.data.batches import BatchLoader
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.inspect.evaluation import evaluate
 from desktop_cnn.gui.mistakes.mistakes_panel import CELL_LIMIT, GALLERY
 from desktop_cnn.gui.origin import ModelOrigin
 from desktop_cnn.gui.predictor import input_from_test

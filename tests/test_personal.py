@@ -1,4 +1,4 @@
-"""The personal dataset (core/personal.py) and fine-tuning on it (core/finetune.py).
+"""The personal dataset (core/data/personal.py) and fine-tuning on it (core/train/finetune.py).
 
 Drawings are rendered by the Draw panel's own ``Sketch`` from the stroke
 paths in personal_strokes.py (the GUI test draws the same ones through the
@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.data.personal import PersonalDataError, PersonalSet
+from desktop_cnn.core.data.preprocess import normalize, prepare
 from desktop_cnn.core.errors import DesktopCnnError
-from desktop_cnn.core.finetune import FineTune, FinetuneConfig, Phase, mix
-from desktop_cnn.core.mistakes import predict_split
-from desktop_cnn.core.personal import PersonalDataError, PersonalSet
-from desktop_cnn.core.preprocess import normalize, prepare
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.inspect.mistakes import predict_split
 from desktop_cnn.core.train.events import BatchEnd, EpochEnd
+from desktop_cnn.core.train.finetune import FineTune, FinetuneConfig, Phase, mix
 from desktop_cnn.gui.sketch import Sketch
 
 from helpers import cached_test_model, small_dataset

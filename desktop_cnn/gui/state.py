@@ -18,7 +18,7 @@ from .sketch import Sketch
 from .worker import Workers
 
 if TYPE_CHECKING:  # torch is imported later, in the background (see startup.py)
-    from ..core.checkpoints import Checkpoint
+    from ..core.files.checkpoints import Checkpoint
     from .datasets import DatasetCache
     from .predictor import Analysis
 

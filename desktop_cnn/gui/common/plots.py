@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from ...core.compare import smooth
+from ...core.inspect.compare import smooth
 
 MAX_POINTS = 3000  # more batches than this are thinned for drawing: same shape, faster
 

@@ -26,9 +26,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
+from ... import __version__
+from ..errors import DesktopCnnError
 from .atomic import replace_with, temp_beside
-from .errors import DesktopCnnError
 
 if TYPE_CHECKING:
     from onnx import ModelProto
@@ -78,7 +78,7 @@ def metadata(info: ModelInfo) -> dict[str, str]:
         "output": "logits (N, classes): softmax gives probabilities",
         "desktop_cnn_version": __version__,
     }
-    if c == 1:  # the app's digit preprocessing (core/preprocess.py), which the model expects
+    if c == 1:  # the app's digit preprocessing (core/data/preprocess.py), which the model expects
         props["preprocessing"] = (
             "as MNIST: white ink on black; the ink cropped, its longer "
             "side scaled to 20 px, centred by mass in 28x28"

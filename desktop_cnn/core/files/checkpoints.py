@@ -24,7 +24,11 @@ from typing import Any
 
 import torch
 
-from .. import __version__
+from ... import __version__
+from ..errors import CheckpointError, SaveError, UnknownNameError
+from ..models import arch_name, build_model, spec_for
+from ..spec.base import NamedActivations
+from ..spec.layers import NetSpec, SpecError
 from .atomic import (
     fit_bytes,
     free_bytes,
@@ -36,13 +40,9 @@ from .atomic import (
     temp_beside,
     write_failure,
 )
-from .errors import CheckpointError, SaveError, UnknownNameError
 from .model_checks import check_fit, check_info, check_state
-from .models import arch_name, build_model, spec_for
 from .paths import models_dir
 from .safetext import clean_all
-from .spec.base import NamedActivations
-from .spec.layers import NetSpec, SpecError
 from .state_import import guess_architecture
 
 FORMAT = "desktop-cnn-checkpoint"

@@ -24,12 +24,12 @@ from typing import IO
 import torch
 from PIL import Image
 
-from . import jsonsafe
-from .data import Split
-from .errors import DesktopCnnError
-from .paths import user_home
+from ..errors import DesktopCnnError
+from ..files import jsonsafe
+from ..files.paths import user_home
+from ..files.safetext import clean
+from .datasets import Split
 from .preprocess import prepare
-from .safetext import clean
 
 INDEX = "index.json"
 INDEX_VERSION = 1

@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoints import ModelInfo, load_checkpoint
-from .errors import CheckpointError
-from .spec.arith import analyse
-from .spec.layers import SpecError
+from ..errors import CheckpointError
+from ..files.checkpoints import ModelInfo, load_checkpoint
+from ..spec.arith import analyse
+from ..spec.layers import SpecError
 
 SMOOTH = 0.9  # exponential moving average over about the last 10 batches (Train tab too)
 
