@@ -197,7 +197,7 @@ class ExportProcess:
             )
             self.stderr = open(self.folder / "stderr.txt", "w+", encoding="utf-8")
             env = {**os.environ, "OMP_NUM_THREADS": "1"}  # leave the other cores to the app
-            package_parent = str(Path(__file__).resolve().parents[2])
+            package_parent = str(Path(__file__).resolve().parents[3])
             env["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [package_parent, env.get("PYTHONPATH")])
             )
