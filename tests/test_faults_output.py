@@ -17,15 +17,13 @@ from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
 from desktop_cnn.core.errors import SaveError
-from desktop_cnn.core.files.checkpoints import (
-    ModelInfo,
+from desktop_cnn.core.files.checkpoints import ModelInfo, load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.paths import models_dir
+from desktop_cnn.core.files.save_policy import (
     check_output_path,
     checkpoint_bytes,
-    load_checkpoint,
-    save_checkpoint,
     save_with_fallback,
 )
-from desktop_cnn.core.files.paths import models_dir
 from desktop_cnn.core.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -25,8 +25,9 @@ from PIL import Image
 from desktop_cnn.cli import main as cli_main
 from desktop_cnn.core.errors import SaveError
 from desktop_cnn.core.files.atomic import fit_bytes, temp_beside
-from desktop_cnn.core.files.checkpoints import _fallback_path, load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.files.outputs import CHECKPOINT, ONNX, OutputLock, check_output, is_ours
+from desktop_cnn.core.files.save_policy import _fallback_path
 from desktop_cnn.core.models import build_model
 
 ROOT = Path(__file__).resolve().parents[1]

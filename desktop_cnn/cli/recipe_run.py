@@ -8,8 +8,8 @@ import time
 from pathlib import Path
 
 from ..core.errors import DesktopCnnError
-from ..core.files.checkpoints import check_output_path, save_with_fallback
 from ..core.files.outputs import OutputLock
+from ..core.files.save_policy import check_output_path, save_with_fallback
 from ..core.train import recipes
 from ..core.train.config import TrainConfig
 from .progress import ProgressPrinter

@@ -11,14 +11,10 @@ from pathlib import Path
 from ..core.data.datasets import DATASET_HELP, Dataset
 from ..core.device import pick_device
 from ..core.errors import TrainingError
-from ..core.files.checkpoints import (
-    check_output_path,
-    checkpoint_bytes,
-    load_checkpoint,
-    save_with_fallback,
-)
+from ..core.files.checkpoints import load_checkpoint
 from ..core.files.outputs import OutputLock
 from ..core.files.resolve import resolve_model
+from ..core.files.save_policy import check_output_path, checkpoint_bytes, save_with_fallback
 from ..core.limits import check_range
 from ..core.models import MODELS
 from ..core.train.checks import check_batch_memory, check_launch, check_train_output

@@ -18,8 +18,9 @@ import torch
 
 from ..device import pick_device
 from ..errors import ConfigError
-from ..files.checkpoints import check_output_path, load_checkpoint
+from ..files.checkpoints import load_checkpoint
 from ..files.outputs import CHECKPOINT, check_output
+from ..files.save_policy import check_output_path
 from .distributed import Ranks, check_shares
 from .resume import check_resumable, resume_config
 from .run import TrainRun

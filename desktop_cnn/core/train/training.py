@@ -27,8 +27,9 @@ from ..data.batches import BatchLoader, mix_batch
 from ..data.datasets import Dataset
 from ..device import device_name, pick_device
 from ..errors import TrainingError
-from ..files.checkpoints import Checkpoint, ModelInfo, save_with_fallback
+from ..files.checkpoints import Checkpoint, ModelInfo
 from ..files.model_checks import check_activations
+from ..files.save_policy import save_with_fallback
 from ..inside.advtrain import adversarial_mix
 from ..inspect.evaluation import EvalResult, evaluate
 from ..inspect.snapshots import LiveCopy, cpu_state, snapshot_marks
