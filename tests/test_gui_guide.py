@@ -17,7 +17,7 @@ from desktop_cnn.core.conv.exercises import PRESETS
 from desktop_cnn.core.train import recipes
 from desktop_cnn.gui.guide.guide_pane import START, START_TITLE, GuidePane
 from desktop_cnn.gui.requests import BuildPreset, ShowPreset
-from desktop_cnn.gui.state import Settings
+from desktop_cnn.gui.settings import Settings
 from desktop_cnn.gui.train.recipe_choice import CHOICES
 
 from helpers import launch, pump, screenshot

@@ -22,8 +22,9 @@ from desktop_cnn.gui.common.images import (
 )
 from desktop_cnn.gui.common.plots import smooth
 from desktop_cnn.gui.origin import ModelOrigin
+from desktop_cnn.gui.settings import MAX_RECENT, Settings
 from desktop_cnn.gui.sketch import Sketch
-from desktop_cnn.gui.state import MAX_RECENT, AppState, Settings
+from desktop_cnn.gui.state import AppState
 from desktop_cnn.gui.train.train_job import JobDone, Loaded, TrainJob
 from desktop_cnn.gui.worker import JobFailed, Task
 

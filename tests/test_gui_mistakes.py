@@ -35,7 +35,8 @@ def panel(app):
 
 
 def click_cell(app, pane, i: int, j: int) -> None:
-    x, y = pane.cell_center(i, j)
+    x, y = pane.ax.transData.transform((j, i))  # where cell (i, j) is drawn
+    x, y = int(round(x)), int(round(pane.figure.bbox.height - y))  # Tk counts y from the top
     widget = pane.canvas.get_tk_widget()
     widget.event_generate("<ButtonPress-1>", x=x, y=y)
     widget.event_generate("<ButtonRelease-1>", x=x, y=y)

@@ -117,7 +117,7 @@ def test_the_split_is_what_the_model_sees(personal, model):
 
 
 def test_mix_oversamples_the_drawings(mnist, personal, model):
-    split = personal.as_split(model.info.classes, model.info.input_shape)
+    split = personal.load(model.info.classes, model.info.input_shape)[0]
     mixed, copies = mix(mnist.train, split, FinetuneConfig(replay=3000, personal_share=0.25))
     assert copies == round(0.25 / 0.75 * 3000 / len(split))
     assert len(mixed) == 3000 + copies * len(split)
@@ -161,7 +161,7 @@ def test_fine_tuning_learns_the_drawings_and_reports_both_accuracies(mnist, pers
 
 
 def test_fine_tuning_stops_when_asked(mnist, personal, model):
-    split = personal.as_split(model.info.classes, model.info.input_shape)
+    split = personal.load(model.info.classes, model.info.input_shape)[0]
     data = small_dataset(mnist, 2000, 500)
     job = FineTune(model, data, split, CONFIG)
     job.stop()
@@ -180,6 +180,6 @@ def test_fine_tuning_stops_when_asked(mnist, personal, model):
 
 
 def test_fine_tuning_needs_drawings(mnist, model):
-    empty = PersonalSet("mnist", home=None).as_split(["x"], (1, 28, 28))
+    empty = PersonalSet("mnist", home=None).load(["x"], (1, 28, 28))[0]
     with pytest.raises(DesktopCnnError, match="no personal drawings"):
         FineTune(model, mnist, empty)

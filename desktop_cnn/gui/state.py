@@ -13,7 +13,7 @@ from typing import TYPE_CHECKING, Any
 
 from .inputs import DRAWING, Source
 from .origin import NO_MODEL, ModelOrigin
-from .settings import DEFAULT_BRUSH, MAX_RECENT, Settings  # noqa: F401 - re-exported
+from .settings import Settings
 from .sketch import Sketch
 from .worker import Workers
 

@@ -133,10 +133,6 @@ class PersonalSet:
                 f"drawing {drawing.id}: {path} cannot be read ({type(exc).__name__})"
             ) from None
 
-    def as_split(self, classes: Sequence[str], input_shape: Sequence[int]) -> Split:
-        """The drawings as uint8 (N, C, H, W), preprocessed exactly as the model sees them."""
-        return self.load(classes, input_shape)[0]
-
     def load(
         self,
         classes: Sequence[str],

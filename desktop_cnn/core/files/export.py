@@ -233,18 +233,3 @@ class ExportProcess:
             if errors
             else f"the export failed (exit status {code}): {lines[-1] if lines else 'no message'}"
         )
-
-
-def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The metadata_props of an ONNX file (needs only the onnx package)."""
-    try:
-        import onnx
-    except ImportError:
-        raise DesktopCnnError(
-            f"reading ONNX files needs the onnx package: {INSTALL_HINT}"
-        ) from None
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # OSError, protobuf's DecodeError, ...
-        raise DesktopCnnError(f"{path} cannot be read as an ONNX model ({exc})") from None
-    return {p.key: p.value for p in model.metadata_props}

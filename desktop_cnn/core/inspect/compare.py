@@ -118,11 +118,3 @@ def load_curves(path: str | os.PathLike[str]) -> ModelCurves:
         name = Path(path).name  # the whole path is in the file list already
         return ModelCurves(str(path), name, name, problem=str(exc).replace(str(path), name))
     return curves_from_info(ck.info, str(path))
-
-
-def load_many(
-    paths: Iterable[str | os.PathLike[str]],
-) -> tuple[list[ModelCurves], list[ModelCurves]]:
-    """(models with curves, flagged ones) for a list of files, in order."""
-    loaded = [load_curves(p) for p in paths]
-    return [c for c in loaded if c.ok], [c for c in loaded if not c.ok]
