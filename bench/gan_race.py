@@ -34,7 +34,7 @@ from pathlib import Path
 import torch
 from torch import nn
 
-from desktop_cnn.core.data import load_dataset
+from desktop_cnn.core.data.datasets import load_dataset
 from desktop_cnn.core.gan.quality import Quality, load_judge, probabilities, quality_of
 from desktop_cnn.core.gan.train import GanConfig, GanData, GanTrainer, generate, to_unit
 

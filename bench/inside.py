@@ -48,8 +48,8 @@ def row(name: str, ms: list[float]) -> None:
 def core(data_dir: str) -> None:
     import torch
 
-    from desktop_cnn.core.checkpoints import load_checkpoint
-    from desktop_cnn.core.data import load_dataset
+    from desktop_cnn.core.data.datasets import load_dataset
+    from desktop_cnn.core.files.checkpoints import load_checkpoint
     from desktop_cnn.core.inside.attacks import AttackConfig, attack_one, probabilities
     from desktop_cnn.core.inside.featurevis import Objective, VisConfig, run_to_end
     from desktop_cnn.core.inside.pixels import PixelModel

@@ -38,8 +38,8 @@ import torchvision
 from PIL import Image
 from torchvision import transforms
 
-from desktop_cnn.core.batches import augment_batch
-from desktop_cnn.core.data import Dataset, Split, load_dataset
+from desktop_cnn.core.data.batches import augment_batch
+from desktop_cnn.core.data.datasets import Dataset, Split, load_dataset
 from desktop_cnn.core.device import device_name, pick_device, synchronize
 from desktop_cnn.core.models import build_model, classifier_args
 from desktop_cnn.core.train import training

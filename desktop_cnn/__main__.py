@@ -11,7 +11,7 @@ SUBCOMMANDS = ("train", "eval", "predict", "summary", "export", "gui", "lesson",
 SUBCOMMANDS += ("visualize", "attack", "robustness", "gan")
 OPENED_TYPES: tuple[str, ...]
 OPENED_TYPES = (".pt", ".pth", ".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff")
-OPENED_TYPES += (".lesson",)  # a lesson file (core/lesson.py)
+OPENED_TYPES += (".lesson",)  # a lesson file (core/chapter/lesson.py)
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -21,12 +21,12 @@ from collections.abc import Callable
 from types import ModuleType
 from typing import TYPE_CHECKING, Any
 
-from .core.paths import resource_path
+from .core.files.paths import resource_path
 
 if TYPE_CHECKING:  # imported where used: the checks time their own imports
     import tkinter
 
-    from .core.data import Dataset
+    from .core.data.datasets import Dataset
 
 MODEL = "assets/lenet5_mnist.pt"
 SAMPLE = "assets/sample_digit_7.png"
@@ -59,7 +59,7 @@ def check_versions(ctx: dict[str, Any]) -> str:
 
     import torch
 
-    from .core.checkpoints import versions
+    from .core.files.checkpoints import versions
 
     v = versions()
     cuda = f"CUDA {torch.version.cuda}" if torch.version.cuda else "CPU-only build"
@@ -78,7 +78,7 @@ def check_device(ctx: dict[str, Any]) -> str:
 
 
 def check_model(ctx: dict[str, Any]) -> str:
-    from .core.checkpoints import load_checkpoint
+    from .core.files.checkpoints import load_checkpoint
 
     path = resource_path(MODEL)
     ctx["checkpoint"] = ck = load_checkpoint(path)  # raises CheckpointError when missing
@@ -86,8 +86,8 @@ def check_model(ctx: dict[str, Any]) -> str:
 
 
 def check_predict(ctx: dict[str, Any]) -> str:
-    from .core.evaluation import predict_proba
-    from .core.preprocess import load_image, prepare
+    from .core.data.preprocess import load_image, prepare
+    from .core.inspect.evaluation import predict_proba
 
     ck = ctx["checkpoint"]
     x, _ = prepare(
@@ -109,7 +109,7 @@ def tiny_digits() -> Dataset:
     """16 random 28x28 'digits' in memory: enough for one batch, nothing to download."""
     import torch
 
-    from .core.data import Dataset, Split
+    from .core.data.datasets import Dataset, Split
 
     g = torch.Generator().manual_seed(0)
     images = torch.randint(0, 256, (16, 1, 28, 28), dtype=torch.uint8, generator=g)

@@ -50,7 +50,7 @@ def shared_data() -> Path:
 
 @pytest.fixture(scope="session")
 def mnist(shared_data):
-    from desktop_cnn.core.data import load_dataset
+    from desktop_cnn.core.data.datasets import load_dataset
 
     return load_dataset("mnist", shared_data, download=False)
 

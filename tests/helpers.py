@@ -91,7 +91,7 @@ def launch(
 
 def set_setting(key: str, value: object) -> None:
     """Set (or, for None, remove) one key of the session's settings file."""
-    from desktop_cnn.core.paths import settings_file
+    from desktop_cnn.core.files.paths import settings_file
     from desktop_cnn.gui.settings import Settings
 
     path = settings_file()
@@ -115,7 +115,7 @@ def forget_window_place() -> None:
 
     A broken file is left as it is: reporting it is the app's job (test_faults_gui_settings).
     """
-    from desktop_cnn.core.paths import settings_file
+    from desktop_cnn.core.files.paths import settings_file
     from desktop_cnn.gui.settings import Settings
     from desktop_cnn.gui.window import SETTING
 
@@ -223,7 +223,7 @@ def small_dataset(data, n_train: int, n_test: int, seed: int = 0):
     """A random (seeded) subset of each split: image folders are sorted by class."""
     import torch
 
-    from desktop_cnn.core.data import Split
+    from desktop_cnn.core.data.datasets import Split
 
     g = torch.Generator().manual_seed(seed)
 
@@ -236,7 +236,7 @@ def small_dataset(data, n_train: int, n_test: int, seed: int = 0):
 
 def quick_model(data, path: str | Path, epochs: int = 1, n_train: int = 6000) -> Path:
     """Train LeNet-5 briefly (a few seconds on a CPU) and save it: a model for tests."""
-    from desktop_cnn.core.checkpoints import save_checkpoint
+    from desktop_cnn.core.files.checkpoints import save_checkpoint
     from desktop_cnn.core.train.training import TrainConfig, Trainer
     from desktop_cnn.gui.startup import leave_a_core_to_the_ui
 
@@ -291,7 +291,7 @@ def percentile(values: Sequence[float], q: float) -> float:
 
 def cached_test_model(data) -> Path:
     """One quickly trained model per test session (per $DESKTOP_CNN_HOME), for all modules."""
-    from desktop_cnn.core.paths import user_home
+    from desktop_cnn.core.files.paths import user_home
 
     path = user_home() / "test-models" / "lenet5_mnist_quick.pt"
     if not path.exists():

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from desktop_cnn.core.checkpoints import ModelInfo
+from desktop_cnn.core.files.checkpoints import ModelInfo
 
 
 def lenet5_info(**overrides) -> ModelInfo:

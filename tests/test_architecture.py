@@ -160,7 +160,7 @@ def test_a_cycle_through_three_modules_is_found():
     ("src", "dst", "words"),
     [
         ("desktop_cnn.core.train.training", "desktop_cnn.gui.state", "core imports gui"),
-        ("desktop_cnn.core.data", "desktop_cnn.cli.train", "core imports cli"),
+        ("desktop_cnn.core.data.datasets", "desktop_cnn.cli.train", "core imports cli"),
         ("desktop_cnn.cli.train", "desktop_cnn.gui.worker", "cli imports gui"),
         (
             "desktop_cnn.gui.mistakes.mistakes_panel",

@@ -5,7 +5,7 @@ from __future__ import annotations
 import torch
 import torch.nn.functional as F
 
-from desktop_cnn.core.batches import (
+from desktop_cnn.core.data.batches import (
     _rewidth_all,
     _rewidth_picked,
     affine_grid,

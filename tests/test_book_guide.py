@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import re
 
+from desktop_cnn.core.chapter.guide import STEPS, clamp_step
 from desktop_cnn.core.conv.exercises import PRESETS
-from desktop_cnn.core.guide import STEPS, clamp_step
 from desktop_cnn.gui.app import TABS
 from desktop_cnn.gui.guide.actions import request_for
 from desktop_cnn.gui.requests import BuildPreset, ChooseRecipe, ShowPreset, ShowTab

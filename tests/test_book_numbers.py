@@ -21,7 +21,6 @@ from desktop_cnn.core.conv.figures import (
     FIG3_LAYERS,
     FIG5,
     TRANSPOSED_CASES,
-    fig3_model,
     fig5_text,
 )
 from desktop_cnn.core.conv.handout import handout_data, handout_text, one_cell
@@ -112,7 +111,6 @@ def test_fig3_convnet_sizes():
     for a, b in zip(FIG3_LAYERS, FIG3_LAYERS[1:], strict=False):
         assert a.output_shape == b.input_shape
     assert [torch_shape(st) for st in FIG3_LAYERS] == [(10, 37, 37), (20, 17, 17), (40, 7, 7)]
-    assert fig3_model()(torch.zeros(2, 3, 39, 39)).shape == (2, 10)
     assert FIG3_LAYERS[1] == FIG5  # layer 2 is Fig. 5's im2col case
 
 

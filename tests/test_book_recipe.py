@@ -11,9 +11,9 @@ import pytest
 import torch
 
 from desktop_cnn.cli import build_parser, main
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.data.batches import BatchLoader
 from desktop_cnn.core.errors import UnknownNameError
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 from desktop_cnn.core.models import build_model, classifier_args
 from desktop_cnn.core.train import recipes
 from desktop_cnn.core.train.training import TrainConfig, make_optimizer

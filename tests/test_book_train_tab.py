@@ -7,7 +7,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.core.data import load_dataset
+from desktop_cnn.core.data.datasets import load_dataset
 from desktop_cnn.core.train import recipes
 
 from helpers import launch, pump, screenshot, small_dataset

@@ -6,11 +6,11 @@ from pathlib import Path
 import pytest
 import torch
 
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.data import load_dataset
-from desktop_cnn.core.evaluation import evaluate
-from desktop_cnn.core.paths import resource_path
+from desktop_cnn.core.data.batches import BatchLoader
+from desktop_cnn.core.data.datasets import load_dataset
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.files.paths import resource_path
+from desktop_cnn.core.inspect.evaluation import evaluate
 
 README = Path(__file__).resolve().parents[1] / "docs" / "bundled-models.md"  # its table
 

@@ -18,7 +18,6 @@ import torch.nn.functional as F
 from torch import nn
 
 from desktop_cnn.cli import main as cli
-from desktop_cnn.core.answer_path import answer_path, dense_unit, softmax_text
 from desktop_cnn.core.conv.exercises import FIGURE_NAMES, PRESETS
 from desktop_cnn.core.conv.figures import FIG2, fig2_data
 from desktop_cnn.core.conv.formulas import conv_formula, number
@@ -32,7 +31,8 @@ from desktop_cnn.core.conv.playground import (
     step_breakdown,
     torch_line,
 )
-from desktop_cnn.core.evaluation import predict_proba
+from desktop_cnn.core.inspect.answer_path import answer_path, dense_unit, softmax_text
+from desktop_cnn.core.inspect.evaluation import predict_proba
 from desktop_cnn.core.models import MODELS, build_model
 from desktop_cnn.core.pictures.diagram import diagram_blocks
 from desktop_cnn.core.spec.arith import analyse, shape_text
@@ -312,7 +312,7 @@ def test_book_vs_yours_compares_at_the_same_epochs_and_names_cifar2() -> None:
 
 @pytest.mark.parametrize("name", ["lenet5", "lenet5-classic", "cifar-net"])
 def test_pool_text_equals_the_pooled_number(name: str) -> None:
-    from desktop_cnn.core.answer_path import pool_text
+    from desktop_cnn.core.inspect.answer_path import pool_text
 
     torch.manual_seed(1)
     model = build_model(name)

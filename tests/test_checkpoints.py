@@ -5,8 +5,8 @@ import pytest
 import torch
 from infos import lenet5_info
 
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.models import build_model
 
 

@@ -13,10 +13,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from desktop_cnn.core.autosave import KEEP, autosave, autosaves
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.data import download_reason, load_dataset
-from desktop_cnn.core.lesson import (
+from desktop_cnn.core.chapter.lesson import (
     IMAGE,
     MANIFEST,
     MODEL,
@@ -25,7 +22,10 @@ from desktop_cnn.core.lesson import (
     read_lesson,
     write_lesson,
 )
-from desktop_cnn.core.testset import load_test_data, shipped_mnist_test
+from desktop_cnn.core.data.datasets import download_reason, load_dataset
+from desktop_cnn.core.data.testset import load_test_data, shipped_mnist_test
+from desktop_cnn.core.files.autosave import KEEP, autosave, autosaves
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 
 ROOT = Path(__file__).resolve().parents[1]
 BUNDLED = ROOT / "assets" / "lenet5_mnist.pt"

@@ -1,4 +1,4 @@
-"""core/compare.py: saved histories as curves on an epoch axis; files without one flagged."""
+"""core/inspect/compare.py: histories as curves on an epoch axis; files without one flagged."""
 
 from __future__ import annotations
 
@@ -7,12 +7,11 @@ from dataclasses import replace
 import numpy as np
 import pytest
 
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
-from desktop_cnn.core.compare import (
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
+from desktop_cnn.core.inspect.compare import (
     batch_epochs,
     curves_from_info,
     load_curves,
-    load_many,
     smooth,
 )
 
@@ -71,7 +70,8 @@ def test_files_without_history_or_unreadable_are_flagged(ck, mnist, tmp_path):
     )
     broken = tmp_path / "broken.pt"
     broken.write_bytes(b"\x00" * 50)
-    good, flagged = load_many([cached_test_model(mnist), bare, early, broken])
+    loaded = [load_curves(p) for p in (cached_test_model(mnist), bare, early, broken)]
+    good, flagged = [c for c in loaded if c.ok], [c for c in loaded if not c.ok]
     assert [c.name for c in good] == ["lenet5_mnist_quick.pt"]
     problems = {c.name: c.problem for c in flagged}
     assert problems["no_history.pt"] == "no training history saved"

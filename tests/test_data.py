@@ -5,8 +5,8 @@ import pytest
 import torch
 from PIL import Image
 
-from desktop_cnn.core.batches import BatchLoader, random_crop_flip, reflect_pad
-from desktop_cnn.core.data import channel_stats, load_dataset
+from desktop_cnn.core.data.batches import BatchLoader, random_crop_flip, reflect_pad
+from desktop_cnn.core.data.datasets import channel_stats, load_dataset
 from desktop_cnn.core.errors import DatasetNotFoundError, UnknownNameError
 
 

@@ -6,9 +6,9 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
-from desktop_cnn.core.data import Split
+from desktop_cnn.core.data.datasets import Split
 from desktop_cnn.core.errors import ConfigError, DesktopCnnError
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.models import build_model, classifier_args
 from desktop_cnn.core.train.distill import Teacher, distillation_loss
 from desktop_cnn.core.train.training import TrainConfig, Trainer

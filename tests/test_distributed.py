@@ -16,10 +16,10 @@ from pathlib import Path
 import pytest
 import torch
 
-from desktop_cnn.core.batches import Part, augment_batch
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.data import load_dataset
+from desktop_cnn.core.data.batches import Part, augment_batch
+from desktop_cnn.core.data.datasets import load_dataset
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 from desktop_cnn.core.train.training import TrainConfig, Trainer
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import pytest
 
-from desktop_cnn.core.paths import resource_path
+from desktop_cnn.core.files.paths import resource_path
 
 from digit_strokes import variants
 from helpers import draw_stroke, launch, pump

@@ -8,11 +8,12 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.explain import conv_layers, explain
-from desktop_cnn.core.models import NamedActivations, build_model
-from desktop_cnn.core.paths import resource_path
-from desktop_cnn.core.preprocess import normalize
+from desktop_cnn.core.data.preprocess import normalize
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.files.paths import resource_path
+from desktop_cnn.core.inspect.explain import conv_layers, explain
+from desktop_cnn.core.models import build_model
+from desktop_cnn.core.spec.base import NamedActivations
 
 TOL = 1e-5
 

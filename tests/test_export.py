@@ -14,10 +14,10 @@ import pytest
 import torch
 
 from desktop_cnn import __version__, cli
-from desktop_cnn.core import export
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.data.batches import BatchLoader
 from desktop_cnn.core.errors import DesktopCnnError
+from desktop_cnn.core.files import export
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 
 from helpers import cached_test_model
 
@@ -67,7 +67,8 @@ def test_onnxruntime_matches_torch_on_real_test_images(exported, model_file, mni
 
 def test_metadata_parses_back_to_the_checkpoint(exported, model_file):
     info = load_checkpoint(model_file).info
-    props = export.read_metadata(exported)
+    onnx = pytest.importorskip("onnx")
+    props = {p.key: p.value for p in onnx.load(str(exported)).metadata_props}
     assert json.loads(props["mean"]) == list(info.mean)
     assert json.loads(props["std"]) == list(info.std)
     assert json.loads(props["classes"]) == info.classes == [str(i) for i in range(10)]

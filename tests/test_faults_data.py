@@ -12,9 +12,9 @@ import torch
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.data import load_dataset
+from desktop_cnn.core.data.datasets import load_dataset
+from desktop_cnn.core.data.idx import SPLITS
 from desktop_cnn.core.errors import DatasetError, DatasetNotFoundError, DesktopCnnError
-from desktop_cnn.core.idx import SPLITS
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -116,9 +116,10 @@ def test_the_cache_never_serves_stale_pixels(tmp_path):
 
 def test_imagefiles_does_not_import_data():
     # The old function-level `from .data import Split` hid a cycle; Split lives in split.py now.
-    src = (ROOT / "desktop_cnn" / "core" / "imagefiles.py").read_text()
-    assert "from .data" not in src and "from .split import Split" in src
-    from desktop_cnn.core import data, imagefiles, split
+    src = (ROOT / "desktop_cnn" / "core" / "data" / "imagefiles.py").read_text()
+    assert "from .datasets" not in src and "from .split import Split" in src
+    from desktop_cnn.core.data import datasets as data
+    from desktop_cnn.core.data import imagefiles, split
 
     assert data.Split is split.Split is imagefiles.Split
 

@@ -11,8 +11,8 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.core.atomic import STALE_AFTER_S, is_stale, remove_stale_temps
-from desktop_cnn.core.checkpoints import ModelInfo, load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.atomic import STALE_AFTER_S, is_stale, remove_stale_temps
+from desktop_cnn.core.files.checkpoints import ModelInfo, load_checkpoint, save_checkpoint
 from desktop_cnn.core.models import build_model
 from desktop_cnn.gui.settings import Settings
 
@@ -23,7 +23,7 @@ CHILD = textwrap.dedent("""
     import os, sys, time
     from desktop_cnn.core import checkpoints
     from desktop_cnn.core.models import build_model
-    from desktop_cnn.core.checkpoints import ModelInfo
+    from desktop_cnn.core.files.checkpoints import ModelInfo
 
     def hang(src, dst):
         print("written", flush=True)

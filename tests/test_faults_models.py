@@ -16,8 +16,14 @@ from infos import lenet5_info
 
 from desktop_cnn.cli import jsonout
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.checkpoints import FORMAT, ModelInfo, _plain, load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import (
+    FORMAT,
+    ModelInfo,
+    _plain,
+    load_checkpoint,
+    save_checkpoint,
+)
 from desktop_cnn.core.limits import MAX_CLASSES, MAX_SIDE
 from desktop_cnn.core.models import build_model
 

@@ -16,17 +16,15 @@ from infos import lenet5_info
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.checkpoints import (
-    ModelInfo,
+from desktop_cnn.core.errors import SaveError
+from desktop_cnn.core.files.checkpoints import ModelInfo, load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.paths import models_dir
+from desktop_cnn.core.files.save_policy import (
     check_output_path,
     checkpoint_bytes,
-    load_checkpoint,
-    save_checkpoint,
     save_with_fallback,
 )
-from desktop_cnn.core.errors import SaveError
 from desktop_cnn.core.models import build_model
-from desktop_cnn.core.paths import models_dir
 
 ROOT = Path(__file__).resolve().parents[1]
 
@@ -127,7 +125,7 @@ def test_a_save_that_fails_after_training_goes_to_the_models_folder(tmp_path, mo
     data = digits_folder(tmp_path / "digits")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    import desktop_cnn.core.checkpoints as ck
+    import desktop_cnn.core.files.checkpoints as ck
 
     real = ck.temp_beside
 
@@ -153,7 +151,7 @@ def test_a_per_epoch_save_that_fails_keeps_the_run_going(tmp_path, monkeypatch, 
     data = digits_folder(tmp_path / "digits")
     out_dir = tmp_path / "out"
     out_dir.mkdir()
-    import desktop_cnn.core.checkpoints as ck
+    import desktop_cnn.core.files.checkpoints as ck
 
     real = ck.temp_beside
 

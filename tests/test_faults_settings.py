@@ -8,7 +8,6 @@ import os
 import pytest
 
 from desktop_cnn.gui.settings import Settings, keep_aside
-from desktop_cnn.gui.state import Settings as ReExported
 
 GOOD = {"recent_models": ["/models/a.pt", "/models/b.pt"], "data_dir": "/data", "brush": 24}
 
@@ -84,10 +83,6 @@ def test_when_the_file_cannot_be_moved_it_is_never_overwritten(tmp_path):
         assert path.read_text() == "{broken,"
     finally:
         folder.chmod(0o755)
-
-
-def test_the_gui_import_path_still_works():
-    assert ReExported is Settings
 
 
 def test_values_json_cannot_hold_do_not_destroy_the_file(tmp_path):

@@ -12,8 +12,8 @@ import torch
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from desktop_cnn.core.checkpoints import FORMAT, ModelInfo, _plain, load_checkpoint
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import FORMAT, ModelInfo, _plain, load_checkpoint
 from desktop_cnn.core.models import build_model
 
 FUZZ = settings(

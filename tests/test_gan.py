@@ -10,8 +10,9 @@ import torch
 from PIL import Image
 
 from desktop_cnn.cli import main
-from desktop_cnn.core.checkpoints import load_checkpoint
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.files.paths import resource_path
 from desktop_cnn.core.gan.divergence import DivergenceWatch
 from desktop_cnn.core.gan.files import load_generator, save_generator
 from desktop_cnn.core.gan.nets import activations, build_net, net_json
@@ -26,7 +27,6 @@ from desktop_cnn.core.gan.train import (
     load_gan_data,
     new_state,
 )
-from desktop_cnn.core.paths import resource_path
 from desktop_cnn.core.spec import PRESETS, analyse, build_spec, preset_spec, spec_code
 
 SIZES = [(28, 1), (32, 3), (64, 3)]

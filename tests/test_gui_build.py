@@ -64,8 +64,8 @@ def test_form_text_is_parsed_or_named():
 
 
 def test_compare_architecture_of_a_checkpoint_info():
-    from desktop_cnn.core.checkpoints import ModelInfo
-    from desktop_cnn.core.compare import curves_from_info
+    from desktop_cnn.core.files.checkpoints import ModelInfo
+    from desktop_cnn.core.inspect.compare import curves_from_info
 
     spec = preset_spec("allconv")
     info = ModelInfo(

@@ -7,11 +7,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.core.autosave import autosaves
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.chapter.lesson import LessonPlan, write_lesson
 from desktop_cnn.core.conv.exercises import PRESETS
-from desktop_cnn.core.lesson import LessonPlan, write_lesson
-from desktop_cnn.core.paths import models_dir
+from desktop_cnn.core.files.autosave import autosaves
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.files.paths import models_dir
 from desktop_cnn.gui.origin import ModelOrigin
 
 from helpers import cached_test_model, launch, pump, screenshot
@@ -185,7 +185,7 @@ def test_every_tab_title_is_whole_beside_the_guide(app):
 
 
 def test_a_missing_dataset_offers_choose_data_folder(app, monkeypatch, tmp_path):
-    from desktop_cnn.core.data import _missing
+    from desktop_cnn.core.data.datasets import _missing
     from desktop_cnn.gui.common.panel import CHOOSE_FOLDER
     from desktop_cnn.gui.common.widgets import ChoiceDialog
 

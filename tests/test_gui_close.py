@@ -105,7 +105,7 @@ def test_window_close_button_stops_training_in_process(display, mnist, shared_da
 
 QUIT_DURING_REVIEW = """
 import sys, threading
-import desktop_cnn.core.mistakes as mistakes
+import desktop_cnn.core.inspect.mistakes as mistakes
 from desktop_cnn.gui import app as gui
 
 predict = mistakes.predict_split

@@ -9,9 +9,9 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.compare import batch_epochs, smooth
+from desktop_cnn.core.data.batches import BatchLoader
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.inspect.compare import batch_epochs, smooth
 from desktop_cnn.gui.inspect.compare_window import CompareWindow
 
 from helpers import pump, quick_model, screenshot

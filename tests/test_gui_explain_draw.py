@@ -2,7 +2,7 @@
 
 The real app on a (virtual) display, driven through its widgets: radio
 buttons, the class combobox, the checkbuttons. Every map shown is compared
-with ``core.saliency`` for the very tensor the model was given.
+with ``core.inspect.saliency`` for the very tensor the model was given.
 """
 
 from __future__ import annotations
@@ -17,8 +17,8 @@ import pytest
 import torch
 from PIL import Image, ImageDraw
 
-from desktop_cnn.core.preprocess import preprocess_digit
-from desktop_cnn.core.saliency import saliency_map
+from desktop_cnn.core.data.preprocess import preprocess_digit
+from desktop_cnn.core.inspect.saliency import saliency_map
 from desktop_cnn.gui.common.images import to_rgb
 from desktop_cnn.gui.common.scaling import px
 from desktop_cnn.gui.draw.saliency_view import overlay
@@ -251,7 +251,7 @@ def test_everything_shown_fits_the_default_window(app, draw):
 
 def test_a_colour_model_explains_a_colour_image(app, draw):
     """cifar-net reads 3x32x32: the overlay is blended over the colour input, per class name."""
-    from desktop_cnn.core.checkpoints import Checkpoint, ModelInfo
+    from desktop_cnn.core.files.checkpoints import Checkpoint, ModelInfo
     from desktop_cnn.core.models import build_model
 
     old, origin = app.app_state.checkpoint, app.app_state.origin

@@ -141,7 +141,7 @@ def train(app, mnist, monkeypatch):
 
 @pytest.mark.slow  # a training followed live
 def test_follow_training_then_replay_it(app, train, monkeypatch):
-    from desktop_cnn.core.snapshots import snapshot_checkpoint, snapshot_step
+    from desktop_cnn.core.inspect.snapshots import snapshot_checkpoint, snapshot_step
     from desktop_cnn.gui.common.images import filter_tiles
     from desktop_cnn.gui.predictor import analyse
 

@@ -12,12 +12,12 @@ from pathlib import Path
 
 import pytest
 
+from desktop_cnn.core.chapter.guide import SETTING, STEPS
 from desktop_cnn.core.conv.exercises import PRESETS
-from desktop_cnn.core.guide import SETTING, STEPS
 from desktop_cnn.core.train import recipes
 from desktop_cnn.gui.guide.guide_pane import START, START_TITLE, GuidePane
 from desktop_cnn.gui.requests import BuildPreset, ShowPreset
-from desktop_cnn.gui.state import Settings
+from desktop_cnn.gui.settings import Settings
 from desktop_cnn.gui.train.recipe_choice import CHOICES
 
 from helpers import launch, pump, screenshot

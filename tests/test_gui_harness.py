@@ -58,7 +58,7 @@ def test_an_app_after_another_can_force_the_focus(display):
 
 def test_each_app_opens_at_its_default_place(display):
     """An earlier test's app left its geometry in the session's shared settings."""
-    from desktop_cnn.core.paths import settings_file
+    from desktop_cnn.core.files.paths import settings_file
     from desktop_cnn.gui.settings import Settings
     from desktop_cnn.gui.window import SETTING
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from desktop_cnn.core.paths import resource_path
+from desktop_cnn.core.files.paths import resource_path
 
 from helpers import draw_digit, launch, pump
 

@@ -25,7 +25,7 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.core.paths import resource_path
+from desktop_cnn.core.files.paths import resource_path
 
 from helpers import (
     DIGIT_STROKES,

@@ -22,8 +22,9 @@ from desktop_cnn.gui.common.images import (
 )
 from desktop_cnn.gui.common.plots import smooth
 from desktop_cnn.gui.origin import ModelOrigin
+from desktop_cnn.gui.settings import MAX_RECENT, Settings
 from desktop_cnn.gui.sketch import Sketch
-from desktop_cnn.gui.state import MAX_RECENT, AppState, Settings
+from desktop_cnn.gui.state import AppState
 from desktop_cnn.gui.train.train_job import JobDone, Loaded, TrainJob
 from desktop_cnn.gui.worker import JobFailed, Task
 
@@ -162,7 +163,7 @@ def test_train_job_stopped_while_loading_never_trains(mnist):
 
 
 def test_analysis_gives_probabilities_and_maps(mnist):
-    from desktop_cnn.core.checkpoints import load_checkpoint
+    from desktop_cnn.core.files.checkpoints import load_checkpoint
     from desktop_cnn.gui.predictor import analyse, conv1_filters, input_from_image
 
     from helpers import DIGIT_STROKES, cached_test_model

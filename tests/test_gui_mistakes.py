@@ -12,9 +12,9 @@ from pathlib import Path
 import pytest
 import torch
 
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.evaluation import evaluate
+from desktop_cnn.core.data.batches import BatchLoader
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.inspect.evaluation import evaluate
 from desktop_cnn.gui.mistakes.mistakes_panel import CELL_LIMIT, GALLERY
 from desktop_cnn.gui.origin import ModelOrigin
 from desktop_cnn.gui.predictor import input_from_test
@@ -35,7 +35,8 @@ def panel(app):
 
 
 def click_cell(app, pane, i: int, j: int) -> None:
-    x, y = pane.cell_center(i, j)
+    x, y = pane.ax.transData.transform((j, i))  # where cell (i, j) is drawn
+    x, y = int(round(x)), int(round(pane.figure.bbox.height - y))  # Tk counts y from the top
     widget = pane.canvas.get_tk_widget()
     widget.event_generate("<ButtonPress-1>", x=x, y=y)
     widget.event_generate("<ButtonRelease-1>", x=x, y=y)

@@ -14,8 +14,8 @@ from pathlib import Path
 import pytest
 from PIL import Image
 
-from desktop_cnn.core.finetune import FinetuneConfig
-from desktop_cnn.core.personal import PersonalSet
+from desktop_cnn.core.data.personal import PersonalSet
+from desktop_cnn.core.train.finetune import FinetuneConfig
 from desktop_cnn.gui.inputs import Source
 from desktop_cnn.gui.personal.correction import CorrectionBar, PersonalWindow
 

@@ -18,7 +18,7 @@ from torch import nn
 
 from desktop_cnn.cli import main as cli_main
 from desktop_cnn.cli.attack import attack_file
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 from desktop_cnn.core.inside.attacks import AttackConfig, attack, probabilities, smallest_eps
 from desktop_cnn.core.inside.featurevis import (
     Objective,

@@ -7,7 +7,7 @@ from dataclasses import replace
 
 import pytest
 
-from desktop_cnn.core.data import Dataset, Split
+from desktop_cnn.core.data.datasets import Dataset, Split
 from desktop_cnn.core.inside.attacks import AttackConfig
 from desktop_cnn.core.inside.pixels import PixelModel
 from desktop_cnn.core.inside.robustness import robustness_curve

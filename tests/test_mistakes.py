@@ -1,4 +1,4 @@
-"""Predictions per test image and per confusion cell (core/mistakes.py), against evaluate()."""
+"""Predictions per test image and per confusion cell (core/inspect/mistakes.py) vs evaluate()."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from dataclasses import replace
 import pytest
 import torch
 
-from desktop_cnn.core.batches import BatchLoader
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.data.batches import BatchLoader
+from desktop_cnn.core.data.preprocess import normalize
 from desktop_cnn.core.errors import UnknownNameError
-from desktop_cnn.core.evaluation import evaluate, predict_proba
-from desktop_cnn.core.mistakes import fit_dataset, predict_split
-from desktop_cnn.core.preprocess import normalize
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.inspect.evaluation import evaluate, predict_proba
+from desktop_cnn.core.inspect.mistakes import fit_dataset, predict_split
 
 from helpers import cached_test_model, small_dataset
 

@@ -1,4 +1,4 @@
-"""The personal dataset (core/personal.py) and fine-tuning on it (core/finetune.py).
+"""The personal dataset (core/data/personal.py) and fine-tuning on it (core/train/finetune.py).
 
 Drawings are rendered by the Draw panel's own ``Sketch`` from the stroke
 paths in personal_strokes.py (the GUI test draws the same ones through the
@@ -13,13 +13,13 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_cnn.core.checkpoints import load_checkpoint
+from desktop_cnn.core.data.personal import PersonalDataError, PersonalSet
+from desktop_cnn.core.data.preprocess import normalize, prepare
 from desktop_cnn.core.errors import DesktopCnnError
-from desktop_cnn.core.finetune import FineTune, FinetuneConfig, Phase, mix
-from desktop_cnn.core.mistakes import predict_split
-from desktop_cnn.core.personal import PersonalDataError, PersonalSet
-from desktop_cnn.core.preprocess import normalize, prepare
+from desktop_cnn.core.files.checkpoints import load_checkpoint
+from desktop_cnn.core.inspect.mistakes import predict_split
 from desktop_cnn.core.train.events import BatchEnd, EpochEnd
+from desktop_cnn.core.train.finetune import FineTune, FinetuneConfig, Phase, mix
 from desktop_cnn.gui.sketch import Sketch
 
 from helpers import cached_test_model, small_dataset
@@ -117,7 +117,7 @@ def test_the_split_is_what_the_model_sees(personal, model):
 
 
 def test_mix_oversamples_the_drawings(mnist, personal, model):
-    split = personal.as_split(model.info.classes, model.info.input_shape)
+    split = personal.load(model.info.classes, model.info.input_shape)[0]
     mixed, copies = mix(mnist.train, split, FinetuneConfig(replay=3000, personal_share=0.25))
     assert copies == round(0.25 / 0.75 * 3000 / len(split))
     assert len(mixed) == 3000 + copies * len(split)
@@ -161,7 +161,7 @@ def test_fine_tuning_learns_the_drawings_and_reports_both_accuracies(mnist, pers
 
 
 def test_fine_tuning_stops_when_asked(mnist, personal, model):
-    split = personal.as_split(model.info.classes, model.info.input_shape)
+    split = personal.load(model.info.classes, model.info.input_shape)[0]
     data = small_dataset(mnist, 2000, 500)
     job = FineTune(model, data, split, CONFIG)
     job.stop()
@@ -180,6 +180,6 @@ def test_fine_tuning_stops_when_asked(mnist, personal, model):
 
 
 def test_fine_tuning_needs_drawings(mnist, model):
-    empty = PersonalSet("mnist", home=None).as_split(["x"], (1, 28, 28))
+    empty = PersonalSet("mnist", home=None).load(["x"], (1, 28, 28))[0]
     with pytest.raises(DesktopCnnError, match="no personal drawings"):
         FineTune(model, mnist, empty)

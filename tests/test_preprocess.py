@@ -2,7 +2,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageDraw
 
-from desktop_cnn.core.preprocess import SIZE, prepare, preprocess_color, preprocess_digit
+from desktop_cnn.core.data.preprocess import SIZE, prepare, preprocess_color, preprocess_digit
 
 
 def drawn_one(size=(300, 200), dark_on_light=True, width=14, at=(100, 30, 110, 170)):

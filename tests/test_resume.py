@@ -8,8 +8,8 @@ import pytest
 import torch
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.train.events import BatchEnd
 from desktop_cnn.core.train.optim import make_schedule
 from desktop_cnn.core.train.resume import check_resumable, check_same_data, resume_config

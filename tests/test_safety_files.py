@@ -18,12 +18,12 @@ from infos import lenet5_info
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import CheckpointError
-from desktop_cnn.core.jsonsafe import depth, loads
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.jsonsafe import depth, loads
+from desktop_cnn.core.files.safetext import clean, clean_all, is_clean
 from desktop_cnn.core.limits import MAX_ACTIVATION_BYTES
 from desktop_cnn.core.models import build_model
-from desktop_cnn.core.safetext import clean, clean_all, is_clean
 from desktop_cnn.core.spec.layers import parse_spec
 
 
@@ -233,7 +233,7 @@ def test_exercises_without_answers_hold_no_answers(capsys):
 
 
 def test_a_batch_over_the_machines_memory_is_refused_before_training(tmp_path, capsys, monkeypatch):
-    import desktop_cnn.core.train_checks as checks
+    import desktop_cnn.core.train.checks as checks
 
     for c, v in (("a", 0), ("b", 200)):
         for i in range(8):

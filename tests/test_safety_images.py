@@ -13,7 +13,7 @@ import torch
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.data import MIN_STD, channel_stats, load_dataset
+from desktop_cnn.core.data.datasets import MIN_STD, channel_stats, load_dataset
 from desktop_cnn.core.errors import DatasetError, DatasetNotFoundError
 
 

@@ -23,11 +23,12 @@ from infos import lenet5_info
 from PIL import Image
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.atomic import fit_bytes, temp_beside
-from desktop_cnn.core.checkpoints import _fallback_path, load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import SaveError
+from desktop_cnn.core.files.atomic import fit_bytes, temp_beside
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.outputs import CHECKPOINT, ONNX, OutputLock, check_output, is_ours
+from desktop_cnn.core.files.save_policy import _fallback_path
 from desktop_cnn.core.models import build_model
-from desktop_cnn.core.outputs import CHECKPOINT, ONNX, OutputLock, check_output, is_ours
 
 ROOT = Path(__file__).resolve().parents[1]
 TRAIN = ["train", "--epochs", "1", "--batch-size", "8", "--no-augment", "--device", "cpu"]
@@ -129,7 +130,7 @@ def test_a_character_device_is_written_through_never_replaced(tmp_path):
     assert check_output(null, CHECKPOINT) == null
     save_checkpoint(null, build_model("lenet5"), lenet5_info())
     assert stat.S_ISCHR(null.stat().st_mode)
-    from desktop_cnn.core.export import _write
+    from desktop_cnn.core.files.export import _write
 
     _write(b"onnx bytes", null)
     assert stat.S_ISCHR(null.stat().st_mode)
@@ -233,7 +234,7 @@ def test_a_second_run_to_the_same_out_says_another_run_writes_it(tmp_path, capsy
 def test_the_lock_dies_with_its_process(tmp_path):
     out = tmp_path / "m.pt"
     holder = subprocess.Popen(
-        [sys.executable, "-c", "import sys,time; from desktop_cnn.core.outputs import "
+        [sys.executable, "-c", "import sys,time; from desktop_cnn.core.files.outputs import "
          "OutputLock; l = OutputLock(sys.argv[1]).__enter__(); print(1, flush=True); "
          "time.sleep(60)", str(out)],
         cwd=ROOT, stdout=subprocess.PIPE, env={**os.environ, "PYTHONPATH": str(ROOT)},
@@ -249,7 +250,7 @@ def test_the_lock_dies_with_its_process(tmp_path):
 
 def test_export_writes_a_legal_255_byte_name(tmp_path):
     """The issue: export refused a legal 255-character name (its temp name was longer)."""
-    from desktop_cnn.core.export import _write
+    from desktop_cnn.core.files.export import _write
 
     for name in ("x" * 250 + ".onnx", "é" * 125 + ".onnx"):
         out = tmp_path / name

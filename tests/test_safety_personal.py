@@ -17,7 +17,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from PIL import Image, ImageDraw
 
-from desktop_cnn.core.personal import PersonalDataError, PersonalSet
+from desktop_cnn.core.data.personal import PersonalDataError, PersonalSet
 
 
 def stroke() -> Image.Image:

@@ -14,7 +14,7 @@ import pytest
 from PIL import Image
 
 import desktop_cnn.cli.launch as launch_mod
-import desktop_cnn.core.train_checks as checks
+import desktop_cnn.core.train.checks as checks
 from desktop_cnn.cli import main as cli_main
 
 ROOT = Path(__file__).resolve().parents[1]

@@ -18,8 +18,8 @@ from hypothesis import strategies as st
 from infos import lenet5_info
 
 from desktop_cnn.cli import main as cli_main
-from desktop_cnn.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from desktop_cnn.core.errors import CheckpointError
+from desktop_cnn.core.files.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
 from desktop_cnn.core.models import build_model
 from desktop_cnn.core.train.optim import make_optimizer
 from desktop_cnn.core.train.resume import resume_config

@@ -7,8 +7,8 @@ import torch
 import torch.nn.functional as F
 from torch.autograd.functional import jacobian
 
+from desktop_cnn.core.inspect.saliency import grad_cam, input_gradient, saliency_map
 from desktop_cnn.core.models import build_model
-from desktop_cnn.core.saliency import grad_cam, input_gradient, saliency_map
 
 LENET = ("lenet5", {"in_channels": 1, "num_classes": 10, "input_size": 28})
 CIFAR = ("cifar-net", {"in_channels": 3, "num_classes": 2, "input_size": 32})

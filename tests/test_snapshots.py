@@ -7,8 +7,8 @@ import threading
 import pytest
 import torch
 
-from desktop_cnn.core.checkpoints import load_checkpoint, save_checkpoint
-from desktop_cnn.core.snapshots import (
+from desktop_cnn.core.files.checkpoints import load_checkpoint, save_checkpoint
+from desktop_cnn.core.inspect.snapshots import (
     SnapshotRecorder,
     cpu_state,
     describe,

@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 import torch
 
-from desktop_cnn.core.checkpoints import Checkpoint, ModelInfo
+from desktop_cnn.core.files.checkpoints import Checkpoint, ModelInfo
 from desktop_cnn.core.spec import build_spec, layer, spec_of
 from desktop_cnn.gui.common.scaling import px
 from desktop_cnn.gui.origin import ModelOrigin

@@ -60,7 +60,7 @@ def test_pooling_kinds_are_siblings_not_subclasses():
 
 
 def test_one_table_of_activations():
-    import desktop_cnn.core.explain as explain
+    import desktop_cnn.core.inspect.explain as explain
 
     names = activation_kinds()
     assert list(names) == ["ReLU", "tanh", "sigmoid", "leaky ReLU"]
@@ -312,7 +312,7 @@ def test_a_hostile_spec_name_gives_code_that_only_defines_the_model(name, tmp_pa
 
 def test_the_code_command_on_a_hostile_file_and_checkpoint(tmp_path, capsys):
     from desktop_cnn.cli import main
-    from desktop_cnn.core.checkpoints import ModelInfo, save_checkpoint
+    from desktop_cnn.core.files.checkpoints import ModelInfo, save_checkpoint
 
     name = PAYLOADS[0]
     spec = spec_of(

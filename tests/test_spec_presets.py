@@ -15,14 +15,15 @@ import numpy as np
 import pytest
 import torch
 
-from desktop_cnn.core.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
-from desktop_cnn.core.data import Dataset, Split
-from desktop_cnn.core.explain import explain
+from desktop_cnn.core.data.datasets import Dataset, Split
+from desktop_cnn.core.data.preprocess import normalize
+from desktop_cnn.core.files.checkpoints import Checkpoint, load_checkpoint, save_checkpoint
+from desktop_cnn.core.files.paths import resource_path
+from desktop_cnn.core.inspect.explain import explain
+from desktop_cnn.core.inspect.saliency import grad_cam
+from desktop_cnn.core.inspect.snapshots import snapshot_checkpoint
+from desktop_cnn.core.inspect.summary import summary
 from desktop_cnn.core.models import MODELS, build_model, classifier_args, spec_for
-from desktop_cnn.core.paths import resource_path
-from desktop_cnn.core.preprocess import normalize
-from desktop_cnn.core.saliency import grad_cam
-from desktop_cnn.core.snapshots import snapshot_checkpoint
 from desktop_cnn.core.spec import (
     PRESETS,
     analyse,
@@ -33,7 +34,6 @@ from desktop_cnn.core.spec import (
     preset_spec,
 )
 from desktop_cnn.core.spec.layers import SpecError
-from desktop_cnn.core.summary import summary
 from desktop_cnn.core.train.events import Snapshot
 from desktop_cnn.core.train.training import TrainConfig, Trainer
 
@@ -95,7 +95,7 @@ def test_every_preset_trains_saves_explains_and_exports(name, small, tmp_path):
 def onnx_agrees(ck: Checkpoint, x: torch.Tensor, out: Path) -> None:
     pytest.importorskip("onnxscript")
     ort = pytest.importorskip("onnxruntime")
-    from desktop_cnn.core.export import export_onnx
+    from desktop_cnn.core.files.export import export_onnx
 
     export_onnx(ck, out)
     session = ort.InferenceSession(str(out), providers=["CPUExecutionProvider"])

@@ -6,7 +6,7 @@ import pytest
 import torch
 from torch import nn
 
-from desktop_cnn.core.summary import LayerRow, format_summary, summary
+from desktop_cnn.core.inspect.summary import LayerRow, format_summary, summary
 
 
 def _model() -> nn.Sequential:

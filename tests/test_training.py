@@ -6,8 +6,8 @@ from dataclasses import replace
 import pytest
 import torch
 
-from desktop_cnn.core.checkpoints import load_checkpoint
-from desktop_cnn.core.data import Dataset, Split
+from desktop_cnn.core.data.datasets import Dataset, Split
+from desktop_cnn.core.files.checkpoints import load_checkpoint
 from desktop_cnn.core.train.events import BatchEnd, EpochEnd, Failed, Finished, Started
 from desktop_cnn.core.train.training import TrainConfig, Trainer
 
@@ -160,7 +160,7 @@ def test_seed_makes_runs_repeatable(small):
 
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs CUDA")
 def test_cuda_training_step_with_amp_and_cpu_load(small, tmp_path):
-    from desktop_cnn.core.checkpoints import save_checkpoint
+    from desktop_cnn.core.files.checkpoints import save_checkpoint
 
     result = Trainer(small, "lenet5", TrainConfig(epochs=1, device="cuda", amp=True)).run()
     assert next(result.checkpoint.model.parameters()).is_cuda
@@ -170,7 +170,7 @@ def test_cuda_training_step_with_amp_and_cpu_load(small, tmp_path):
 
 
 def test_mix_batch_blends_each_image_with_a_partner():
-    from desktop_cnn.core.batches import mix_batch
+    from desktop_cnn.core.data.batches import mix_batch
 
     x = torch.arange(6.0).view(6, 1, 1, 1)
     mixed, partner = mix_batch(x, torch.Generator().manual_seed(0), 0.75)

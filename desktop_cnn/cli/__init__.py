@@ -19,7 +19,7 @@ import sys
 from typing import Protocol
 
 from ..core.errors import DesktopCnnError
-from ..core.safetext import clean
+from ..core.files.safetext import clean
 from . import (
     attack,
     code,

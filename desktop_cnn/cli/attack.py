@@ -11,8 +11,8 @@ import argparse
 import sys
 from typing import Any
 
-from ..core.checkpoints import load_checkpoint
 from ..core.errors import DesktopCnnError
+from ..core.files.checkpoints import load_checkpoint
 from ..core.inside.attacks import METHODS, AttackConfig, AttackResult, attack_one, smallest_eps
 from ..core.inside.images import pixels_from_file, save_png
 from ..core.inside.pixels import MAX_PIXEL, PixelModel

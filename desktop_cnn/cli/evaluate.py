@@ -6,12 +6,12 @@ import argparse
 import math
 from typing import Any
 
-from ..core.batches import BatchLoader
-from ..core.checkpoints import load_checkpoint
+from ..core.data.batches import BatchLoader
+from ..core.data.testset import load_test_data
 from ..core.device import pick_device
 from ..core.errors import DesktopCnnError
-from ..core.evaluation import evaluate
-from ..core.testset import load_test_data
+from ..core.files.checkpoints import load_checkpoint
+from ..core.inspect.evaluation import evaluate
 from .jsonout import dumps
 
 

@@ -5,9 +5,9 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from ..core.checkpoints import load_checkpoint
-from ..core.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
-from ..core.outputs import ONNX, check_output
+from ..core.files.checkpoints import load_checkpoint
+from ..core.files.export import INPUT_NAME, NORMALISATION, OUTPUT_NAME, export_onnx
+from ..core.files.outputs import ONNX, check_output
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

@@ -92,10 +92,10 @@ def preset_figure(preset_name: str, step: int, channel: int) -> Any:
 
 
 def diagram_of(model: str) -> Any:
+    from ..core.files.resolve import resolve_model
     from ..core.models import MODELS, spec_for
     from ..core.pictures.diagram import diagram_figure
     from ..core.pictures.save import FigureError
-    from ..core.resolve import resolve_model
     from ..core.spec.layers import SpecError
 
     arch = resolve_model(model)

@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 from typing import Any
 
-from ..core.checkpoints import check_output_path
-from ..core.data import DATASET_HELP
+from ..core.data.datasets import DATASET_HELP
 from ..core.errors import ConfigError, TrainingError
+from ..core.files.save_policy import check_output_path
 from ..core.gan.events import GanResult, GanStarted, GanStep
 from ..core.gan.files import load_generator, save_generator
 from ..core.gan.presets import SIZES

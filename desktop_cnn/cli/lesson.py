@@ -6,7 +6,7 @@ import argparse
 import io
 from pathlib import Path
 
-from ..core.lesson import SUFFIX, LessonError, LessonPlan, write_lesson
+from ..core.chapter.lesson import SUFFIX, LessonError, LessonPlan, write_lesson
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
@@ -43,7 +43,7 @@ def _spec(path: str | None) -> bytes | None:
 
 
 def _image(path: str | None) -> bytes | None:
-    from ..core.preprocess import load_image
+    from ..core.data.preprocess import load_image
 
     if path is None:
         return None

@@ -12,10 +12,10 @@ import math
 import sys
 from typing import Any
 
-from ..core.checkpoints import Checkpoint, load_checkpoint
+from ..core.data.preprocess import load_image, prepare
 from ..core.errors import DesktopCnnError
-from ..core.evaluation import predict_proba
-from ..core.preprocess import load_image, prepare
+from ..core.files.checkpoints import Checkpoint, load_checkpoint
+from ..core.inspect.evaluation import predict_proba
 from .jsonout import dumps
 from .prog import PROG
 

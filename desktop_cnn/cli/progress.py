@@ -12,7 +12,7 @@ import argparse
 import sys
 from typing import Any, TextIO
 
-from ..core.safetext import clean
+from ..core.files.safetext import clean
 from ..core.train.events import BatchEnd, EpochEnd, Event, Failed, Note, Started
 
 QUIET = False  # set from --quiet by cli.main

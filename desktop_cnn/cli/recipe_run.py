@@ -7,9 +7,9 @@ import sys
 import time
 from pathlib import Path
 
-from ..core.checkpoints import check_output_path, save_with_fallback
 from ..core.errors import DesktopCnnError
-from ..core.outputs import OutputLock
+from ..core.files.outputs import OutputLock
+from ..core.files.save_policy import check_output_path, save_with_fallback
 from ..core.train import recipes
 from ..core.train.config import TrainConfig
 from .progress import ProgressPrinter

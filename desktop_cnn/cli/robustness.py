@@ -6,13 +6,13 @@ import argparse
 import sys
 from typing import Any
 
-from ..core.checkpoints import load_checkpoint
-from ..core.data import load_dataset
+from ..core.data.datasets import load_dataset
 from ..core.errors import ConfigError
+from ..core.files.checkpoints import load_checkpoint
 from ..core.inside.attacks import METHODS, AttackConfig
 from ..core.inside.pixels import PixelModel
 from ..core.inside.robustness import Curve, parse_eps, robustness_curve
-from ..core.mistakes import fit_dataset
+from ..core.inspect.mistakes import fit_dataset
 from .jsonout import dumps
 from .progress import wants_bars
 

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import argparse
 
+from ..core.files.resolve import resolve_model
 from ..core.models import spec_for
-from ..core.resolve import resolve_model
 from ..core.spec.files import spec_json
 from ..core.spec.layers import NetSpec
 

@@ -12,15 +12,15 @@ from dataclasses import replace
 import torch
 
 from ..core.errors import ConfigError, DesktopCnnError
+from ..core.files.resolve import resolve_model
+from ..core.files.safetext import clean
+from ..core.inspect.summary import format_summary, summary
 from ..core.limits import MAX_CHANNELS, MAX_CLASSES, MAX_SIDE, check_range
 from ..core.models import MODELS, build_model, model_spec
-from ..core.resolve import resolve_model
-from ..core.safetext import clean
 from ..core.spec.arith import check
 from ..core.spec.files import fit_to_data
 from ..core.spec.layers import NetSpec
 from ..core.spec.table import format_table
-from ..core.summary import format_summary, summary
 
 
 def add_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:

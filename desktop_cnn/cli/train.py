@@ -8,26 +8,22 @@ import sys
 from dataclasses import replace
 from pathlib import Path
 
-from ..core.checkpoints import (
-    check_output_path,
-    checkpoint_bytes,
-    load_checkpoint,
-    save_with_fallback,
-)
-from ..core.data import DATASET_HELP, Dataset
+from ..core.data.datasets import DATASET_HELP, Dataset
 from ..core.device import pick_device
 from ..core.errors import TrainingError
+from ..core.files.checkpoints import load_checkpoint
+from ..core.files.outputs import OutputLock
+from ..core.files.resolve import resolve_model
+from ..core.files.save_policy import check_output_path, checkpoint_bytes, save_with_fallback
 from ..core.limits import check_range
 from ..core.models import MODELS
-from ..core.outputs import OutputLock
-from ..core.resolve import resolve_model
+from ..core.train.checks import check_batch_memory, check_launch, check_train_output
 from ..core.train.config import TrainConfig
 from ..core.train.distributed import Ranks
 from ..core.train.recipes import RECIPES
 from ..core.train.resume import check_resumable, check_same_data, resume_config
 from ..core.train.run import DEFAULT_ARCH, TrainRun
 from ..core.train.training import Trainer
-from ..core.train_checks import check_batch_memory, check_launch, check_train_output
 from . import progress
 from .config_flags import add_flags, config_from
 from .launch import as_rank, launch

@@ -12,8 +12,8 @@ from typing import Any
 
 import torch
 
-from ..core.checkpoints import load_checkpoint
 from ..core.errors import ConfigError
+from ..core.files.checkpoints import load_checkpoint
 from ..core.inside.featurevis import PARAMS, Objective, VisConfig, objectives_for, run_to_end
 from ..core.inside.images import pixels_from_file, save_png, tile
 from ..core.inside.pixels import PixelModel, to_pixels

@@ -17,7 +17,7 @@ from typing import Any
 
 from .errors import UnknownNameError
 from .spec import presets as _presets
-from .spec.base import ConvUnit, NamedActivations, conv_units  # noqa: F401 - re-exported
+from .spec.base import NamedActivations
 from .spec.builder import build_spec
 from .spec.files import dataset_mismatch
 from .spec.layers import NetSpec, SpecError, parse_spec

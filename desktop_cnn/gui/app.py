@@ -28,7 +28,7 @@ from pathlib import Path
 from tkinter import ttk
 from typing import TYPE_CHECKING, Protocol
 
-from ..core.paths import resource_path, settings_file
+from ..core.files.paths import resource_path, settings_file
 from . import window
 from .common import scaling
 from .common.messages import model_not_opened

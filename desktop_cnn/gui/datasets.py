@@ -12,8 +12,8 @@ import threading
 from collections.abc import Sequence
 from pathlib import Path
 
-from ..core.data import Dataset, load_dataset
-from ..core.testset import load_test_data
+from ..core.data.datasets import Dataset, load_dataset
+from ..core.data.testset import load_test_data
 
 
 class DatasetCache:
@@ -58,7 +58,7 @@ class DatasetCache:
 
     def load_test(self, name: str, data_dir: str | Path | None = None) -> Dataset:
         """For evaluation only: the full dataset if loaded or on disk, else MNIST's shipped test
-        set (core/testset.py), so the app needs no download to test a digit model."""
+        set (core/data/testset.py), so the app needs no download to test a digit model."""
         known = self.get_test(name, data_dir)
         if known is not None:
             return known

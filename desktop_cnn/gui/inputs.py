@@ -11,8 +11,8 @@ from PIL import Image
 if TYPE_CHECKING:
     import torch
 
-    from ..core.checkpoints import ModelInfo
-    from ..core.data import Dataset
+    from ..core.data.datasets import Dataset
+    from ..core.files.checkpoints import ModelInfo
     from .predictor import Analysis
 
 
@@ -42,7 +42,7 @@ TIPS_COLOUR = (
 
 def test_source(data: Dataset, info: ModelInfo, rng: random.Random) -> Source:
     """A random test image of the model's dataset; UnknownNameError when they do not fit."""
-    from ..core.mistakes import fit_dataset  # torch: loaded by the time there is a dataset
+    from ..core.inspect.mistakes import fit_dataset  # torch: loaded by the time there is a dataset
 
     data = fit_dataset(data, info)
     i = rng.randrange(len(data.test))

@@ -1,7 +1,7 @@
 """File > Open lesson / Save lesson, and ``desktop-cnn FILE.lesson``: the app as a lesson left it.
 
 A mixin of the ``App`` (app.py), like model_files.py. A lesson is read and
-checked whole (core/lesson.py) and its tab checked against the app's before
+checked whole (core/chapter/lesson.py) and its tab checked against the app's before
 anything changes, so a bad lesson changes nothing; then the model, spec,
 drawing, Playground preset, tab and guide step are applied in that order.
 """
@@ -19,7 +19,7 @@ from .origin import ModelOrigin, Origin
 from .requests import ShowPreset
 
 if TYPE_CHECKING:
-    from ..core.lesson import Lesson, LessonPlan
+    from ..core.chapter.lesson import Lesson, LessonPlan
     from .state import AppState
 
 LESSON_TYPES = [("desktop-cnn lessons", "*.lesson"), ("All files", "*")]
@@ -58,7 +58,7 @@ class LessonActions:
         if not self.ready:
             self.status.set("message", "still loading: try again in a moment")
             return False
-        from ..core.lesson import LessonError, read_lesson
+        from ..core.chapter.lesson import LessonError, read_lesson
 
         if not self.confirm_unsaved("opening a lesson"):
             return False
@@ -100,8 +100,8 @@ class LessonActions:
     # --- saving -----------------------------------------------------------------------------
     def lesson_plan(self) -> LessonPlan:
         """Where the app is now, as a lesson's plan."""
-        from ..core.guide import SETTING, clamp_step
-        from ..core.lesson import LessonPlan
+        from ..core.chapter.guide import SETTING, clamp_step
+        from ..core.chapter.lesson import LessonPlan
 
         guide = self.guide
         if guide is not None and guide.step >= 0:
@@ -119,7 +119,7 @@ class LessonActions:
 
     def lesson_members(self) -> tuple[bytes | None, bytes | None, bytes | None]:
         """(model, spec, drawing) as the lesson's bytes."""
-        from ..core.checkpoints import save_checkpoint
+        from ..core.files.checkpoints import save_checkpoint
 
         model = spec = image = None
         ck = self.app_state.checkpoint
@@ -150,8 +150,8 @@ class LessonActions:
         if not self.ready:
             self.status.set("message", "still loading: try again in a moment")
             return False
+        from ..core.chapter.lesson import write_lesson
         from ..core.errors import DesktopCnnError
-        from ..core.lesson import write_lesson
 
         path = path or self.ask_save_filename(
             title="Save a lesson", filetypes=LESSON_TYPES, defaultextension=".lesson"

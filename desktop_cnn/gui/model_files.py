@@ -16,14 +16,14 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from ..core.paths import models_dir
+from ..core.files.paths import models_dir
 from .common.panel import MODEL_TYPES
 from .common.widgets import ChoiceDialog
 from .origin import ModelOrigin, Origin
 from .worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
-    from ..core.checkpoints import Checkpoint
+    from ..core.files.checkpoints import Checkpoint
     from .common.widgets import StatusBar
     from .menubar import MenuBar
     from .settings import Settings
@@ -50,7 +50,7 @@ class Exported:
 
 def export_work(checkpoint, path: str | Path, task: Task) -> Exported:
     """On the worker's thread: run the export's child process and wait for it."""
-    from ..core.export import ExportProcess
+    from ..core.files.export import ExportProcess
 
     job = ExportProcess(checkpoint, path)
     task.on_cancel(job.proc.kill)  # quitting the app ends the child too
@@ -90,8 +90,8 @@ class ModelFileActions:
             return
         if self.unsaved is not None and self.unsaved.checkpoint is ck:
             return  # the same model shown again after a replay
-        from ..core.autosave import autosave
         from ..core.errors import DesktopCnnError
+        from ..core.files.autosave import autosave
 
         try:
             path = autosave(ck.model, ck.info)
@@ -135,8 +135,8 @@ class ModelFileActions:
         """Load a model file and make it current; on any error the current model stays."""
         if "core" not in self.times:
             return False
-        from ..core.checkpoints import load_checkpoint
         from ..core.errors import CheckpointError
+        from ..core.files.checkpoints import load_checkpoint
 
         if not self.confirm_unsaved("opening another model"):
             return False
@@ -163,7 +163,7 @@ class ModelFileActions:
         """Save the current model (or ``checkpoint``) under a name the user picks."""
         if "core" not in self.times:
             return False
-        from ..core.checkpoints import save_checkpoint
+        from ..core.files.checkpoints import save_checkpoint
 
         ck = checkpoint or self.app_state.checkpoint
         if ck is None:
@@ -196,7 +196,7 @@ class ModelFileActions:
         if "core" not in self.times:
             return False
         from ..core.errors import DesktopCnnError
-        from ..core.export import require_exporter
+        from ..core.files.export import require_exporter
 
         ck = self.app_state.checkpoint
         if ck is None:

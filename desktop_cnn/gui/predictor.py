@@ -14,9 +14,9 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..core.checkpoints import Checkpoint, ModelInfo
-from ..core.preprocess import DigitSteps, normalize, prepare
-from ..core.saliency import saliency_map
+from ..core.data.preprocess import DigitSteps, normalize, prepare
+from ..core.files.checkpoints import Checkpoint, ModelInfo
+from ..core.inspect.saliency import saliency_map
 
 
 @dataclass

@@ -18,8 +18,8 @@ import os
 from pathlib import Path
 from typing import Any
 
-from ..core import jsonsafe
-from ..core.atomic import remove_stale_temps, temp_beside
+from ..core.files import jsonsafe
+from ..core.files.atomic import remove_stale_temps, temp_beside
 
 MAX_RECENT = 8  # a File menu longer than this is harder to read than an Open dialog
 DEFAULT_BRUSH = 20  # px on the 280 px canvas: ~2 px strokes after MNIST's 20 px box

@@ -21,8 +21,8 @@ if TYPE_CHECKING:
     from .worker import Task
 
 CORE_MODULES = (
-    "torch", "desktop_cnn.core.checkpoints", "desktop_cnn.core.train.training",
-    "desktop_cnn.core.summary", "desktop_cnn.gui.predictor", "desktop_cnn.gui.datasets",
+    "torch", "desktop_cnn.core.files.checkpoints", "desktop_cnn.core.train.training",
+    "desktop_cnn.core.inspect.summary", "desktop_cnn.gui.predictor", "desktop_cnn.gui.datasets",
     "desktop_cnn.gui.train.train_job",
 )  # fmt: skip
 PLOT_MODULES = ("matplotlib.figure", "matplotlib.backends.backend_tkagg")
@@ -61,7 +61,7 @@ class Preloader:
 
     def __init__(self, model_path: Path | None) -> None:
         self.model_path = model_path
-        self.checkpoint: Any = None  # core.checkpoints.Checkpoint once loaded
+        self.checkpoint: Any = None  # core.files.checkpoints.Checkpoint once loaded
         self.model_error: str | None = None  # a CheckpointError's message, for the status bar
         self.error: str | None = None  # an import failed: the app cannot work
         self.device = ""
@@ -96,7 +96,7 @@ class Preloader:
 
         if self.model_path is None:
             return
-        from ..core.checkpoints import load_checkpoint
+        from ..core.files.checkpoints import load_checkpoint
 
         try:
             ck = load_checkpoint(self.model_path)

@@ -13,12 +13,12 @@ from typing import TYPE_CHECKING, Any
 
 from .inputs import DRAWING, Source
 from .origin import NO_MODEL, ModelOrigin
-from .settings import DEFAULT_BRUSH, MAX_RECENT, Settings  # noqa: F401 - re-exported
+from .settings import Settings
 from .sketch import Sketch
 from .worker import Workers
 
 if TYPE_CHECKING:  # torch is imported later, in the background (see startup.py)
-    from ..core.checkpoints import Checkpoint
+    from ..core.files.checkpoints import Checkpoint
     from .datasets import DatasetCache
     from .predictor import Analysis
 

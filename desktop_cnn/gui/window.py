@@ -198,7 +198,7 @@ class Zoom:
 
 def set_icon(root: tk.Tk) -> None:
     """The window's icon (title bar, task bar) from assets/desktop-cnn.png, when it is there."""
-    from ..core.paths import resource_path
+    from ..core.files.paths import resource_path
 
     path = resource_path("assets/desktop-cnn.png")
     if not path.exists():

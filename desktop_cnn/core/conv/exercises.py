@@ -25,8 +25,8 @@ from dataclasses import dataclass
 import torch
 from torch import Tensor, nn
 
+from ..inspect.summary import summary
 from ..models import build_model
-from ..summary import summary
 from .arithmetic import BookExercise1, exercise1, pool_output_shape
 from .figures import (
     FIG2,

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import torch
-from torch import Tensor, nn
+from torch import Tensor
 
 from .formulas import params_formula
 from .matrix_view import matrix_summary
@@ -90,20 +90,6 @@ FIG3_LAYERS = (
     LayerSettings(size=17, kernel=5, stride=2, in_channels=20, out_channels=40),
 )
 FIG3_CLASSES = 10  # the figure's softmax output; the count of classes is ours
-
-
-def fig3_model() -> nn.Sequential:
-    """Fig. 3's ConvNet as a real torch model (a test runs a 39x39x3 image through it)."""
-    convs = [
-        nn.Conv2d(st.in_channels, st.out_channels, st.kernel, st.stride, st.padding)
-        for st in FIG3_LAYERS
-    ]
-    last = FIG3_LAYERS[-1]
-    flat = last.out_channels * last.output_size**2
-    layers: list[nn.Module] = []
-    for conv in convs:
-        layers += [conv, nn.ReLU()]
-    return nn.Sequential(*layers, nn.Flatten(), nn.Linear(flat, FIG3_CLASSES))
 
 
 def fig3_text() -> str:

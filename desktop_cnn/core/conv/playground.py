@@ -17,12 +17,7 @@ import torch.nn.functional as F
 from torch import Tensor
 
 from ..errors import DesktopCnnError
-from .arithmetic import (
-    conv_output_size,
-    conv_params,
-    conv_transpose_output_size,
-    pool_output_size,
-)
+from .arithmetic import conv_output_size, conv_params, conv_transpose_output_size, pool_output_size
 from .formulas import Formula, conv_formula, number, pool_formula, transpose_formula
 
 Cell = tuple[int, int]  # (row, column)

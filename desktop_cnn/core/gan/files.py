@@ -16,10 +16,10 @@ from typing import Any
 
 import torch
 
-from ..atomic import remove_stale_temps, temp_beside, write_failure
-from ..checkpoints import FORMAT as CLASSIFIER_FORMAT
-from ..checkpoints import _read, versions
 from ..errors import CheckpointError, SaveError
+from ..files.atomic import remove_stale_temps, temp_beside, write_failure
+from ..files.checkpoints import FORMAT as CLASSIFIER_FORMAT
+from ..files.checkpoints import _read, versions
 from ..spec.layers import SpecError
 from .nets import build_net
 from .train import GanConfig, GanState

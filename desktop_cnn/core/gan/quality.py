@@ -15,8 +15,8 @@ from typing import Any
 
 import torch
 
-from ..checkpoints import Checkpoint, load_checkpoint
-from ..paths import resource_path
+from ..files.checkpoints import Checkpoint, load_checkpoint
+from ..files.paths import resource_path
 
 JUDGE = "assets/lenet5_mnist.pt"
 CONFIDENT_P = 0.9

@@ -10,8 +10,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from ..atomic import temp_beside
 from ..errors import SaveError
+from ..files.atomic import temp_beside
 from .train import GanState, generate
 
 

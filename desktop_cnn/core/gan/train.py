@@ -3,7 +3,7 @@
 One step: the discriminator learns on a real batch (target 1) and a fake
 batch (target 0); then the generator learns to make the discriminator say 1
 on its fakes (minimising -log D(G(z)), which gives strong gradients early,
-when D rejects every fake). Data comes through ``core.data.load_dataset``,
+when D rejects every fake). Data comes through ``core.data.datasets.load_dataset``,
 the device from ``core.device.pick_device``.
 """
 
@@ -20,7 +20,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from ..data import load_dataset
+from ..data.datasets import load_dataset
 from ..device import device_name, pick_device, synchronize
 from ..errors import ConfigError, DatasetError
 from .divergence import DivergenceWatch

@@ -19,7 +19,7 @@ from .attacks import AttackConfig, attack
 from .pixels import MAX_PIXEL, PixelModel
 
 if TYPE_CHECKING:  # the training loop imports this module
-    from ..data import Dataset
+    from ..data.datasets import Dataset
     from ..train.config import TrainConfig
 
 STEPS = 5  # PGD steps per batch: most of the robustness of 7-10 at half the cost

@@ -15,8 +15,8 @@ import numpy as np
 import torch
 from PIL import Image
 
+from ..data.preprocess import load_image, prepare
 from ..errors import DesktopCnnError
-from ..preprocess import load_image, prepare
 from .pixels import MAX_PIXEL, to_uint8
 
 

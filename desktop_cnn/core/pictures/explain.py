@@ -24,7 +24,7 @@ def _fmt(v: float) -> str:
 
 
 def explanation_figure(e: Any) -> Figure:
-    """``e`` is a ``core.explain.Explanation``."""
+    """``e`` is a ``core.inspect.explain.Explanation``."""
     c_in, kh, _ = e.window.shape
     rows = min(c_in, MAX_ROWS)
     width = 3 * kh + 10

@@ -1,6 +1,6 @@
 """The Feature maps from the input to the answer as one figure (for a slide or a handout).
 
-No Tk, no pyplot. One row per stage of ``core.answer_path``: maps as small images
+No Tk, no pyplot. One row per stage of ``core.inspect.answer_path``: maps as small images
 (the first few channels, numbered from 0), vectors as a colour strip, and the
 softmax as bars with their probabilities written out.
 """
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from matplotlib.figure import Figure
 
-from ..answer_path import AnswerPath
+from ..inspect.answer_path import AnswerPath
 
 MAX_MAPS = 8  # maps per row; the label says how many there are
 

@@ -15,8 +15,8 @@ from pathlib import Path
 import matplotlib
 from matplotlib.figure import Figure
 
-from ..atomic import temp_beside, write_failure
 from ..errors import DesktopCnnError
+from ..files.atomic import temp_beside, write_failure
 
 FORMATS = {".png": "png", ".svg": "svg", ".pdf": "pdf"}
 DPI = 150  # a PNG sharp enough for a projector

@@ -4,7 +4,6 @@ from .arith import LayerArith, SpecArith, analyse, check
 from .base import ConvUnit, NamedActivations, conv_units
 from .builder import SpecNet, build_spec
 from .code import spec_code
-from .edit import insert_layer, move_layer, remove_layer, rename_layer, with_field, with_layer
 from .files import dataset_mismatch, fit_to_data, load_spec_file, save_spec_file, spec_json
 from .layers import (
     LAYER_TYPES,
@@ -40,20 +39,14 @@ __all__ = [
     "dataset_mismatch",
     "fit_to_data",
     "format_table",
-    "insert_layer",
     "layer",
     "layer_fields",
     "load_spec_file",
-    "move_layer",
     "parse_spec",
     "preset_spec",
-    "remove_layer",
-    "rename_layer",
     "save_spec_file",
     "spec_code",
     "spec_json",
     "spec_of",
     "table_rows",
-    "with_field",
-    "with_layer",
 ]

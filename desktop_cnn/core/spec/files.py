@@ -7,7 +7,7 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-from .. import jsonsafe
+from ..files import jsonsafe
 from .arith import analyse, shape_text
 from .layers import NetSpec, SpecError, parse_spec
 

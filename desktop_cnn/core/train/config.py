@@ -143,7 +143,7 @@ class TrainConfig:
     # Evaluation needs no gradients, so larger batches are cheap.
     eval_batch_size: int = option(1000, "images per evaluation batch", range=COUNT, flag=False)
     # Weight copies kept per epoch (plus one of the initial weights) to replay a run; the GUI
-    # asks for a few, the CLI for none. Each is a Snapshot event; see core/snapshots.py.
+    # asks for a few, the CLI for none. Each is a Snapshot event; see core/inspect/snapshots.py.
     snapshots_per_epoch: int = option(
         0, "weight copies kept per epoch", range=Range(0, 10_000), flag=False
     )

@@ -20,8 +20,8 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from ..checkpoints import load_checkpoint
 from ..errors import DesktopCnnError
+from ..files.checkpoints import load_checkpoint
 
 
 def distillation_loss(

@@ -17,9 +17,9 @@ from dataclasses import dataclass
 import torch
 import torch.distributed as dist
 
-from ..data import Split
+from ..data.datasets import Split
 from ..errors import TrainingError
-from ..evaluation import EvalResult
+from ..inspect.evaluation import EvalResult
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ from dataclasses import dataclass, field, fields
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from ..checkpoints import ModelInfo
+    from ..files.checkpoints import ModelInfo
 
 
 @dataclass(frozen=True)

@@ -9,8 +9,8 @@ from typing import Any
 
 import torch
 
-from ..batches import BatchLoader
-from ..evaluation import EvalResult
+from ..data.batches import BatchLoader
+from ..inspect.evaluation import EvalResult
 from .distributed import all_sum
 from .events import EpochRecord
 

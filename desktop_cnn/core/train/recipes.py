@@ -15,11 +15,11 @@ from typing import Any
 
 import torch
 
-from ..batches import BatchLoader
-from ..data import Dataset, load_dataset
+from ..data.batches import BatchLoader
+from ..data.datasets import Dataset, load_dataset
+from ..data.split import Split
 from ..errors import UnknownNameError
-from ..evaluation import evaluate
-from ..split import Split
+from ..inspect.evaluation import evaluate
 from .config import TrainConfig
 from .training import Trainer, TrainResult
 

@@ -25,10 +25,10 @@ from typing import Any
 
 import torch
 
-from ..checkpoints import Checkpoint
-from ..data import Dataset
+from ..data.datasets import Dataset
 from ..errors import CheckpointError, DesktopCnnError
-from ..jsonsafe import finite_tree
+from ..files.checkpoints import Checkpoint
+from ..files.jsonsafe import finite_tree
 from ..models import arch_name, spec_for
 from ..spec.layers import NetSpec, SpecError
 from .config import TrainConfig

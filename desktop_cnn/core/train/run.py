@@ -12,7 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from ..data import Dataset, load_dataset
+from ..data.datasets import Dataset, load_dataset
 from ..spec.layers import NetSpec
 from .config import TrainConfig
 

@@ -23,29 +23,22 @@ from typing import Any
 
 import torch
 
-from ..batches import BatchLoader, mix_batch
-from ..checkpoints import Checkpoint, ModelInfo, save_with_fallback
-from ..data import Dataset
+from ..data.batches import BatchLoader, mix_batch
+from ..data.datasets import Dataset
 from ..device import device_name, pick_device
 from ..errors import TrainingError
-from ..evaluation import EvalResult, evaluate
+from ..files.checkpoints import Checkpoint, ModelInfo
+from ..files.model_checks import check_activations
+from ..files.save_policy import save_with_fallback
 from ..inside.advtrain import adversarial_mix
-from ..model_checks import check_activations
+from ..inspect.evaluation import EvalResult, evaluate
+from ..inspect.snapshots import LiveCopy, cpu_state, snapshot_marks
 from ..models import arch_name, build_model, classifier_args, spec_for
-from ..snapshots import LiveCopy, cpu_state, snapshot_marks
 from ..spec.arith import analyse
 from ..spec.base import NamedActivations
 from ..spec.layers import NetSpec, SpecError
-
-# The config lives in config.py; importers of training keep finding it here.
 from .ahead import ahead, spare_core
-from .config import (  # noqa: F401 - re-exported
-    DEFAULT_LR,
-    DEFAULT_WD,
-    OPTIMIZERS,
-    SCHEDULES,
-    TrainConfig,
-)
+from .config import TrainConfig
 from .distill import Teacher, training_loss
 from .distributed import Ranks, all_mean, check_shares, combine, parallel
 from .events import BatchEnd, EpochEnd, Event, Failed, Finished, Note, Snapshot, Started

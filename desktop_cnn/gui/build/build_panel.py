@@ -15,7 +15,7 @@ from pathlib import Path
 from tkinter import messagebox, ttk
 from typing import Any
 
-from ...core.paths import models_dir
+from ...core.files.paths import models_dir
 from ...core.spec.files import load_spec_file, save_spec_file
 from ...core.spec.layers import SpecError
 from ...core.spec.presets import preset_spec

@@ -15,7 +15,7 @@ from tkinter import filedialog, messagebox, ttk
 from .messages import show_error
 
 PAD = 6  # px between widgets: one value keeps every panel aligned
-MISSING_DATA = "put these files there"  # core/data.py's words for a dataset not on disk
+MISSING_DATA = "put these files there"  # core/data/datasets.py's words for a dataset not on disk
 CHOOSE_FOLDER = "Choose data folder..."
 MODEL_TYPES = [("desktop-cnn models", "*.pt *.pth"), ("All files", "*")]  # file dialogs
 

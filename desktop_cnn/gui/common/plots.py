@@ -20,7 +20,7 @@ from matplotlib.figure import Figure
 from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
-from ...core.compare import smooth
+from ...core.inspect.compare import smooth
 
 MAX_POINTS = 3000  # more batches than this are thinned for drawing: same shape, faster
 
@@ -107,12 +107,6 @@ class ConfusionPane(FigurePane):
         i, j = int(round(event.ydata)), int(round(event.xdata))
         if 0 <= i < len(self.matrix) and 0 <= j < len(self.matrix):
             self.on_cell(i, j)
-
-    def cell_center(self, i: int, j: int) -> tuple[int, int]:
-        """Where cell (i, j) is drawn, in pixels of the Tk canvas (for tests and tooltips)."""
-        x, y = self.ax.transData.transform((j, i))
-        height = self.figure.bbox.height
-        return int(round(x)), int(round(height - y))  # matplotlib counts y from the bottom
 
     def highlight(self, i: int | None, j: int | None = None) -> None:
         """Outline one cell (the one whose images are shown), or none."""

@@ -57,11 +57,6 @@ def px(n: float) -> int:
     return int(round(n * _current.factor))
 
 
-def image_factor() -> int:
-    """An integer factor for pixel images (MNIST digits, feature maps): square pixels stay crisp."""
-    return max(1, int(round(_current.factor)))
-
-
 def clamp_zoom(zoom: object) -> float:
     """A saved or asked-for zoom, as the nearest of ``ZOOMS`` (1.0 for nonsense)."""
     if not isinstance(zoom, (int, float, str)):  # e.g. null or a list in settings.json

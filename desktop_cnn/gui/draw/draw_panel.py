@@ -46,12 +46,12 @@ if TYPE_CHECKING:
     import numpy as np
     from torch import Tensor
 
-    from ...core.data import Dataset
+    from ...core.data.datasets import Dataset
     from ..predictor import Analysis
 
 PREDICT_EVERY_MS = 40  # 25 predictions/s feels live and leaves the CPU to drawing
 SEEN = 140  # px: the input and its overlay, 5x a 28x28 image; two fit beside each other
-SALIENCY_METHODS = ("gradcam", "gradient")  # core.saliency.METHODS, which imports torch
+SALIENCY_METHODS = ("gradcam", "gradient")  # core.inspect.saliency.METHODS, which imports torch
 IMAGE_TYPES = [("Images", "*.png *.jpg *.jpeg *.bmp *.gif *.webp *.tif *.tiff"), ("All", "*")]
 
 
@@ -218,8 +218,8 @@ class DrawPanel(Panel):
         self.confidence.configure(text="No model yet: open one (Ctrl+O) or train one.")
 
     def open_image(self, path: str | None = None) -> None:
+        from ...core.data.preprocess import load_image
         from ...core.errors import DesktopCnnError
-        from ...core.preprocess import load_image
 
         path = path or self.ask_open_filename(title="Open an image", filetypes=IMAGE_TYPES)
         if not path:

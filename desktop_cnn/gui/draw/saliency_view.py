@@ -1,6 +1,6 @@
 """'Why this answer?': a saliency map drawn over the model's input, with its controls.
 
-The map itself comes from ``core.saliency`` (through ``predictor.saliency``);
+The map itself comes from ``core.inspect.saliency`` (through ``predictor.saliency``);
 this module only blends it over the input (numpy, no Tk) and holds the
 widgets: the overlay, a method switch (off, Grad-CAM, input gradient) and
 a class chooser ("predicted" or any class).

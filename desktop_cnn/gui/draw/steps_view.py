@@ -5,7 +5,7 @@ scaled to fit MNIST's 20x20 box, that box placed in 28x28, and the same moved
 so its centre of mass sits at the centre. A checkbutton switches the last step
 off, to show why it matters: MNIST's digits were all centred that way. The
 pictures are drawn with numpy and PIL (no Tk) in the functions below.
-``core.preprocess`` is imported where it is used: it imports torch, and the
+``core.data.preprocess`` is imported where it is used: it imports torch, and the
 Draw panel must be up before torch is (see app.py).
 """
 
@@ -26,7 +26,7 @@ from ..common.scaling import px
 from ..common.widgets import ArrayView
 
 if TYPE_CHECKING:
-    from ...core.preprocess import DigitSteps
+    from ...core.data.preprocess import DigitSteps
 
 TILE = 112  # px: 4x a 28x28 image, so its pixels stay square
 BACKGROUND = (90, 90, 90)  # around a picture that does not fill its tile
@@ -57,7 +57,7 @@ def raw_tile(steps: DigitSteps, size: int = TILE) -> np.ndarray:
 
 def scaled_tile(scaled: np.ndarray, size: int = TILE) -> np.ndarray:
     """The cropped, scaled digit in whole-pixel zoom, centred in MNIST's 20x20 box (black)."""
-    from ...core.preprocess import BOX
+    from ...core.data.preprocess import BOX
 
     k = size // (BOX + 2)  # 5: a 20 px box and its outline fit a 112 px tile
     out = np.empty((size, size, 3), np.uint8)
@@ -72,7 +72,7 @@ def scaled_tile(scaled: np.ndarray, size: int = TILE) -> np.ndarray:
 
 def mass_tile(a: np.ndarray, size: int = TILE) -> np.ndarray:
     """A 28x28 image enlarged, with its centre of mass (red dot) and its centre (green cross)."""
-    from ...core.preprocess import center_of_mass
+    from ...core.data.preprocess import center_of_mass
 
     img = Image.fromarray(zoom(to_rgb(a), size))
     d = ImageDraw.Draw(img)
@@ -89,7 +89,7 @@ def mass_tile(a: np.ndarray, size: int = TILE) -> np.ndarray:
 
 def captions(steps: DigitSteps) -> list[str]:
     """One line or two under each picture, with the numbers of that step."""
-    from ...core.preprocess import BOX, SIZE, center_of_mass, center_of_mass_shift
+    from ...core.data.preprocess import BOX, SIZE, center_of_mass, center_of_mass_shift
 
     assert steps.crop_box and steps.scaled is not None and steps.placed is not None  # not empty
     left, top, right, bottom = steps.crop_box

@@ -59,7 +59,7 @@ class GeneratePanel(Panel):
         self.read_text = tk.StringVar(value="")
         self.app_state.subscribe("model", self.model_changed)
         self.create_widgets()
-        from ...core.paths import resource_path
+        from ...core.files.paths import resource_path
 
         bundled = resource_path(BUNDLED_GENERATOR)
         if bundled.exists():  # a trained generator to look at before training one

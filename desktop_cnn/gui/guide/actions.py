@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from ...core.guide import Action
+from ...core.chapter.guide import Action
 from ..requests import BuildPreset, ChooseRecipe, ShowPreset, ShowTab
 from ..state import AppState
 

@@ -12,7 +12,7 @@ import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
 
-from ...core.guide import SETTING, STEPS, clamp_step
+from ...core.chapter.guide import SETTING, STEPS, clamp_step
 from ..common.panel import PAD
 from ..common.scaling import px
 from ..state import AppState

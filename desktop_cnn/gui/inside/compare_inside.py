@@ -15,12 +15,12 @@ from tkinter import ttk
 
 from PIL import Image, ImageTk
 
-from ...core.checkpoints import Checkpoint, load_checkpoint
 from ...core.errors import DesktopCnnError
+from ...core.files.checkpoints import Checkpoint, load_checkpoint
 from ...core.inside.attacks import AttackConfig
 from ...core.inside.featurevis import Objective, VisConfig, visualise
 from ...core.inside.robustness import robustness_curve
-from ...core.mistakes import fit_dataset
+from ...core.inspect.mistakes import fit_dataset
 from ..common.images import grid, layout_for, to_rgb
 from ..common.panel import PAD
 from ..state import AppState

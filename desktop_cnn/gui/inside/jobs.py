@@ -8,12 +8,12 @@ from dataclasses import replace
 import numpy as np
 import torch
 
-from ...core.checkpoints import Checkpoint
+from ...core.files.checkpoints import Checkpoint
 from ...core.inside.attacks import AttackConfig, attack_one, smallest_eps
 from ...core.inside.featurevis import Objective, VisConfig, visualise
 from ...core.inside.pixels import MAX_PIXEL, PixelModel
 from ...core.inside.robustness import Curve, robustness_curve
-from ...core.mistakes import fit_dataset
+from ...core.inspect.mistakes import fit_dataset
 from ..datasets import DatasetCache
 from ..worker import Task
 from .events import Attacked, CurveDone, CurveProgress, VisDone, VisFrame

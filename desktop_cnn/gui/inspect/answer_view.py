@@ -1,6 +1,6 @@
 """From the last map to the answer: flatten, dense layers, logits and softmax, each with numbers.
 
-Under the Feature maps: one strip per vector on the path (``core.answer_path``,
+Under the Feature maps: one strip per vector on the path (``core.inspect.answer_path``,
 a forward pass with hooks, so the numbers are the model's own). A click on a
 strip's unit explains it below (a dense unit: its largest products, the sum, the
 bias, the activation; a softmax output: the formula with its numbers).
@@ -94,7 +94,7 @@ class AnswerView(ttk.LabelFrame):
         self.explain.configure(state="disabled")
 
     def show(self, model: Any, x: Any, classes: list[str]) -> None:
-        from ...core.answer_path import answer_path
+        from ...core.inspect.answer_path import answer_path
 
         self.model, self.classes = model, list(classes)
         self.path = answer_path(model, x)
@@ -138,7 +138,7 @@ class AnswerView(ttk.LabelFrame):
             self.show(self.model, self.path.stages[0].values, self.classes)
 
     def explain_chosen(self) -> None:
-        from ...core.answer_path import dense_unit, softmax_text
+        from ...core.inspect.answer_path import dense_unit, softmax_text
 
         text = ""
         if self.chosen is not None and self.path is not None:

@@ -3,7 +3,7 @@
 The window lists the models (each in its own colour, kept while it stays in
 the list) and draws, per model, the smoothed training loss and the test loss
 per epoch on one axis and the test accuracy per epoch on the other. The
-curves come from the history saved in each file (core/compare.py); files
+curves come from the history saved in each file (core/inspect/compare.py); files
 without one are named under the list instead of being drawn.
 """
 
@@ -17,8 +17,8 @@ from typing import Literal
 from matplotlib.lines import Line2D
 from matplotlib.ticker import MaxNLocator
 
-from ...core.compare import ModelCurves, curves_from_info, load_curves
-from ...core.paths import models_dir
+from ...core.files.paths import models_dir
+from ...core.inspect.compare import ModelCurves, curves_from_info, load_curves
 from ..common.panel import MODEL_TYPES, PAD, Panel
 from ..common.plots import FigurePane, thin
 from ..requests import CompareInside

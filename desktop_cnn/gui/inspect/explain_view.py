@@ -18,7 +18,7 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from ...core.explain import Explanation, explain
+from ...core.inspect.explain import Explanation, explain
 from ..common.images import COOLWARM, GRAY, VIRIDIS, colorize
 from ..common.panel import PAD
 from ..common.scaling import px

@@ -270,7 +270,7 @@ class FeatureMapsPanel(Panel):
 
     def figure(self):
         """Every stage from the input to the softmax as one matplotlib Figure."""
-        from ...core.answer_path import answer_path
+        from ...core.inspect.answer_path import answer_path
         from ...core.pictures.path import path_figure
 
         ck, a = self.app_state.checkpoint, self.app_state.analysis
@@ -375,7 +375,7 @@ class FeatureMapsPanel(Panel):
 
     # --- the "one number" window ----------------------------------------------------------
     def explainable(self, layer: str) -> bool:
-        from ...core.explain import conv_layers
+        from ...core.inspect.explain import conv_layers
 
         ck = self.app_state.checkpoint
         return ck is not None and (bool(conv_layers(ck.model, [layer])) or self.is_pool(layer))
@@ -387,7 +387,7 @@ class FeatureMapsPanel(Panel):
         return names.get(layer) in ("MaxPool2d", "AvgPool2d")
 
     def explain_pool(self) -> None:
-        from ...core.answer_path import pool_text
+        from ...core.inspect.answer_path import pool_text
 
         ck = self.app_state.checkpoint
         # Called only for an explainable selected pooling map (a checkpoint) with a pixel.
@@ -457,7 +457,7 @@ def first_conv_name(ck) -> str:
 
 def activations_title(ck, origin: ModelOrigin) -> str:
     """Say so when the maps come from a snapshot's weights rather than a finished model."""
-    from ...core.snapshots import snapshot_step
+    from ...core.inspect.snapshots import snapshot_step
 
     step = None if ck is None else snapshot_step(ck)
     if step is None:

@@ -6,7 +6,7 @@ import tkinter as tk
 from tkinter import ttk
 from typing import Literal
 
-from ...core.summary import summary
+from ...core.inspect.summary import summary
 from ...core.train.recipes import dataset_label
 from ..common.diagram_view import DiagramView
 from ..common.panel import PAD, Panel

@@ -1,7 +1,7 @@
 """The Mistakes panel: where the current model fails on its test set.
 
 "Evaluate on the test set" runs the model over every test image as a worker
-task (core/mistakes.py keeps each image's prediction and confidence); the
+task (core/inspect/mistakes.py keeps each image's prediction and confidence); the
 panel then shows the most confident mistakes and the confusion matrix. A
 click on a cell (here, or a ``ShowConfusionCell`` request from the Train
 tab's matrix) shows the images behind it; a click on an image asks, with a
@@ -21,7 +21,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from ...core.mistakes import Predictions, fit_dataset, predict_split
+from ...core.inspect.mistakes import Predictions, fit_dataset, predict_split
 from ..common.gallery import Thumb, ThumbGrid
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import ConfusionPane
@@ -32,8 +32,8 @@ from ..state import AppState
 from ..worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
-    from ...core.checkpoints import Checkpoint
-    from ...core.data import Dataset
+    from ...core.data.datasets import Dataset
+    from ...core.files.checkpoints import Checkpoint
     from ..datasets import DatasetCache
 
 GALLERY = 60  # most confident mistakes shown: a few screens of thumbnails

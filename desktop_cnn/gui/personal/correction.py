@@ -2,7 +2,7 @@
 
 ``CorrectionBar`` sits under the Draw panel's prediction ("That's wrong, it
 is a [3] [Save]"; the app puts it there) and stores the current drawing, read
-from the app state, with its label in the personal dataset (core/personal.py).
+from the app state, with its label in the personal dataset (core/data/personal.py).
 ``PersonalWindow`` lists the saved drawings, deletes them, and fine-tunes the
 current model on them (finetune_pane.py).
 The Draw panel is built before torch is imported, so the core is imported
@@ -18,14 +18,14 @@ from typing import TYPE_CHECKING
 import numpy as np
 from PIL import Image
 
-from ...core.safetext import clean
+from ...core.files.safetext import clean
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.scaling import px
 from ..state import AppState
 
 if TYPE_CHECKING:
-    from ...core.finetune import FinetuneReport
-    from ...core.personal import Drawing, PersonalSet
+    from ...core.data.personal import Drawing, PersonalSet
+    from ...core.train.finetune import FinetuneReport
 
 THUMB = 56  # px: a 280 px drawing at a fifth, about what the network's 28x28 shows
 WRONG, RIGHT = "#b02a1a", "#276b3a"
@@ -83,7 +83,7 @@ class CorrectionBar(Panel):
         set_enabled(self.save_button, usable and bool(self.choice.get()))
 
     def save(self) -> None:
-        from ...core.personal import PersonalDataError, PersonalSet
+        from ...core.data.personal import PersonalDataError, PersonalSet
 
         if not (self.usable and self.choice.get()):
             return
@@ -180,13 +180,13 @@ class PersonalPanel(Panel):
         set_enabled(self.delete_button, False)
 
     def personal(self) -> PersonalSet | None:
-        from ...core.personal import PersonalSet
+        from ...core.data.personal import PersonalSet
 
         ck = self.app_state.checkpoint
         return PersonalSet(ck.info.dataset) if ck is not None else None
 
     def refresh(self) -> None:
-        from ...core.personal import PersonalDataError
+        from ...core.data.personal import PersonalDataError
 
         personal = self.personal()
         if personal is None:
@@ -211,7 +211,7 @@ class PersonalPanel(Panel):
         set_enabled(self.finetune.start_button, bool(self.drawings) and not self.finetune.running)
 
     def show_drawings(self, personal: PersonalSet | None) -> None:
-        from ...core.personal import PersonalDataError
+        from ...core.data.personal import PersonalDataError
         from ..common.gallery import Thumb
 
         thumbs = []

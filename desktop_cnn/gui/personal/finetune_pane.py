@@ -1,6 +1,6 @@
 """Fine-tune the current model on the personal drawings, and show what it learned and forgot.
 
-The run (core/finetune.py) is a worker task (gui/worker.py): the core's
+The run (core/train/finetune.py) is a worker task (gui/worker.py): the core's
 events and the final report come to this pane on the Tk thread.
 The report is a before/after table: accuracy on the model's own test set
 (a drop there is forgetting) and on the personal drawings.
@@ -14,19 +14,19 @@ from dataclasses import dataclass
 from tkinter import ttk
 from typing import TYPE_CHECKING
 
-from ...core.finetune import FineTune, FinetuneConfig, FinetuneReport, Phase, Score
-from ...core.mistakes import fit_dataset
-from ...core.personal import PersonalSet
+from ...core.data.personal import PersonalSet
+from ...core.inspect.mistakes import fit_dataset
 from ...core.train.events import BatchEnd, EpochEnd, Failed, Started
+from ...core.train.finetune import FineTune, FinetuneConfig, FinetuneReport, Phase, Score
 from ..common.panel import PAD, Panel, set_enabled
 from ..origin import ModelOrigin
 from ..state import AppState
 from ..worker import JobFailed, Task, Worker
 
 if TYPE_CHECKING:
-    from ...core.checkpoints import Checkpoint
-    from ...core.data import Dataset
-    from ...core.personal import Drawing
+    from ...core.data.datasets import Dataset
+    from ...core.data.personal import Drawing
+    from ...core.files.checkpoints import Checkpoint
 
 
 @dataclass(frozen=True)

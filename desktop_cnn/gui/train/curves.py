@@ -17,7 +17,7 @@ import tkinter as tk
 import numpy as np
 from matplotlib.ticker import MaxNLocator
 
-from ...core.compare import SMOOTH
+from ...core.inspect.compare import SMOOTH
 from ..common.plots import FigurePane, thin
 
 LIVE_POINTS = 800  # per line while training: ~2 points per pixel of the axes

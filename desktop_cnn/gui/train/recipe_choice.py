@@ -7,15 +7,8 @@ from collections.abc import Callable
 from tkinter import ttk
 from typing import Any
 
-from ...core.checkpoints import ModelInfo
-from ...core.train.recipes import (
-    CIFAR2,
-    Recipe,
-    changes,
-    comparison_table,
-    epoch_lines,
-    recipe,
-)
+from ...core.files.checkpoints import ModelInfo
+from ...core.train.recipes import CIFAR2, Recipe, changes, comparison_table, epoch_lines, recipe
 from ..common.panel import PAD
 
 OWN = "Your own settings"

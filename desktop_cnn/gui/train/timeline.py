@@ -23,8 +23,8 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from ...core.checkpoints import Checkpoint
-from ...core.snapshots import SnapshotRecorder, cpu_state, describe, snapshot_checkpoint
+from ...core.files.checkpoints import Checkpoint
+from ...core.inspect.snapshots import SnapshotRecorder, cpu_state, describe, snapshot_checkpoint
 from ...core.train.events import Snapshot
 from ..common.images import filter_tiles, grid, layout_for
 from ..common.panel import PAD, Panel, set_enabled

@@ -9,12 +9,12 @@ from pathlib import Path
 from tkinter import ttk
 from typing import Any
 
-from ...core.checkpoints import ModelInfo
-from ...core.data import Dataset
+from ...core.data.datasets import Dataset
 from ...core.errors import ConfigError
+from ...core.files.checkpoints import ModelInfo
+from ...core.files.paths import data_dir as default_data_dir
+from ...core.files.paths import models_dir
 from ...core.models import MODELS
-from ...core.paths import data_dir as default_data_dir
-from ...core.paths import models_dir
 from ...core.train.config import DEFAULT_LR, TrainConfig
 from ...core.train.options import FormField, Setting, settings
 from ...core.train.recipes import Recipe
@@ -30,7 +30,7 @@ FOLDER = "Image folder..."
 
 @dataclass
 class FormValues:
-    dataset: str  # a core.data name, e.g. "mnist" or "imagefolder:/home/me/pets"
+    dataset: str  # a core.data.datasets name, e.g. "mnist" or "imagefolder:/home/me/pets"
     data_dir: str
     arch: str
     config: TrainConfig

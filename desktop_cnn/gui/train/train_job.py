@@ -11,8 +11,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from ...core.data import Dataset
-from ...core.evaluation import EvalResult
+from ...core.data.datasets import Dataset
+from ...core.inspect.evaluation import EvalResult
 from ...core.spec.layers import NetSpec
 from ...core.train.run import TrainRun
 from ...core.train.training import Trainer, TrainResult

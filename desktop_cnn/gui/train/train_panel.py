@@ -15,7 +15,7 @@ import tkinter as tk
 from dataclasses import replace
 from tkinter import ttk
 
-from ...core.data import Dataset
+from ...core.data.datasets import Dataset
 from ...core.errors import DesktopCnnError
 from ...core.train.events import BatchEnd, EpochEnd, Failed, Finished, Snapshot, Started
 from ...core.train.run import TrainRun

@@ -28,8 +28,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from .atomic import temp_beside
-from .errors import CheckpointError, DesktopCnnError
+from ..errors import CheckpointError, DesktopCnnError
+from ..files.atomic import temp_beside
 
 FORMAT = "desktop-cnn-lesson"
 FORMAT_VERSION = 1
@@ -65,7 +65,7 @@ class Lesson:
     """A lesson read whole and checked: what the app shows."""
 
     plan: LessonPlan
-    checkpoint: Any = None  # core.checkpoints.Checkpoint
+    checkpoint: Any = None  # core.files.checkpoints.Checkpoint
     spec: Any = None  # core.spec.layers.NetSpec
     image: Any = None  # PIL.Image.Image
 
@@ -77,7 +77,7 @@ def preset_key(name: str) -> str:
 
 def preset_name(text: str) -> str:
     """A Playground preset's full name from its full or short name; LessonError if none."""
-    from .conv.exercises import PRESETS
+    from ..conv.exercises import PRESETS
 
     if text in PRESETS:
         return text
@@ -176,7 +176,7 @@ def _read_members(path: Path) -> dict[str, bytes]:
 
 
 def _checkpoint(data: bytes) -> Any:
-    from .checkpoints import load_checkpoint  # weights_only, checked and rebuilt
+    from ..files.checkpoints import load_checkpoint  # weights_only, checked and rebuilt
 
     fd, tmp = tempfile.mkstemp(suffix=".pt")
     try:
@@ -192,7 +192,7 @@ def _checkpoint(data: bytes) -> Any:
 
 
 def _spec(data: bytes) -> Any:
-    from .spec.layers import SpecError, parse_spec
+    from ..spec.layers import SpecError, parse_spec
 
     try:
         return parse_spec(_json(data, SPEC))

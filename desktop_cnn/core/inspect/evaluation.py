@@ -8,7 +8,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .batches import BatchLoader
+from ..data.batches import BatchLoader
 
 
 @dataclass

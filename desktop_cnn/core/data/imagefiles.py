@@ -26,8 +26,8 @@ import numpy as np
 import torch
 from PIL import Image
 
-from .errors import DatasetError, DatasetNotFoundError
-from .paths import cache_dir
+from ..errors import DatasetError, DatasetNotFoundError
+from ..files.paths import cache_dir
 from .split import Split
 
 IMAGE_SUFFIXES = {".png", ".jpg", ".jpeg", ".bmp", ".gif", ".webp", ".tif", ".tiff"}

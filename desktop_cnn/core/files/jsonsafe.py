@@ -81,7 +81,7 @@ def finite_tree(value: Any, max_depth: int = MAX_DEPTH) -> str:
 def check_json_file(path: Path) -> None:
     """SpecError (one line) when ``path`` holds JSON nested too deep or a non-finite number;
     unreadable or non-JSON files are left to the spec reader, which says so."""
-    from .spec.layers import SpecError
+    from ..spec.layers import SpecError
 
     try:
         text = path.read_text(encoding="utf-8")

@@ -18,8 +18,8 @@ import numpy as np
 import torch
 from torch import Tensor, nn
 
-from .spec.base import ConvUnit, NamedActivations, conv_units
-from .spec.kind import activation_kinds
+from ..spec.base import ConvUnit, NamedActivations, conv_units
+from ..spec.kind import activation_kinds
 
 
 def _activation_table() -> dict[str, tuple[Callable[[Tensor], Tensor], Callable[[float], float]]]:

@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import torch
 import torch.nn.functional as F
 
-from .data import Split
+from .datasets import Split
 
 CROP_PAD = 4  # colour images: random 32x32 crops of the image reflected 4 px each side
 

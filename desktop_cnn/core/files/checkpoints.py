@@ -5,6 +5,8 @@ A checkpoint is a plain dict ``{"format", "format_version", "info", "state_dict"
 directory and renamed over the target, so a crash never leaves half a file.
 Loading uses ``weights_only=True``: a file that would run code is refused.
 A bare ``state_dict`` saved the book's way is recognised by its keys and shapes.
+Where a model goes when its place fails: save_policy.py; what a refused file
+would run: pickle_scan.py.
 """
 
 from __future__ import annotations
@@ -14,8 +16,6 @@ import errno
 import math
 import os
 import pickle
-import pickletools
-import tempfile
 import warnings
 import zipfile
 from dataclasses import asdict, dataclass, field, fields
@@ -24,25 +24,22 @@ from typing import Any
 
 import torch
 
-from .. import __version__
+from ... import __version__
+from ..errors import CheckpointError, SaveError, UnknownNameError
+from ..models import arch_name, build_model, spec_for
+from ..spec.base import NamedActivations
+from ..spec.layers import NetSpec, SpecError
 from .atomic import (
-    fit_bytes,
-    free_bytes,
     interrupts_deferred,
     is_device,
-    name_max,
     remove_stale_temps,
     replace_with,
     temp_beside,
     write_failure,
 )
-from .errors import CheckpointError, SaveError, UnknownNameError
 from .model_checks import check_fit, check_info, check_state
-from .models import arch_name, build_model, spec_for
-from .paths import models_dir
+from .pickle_scan import code_globals
 from .safetext import clean_all
-from .spec.base import NamedActivations
-from .spec.layers import NetSpec, SpecError
 from .state_import import guess_architecture
 
 FORMAT = "desktop-cnn-checkpoint"
@@ -181,91 +178,6 @@ def save_checkpoint(
     return path
 
 
-def checkpoint_bytes(model: torch.nn.Module, with_training_state: bool = False) -> int:
-    """About how large a checkpoint of ``model`` will be: weights, metadata, optimizer state."""
-    weights: int = sum(t.numel() * t.element_size() for t in model.state_dict().values())
-    # Adam/AdamW keep two moments per weight (SGD one), so 3x covers the optimizer;
-    # 1 MiB covers the metadata, loss history and the zip container.
-    return weights * (3 if with_training_state else 1) + (1 << 20)
-
-
-def check_output_path(path: str | os.PathLike[str], nbytes: int = 0) -> Path:
-    """Refuse, before any work, an output path that cannot be written or has no room.
-
-    ``path`` must not be a folder; its folder (or the nearest existing parent,
-    when the folders are to be made) must be a writable folder with ``nbytes`` free.
-    """
-    path = Path(path).expanduser()
-    if path.is_dir():
-        raise SaveError(
-            f"cannot write {path}: it is a folder; give a file name such as {path / 'model.pt'}"
-        )
-    if is_device(path):  # /dev/null: written through; nothing is made beside it
-        return path
-    folder = next(p for p in (path.parent, *path.parent.parents) if p.exists() or p == p.parent)
-    if not folder.is_dir():
-        raise SaveError(f"cannot write {path}: {folder} is a file, not a folder")
-    try:
-        fd, probe = tempfile.mkstemp(prefix=".desktop-cnn-probe.", dir=folder)
-        os.close(fd)
-        os.unlink(probe)
-    except OSError as exc:
-        raise SaveError(
-            f"cannot write {path}: {folder} is not writable ({exc.strerror or exc})"
-        ) from None
-    free = free_bytes(folder)
-    if free < nbytes:
-        raise SaveError(
-            f"cannot write {path}: {free / 1e6:.1f} MB free in {folder}, a model "
-            f"file needs about {nbytes / 1e6:.1f} MB: make room or choose another "
-            "place"
-        )
-    return path
-
-
-@dataclass
-class Saved:
-    """Where a model went; ``error`` is one line when it is not where it was asked to go."""
-
-    path: Path
-    error: str = ""
-
-
-def save_with_fallback(
-    path: str | os.PathLike[str],
-    model: torch.nn.Module,
-    info: ModelInfo,
-    training_state: dict[str, Any] | None = None,
-) -> Saved:
-    """Save to ``path``; if that fails, to the user's models folder, so no trained model is lost.
-
-    Raises SaveError only when both places fail.
-    """
-    try:
-        return Saved(save_checkpoint(path, model, info, training_state))
-    except SaveError as exc:
-        first = str(exc)
-    fallback = _fallback_path(Path(path).stem or "model")
-    try:
-        save_checkpoint(fallback, model, info, training_state)
-    except SaveError as exc:
-        raise SaveError(f"{first}; the fallback failed too: {exc}") from None
-    return Saved(fallback, f"{first}; the trained model is saved as {fallback} instead")
-
-
-def _fallback_path(name: str) -> Path:
-    """A new file in the models folder: two fallbacks in one second must not overwrite."""
-    stamp = _dt.datetime.now().strftime("%Y%m%d-%H%M%S")
-    folder = models_dir()
-    # The name with its stamp, a counter and .pt must fit the file system, in bytes.
-    name = fit_bytes(name, name_max(folder) - len(f"-{stamp}-9999.pt"))
-    path, n = folder / f"{name}-{stamp}.pt", 1
-    while path.exists():
-        n += 1
-        path = folder / f"{name}-{stamp}-{n}.pt"
-    return path
-
-
 def _info_from_dict(d: dict[str, Any]) -> ModelInfo:
     known = {f.name for f in fields(ModelInfo)}
     d = {k: v for k, v in d.items() if k in known}
@@ -276,30 +188,6 @@ def _info_from_dict(d: dict[str, Any]) -> ModelInfo:
     d["input_shape"] = tuple(d["input_shape"])
     d["mean"], d["std"] = tuple(d["mean"]), tuple(d["std"])
     return ModelInfo(**d)
-
-
-def _code_globals(path: Path) -> list[str]:
-    """Names a pickle would import (GLOBAL opcodes) other than torch's own rebuild helpers."""
-    raw = path.read_bytes()
-    if zipfile.is_zipfile(path):
-        try:
-            with zipfile.ZipFile(path) as zf:
-                names = [n for n in zf.namelist() if n.endswith("data.pkl")]
-                raw = zf.read(names[0]) if names else b""
-        except (zipfile.BadZipFile, OSError, ValueError, EOFError, NotImplementedError):
-            return []  # a damaged container: "cannot be read", not "would run code"
-    found, strings = [], []
-    try:
-        for op, arg, _ in pickletools.genops(raw):
-            if isinstance(arg, str):
-                strings.append(arg)
-            if op.name == "GLOBAL":
-                found.append(str(arg).replace(" ", "."))
-            elif op.name == "STACK_GLOBAL" and len(strings) >= 2:
-                found.append(f"{strings[-2]}.{strings[-1]}")
-    except Exception:  # not a pickle stream at all
-        pass
-    return [g for g in found if not g.startswith(("torch.", "collections.OrderedDict"))]
 
 
 def _read(path: Path, map_location: str | torch.device) -> Any:
@@ -314,7 +202,7 @@ def _read(path: Path, map_location: str | torch.device) -> Any:
             warnings.simplefilter("ignore")
             return torch.load(path, map_location=map_location, weights_only=True)
     except pickle.UnpicklingError:
-        code = _code_globals(path)
+        code = code_globals(path)
         if code:
             raise CheckpointError(
                 f"refused to load {path}: it would run code when opened ({code[0]}); "

@@ -17,9 +17,9 @@ from typing import Any
 
 import torch
 
-from .errors import CheckpointError
+from ..errors import CheckpointError
+from ..limits import MAX_ACTIVATION_BYTES, MAX_CHANNELS, MAX_CLASSES, MAX_SIDE
 from .jsonsafe import finite_tree
-from .limits import MAX_ACTIVATION_BYTES, MAX_CHANNELS, MAX_CLASSES, MAX_SIDE
 from .safetext import clean
 
 

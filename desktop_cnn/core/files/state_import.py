@@ -11,8 +11,8 @@ from typing import Any
 
 import torch
 
-from .errors import CheckpointError
-from .models import build_model
+from ..errors import CheckpointError
+from ..models import build_model
 
 Norm = tuple[tuple[float, ...], tuple[float, ...]]  # (mean, std) per channel
 MNIST_NORM: Norm = ((0.1307,), (0.3081,))  # the usual MNIST statistics (pytorch/examples)

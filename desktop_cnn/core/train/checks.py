@@ -16,13 +16,14 @@ from typing import Any
 
 import torch
 
-from .checkpoints import check_output_path, load_checkpoint
-from .device import pick_device
-from .errors import ConfigError
-from .outputs import CHECKPOINT, check_output
-from .train.distributed import Ranks, check_shares
-from .train.resume import check_resumable, resume_config
-from .train.run import TrainRun
+from ..device import pick_device
+from ..errors import ConfigError
+from ..files.checkpoints import load_checkpoint
+from ..files.outputs import CHECKPOINT, check_output
+from ..files.save_policy import check_output_path
+from .distributed import Ranks, check_shares
+from .resume import check_resumable, resume_config
+from .run import TrainRun
 
 
 def check_train_output(
@@ -104,8 +105,8 @@ def check_batch_memory(
     Training keeps each layer's output and its gradient, and the backward pass needs about as
     much again: three times the forward activations of one batch is the estimate.
     """
-    from .model_checks import activation_bytes, memory_text
-    from .models import build_model
+    from ..files.model_checks import activation_bytes, memory_text
+    from ..models import build_model
 
     try:
         args = {**arch_args, "force": True} if "spec" in arch_args else arch_args  # sized below

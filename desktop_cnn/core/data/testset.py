@@ -16,9 +16,9 @@ from collections.abc import Sequence
 
 import torch
 
-from .data import Dataset, load_dataset
-from .errors import DatasetError, DatasetNotFoundError
-from .paths import resource_path
+from ..errors import DatasetError, DatasetNotFoundError
+from ..files.paths import resource_path
+from .datasets import Dataset, load_dataset
 from .split import Split
 
 SHIPPED = "assets/mnist"

@@ -14,7 +14,7 @@ import math
 import struct
 from pathlib import Path
 
-from .errors import DatasetError
+from ..errors import DatasetError
 
 UBYTE = 0x08  # the only type code MNIST, Fashion-MNIST and KMNIST use
 SPLITS = {

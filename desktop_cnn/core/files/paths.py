@@ -53,8 +53,9 @@ def resource_path(relative: str) -> Path:
     """Path of a bundled resource such as ``assets/lenet5_mnist.pt``.
 
     PyInstaller unpacks data files under ``sys._MEIPASS``; from a source
-    checkout they sit at the project root, one level above the package.
+    checkout they sit at the project root, one level above the package
+    (this file is desktop_cnn/core/files/paths.py: three folders down).
     """
     base = getattr(sys, "_MEIPASS", None)
-    root = Path(base) if base else Path(__file__).resolve().parents[2]
+    root = Path(base) if base else Path(__file__).resolve().parents[3]
     return root / relative

@@ -21,7 +21,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .spec.base import NamedActivations, conv_units
+from ..spec.base import NamedActivations, conv_units
 
 METHODS = ("gradcam", "gradient")
 

@@ -26,9 +26,9 @@ from importlib.util import find_spec
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from .. import __version__
+from ... import __version__
+from ..errors import DesktopCnnError
 from .atomic import replace_with, temp_beside
-from .errors import DesktopCnnError
 
 if TYPE_CHECKING:
     from onnx import ModelProto
@@ -78,7 +78,7 @@ def metadata(info: ModelInfo) -> dict[str, str]:
         "output": "logits (N, classes): softmax gives probabilities",
         "desktop_cnn_version": __version__,
     }
-    if c == 1:  # the app's digit preprocessing (core/preprocess.py), which the model expects
+    if c == 1:  # the app's digit preprocessing (core/data/preprocess.py), which the model expects
         props["preprocessing"] = (
             "as MNIST: white ink on black; the ink cropped, its longer "
             "side scaled to 20 px, centred by mass in 28x28"
@@ -197,7 +197,7 @@ class ExportProcess:
             )
             self.stderr = open(self.folder / "stderr.txt", "w+", encoding="utf-8")
             env = {**os.environ, "OMP_NUM_THREADS": "1"}  # leave the other cores to the app
-            package_parent = str(Path(__file__).resolve().parents[2])
+            package_parent = str(Path(__file__).resolve().parents[3])
             env["PYTHONPATH"] = os.pathsep.join(
                 filter(None, [package_parent, env.get("PYTHONPATH")])
             )
@@ -233,18 +233,3 @@ class ExportProcess:
             if errors
             else f"the export failed (exit status {code}): {lines[-1] if lines else 'no message'}"
         )
-
-
-def read_metadata(path: str | os.PathLike[str]) -> dict[str, str]:
-    """The metadata_props of an ONNX file (needs only the onnx package)."""
-    try:
-        import onnx
-    except ImportError:
-        raise DesktopCnnError(
-            f"reading ONNX files needs the onnx package: {INSTALL_HINT}"
-        ) from None
-    try:
-        model = onnx.load(str(path), load_external_data=False)
-    except Exception as exc:  # OSError, protobuf's DecodeError, ...
-        raise DesktopCnnError(f"{path} cannot be read as an ONNX model ({exc})") from None
-    return {p.key: p.value for p in model.metadata_props}

@@ -16,10 +16,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .batches import BatchLoader
-from .checkpoints import ModelInfo
-from .data import Dataset, Split
-from .errors import UnknownNameError
+from ..data.batches import BatchLoader
+from ..data.datasets import Dataset, Split
+from ..errors import UnknownNameError
+from ..files.checkpoints import ModelInfo
 from .evaluation import Mistake
 
 

@@ -20,15 +20,15 @@ from dataclasses import asdict, dataclass, field, replace
 
 import torch
 
-from .batches import BatchLoader
-from .checkpoints import Checkpoint, ModelInfo
-from .data import Dataset, Split
-from .errors import DesktopCnnError
-from .evaluation import EvalResult, evaluate
-from .mistakes import predict_split
-from .train.config import TrainConfig
-from .train.events import Event
-from .train.training import Trainer
+from ..data.batches import BatchLoader
+from ..data.datasets import Dataset, Split
+from ..errors import DesktopCnnError
+from ..files.checkpoints import Checkpoint, ModelInfo
+from ..inspect.evaluation import EvalResult, evaluate
+from ..inspect.mistakes import predict_split
+from .config import TrainConfig
+from .events import Event
+from .training import Trainer
 
 
 @dataclass

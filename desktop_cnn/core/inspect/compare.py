@@ -15,10 +15,10 @@ from pathlib import Path
 
 import numpy as np
 
-from .checkpoints import ModelInfo, load_checkpoint
-from .errors import CheckpointError
-from .spec.arith import analyse
-from .spec.layers import SpecError
+from ..errors import CheckpointError
+from ..files.checkpoints import ModelInfo, load_checkpoint
+from ..spec.arith import analyse
+from ..spec.layers import SpecError
 
 SMOOTH = 0.9  # exponential moving average over about the last 10 batches (Train tab too)
 
@@ -118,11 +118,3 @@ def load_curves(path: str | os.PathLike[str]) -> ModelCurves:
         name = Path(path).name  # the whole path is in the file list already
         return ModelCurves(str(path), name, name, problem=str(exc).replace(str(path), name))
     return curves_from_info(ck.info, str(path))
-
-
-def load_many(
-    paths: Iterable[str | os.PathLike[str]],
-) -> tuple[list[ModelCurves], list[ModelCurves]]:
-    """(models with curves, flagged ones) for a list of files, in order."""
-    loaded = [load_curves(p) for p in paths]
-    return [c for c in loaded if c.ok], [c for c in loaded if not c.ok]

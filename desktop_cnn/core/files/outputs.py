@@ -24,8 +24,8 @@ import zipfile
 from collections.abc import Iterable
 from pathlib import Path
 
+from ..errors import SaveError
 from .atomic import fit_bytes, name_max
-from .errors import SaveError
 
 CHECKPOINT = "checkpoint"  # a desktop-cnn model file (.pt)
 ONNX = "onnx"  # an ONNX file written by desktop-cnn export

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from PIL import Image, ImageOps
 
-from .errors import DesktopCnnError
+from ..errors import DesktopCnnError
 
 INK_THRESHOLD = 0.1  # a pixel is ink above 10% of full intensity (after polarity fix)
 BOX = 20  # MNIST digits fit a 20x20 box inside the 28x28 image

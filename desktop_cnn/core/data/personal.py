@@ -24,12 +24,12 @@ from typing import IO
 import torch
 from PIL import Image
 
-from . import jsonsafe
-from .data import Split
-from .errors import DesktopCnnError
-from .paths import user_home
+from ..errors import DesktopCnnError
+from ..files import jsonsafe
+from ..files.paths import user_home
+from ..files.safetext import clean
+from .datasets import Split
 from .preprocess import prepare
-from .safetext import clean
 
 INDEX = "index.json"
 INDEX_VERSION = 1
@@ -132,10 +132,6 @@ class PersonalSet:
             raise PersonalDataError(
                 f"drawing {drawing.id}: {path} cannot be read ({type(exc).__name__})"
             ) from None
-
-    def as_split(self, classes: Sequence[str], input_shape: Sequence[int]) -> Split:
-        """The drawings as uint8 (N, C, H, W), preprocessed exactly as the model sees them."""
-        return self.load(classes, input_shape)[0]
 
     def load(
         self,

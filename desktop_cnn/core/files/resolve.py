@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from pathlib import Path
 
+from ..errors import UnknownNameError
+from ..models import MODELS, spec_for
+from ..spec import presets
+from ..spec.files import load_spec_file
+from ..spec.layers import NetSpec
 from .checkpoints import load_checkpoint
-from .errors import UnknownNameError
 from .jsonsafe import check_json_file
-from .models import MODELS, spec_for
-from .spec import presets
-from .spec.files import load_spec_file
-from .spec.layers import NetSpec
 
 
 def resolve_model(text: str) -> str | NetSpec:

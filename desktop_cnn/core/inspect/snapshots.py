@@ -16,9 +16,9 @@ from dataclasses import replace
 import torch
 from torch import nn
 
-from .checkpoints import Checkpoint
-from .models import build_model
-from .train.events import Snapshot
+from ..files.checkpoints import Checkpoint
+from ..models import build_model
+from ..train.events import Snapshot
 
 MAX_SNAPSHOTS = 200  # a slider with more stops than this moves in steps too fine to see
 MAX_BYTES = 128 * 2**20  # 500 LeNet-5s; a far larger model gets fewer snapshots instead

@@ -16,11 +16,11 @@ from typing import Any
 
 import torch
 
+from ..errors import DatasetError, DatasetNotFoundError, UnknownNameError
+from ..files.paths import data_dir as default_data_dir
+from ..files.safetext import clean, clean_all
+from ..limits import check_range
 from . import idx, imagefiles
-from .errors import DatasetError, DatasetNotFoundError, UnknownNameError
-from .limits import check_range
-from .paths import data_dir as default_data_dir
-from .safetext import clean, clean_all
 from .split import Split
 
 MIN_STD = 1 / 255  # one grey level: the smallest spread a std of uint8 images is floored to

@@ -1,0 +1,1 @@
+"""Files read and written: checkpoints, atomic writes, output checks, safe JSON, paths."""

@@ -1,0 +1,1 @@
+"""Looking into a model: evaluation, mistakes, summaries, saliency, curves compared."""
