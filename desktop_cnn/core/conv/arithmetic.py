@@ -46,6 +46,18 @@ def _check(n: int, f: int, s: int, p: int, d: int) -> None:
         raise ValueError(f"dilation must be >= 1, got d={d}")
 
 
+def window_size(n: int, f: int, s: int, p: int, d: int = 1) -> int:
+    """eq. 1, floored, unchecked: the one place the output size of a convolution or pooling
+    window is computed (the spec kinds and the Playground both ask here). Below 1 when the
+    window does not fit; callers that must refuse that check first."""
+    return (n + 2 * p - (d * (f - 1) + 1)) // s + 1
+
+
+def transposed_size(n: int, f: int, s: int, p: int, output_padding: int = 0, d: int = 1) -> int:
+    """eqs. 6-11 unchecked: a transposed convolution's output size, the inverse of eq. 1."""
+    return (n - 1) * s - 2 * p + d * (f - 1) + output_padding + 1
+
+
 def conv_output_size(n: int, f: int, s: int = 1, p: int = 0, d: int = 1) -> int:
     """Output size of a convolution along one axis: ``floor((n + 2p - d(f-1) - 1) / s) + 1``.
 
@@ -59,7 +71,7 @@ def conv_output_size(n: int, f: int, s: int = 1, p: int = 0, d: int = 1) -> int:
             f"filter spans {span} pixels but the padded input has only {n + 2 * p} "
             f"(n={n}, f={f}, p={p}, d={d}): the output would be empty"
         )
-    return (n + 2 * p - span) // s + 1
+    return window_size(n, f, s, p, d)
 
 
 def pool_output_size(
@@ -107,7 +119,7 @@ def conv_transpose_output_size(
             f"output_padding must be >= 0 and smaller than stride or dilation, "
             f"got {output_padding} (s={s}, d={d})"
         )
-    out = (n - 1) * s - 2 * p + d * (f - 1) + output_padding + 1
+    out = transposed_size(n, f, s, p, output_padding, d)
     if out < 1:
         raise ValueError(
             f"transposed convolution output would be {out} (n={n}, f={f}, s={s}, p={p}): "

@@ -12,6 +12,7 @@ from typing import Any
 
 import torch
 
+from ..conv.arithmetic import transposed_size
 from .nets import activations
 from .train import GanState
 
@@ -38,7 +39,7 @@ class GenStep:
 
 def out_side(n: int, k: int, s: int, p: int) -> int:
     """The output side of a transposed convolution (no output padding, dilation 1)."""
-    return (n - 1) * s - 2 * p + k
+    return transposed_size(n, k, s, p)
 
 
 @torch.no_grad()

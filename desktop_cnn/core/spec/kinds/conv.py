@@ -7,6 +7,7 @@ from typing import ClassVar
 
 from torch import nn
 
+from ...conv.arithmetic import transposed_size
 from ..kind import Field, Layer, Out, Shape, param
 from .window import window
 
@@ -127,7 +128,7 @@ class ConvTranspose(Layer):
             )
 
         def side(n: int) -> tuple[int, str]:
-            out = (n - 1) * s - 2 * p + f + op
+            out = transposed_size(n, f, s, p, op)
             return out, f"({n} - 1)*{s} - 2*{p} + {f}" + (f" + {op}" if op else "") + f" = {out}"
 
         oh, th = side(h)

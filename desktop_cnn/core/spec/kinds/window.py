@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from ...conv.arithmetic import window_size
 from ..kind import Field, Out, Shape, num
 
 
@@ -18,7 +19,7 @@ def side(n: int, f: int, s: int, p: int, d: int, pool: bool) -> tuple[int, str, 
         text = f"({n} + 2*{p} - {f})/{s} + 1"
     else:
         text = f"({n} + 2*{p} - {d}*({f} - 1) - 1)/{s} + 1"
-    out = (n + 2 * p - span) // s + 1
+    out = window_size(n, f, s, p, d)
     text += f" = {num(exact)}" + ("" if exact == out or exact <= 0 else f", floored to {out}")
     return out, text, exact
 
