@@ -21,7 +21,7 @@ ROOT = Path(__file__).resolve().parents[1]
 # A child that starts a real save and is stopped for good between writing and renaming.
 CHILD = textwrap.dedent("""
     import os, sys, time
-    from desktop_cnn.core import checkpoints
+    from desktop_cnn.core.files import checkpoints
     from desktop_cnn.core.models import build_model
     from desktop_cnn.core.files.checkpoints import ModelInfo
 
