@@ -19,14 +19,20 @@ norm scales N(1, 0.02); Adam lr 2e-4, betas (0.5, 0.999); BCELoss, the discrimin
 real batch (label 1) and a fake batch (label 0), the generator with label 1. Its 64x64
 fakes are scaled down to 28x28 for LeNet-5 (bilinear), as ours would be.
 
-    nice python bench/gan_race.py [--data-dir ../shared/data] [--budget 900] [--every 30]
+    nice python bench/gan_race.py [--data-dir ../shared/data] [--budget 1800] [--every 15]
+
+Both sides run at once, each in its own process with ``--threads`` CPU threads (1: the
+two sides share a 2-core machine fairly); ``--only ours|peer`` runs one side alone.
 """
 
 from __future__ import annotations
 
 import argparse
+import json
 import os
 import platform
+import subprocess
+import sys
 import time
 from collections.abc import Callable
 from pathlib import Path
@@ -39,6 +45,7 @@ from desktop_cnn.core.gan.quality import Quality, load_judge, probabilities, qua
 from desktop_cnn.core.gan.train import GanConfig, GanData, GanTrainer, generate, to_unit
 
 ROOT = Path(__file__).resolve().parents[1]
+ROW = "ROW "  # a side's result line, read by the parent process
 
 
 def peer_nets(
@@ -126,32 +133,17 @@ def race(
     return None, steps, best
 
 
-def main() -> None:
-    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
-    p.add_argument("--budget", type=float, default=900.0, help="training seconds per side")
-    p.add_argument("--every", type=float, default=30.0, help="training seconds between scores")
-    p.add_argument("--threads", type=int, default=1)
-    p.add_argument("--ngf", type=int, default=0)
-    p.add_argument("--ndf", type=int, default=0)
-    p.add_argument("--only", choices=("ours", "peer"), default=None)
-    args = p.parse_args()
+def side(args: argparse.Namespace) -> dict[str, object]:
+    """Train one side (``args.only``) and return its row of the table."""
     torch.set_num_threads(args.threads)
     data = load_dataset("mnist", args.data_dir, download=False)
     images = data.train.images
     judge = load_judge()
     z = torch.randn(300, 100, 1, 1, generator=torch.Generator().manual_seed(2024))
-    print(
-        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, "
-        f"{args.threads} thread(s), torch {torch.__version__}; {len(images)} MNIST training "
-        f"images; budget {args.budget:.0f}s per side; target: 70% of 300 fakes p >= 0.9, "
-        "every class >= 2%"
-    )
-    real = quality_of(probabilities(judge, data.test.images[:300].float() / 127.5 - 1))
-    print(f"  real test images: {real.line()}")
-    rows = []
-    if args.only in (None, "ours"):
+    if args.only == "ours":
         cfg = GanConfig(ngf=args.ngf, ndf=args.ndf, sample_every=10**9)
+        if args.batch:
+            cfg.batch_size = args.batch
         trainer = GanTrainer(GanData("mnist", data.classes, images, 28), cfg)
         gen = torch.Generator().manual_seed(0)
 
@@ -159,16 +151,73 @@ def main() -> None:
             idx = torch.randint(len(images), (cfg.batch_size,), generator=gen)
             trainer.step(to_unit(images[idx], 28))
 
-        rows.append(("ours (dcgan-g28/d28)", *race("ours", ours_step,
-                     lambda: generate(trainer.g, z), args.budget, args.every, judge)))  # fmt: skip
-    if args.only in (None, "peer"):
+        width = args.ngf or trainer.state.g_json["layers"][0]["out_channels"] // 4
+        name = f"ours (dcgan-g28/d28, width {width}, batch {cfg.batch_size})"
+        secs, steps, best = race(
+            "ours", ours_step, lambda: generate(trainer.g, z), args.budget, args.every, judge
+        )
+    else:
         peer = Peer(images)
-        rows.append(("pytorch/examples dcgan (64x64)", *race("peer", peer.step,
-                     lambda: generate(peer.g, z), args.budget, args.every, judge)))  # fmt: skip
-    print("\n| side | training s to target | steps | best quality |\n|---|---|---|---|")
-    for name, secs, steps, best in rows:
+        name = "pytorch/examples dcgan (64x64, width 64, batch 128)"
+        secs, steps, best = race(
+            "peer", peer.step, lambda: generate(peer.g, z), args.budget, args.every, judge
+        )
+    return {"name": name, "secs": secs, "steps": steps, "best": best.line() if best else "-"}
+
+
+def both(args: argparse.Namespace) -> list[dict[str, object]]:
+    """Both sides at once, each in its own process on its own thread(s): one run, one clock."""
+    flags = {"--data-dir": args.data_dir, "--budget": args.budget, "--every": args.every,
+             "--threads": args.threads, "--ngf": args.ngf, "--ndf": args.ndf,
+             "--batch": args.batch}  # fmt: skip
+    common = [sys.executable, __file__, *(str(x) for kv in flags.items() for x in kv)]
+    procs = [
+        subprocess.Popen([*common, "--only", who], stdout=subprocess.PIPE, text=True)
+        for who in ("ours", "peer")
+    ]
+    rows = []
+    for proc in procs:
+        assert proc.stdout is not None
+        for line in proc.stdout:
+            if line.startswith(ROW):
+                rows.append(json.loads(line[len(ROW) :]))
+            else:
+                print(line, end="", flush=True)
+        proc.wait()
+    return rows
+
+
+def main() -> None:
+    p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    p.add_argument("--data-dir", default=str(ROOT.parent / "shared" / "data"))
+    p.add_argument("--budget", type=float, default=1800.0, help="training seconds per side")
+    p.add_argument("--every", type=float, default=15.0, help="training seconds between scores")
+    p.add_argument("--threads", type=int, default=1, help="CPU threads per side")
+    p.add_argument("--ngf", type=int, default=0, help="ours: generator width (0: the default)")
+    p.add_argument("--ndf", type=int, default=0, help="ours: discriminator width")
+    p.add_argument("--batch", type=int, default=0, help="ours: batch size (0: the default)")
+    p.add_argument("--only", choices=("ours", "peer"), default=None)
+    args = p.parse_args()
+    if args.only:
+        print(ROW + json.dumps(side(args)), flush=True)
+        return
+    data = load_dataset("mnist", args.data_dir, download=False)
+    real = quality_of(probabilities(load_judge(), data.test.images[:300].float() / 127.5 - 1))
+    print(
+        f"{platform.processor() or platform.machine()}, {os.cpu_count()} CPUs, load "
+        f"{os.getloadavg()[0]:.1f}, torch {torch.__version__}; {len(data.train.images)} MNIST "
+        f"training images; {args.threads} thread(s) per side, both sides at once; budget "
+        f"{args.budget:.0f} training s per side; target: 70% of 300 fakes p >= 0.9, "
+        f"every class >= 2%\n  real test images: {real.line()}",
+        flush=True,
+    )
+    rows = both(args)
+    print("\n| side | training s to target | steps | quality at the target (or best seen) |")
+    print("|---|---|---|---|")
+    for row in rows:
+        secs = row["secs"]
         reached = f"{secs:.0f}" if secs is not None else f"not reached in {args.budget:.0f}"
-        print(f"| {name} | {reached} | {steps} | {best.line() if best else '-'} |")
+        print(f"| {row['name']} | {reached} | {row['steps']} | {row['best']} |")
 
 
 if __name__ == "__main__":

@@ -98,9 +98,9 @@ class GeneratePanel(Panel):
         for r, (text, widget) in enumerate(rows):
             ttk.Label(form, text=text).grid(row=r, column=0, sticky="w", pady=2)
             widget.grid(row=r, column=1, sticky="ew", pady=2)
-        ttk.Label(
-            form, text="Adam 2e-4, betas (0.5, 0.999), batch 64,\nBCE, non-saturating G loss"
-        ).grid(row=3, column=0, columnspan=2, sticky="w", pady=(4, 0))
+        ttk.Label(form, text=recipe_text()).grid(
+            row=3, column=0, columnspan=2, sticky="w", pady=(4, 0)
+        )
         buttons = ttk.Frame(left, name="buttons")
         buttons.pack(fill="x", pady=PAD)
         self.start_button = ttk.Button(buttons, text="Start", command=self.start, name="start")
@@ -508,3 +508,14 @@ class GeneratePanel(Panel):
             self.show_error("Cannot save the generator", str(exc))
             return
         self.status_text.set(f"Saved {path}")
+
+
+def recipe_text() -> str:
+    """The recipe's fixed settings, from GanConfig's defaults (what Start will use)."""
+    from ...core.gan.train import GanConfig
+
+    d = GanConfig()
+    return (
+        f"Adam {d.lr:g}, betas ({d.beta1}, {d.beta2}), batch {d.batch_size},\n"
+        "BCE, non-saturating G loss"
+    )
