@@ -3,6 +3,7 @@ before an unsaved trained model is lost, its auto-save, the bundled models under
 
 from __future__ import annotations
 
+import tkinter as tk
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,7 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
         pad.canvas.winfo_reqwidth(),
         pg.canvas.grids["in"].cell,
         app.guide.text.count("1.0", "end", "displaylines"),
+        pg.line_entry.winfo_reqheight(),  # the nn.Conv2d(...) line: a named font
     )
     assert app.zoom.set(1.75) == 1.75
     pump(app.root, 0.5)
@@ -135,6 +137,7 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) >= line
     assert pad.canvas.winfo_reqwidth() >= before[0] * 1.6
     assert pg.canvas.grids["in"].cell > before[1]
+    assert pg.line_entry.winfo_reqheight() >= before[3] * 1.5
     guide = app.guide
     right = guide.winfo_rootx() + guide.winfo_width()
     assert right <= app.root.winfo_rootx() + app.root.winfo_width()
@@ -144,6 +147,25 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     pump(app.root, 0.3)
     assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) < line  # Ctrl+0: rows too
     assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
+
+
+def test_every_widget_font_follows_the_zoom(app):
+    """View > Zoom re-measures Tk's named fonts only: a widget given a font of its own (a
+    ("TkFixedFont", 9) tuple) would keep its 100% size. Every widget's font is a named one."""
+    from tkinter import font as tkfont
+
+    from desktop_cnn.gui.common.scaling import walk
+
+    named = set(tkfont.names(app.root))
+    own = []
+    for w in walk(app.root):
+        try:
+            font = str(w.cget("font"))
+        except tk.TclError:  # no font option
+            continue
+        if font and font not in named:
+            own.append(f"{w} {w.winfo_class()} font={font!r}")
+    assert own == []
 
 
 def test_every_tab_title_is_whole_beside_the_guide(app):
