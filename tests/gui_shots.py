@@ -100,8 +100,8 @@ def visit_tabs(app, out: Path, tag: str) -> dict:
 
 
 def presentation(app, out: Path, tag: str, tabs: list[str]) -> dict:
-    """F11 on each of ``tabs`` in turn: its zoom, text size, what is cut (nothing may
-    scroll), a screenshot; then F11 again and what came back."""
+    """F11 on each of ``tabs`` in turn: its zoom, text size, what is cut in each of its own
+    views (nothing may scroll), a screenshot of each; then F11 again and what came back."""
     from tkinter import font as tkfont
 
     from desktop_cnn.gui.common import scaling
@@ -114,15 +114,27 @@ def presentation(app, out: Path, tag: str, tabs: list[str]) -> dict:
         if app.presenting is None:
             app.present()  # F11's command
         pump(root, 0.6)
-        scroller = app.scrollers[name]
+        scroller, panel, tab = app.scrollers[name], app.panels[name], app.tabs[name]
         report["tabs"][name] = {
             "zoom": scaling.current().zoom,
+            "fits": app.current_tab_fits(),  # the panel gets all it asks for: nothing squeezed
+            "asks": [panel.winfo_reqwidth(), panel.winfo_reqheight()],
+            "room": [tab.winfo_width(), tab.winfo_height()],
             "linespace": tkfont.nametofont("TkDefaultFont", root=root).metrics("linespace"),
             "cut": cut_widgets(root, app.tabs[name]),
             "scrolls": scroller.hbar.winfo_ismapped() or scroller.vbar.winfo_ismapped(),
             "window": list(rect(root)),
-            "shot": str(screenshot(root, out / f"{tag}_{name.lower().replace(' ', '_')}.png")),
+            "shot": str(screenshot(root, out / f"{tag}_{slug(name)}.png")),
         }
+        for views in notebooks(panel):  # the tab's own views (Inside's "How to fool it")
+            first = views.select()
+            for view in views.tabs()[1:]:
+                views.select(view)
+                pump(root, 0.3)
+                title = f"{name}/{views.tab(view, 'text')}"
+                report["tabs"][name]["cut"] += [f"{title}: {c}" for c in cut_widgets(root, tab)]
+                screenshot(root, out / f"{tag}_{slug(title)}.png")
+            views.select(first)
     app.present()
     pump(root, 0.5)
     report["after"] = {
@@ -131,6 +143,22 @@ def presentation(app, out: Path, tag: str, tabs: list[str]) -> dict:
         "log_lines": int(app.panels["Train"].log.text.cget("height")),
     }
     return report
+
+
+def slug(title: str) -> str:
+    return "".join(c if c.isalnum() else "_" for c in title.lower())
+
+
+def notebooks(panel: tk.Misc) -> list:
+    from tkinter import ttk
+
+    found, stack = [], [panel]
+    while stack:
+        w = stack.pop()
+        stack.extend(w.winfo_children())
+        if isinstance(w, ttk.Notebook):
+            found.append(w)
+    return found
 
 
 def main(out: Path, tag: str, argv: list[str]) -> int:

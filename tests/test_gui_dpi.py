@@ -83,14 +83,17 @@ def test_zoom_relays_out_at_once(dpi, zooms, shared_data, tmp_path):
 
 
 def test_presentation_fits_each_tab_on_a_projector(shared_data, tmp_path):
-    """F11 at 1920x1080: Draw, Playground and Train each at the largest zoom that fits, text
-    at least 24 px high, every widget inside the window and nothing scrolled; F11 again
-    brings back the zoom, the status bar and the training log's height."""
-    extra = ["--present", "Draw,Playground,Train", "--data-dir", str(shared_data)]
+    """F11 at 1920x1080, on every tab: each at the largest zoom that fits, never below 150%,
+    text at least 24 px high, the panel given all it asks for (side controls compact, not
+    squeezed), every widget of each of its views inside the window and nothing scrolled;
+    F11 again brings back the zoom, the status bar and the training log's height."""
+    extra = ["--present", ",".join(TABS), "--data-dir", str(shared_data)]
     report = run_shots(96, tmp_path, "present", extra, screen="1920x1080")
     sw, sh = report["screen"]
+    assert list(report["tabs"]) == list(TABS)
     for name, seen in report["tabs"].items():
         assert seen["cut"] == [] and not seen["scrolls"], (name, seen["cut"])
+        assert seen["fits"], (name, seen["asks"], seen["room"])
         assert seen["linespace"] >= 24 and seen["zoom"] >= 1.5, name
         x, y, w, h = seen["window"]
         assert (x, w) == (0, sw) and y + h == sh, name  # the whole screen, menu bar included

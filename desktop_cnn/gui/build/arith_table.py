@@ -13,6 +13,7 @@ from typing import Literal
 
 from ...core.spec.arith import SpecArith
 from ...core.spec.table import COLUMNS, table_rows
+from ..common import present
 from ..common.panel import PAD
 from ..common.scaling import px
 
@@ -32,6 +33,9 @@ WIDTHS = {
 }
 RIGHT = {"params", "mult-adds", "memory"}
 FIT = ("type", "output", "how", "params formula", "receptive field")  # widen to the longest text
+# Presentation mode shows the chapter's two calculations (output size, parameters) only:
+# the whole table is wider than a projector's screen at a size the room can read
+PRESENTED = ("output", "how", "params", "params formula")
 
 
 class ArithTable(ttk.Frame):
@@ -76,6 +80,11 @@ class ArithTable(ttk.Frame):
         box.bind("<Configure>", lambda e: self.message.configure(wraplength=max(200, e.width - 4)))
         self.rowconfigure(0, weight=1)
         self.columnconfigure(0, weight=1)
+        present.on_present(self, self.present)
+
+    def present(self, on: bool) -> None:
+        """F11: the main columns only; every column again after it."""
+        self.tree.configure(displaycolumns=PRESENTED if on else "#all")
 
     def show(self, arith: SpecArith) -> None:
         rows = table_rows(arith)

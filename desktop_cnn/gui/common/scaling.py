@@ -113,6 +113,22 @@ PIXEL_OPTIONS = {
 GEOMETRY_OPTIONS = ("padx", "pady", "ipadx", "ipady")
 
 
+def resize(w: tk.Misc, option: str, design: float) -> Callable[[], None]:
+    """Set a pixel option to ``design`` px (at 96 dpi, zoom 100%), now and on every later
+    re-layout; returns what puts the option back as it was, at the zoom current then."""
+    key = (str(w), option)
+    before = _laid_out.get(key, (w.cget(option), _current.factor))
+    _laid_out[key] = (design, 1.0)
+    w.configure(**{option: px(design)})
+
+    def undo() -> None:
+        _laid_out[key] = before
+        if w.winfo_exists():
+            w.configure(**{option: _scaled(before[0], _current.factor / before[1])})
+
+    return undo
+
+
 def walk(widget: tk.Misc) -> Iterator[tk.Misc]:
     yield widget
     for child in widget.winfo_children():
