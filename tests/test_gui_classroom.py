@@ -149,6 +149,44 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
 
 
+def test_the_guide_cuts_nothing_at_300_percent(app):
+    """At 300% on a 1280x1024 screen, on every page of the docked guide: labels and the
+    step's button wrap, Back and Next stack, and the pane scrolls where it is still too tall,
+    so every widget is whole, inside the pane's width, or scrolled and reachable; the step's
+    text keeps a few lines."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+    from types import SimpleNamespace
+
+    from gui_shots import cut_widgets
+
+    from desktop_cnn.core.chapter.guide import STEPS
+    from desktop_cnn.gui.guide.guide_pane import START
+
+    guide = app.show_guide(0)
+    app.zoom.set(3.0)
+    pump(app.root, 0.4)
+    unmapped = ttk.Frame(app.root)  # the pane never scrolls sideways
+    lines = tkfont.nametofont("TkTextFont", root=app.root).metrics("linespace")
+    left, right = guide.winfo_rootx(), guide.winfo_rootx() + guide.winfo_width()
+    try:
+        for step in (START, *range(len(STEPS))):
+            guide.show(step)
+            pump(app.root, 0.1)
+            scrolled = SimpleNamespace(hbar=unmapped, vbar=guide.vbar)
+            assert cut_widgets(app.root, guide, scrolled) == [], step
+            for b in (guide.back_button, guide.next_button, guide.action_button):
+                assert left <= b.winfo_rootx() and b.winfo_rootx() + b.winfo_width() <= right
+            assert guide.text.winfo_height() >= 3 * lines, step
+        assert guide.vbar.winfo_ismapped()  # it did not all fit: it scrolls
+        screenshot(app.root, ARTIFACTS / "classroom_guide_zoom300.png")
+    finally:
+        unmapped.destroy()
+        app.zoom.set(1.0)
+        pump(app.root, 0.3)
+    assert not guide.vbar.winfo_ismapped()  # at 100% it all fits again
+
+
 def test_every_widget_font_follows_the_zoom(app):
     """View > Zoom re-measures Tk's named fonts only: a widget given a font of its own (a
     ("TkFixedFont", 9) tuple) would keep its 100% size. Every widget's font is a named one."""
