@@ -68,6 +68,45 @@ def cut_widgets(top: tk.Misc, under: tk.Misc, scroller: tk.Misc | None = None) -
     return found
 
 
+def cut_columns(under: tk.Misc) -> list[str]:
+    """Columns of the viewable Treeviews under ``under`` narrower than their text (measured
+    here in the column's font: the widest cell, the heading), and Treeviews without a
+    horizontal scroll bar given less width than their columns take (the last ones cut)."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+
+    found = []
+    stack = [under]
+    while stack:
+        w = stack.pop()
+        stack.extend(w.winfo_children())
+        if not isinstance(w, ttk.Treeview) or not w.winfo_viewable():
+            continue
+        show = {str(s) for s in w.tk.splitlist(w.cget("show"))}
+        shown = [str(c) for c in w.tk.splitlist(w.cget("displaycolumns"))]
+        columns = list(w.cget("columns")) if shown in (["#all"], []) else shown
+        columns = (["#0"] if "tree" in show else []) + columns
+        cell = tkfont.nametofont(ttk.Style(w).lookup("Treeview", "font") or "TkDefaultFont")
+        head = tkfont.nametofont(ttk.Style(w).lookup("Heading", "font") or "TkHeadingFont")
+        total = 0
+        for col in columns:
+            width = int(w.column(col, "width"))
+            total += width
+            texts = []
+            for iid in w.get_children():
+                text = w.item(iid, "text") if col == "#0" else w.set(iid, col)
+                tags = [w.tag_configure(t, "font") for t in w.item(iid, "tags") or ()]
+                font = next((tkfont.nametofont(str(f)) for f in tags if f), cell)
+                texts.append(font.measure(str(text)) + (20 if col == "#0" else 0) + 6)
+            if "headings" in show:
+                texts.append(head.measure(str(w.heading(col, "text"))) + 6)
+            if max(texts, default=0) > width:
+                found.append(f"{w} column {col}: {width} px < {max(texts)} px of text")
+        if not w.cget("xscrollcommand") and total > w.winfo_width():
+            found.append(f"{w}: {w.winfo_width()} px < {total} px of columns")
+    return found
+
+
 def stretches(w: tk.Misc) -> bool:
     """Containers, and matplotlib canvases (a figure redraws to the room it gets)."""
     return (
@@ -88,6 +127,7 @@ def visit_tabs(app, out: Path, tag: str) -> dict:
         app.notebook.select(tab)
         pump(root, 0.6)
         report["tabs"][name] = cut_widgets(root, tab, app.scrollers.get(name))
+        report["tabs"][name] += cut_columns(tab)
         path = out / f"{tag}_{name.lower().replace(' ', '_')}.png"
         screenshot(root, path)
         report["shots"].append(str(path))

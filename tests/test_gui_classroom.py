@@ -187,6 +187,24 @@ def test_the_guide_cuts_nothing_at_300_percent(app):
     assert not guide.vbar.winfo_ismapped()  # at 100% it all fits again
 
 
+def test_every_treeview_column_fits_its_text(app):
+    """Build's layer list and arithmetic, the Model tab's tables: each column as wide as its
+    longest text and its title (measured in their fonts), at 100% and at 175% applied live
+    (tests/test_gui_dpi.py checks every tab at 96, 144 and 192 dpi the same way)."""
+    from gui_shots import cut_columns
+
+    try:
+        for zoom in (1.0, 1.75):
+            app.zoom.set(zoom)
+            for name in ("Build", "Model"):
+                app.notebook.select(app.tabs[name])
+                pump(app.root, 0.2)
+                assert cut_columns(app.tabs[name]) == [], (zoom, name)
+    finally:
+        app.zoom.set(1.0)
+        pump(app.root, 0.2)
+
+
 def test_every_widget_font_follows_the_zoom(app):
     """View > Zoom re-measures Tk's named fonts only: a widget given a font of its own (a
     ("TkFixedFont", 9) tuple) would keep its 100% size. Every widget's font is a named one."""

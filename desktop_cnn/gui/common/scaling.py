@@ -182,6 +182,8 @@ def _options(w: tk.Misc, old: float, new: float) -> None:
             width = w.column(col, "width")
             scaled = _rescaled((str(w), f"col {col}"), width, old, new)
             w.column(col, width=int(str(scaled)))
+        for fit in _tree_hooks:  # a font is not exactly k times wider at k times the size
+            fit(w)
     figure = getattr(w, "figure", None)
     if figure is not None and hasattr(figure, "set_dpi"):  # a matplotlib pane: fonts and lines
         dpi, at = _laid_out.setdefault((str(w), "dpi"), (figure.get_dpi(), old))
@@ -198,6 +200,14 @@ def _options(w: tk.Misc, old: float, new: float) -> None:
 
 
 _style_hooks: list[Callable[[tk.Misc], None]] = []
+_tree_hooks: list[Callable[[ttk.Treeview], None]] = []
+
+
+def on_treeview(fn: Callable[[ttk.Treeview], None]) -> None:
+    """Call ``fn(tree)`` on every Treeview at every re-layout, after its columns were scaled:
+    columns.fit widens those narrower than their text."""
+    if fn not in _tree_hooks:
+        _tree_hooks.append(fn)
 
 
 def on_relayout(fn: Callable[[tk.Misc], None]) -> None:
