@@ -148,6 +148,7 @@ def presentation(app, out: Path, tag: str, tabs: list[str]) -> dict:
 
     root = app.root
     report: dict = {"tabs": {}}
+    before = laid_out(app)
     for name in tabs:
         app.notebook.select(app.tabs[name])
         pump(root, 0.3)
@@ -181,8 +182,36 @@ def presentation(app, out: Path, tag: str, tabs: list[str]) -> dict:
         "zoom": scaling.current().zoom,
         "status": app.status.winfo_ismapped(),
         "log_lines": int(app.panels["Train"].log.text.cget("height")),
+        "not_as_before": changed(before, laid_out(app)),
     }
     return report
+
+
+def laid_out(app) -> dict:
+    """What presenting changes: which widgets are packed or gridded, the heights figures ask
+    for, the columns tables show (before F11 and after F11 again, at the same zoom)."""
+    from desktop_cnn.gui.common.scaling import walk
+
+    widgets = [w for panel in app.panels.values() for w in walk(panel)]
+    return {
+        "widgets": {str(w) for w in widgets},
+        "managed": {str(w) for w in widgets if w.winfo_manager()},
+        "figures": {str(w): w.winfo_reqheight() for w in widgets if hasattr(w.master, "figure")},
+        "columns": {
+            str(w): str(w.cget("displaycolumns")) for w in widgets if w.winfo_class() == "Treeview"
+        },
+    }
+
+
+def changed(before: dict, after: dict) -> list[str]:
+    """What ``laid_out`` says differs, for the widgets there both times (visiting a tab may
+    build widgets it builds on first sight)."""
+    found = [f"{w} not packed or gridded again" for w in before["managed"]
+             if w in after["widgets"] and w not in after["managed"]]  # fmt: skip
+    for key in ("figures", "columns"):
+        found += [f"{w} {key}: {v} then {after[key][w]}" for w, v in before[key].items()
+                  if w in after[key] and after[key][w] != v]  # fmt: skip
+    return found
 
 
 def slug(title: str) -> str:

@@ -13,6 +13,7 @@ from __future__ import annotations
 import tkinter as tk
 import weakref
 from collections.abc import Callable
+from typing import Any
 
 from . import scaling
 
@@ -80,8 +81,9 @@ def _set(w: tk.Misc, option: str, value: object) -> Callable[[], None]:
     return undo
 
 
-def _hide(w: tk.Misc) -> Callable[[], None]:
-    """Take ``w`` out of its pack or grid; the undo puts it back in the same place."""
+def _hide(widget: tk.Misc) -> Callable[[], None]:
+    """Take ``widget`` out of its pack or grid; the undo puts it back in the same place."""
+    w: Any = widget  # a managed widget: a Pack and Grid too
     manager = w.winfo_manager()
     if manager == "grid":
         w.grid_remove()  # grid remembers the cell and options

@@ -15,7 +15,6 @@ from __future__ import annotations
 import tkinter as tk
 from collections.abc import Callable
 from tkinter import ttk
-from typing import NamedTuple
 
 from ...core.chapter.guide import SETTING, STEPS, clamp_step
 from ..common.panel import PAD
@@ -35,11 +34,6 @@ START_TEXT = (
     "Try the Draw tab first: draw a digit and watch the network's answer. Then press Next. "
     "Close this pane with F1 or Help > Chapter guide; the same key brings it back."
 )
-
-
-class _Size(NamedTuple):
-    width: int
-    height: int
 
 
 class _Viewport(tk.Canvas):
@@ -62,7 +56,7 @@ class GuidePane(ttk.Frame):
         self.create_viewport()
         self.create_widgets(self.inner)
         self.show(self.step)
-        self.viewport.bind("<Configure>", self._rewrap)
+        self.viewport.bind("<Configure>", self._resized)
         self.inner.bind("<Configure>", lambda e: self._fit())  # and after each show()
 
     def create_viewport(self) -> None:
@@ -74,8 +68,8 @@ class GuidePane(ttk.Frame):
         self.viewport.pack(side="left", fill="both", expand=True)
         self.inner = ttk.Frame(self.viewport)
         self.item = self.viewport.create_window(0, 0, anchor="nw", window=self.inner)
-        for seq, units in (("<Button-4>", -1), ("<Button-5>", 1)):
-            self.viewport.bind(seq, lambda e, u=units: self._scroll(u))
+        self.viewport.bind("<Button-4>", lambda e: self._scroll(-1))
+        self.viewport.bind("<Button-5>", lambda e: self._scroll(1))
         self.viewport.bind("<MouseWheel>", lambda e: self._scroll(-e.delta // 120))
 
     def _scroll(self, units: int) -> None:
@@ -148,13 +142,17 @@ class GuidePane(ttk.Frame):
     def rescale(self, ratio: float) -> None:
         """A zoom (scaling.relayout) scaled the wrap lengths by the factor: the pane's width
         may not have changed, so wrap to it again once the re-layout is done."""
-        self.after_idle(lambda: self._rewrap(self))
+        self.after_idle(self._rewrap)
 
-    def _rewrap(self, event: tk.Event | tk.Misc) -> None:
-        """Everything to the pane's new size: wrap lengths, button rows, list rows."""
-        if isinstance(event, tk.Misc):  # rescale: the pane's size now
-            event = _Size(self.viewport.winfo_width(), self.viewport.winfo_height())
-        room = max(px(80), event.width - px(PAD))
+    def _resized(self, event: tk.Event) -> None:
+        self._rewrap(event.width, event.height)
+
+    def _rewrap(self, width: int = 0, height: int = 0) -> None:
+        """Everything to the pane's new size (or its size now): wrap lengths, button rows,
+        list rows."""
+        width = width or self.viewport.winfo_width()
+        height = height or self.viewport.winfo_height()
+        room = max(px(80), width - px(PAD))
         for label in (self.where, self.heading, self.section, self.message):
             label.configure(wraplength=room)
         self.title_label.configure(
@@ -163,8 +161,8 @@ class GuidePane(ttk.Frame):
         # A button's padding, border and focus ring take about 20 design px of its width
         ttk.Style(self).configure(BUTTON_STYLE, wraplength=max(px(40), room - px(20)))
         both = self.back_button.winfo_reqwidth() + self.next_button.winfo_reqwidth() + px(PAD)
-        self._place_buttons(one_row=both <= event.width)
-        self._fit_list(event.height)
+        self._place_buttons(one_row=both <= width)
+        self._fit_list(height)
         self.after_idle(self._fit)  # once Tk has measured the new wrapping
 
     def _place_buttons(self, one_row: bool) -> None:
