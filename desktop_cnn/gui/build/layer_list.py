@@ -112,11 +112,13 @@ class LayerList(ttk.Frame):
                 values=(layer["type"], settings_text(layer), ""),
             )
         self.select(select)
-        self.fit_columns()
+        self.fit_columns(shrink=True)
 
-    def fit_columns(self) -> None:
-        """Each column as wide as its longest text ("16 out, 5x5, s1, p0" whole at 192 dpi)."""
-        columns.fit(self.tree, WIDTHS)
+    def fit_columns(self, shrink: bool = False) -> None:
+        """Each column as wide as its longest text ("16 out, 5x5, s1, p0" whole at 192 dpi).
+        Only a new spec (``shrink``) narrows them again: while a field is typed into, a
+        column that changed width on each key press would redraw the whole list."""
+        columns.fit(self.tree, WIDTHS if shrink else None)
 
     def update_row(self, index: int, input_shape: list[int], layer: dict[str, Any] | None) -> None:
         """One row's text after one of its fields changed."""
