@@ -40,7 +40,11 @@ def on_present(owner: tk.Misc, hook: Callable[[bool], None]) -> None:
 def compact(panels: list[tk.Misc], on: bool) -> None:
     """Make ``panels`` compact (``on``), or give back what an earlier call took."""
     while _undo:
-        _undo.pop()()
+        undo = _undo.pop()
+        try:
+            undo()
+        except tk.TclError:  # its app was closed while presenting
+            continue
     live = [(ref(), hook) for ref, hook in _hooks if ref() is not None]
     _hooks[:] = [(ref, hook) for ref, hook in _hooks if ref() is not None]
     for owner, hook in live:
