@@ -179,6 +179,9 @@ def test_the_guide_cuts_nothing_at_300_percent(app):
                 assert left <= b.winfo_rootx() and b.winfo_rootx() + b.winfo_width() <= right
             assert guide.text.winfo_height() >= 3 * lines, step
         assert guide.vbar.winfo_ismapped()  # it did not all fit: it scrolls
+        top = guide.viewport.yview()[0]
+        guide.heading.event_generate("<Button-5>")  # the wheel (X11) over the pane's text
+        assert guide.viewport.yview()[0] > top
         screenshot(app.root, ARTIFACTS / "classroom_guide_zoom300.png")
     finally:
         unmapped.destroy()

@@ -18,7 +18,7 @@ from tkinter import ttk
 
 from ...core.chapter.guide import SETTING, STEPS, clamp_step
 from ..common.panel import PAD
-from ..common.scaling import px
+from ..common.scaling import px, walk
 from ..state import AppState
 from .actions import NOT_READY, perform
 
@@ -55,6 +55,7 @@ class GuidePane(ttk.Frame):
         self.step = START if saved is None else clamp_step(saved)
         self.create_viewport()
         self.create_widgets(self.inner)
+        self.bind_wheel()
         self.show(self.step)
         self.viewport.bind("<Configure>", self._resized)
         self.inner.bind("<Configure>", lambda e: self._fit())  # and after each show()
@@ -68,9 +69,14 @@ class GuidePane(ttk.Frame):
         self.viewport.pack(side="left", fill="both", expand=True)
         self.inner = ttk.Frame(self.viewport)
         self.item = self.viewport.create_window(0, 0, anchor="nw", window=self.inner)
-        self.viewport.bind("<Button-4>", lambda e: self._scroll(-1))
-        self.viewport.bind("<Button-5>", lambda e: self._scroll(1))
-        self.viewport.bind("<MouseWheel>", lambda e: self._scroll(-e.delta // 120))
+
+    def bind_wheel(self) -> None:
+        """The wheel over the pane scrolls it (the step's text and the list scroll themselves)."""
+        for w in walk(self.viewport):
+            if not isinstance(w, tk.Text | tk.Listbox):
+                w.bind("<Button-4>", lambda e: self._scroll(-1), add="+")
+                w.bind("<Button-5>", lambda e: self._scroll(1), add="+")
+                w.bind("<MouseWheel>", lambda e: self._scroll(-e.delta // 120), add="+")
 
     def _scroll(self, units: int) -> None:
         if self.vbar.winfo_ismapped():
