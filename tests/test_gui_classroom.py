@@ -3,6 +3,7 @@ before an unsaved trained model is lost, its auto-save, the bundled models under
 
 from __future__ import annotations
 
+import tkinter as tk
 from pathlib import Path
 
 import pytest
@@ -128,6 +129,7 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
         pad.canvas.winfo_reqwidth(),
         pg.canvas.grids["in"].cell,
         app.guide.text.count("1.0", "end", "displaylines"),
+        pg.line_entry.winfo_reqheight(),  # the nn.Conv2d(...) line: a named font
     )
     assert app.zoom.set(1.75) == 1.75
     pump(app.root, 0.5)
@@ -135,6 +137,7 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) >= line
     assert pad.canvas.winfo_reqwidth() >= before[0] * 1.6
     assert pg.canvas.grids["in"].cell > before[1]
+    assert pg.line_entry.winfo_reqheight() >= before[3] * 1.5
     guide = app.guide
     right = guide.winfo_rootx() + guide.winfo_width()
     assert right <= app.root.winfo_rootx() + app.root.winfo_width()
@@ -144,6 +147,84 @@ def test_zoom_applies_live_and_the_guide_wraps(app):
     pump(app.root, 0.3)
     assert int(ttk.Style(app.root).lookup("Treeview", "rowheight")) < line  # Ctrl+0: rows too
     assert abs(pad.canvas.winfo_reqwidth() - before[0]) <= 2
+
+
+def test_the_guide_cuts_nothing_at_300_percent(app):
+    """At 300% on a 1280x1024 screen, on every page of the docked guide: labels and the
+    step's button wrap, Back and Next stack, and the pane scrolls where it is still too tall,
+    so every widget is whole, inside the pane's width, or scrolled and reachable; the step's
+    text keeps a few lines."""
+    from tkinter import font as tkfont
+    from tkinter import ttk
+    from types import SimpleNamespace
+
+    from gui_shots import cut_widgets
+
+    from desktop_cnn.core.chapter.guide import STEPS
+    from desktop_cnn.gui.guide.guide_pane import START
+
+    guide = app.show_guide(0)
+    app.zoom.set(3.0)
+    pump(app.root, 0.4)
+    unmapped = ttk.Frame(app.root)  # the pane never scrolls sideways
+    lines = tkfont.nametofont("TkTextFont", root=app.root).metrics("linespace")
+    left, right = guide.winfo_rootx(), guide.winfo_rootx() + guide.winfo_width()
+    try:
+        for step in (START, *range(len(STEPS))):
+            guide.show(step)
+            pump(app.root, 0.1)
+            scrolled = SimpleNamespace(hbar=unmapped, vbar=guide.vbar)
+            assert cut_widgets(app.root, guide, scrolled) == [], step
+            for b in (guide.back_button, guide.next_button, guide.action_button):
+                assert left <= b.winfo_rootx() and b.winfo_rootx() + b.winfo_width() <= right
+            assert guide.text.winfo_height() >= 3 * lines, step
+        assert guide.vbar.winfo_ismapped()  # it did not all fit: it scrolls
+        top = guide.viewport.yview()[0]
+        guide.heading.event_generate("<Button-5>")  # the wheel (X11) over the pane's text
+        assert guide.viewport.yview()[0] > top
+        screenshot(app.root, ARTIFACTS / "classroom_guide_zoom300.png")
+    finally:
+        unmapped.destroy()
+        app.zoom.set(1.0)
+        pump(app.root, 0.3)
+    assert not guide.vbar.winfo_ismapped()  # at 100% it all fits again
+
+
+def test_every_treeview_column_fits_its_text(app):
+    """Build's layer list and arithmetic, the Model tab's tables: each column as wide as its
+    longest text and its title (measured in their fonts), at 100% and at 175% applied live
+    (tests/test_gui_dpi.py checks every tab at 96, 144 and 192 dpi the same way)."""
+    from gui_shots import cut_columns
+
+    try:
+        for zoom in (1.0, 1.75):
+            app.zoom.set(zoom)
+            for name in ("Build", "Model"):
+                app.notebook.select(app.tabs[name])
+                pump(app.root, 0.2)
+                assert cut_columns(app.tabs[name]) == [], (zoom, name)
+    finally:
+        app.zoom.set(1.0)
+        pump(app.root, 0.2)
+
+
+def test_every_widget_font_follows_the_zoom(app):
+    """View > Zoom re-measures Tk's named fonts only: a widget given a font of its own (a
+    ("TkFixedFont", 9) tuple) would keep its 100% size. Every widget's font is a named one."""
+    from tkinter import font as tkfont
+
+    from desktop_cnn.gui.common.scaling import walk
+
+    named = set(tkfont.names(app.root))
+    own = []
+    for w in walk(app.root):
+        try:
+            font = str(w.cget("font"))
+        except tk.TclError:  # no font option
+            continue
+        if font and font not in named:
+            own.append(f"{w} {w.winfo_class()} font={font!r}")
+    assert own == []
 
 
 def test_every_tab_title_is_whole_beside_the_guide(app):

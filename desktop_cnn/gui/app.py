@@ -30,7 +30,7 @@ from typing import TYPE_CHECKING, Protocol
 
 from ..core.files.paths import resource_path, settings_file
 from . import window
-from .common import scaling
+from .common import present, scaling
 from .common.messages import model_not_opened
 from .common.panel import Panel
 from .common.scaling import px
@@ -122,7 +122,6 @@ TABS_MIN_WIDTH = 120  # design px: the tabs beside the guide never get less
 # Presentation mode tries these zooms, largest first, until the current tab fits the screen
 # without scrolling: 10 pt text has a line ~25 px high at 150% on a 96 dpi screen.
 PRESENT_ZOOMS = (2.0, 1.75, 1.5)
-PRESENT_TEXT_LINES = 3  # stretching text views (logs, answers) ask for this many lines
 
 
 class App(LessonActions, ModelFileActions, Panel):
@@ -236,7 +235,6 @@ class App(LessonActions, ModelFileActions, Panel):
         root.bind("<F1>", lambda e: self.chapter_guide())
         root.bind("<F11>", lambda e: self.present())
         self.presenting: tuple[float, bool, str] | None = None  # what to restore after it
-        self.compacted: dict[tk.Text, str] = {}  # text views shortened while presenting
         self.notebook.bind("<<NotebookTabChanged>>", lambda e: self.fit_presentation(), add="+")
 
     def ask_room(self) -> None:
@@ -436,8 +434,8 @@ class App(LessonActions, ModelFileActions, Panel):
     def present(self) -> None:
         """F11, View > Present: full screen at the largest zoom of PRESENT_ZOOMS at which the
         current tab fits without scrolling (text ~25 px and more, for the back of a room),
-        text views compact, the guide and status bar out of the way; F11 again restores the
-        zoom, window, views and guide as they were."""
+        side controls compact (common/present.py), the guide and status bar out of the way;
+        F11 again restores the zoom, window, views and guide as they were."""
         root = self.root
         if self.presenting is None:
             self.presenting = (scaling.current().zoom, self.guide_shown, root.wm_geometry())
@@ -453,8 +451,8 @@ class App(LessonActions, ModelFileActions, Panel):
         root.attributes("-fullscreen", False)
         root.geometry(geometry)
         self.status.pack(side="bottom", fill="x", before=root.pack_slaves()[0])
-        self.compact_views(False)
         self.zoom.set(zoom)
+        self.compact_views(False)  # at the zoom they were hidden at: their paddings fit it
         if guide:
             self.show_guide()
 
@@ -492,20 +490,9 @@ class App(LessonActions, ModelFileActions, Panel):
         )
 
     def compact_views(self, on: bool) -> None:
-        """Text views that stretch (the training log, worked answers) ask for only a few
-        lines while presenting: they still fill the room left, and the controls get the rest.
-        """
-        if not on:
-            for text, height in self.compacted.items():
-                if text.winfo_exists():
-                    text.configure(height=height)
-            self.compacted.clear()
-            return
-        for panel in self.panels.values():
-            for w in scaling.walk(panel):
-                if isinstance(w, tk.Text) and int(w.cget("height")) > PRESENT_TEXT_LINES:
-                    self.compacted[w] = w.cget("height")
-                    w.configure(height=PRESENT_TEXT_LINES)
+        """Side controls compact while presenting (text views and figures ask for less, help
+        text hidden, tables show their main columns), or everything back as it was."""
+        present.compact(list(self.panels.values()), on)
 
     def place_guide(self) -> None:
         """The guide GUIDE_WIDTH wide at this zoom, but never more than GUIDE_SHARE of the

@@ -13,6 +13,7 @@ from typing import Literal
 
 from ...core.spec.arith import SpecArith
 from ...core.spec.table import COLUMNS, table_rows
+from ..common import present
 from ..common.panel import PAD
 from ..common.scaling import px
 
@@ -32,6 +33,9 @@ WIDTHS = {
 }
 RIGHT = {"params", "mult-adds", "memory"}
 FIT = ("type", "output", "how", "params formula", "receptive field")  # widen to the longest text
+# Presentation mode shows the chapter's two calculations (output size, parameters) only:
+# the whole table is wider than a projector's screen at a size the room can read
+PRESENTED = ("output", "how", "params", "params formula")
 
 
 class ArithTable(ttk.Frame):
@@ -41,6 +45,7 @@ class ArithTable(ttk.Frame):
         self.text_widths: dict[str, int] = {}  # a cell's text -> its width in pixels
         self.fitted: dict[str, int] = {}  # column -> the width it was last given
         self.measured_at: tuple[object, ...] = ()  # the font size and scaling of text_widths
+        self.heading_widths: dict[str, int] = {}  # column -> its title's width, in pixels
         self.create_widgets()
 
     def create_widgets(self) -> None:
@@ -76,6 +81,11 @@ class ArithTable(ttk.Frame):
         box.bind("<Configure>", lambda e: self.message.configure(wraplength=max(200, e.width - 4)))
         self.rowconfigure(0, weight=1)
         self.columnconfigure(0, weight=1)
+        present.on_present(self, self.present)
+
+    def present(self, on: bool) -> None:
+        """F11: the main columns only; every column again after it."""
+        self.tree.configure(displaycolumns=PRESENTED if on else "#all")
 
     def show(self, arith: SpecArith) -> None:
         rows = table_rows(arith)
@@ -116,15 +126,18 @@ class ArithTable(ttk.Frame):
         font = tkfont.nametofont("TkDefaultFont")
         scale = (font.actual("size"), self.tk.call("tk", "scaling"))
         if scale != self.measured_at:  # the zoom changed: every width with it
+            heading = tkfont.nametofont("TkHeadingFont")  # bold: "receptive field" is wider
             self.measured_at, self.text_widths = scale, {}
+            self.heading_widths = {col: heading.measure(col) for col in COLUMNS}
         pad = px(16)
-        for col in FIT:
-            i = COLUMNS.index(col)
-            need = max((self._measure(font, cells[i]) for cells in rows), default=0) + pad
+        for i, col in enumerate(COLUMNS):
+            cells = (self._measure(font, c[i]) for c in rows) if col in FIT else ()
+            need = max([self.heading_widths[col], *cells]) + pad
             width = max(px(WIDTHS[col]), need)
             if self.fitted.get(col) != width:
                 self.fitted[col] = width
-                self.tree.column(col, width=width, minwidth=width)
+                cid = "#0" if i == 0 else col
+                self.tree.column(cid, width=width, minwidth=width)
 
     def _measure(self, font: tkfont.Font, text: str) -> int:
         if text not in self.text_widths:

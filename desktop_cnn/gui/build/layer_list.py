@@ -14,11 +14,14 @@ from tkinter import ttk
 from typing import Any
 
 from ...core.spec.kind import LAYER_TYPES, kind
+from ..common import columns
 from ..common.panel import PAD
 from ..common.scaling import px
 
 INPUT = "input"  # the input row's id; layer rows are "0", "1", ...
 SKIP = {"type", "name"}
+WIDTHS = {"#0": 92, "type": 96, "settings": 100, "output": 84}  # design px, at least
+TITLES = {"#0": "layer", "type": "type", "settings": "settings", "output": "output"}
 
 
 @dataclass
@@ -61,13 +64,8 @@ class LayerList(ttk.Frame):
             selectmode="browse",
             name="layers",
         )
-        for col, title, width in (
-            ("#0", "layer", 92),
-            ("type", "type", 96),
-            ("settings", "settings", 100),
-            ("output", "output", 84),
-        ):
-            self.tree.heading(col, text=title, anchor="w")
+        for col, width in WIDTHS.items():
+            self.tree.heading(col, text=TITLES[col], anchor="w")
             self.tree.column(col, width=px(width), anchor="w", stretch=col == "settings")
         self.tree.tag_configure("error", foreground="#b00020")
         scroll = ttk.Scrollbar(self, orient="vertical", command=self.tree.yview)
@@ -114,6 +112,13 @@ class LayerList(ttk.Frame):
                 values=(layer["type"], settings_text(layer), ""),
             )
         self.select(select)
+        self.fit_columns(shrink=True)
+
+    def fit_columns(self, shrink: bool = False) -> None:
+        """Each column as wide as its longest text ("16 out, 5x5, s1, p0" whole at 192 dpi).
+        Only a new spec (``shrink``) narrows them again: while a field is typed into, a
+        column that changed width on each key press would redraw the whole list."""
+        columns.fit(self.tree, WIDTHS if shrink else None)
 
     def update_row(self, index: int, input_shape: list[int], layer: dict[str, Any] | None) -> None:
         """One row's text after one of its fields changed."""
@@ -123,6 +128,7 @@ class LayerList(ttk.Frame):
             assert layer is not None  # every layer row (index >= 0) comes with its layer
             self.tree.item(str(index), text=layer["name"])
             self.tree.set(str(index), "settings", settings_text(layer))
+        self.fit_columns()
 
     def show_outputs(self, outputs: list[str], failed: int | None) -> None:
         """The output shape column; ``failed``: the layer that cannot be built (in red)."""
@@ -133,6 +139,7 @@ class LayerList(ttk.Frame):
             tags = ("error",) if i == failed else ()
             if tuple(self.tree.item(iid, "tags") or ()) != tags:
                 self.tree.item(iid, tags=tags)
+        self.fit_columns()
 
     def select(self, index: int) -> None:
         iid = INPUT if index < 0 else str(index)

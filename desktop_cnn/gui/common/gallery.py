@@ -11,6 +11,7 @@ import functools
 import tkinter as tk
 from collections.abc import Callable
 from dataclasses import dataclass
+from tkinter import font as tkfont
 from tkinter import ttk
 
 import numpy as np
@@ -43,10 +44,9 @@ class ThumbGrid(ttk.Frame):
     ) -> None:
         super().__init__(master)
         self.on_click = on_click
-        tile, cell_width, caption_height, height = (
-            px(n) for n in (tile, cell_width, caption_height, height)
-        )
-        self.tile, self.min_cell_w, self.cap_h = tile, cell_width, caption_height
+        self.design = (cell_width, caption_height)  # px at 96 dpi, zoom 100%
+        tile, cell_width, height = (px(n) for n in (tile, cell_width, height))
+        self.tile = tile
         self.cell_w = cell_width  # widened to share the canvas's width between the columns
         bg = ttk.Style().lookup("TFrame", "background") or "#dcdad5"
         self.canvas = tk.Canvas(
@@ -77,6 +77,21 @@ class ThumbGrid(ttk.Frame):
     @property
     def count(self) -> int:
         return len(self.thumbs)
+
+    @property
+    def min_cell_w(self) -> int:
+        return px(self.design[0])
+
+    @property
+    def cap_h(self) -> int:
+        """Room for two caption lines in their font, at this dpi and zoom."""
+        line = tkfont.nametofont("TkSmallCaptionFont", root=self).metrics("linespace")
+        return max(px(self.design[1]), 2 * line + 2)
+
+    def rescale(self, ratio: float) -> None:
+        """A zoom (scaling.relayout): the captions' room and the cells follow the font."""
+        self._cols = 0
+        self.after_idle(self._layout)
 
     def show(self, thumbs: list[Thumb], message: str = "", tile: int | None = None) -> None:
         """Replace the images (``tile`` px wide); ``message`` is shown when there are none."""

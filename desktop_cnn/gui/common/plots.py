@@ -21,6 +21,7 @@ from matplotlib.patches import Rectangle
 from matplotlib.ticker import MaxNLocator
 
 from ...core.inspect.compare import smooth
+from . import columns
 
 MAX_POINTS = 3000  # more batches than this are thinned for drawing: same shape, faster
 
@@ -225,6 +226,7 @@ class ResultsPane(ttk.Frame):
         ):
             self.table.heading(col, text=title)
             self.table.column(col, width=width, anchor="w" if col == "#0" else "e", stretch=False)
+        columns.fit(self.table)  # the titles whole at this dpi and zoom
         self.table.pack(side="left", fill="y")
         self.confusion = ConfusionPane(self)
         self.confusion.pack(side="left", fill="both", expand=True, padx=(6, 0))
@@ -241,4 +243,5 @@ class ResultsPane(ttk.Frame):
                 text=name,
                 values=(f"{evaluation.per_class[k]:.2%}", f"{right:,}", f"{total:,}"),
             )
+        columns.fit(self.table)
         self.confusion.show(confusion, classes)

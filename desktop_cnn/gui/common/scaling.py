@@ -113,6 +113,22 @@ PIXEL_OPTIONS = {
 GEOMETRY_OPTIONS = ("padx", "pady", "ipadx", "ipady")
 
 
+def resize(w: tk.Misc, option: str, design: float) -> Callable[[], None]:
+    """Set a pixel option to ``design`` px (at 96 dpi, zoom 100%), now and on every later
+    re-layout; returns what puts the option back as it was, at the zoom current then."""
+    key = (str(w), option)
+    before = _laid_out.get(key, (w.cget(option), _current.factor))
+    _laid_out[key] = (design, 1.0)
+    w.configure(**{option: px(design)})
+
+    def undo() -> None:
+        _laid_out[key] = before
+        if w.winfo_exists():
+            w.configure(**{option: _scaled(before[0], _current.factor / before[1])})
+
+    return undo
+
+
 def walk(widget: tk.Misc) -> Iterator[tk.Misc]:
     yield widget
     for child in widget.winfo_children():
@@ -166,6 +182,8 @@ def _options(w: tk.Misc, old: float, new: float) -> None:
             width = w.column(col, "width")
             scaled = _rescaled((str(w), f"col {col}"), width, old, new)
             w.column(col, width=int(str(scaled)))
+        for fit in _tree_hooks:  # a font is not exactly k times wider at k times the size
+            fit(w)
     figure = getattr(w, "figure", None)
     if figure is not None and hasattr(figure, "set_dpi"):  # a matplotlib pane: fonts and lines
         dpi, at = _laid_out.setdefault((str(w), "dpi"), (figure.get_dpi(), old))
@@ -182,6 +200,14 @@ def _options(w: tk.Misc, old: float, new: float) -> None:
 
 
 _style_hooks: list[Callable[[tk.Misc], None]] = []
+_tree_hooks: list[Callable[[ttk.Treeview], None]] = []
+
+
+def on_treeview(fn: Callable[[ttk.Treeview], None]) -> None:
+    """Call ``fn(tree)`` on every Treeview at every re-layout, after its columns were scaled:
+    columns.fit widens those narrower than their text."""
+    if fn not in _tree_hooks:
+        _tree_hooks.append(fn)
 
 
 def on_relayout(fn: Callable[[tk.Misc], None]) -> None:

@@ -10,7 +10,8 @@ from tkinter import ttk
 import numpy as np
 from PIL import Image, ImageTk
 
-from .scaling import on_relayout, px
+from . import columns
+from .scaling import on_relayout, on_treeview, px
 from .tabbar import TAB, hide_tabs
 
 BAR_COLOR = "#8fb3de"
@@ -36,6 +37,7 @@ def set_theme(root: tk.Tk) -> None:
     hide_tabs(style)
     pixel_styles(root)
     on_relayout(pixel_styles)  # a zoom sets them again at the new factor
+    on_treeview(columns.fit)  # and widens every Treeview column to its text in the new font
 
 
 def pixel_styles(root: tk.Misc) -> None:

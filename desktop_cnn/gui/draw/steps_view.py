@@ -125,7 +125,8 @@ class StepsView(ttk.LabelFrame):
         self.create_widgets()
 
     def create_widgets(self) -> None:
-        arrow_font = tkfont.Font(self, size=16, weight="bold")
+        # Kept on self: a Font object deletes its named font when it is garbage collected
+        self.arrow_font = arrow_font = tkfont.Font(self, size=16, weight="bold")
         self.tiles: list[ArrayView] = []
         self.captions: list[ttk.Label] = []
         for i in range(4):

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING, Any
 
 import numpy as np
 
+from ..common import present
 from ..common.panel import PAD, Panel, set_enabled
 from ..common.plots import FigurePane
 from ..inputs import Source
@@ -131,12 +132,14 @@ class GeneratePanel(Panel):
         self.grid_title.pack(anchor="w")
         self.grid_view = SampleGrid(middle, self.pick)
         self.grid_view.pack(anchor="w")
-        ttk.Label(
+        help_text = ttk.Label(
             middle,
             text="Under each fake: what the current classifier reads (green: p >= 0.9).\n"
             "Click a fake: A (blue); right-click: B (orange), the walk's other end.",
             justify="left",
-        ).pack(anchor="w")
+        )
+        help_text.pack(anchor="w")
+        present.secondary(help_text)  # F11: the samples get the room
         read = ttk.Frame(middle)
         read.pack(anchor="w", fill="x", pady=(PAD, 0))
         ttk.Label(read, textvariable=self.read_text, name="read").pack(side="left")

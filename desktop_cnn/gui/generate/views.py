@@ -10,6 +10,7 @@ import numpy as np
 from PIL import Image, ImageTk
 
 from ..common.images import GridLayout, grid, layer_tiles, to_rgb, zoom
+from ..common.scaling import px
 
 TILE = 56  # px per fake in the grid: 2x a 28x28 digit
 MAPS_SHOWN = 6  # maps per layer in the steps view
@@ -28,33 +29,50 @@ class SampleGrid(tk.Canvas):
     """
 
     def __init__(self, master: tk.Misc, on_pick: Callable[[int, str], None], cols: int = 8) -> None:
-        self.layout = GridLayout(64, cols, TILE, gap=4)
-        self.label_h = 14
+        self.cols = cols
         w, h = self._size(64)
         super().__init__(master, width=w, height=h, background="#202020", highlightthickness=0)
         self.on_pick = on_pick
         self.photo: ImageTk.PhotoImage | None = None
         self.count = 0
+        self.shown: tuple | None = None  # show()'s arguments, to draw again after a zoom
         self.bind("<Button-1>", lambda e: self._click(e, "a"))
         self.bind("<Shift-Button-1>", lambda e: self._click(e, "b"))
         self.bind("<Button-3>", lambda e: self._click(e, "b"))
 
+    # Sizes at this dpi and zoom: a zoom (scaling.relayout) calls rescale, which draws again
+    @property
+    def tile(self) -> int:
+        return px(TILE)
+
+    @property
+    def gap(self) -> int:
+        return px(4)
+
+    @property
+    def label_h(self) -> int:
+        return px(14)
+
     def _size(self, count: int) -> tuple[int, int]:
-        step = TILE + self.layout.gap + self.label_h
-        rows = -(-count // self.layout.cols)
-        return self.layout.gap + self.layout.cols * (TILE + self.layout.gap), 4 + rows * step
+        step = self.tile + self.gap + self.label_h
+        rows = -(-count // self.cols)
+        return self.gap + self.cols * (self.tile + self.gap), px(4) + rows * step
 
     def _origin(self, i: int) -> tuple[int, int]:
-        r, c = divmod(i, self.layout.cols)
-        gap = self.layout.gap
-        return gap + c * (TILE + gap), gap + r * (TILE + gap + self.label_h)
+        r, c = divmod(i, self.cols)
+        gap = self.gap
+        return gap + c * (self.tile + gap), gap + r * (self.tile + gap + self.label_h)
 
     def index_at(self, x: int, y: int) -> int | None:
         for i in range(self.count):
             ox, oy = self._origin(i)
-            if ox <= x < ox + TILE and oy <= y < oy + TILE + self.label_h:
+            if ox <= x < ox + self.tile and oy <= y < oy + self.tile + self.label_h:
                 return i
         return None
+
+    def rescale(self, ratio: float) -> None:
+        if self.shown is not None:
+            self.show(*self.shown)
 
     def _click(self, event: tk.Event, which: str) -> None:
         i = self.index_at(event.x, event.y)
@@ -65,25 +83,31 @@ class SampleGrid(tk.Canvas):
         self, images: np.ndarray, labels: list[str], a: int, b: int, colors: list[str]
     ) -> None:
         """``images`` (N, C, H, W) in -1..1; ``labels`` one short text per fake."""
+        self.shown = (images, labels, a, b, colors)
         self.count = len(images)
         w, h = self._size(self.count)
+        tile = self.tile
         out = np.full((h, w, 3), 32, dtype=np.uint8)
         for i, img in enumerate(images):
             x, y = self._origin(i)
-            out[y : y + TILE, x : x + TILE] = zoom(fake_rgb(img), TILE)
+            out[y : y + tile, x : x + tile] = zoom(fake_rgb(img), tile)
         self.photo = ImageTk.PhotoImage(Image.fromarray(out), master=self)
         self.delete("all")
         self.create_image(0, 0, anchor="nw", image=self.photo)
         for i, text in enumerate(labels[: self.count]):
             x, y = self._origin(i)
             self.create_text(
-                x + TILE // 2, y + TILE + 7, text=text, fill=colors[i], font=("TkDefaultFont", 8)
+                x + tile // 2,
+                y + tile + self.label_h // 2,
+                text=text,
+                fill=colors[i],
+                font=("TkDefaultFont", 8),
             )
         for i, color in ((a, "#4aa3ff"), (b, "#ff9f1a")):
             if 0 <= i < self.count:
                 x, y = self._origin(i)
                 self.create_rectangle(
-                    x - 2, y - 2, x + TILE + 1, y + TILE + 1, outline=color, width=2
+                    x - 2, y - 2, x + tile + 1, y + tile + 1, outline=color, width=px(2)
                 )
 
 

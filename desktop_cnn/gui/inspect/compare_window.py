@@ -19,6 +19,7 @@ from matplotlib.ticker import MaxNLocator
 
 from ...core.files.paths import models_dir
 from ...core.inspect.compare import ModelCurves, curves_from_info, load_curves
+from ..common import columns
 from ..common.panel import MODEL_TYPES, PAD, Panel
 from ..common.plots import FigurePane, thin
 from ..requests import CompareInside
@@ -164,6 +165,7 @@ class ComparePanel(Panel):
         ):
             self.table.heading(col, text=title, anchor=anchor)
             self.table.column(col, width=width, anchor=anchor, stretch=col == "#0")
+        columns.fit(self.table)  # the titles whole at this dpi and zoom
         for color in COLORS:
             self.table.tag_configure(color, foreground=color)
         self.table.pack(fill="both", expand=True, pady=(PAD, 0))
@@ -215,6 +217,7 @@ class ComparePanel(Panel):
                 values=architecture_cells(curves),
             )
             self.entries[iid] = Entry(curves, color)
+        columns.fit(self.table)
         self.note.configure(text="\n".join(f"Not drawn: {p}" for p in problems))
         self.figure.show(self.entries)
         return len(loaded) - len(problems)

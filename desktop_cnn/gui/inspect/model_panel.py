@@ -8,11 +8,15 @@ from typing import Literal
 
 from ...core.inspect.summary import summary
 from ...core.train.recipes import dataset_label
+from ..common import columns
 from ..common.diagram_view import DiagramView
 from ..common.panel import PAD, Panel
 from ..common.plots import HistoryPane
 from ..common.scaling import px
 from ..state import AppState
+
+LAYER_WIDTHS = {"#0": 70, "type": 100, "shape": 110, "params": 100}  # design px, at least
+META_WIDTHS = {"#0": 170, "value": 220}
 
 
 def _shape(shape) -> str:
@@ -77,10 +81,10 @@ class ModelPanel(Panel):
         )
         anchor: Literal["w", "e"]  # what ttk accepts, for the checker
         for col, title, width, anchor in (
-            ("#0", "layer", 70, "w"),
-            ("type", "type", 100, "w"),
-            ("shape", "output shape", 110, "w"),
-            ("params", "parameters", 100, "e"),
+            ("#0", "layer", LAYER_WIDTHS["#0"], "w"),
+            ("type", "type", LAYER_WIDTHS["type"], "w"),
+            ("shape", "output shape", LAYER_WIDTHS["shape"], "w"),
+            ("params", "parameters", LAYER_WIDTHS["params"], "e"),
         ):
             self.layers.heading(col, text=title, anchor=anchor)
             self.layers.column(col, width=px(width), anchor=anchor, stretch=col == "shape")
@@ -90,8 +94,8 @@ class ModelPanel(Panel):
         meta = ttk.LabelFrame(left, text="About this model", padding=PAD)
         meta.pack(fill="both", expand=True, pady=(PAD, 0))
         self.meta = ttk.Treeview(meta, columns=("value",), show="tree", selectmode="browse")
-        self.meta.column("#0", width=px(170), stretch=False)
-        self.meta.column("value", width=px(220))
+        self.meta.column("#0", width=px(META_WIDTHS["#0"]), stretch=False)
+        self.meta.column("value", width=px(META_WIDTHS["value"]))
         scroll = ttk.Scrollbar(meta, orient="vertical", command=self.meta.yview)
         self.meta.configure(yscrollcommand=scroll.set)
         self.meta.pack(side="left", fill="both", expand=True)
@@ -132,6 +136,8 @@ class ModelPanel(Panel):
         self.total.configure(text=f"Total parameters: {s.total_params:,}")
         for key, value in metadata_rows(self.app_state):
             self.meta.insert("", "end", text=key, values=(value,))
+        columns.fit(self.layers, LAYER_WIDTHS)  # every name, shape and value whole
+        columns.fit(self.meta, META_WIDTHS)
         self.history.show(ck.info.history, ck.info.held_out)
         self.show_diagram()
 

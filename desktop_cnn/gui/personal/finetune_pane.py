@@ -18,6 +18,7 @@ from ...core.data.personal import PersonalSet
 from ...core.inspect.mistakes import fit_dataset
 from ...core.train.events import BatchEnd, EpochEnd, Failed, Started
 from ...core.train.finetune import FineTune, FinetuneConfig, FinetuneReport, Phase, Score
+from ..common import columns
 from ..common.panel import PAD, Panel, set_enabled
 from ..origin import ModelOrigin
 from ..state import AppState
@@ -83,6 +84,7 @@ class FinetunePane(Panel):
         ):
             self.table.heading(col, text=title)
             self.table.column(col, width=width, anchor="w" if col == "#0" else "e")
+        columns.fit(self.table)  # the titles whole at this dpi and zoom
         self.table.pack(fill="x", pady=(PAD, 0))
         below = ttk.Frame(self)
         below.pack(fill="x", pady=(PAD, 0))
@@ -208,6 +210,7 @@ class FinetunePane(Panel):
                     points(before, after),
                 ),
             )
+        columns.fit(t)  # "mnist test set (10,000 images)" whole at every dpi and zoom
         if report.checkpoint is not None:
             self.progress.configure(value=self.progress.cget("maximum"))
             self.status.configure(

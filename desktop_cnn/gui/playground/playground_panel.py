@@ -149,8 +149,9 @@ class PlaygroundPanel(Panel):
         self.shapes = ttk.Label(box, text="", font="TkFixedFont")
         self.shapes.grid(row=2, column=0, columnspan=2, sticky="w")
         self.line = tk.StringVar(self, "")
+        # A named font: View > Zoom re-measures those (a ("TkFixedFont", 9) tuple is not one)
         self.line_entry = ttk.Entry(
-            box, textvariable=self.line, state="readonly", font=("TkFixedFont", 9)
+            box, textvariable=self.line, state="readonly", font="TkFixedFont"
         )
         self.line_entry.grid(row=3, column=0, sticky="ew", pady=(2, 0))
         self.copy_button = ttk.Button(box, text="Copy", width=7, command=self.copy_line)
