@@ -20,10 +20,10 @@ import numpy as np
 
 from ..common import present
 from ..common.panel import PAD, Panel, set_enabled
-from ..common.plots import FigurePane
 from ..inputs import Source
 from ..requests import ShowInDraw
 from ..worker import JobFailed, Task, Worker
+from .curves import GanCurves
 from .views import PictureStrip, SampleGrid, fake_rgb, maps_strip, walk_strip
 
 if TYPE_CHECKING:
@@ -151,8 +151,7 @@ class GeneratePanel(Panel):
         right = ttk.Notebook(self, name="views")
         right.pack(side="left", fill="both", expand=True)
         self.views = right
-        self.plot = FigurePane(right, (5.2, 4.2))
-        self.loss_ax, self.d_ax = self.plot.figure.subplots(2, 1, sharex=True)
+        self.plot = GanCurves(right)
         right.add(self.plot, text="Losses")
         walk = ttk.Frame(right, padding=PAD, name="walk")
         right.add(walk, text="Latent walk")
@@ -271,6 +270,7 @@ class GeneratePanel(Panel):
 
         if isinstance(event, GanStarted):
             self.progress.configure(maximum=event.total_steps, value=event.start_step)
+            self.plot.start(event.start_step, event.total_steps)
             self.status_text.set(
                 f"Training on {event.device}: {event.images} images of "
                 f"{event.image_shape[1]}x{event.image_shape[2]}."
@@ -283,7 +283,7 @@ class GeneratePanel(Panel):
             self.fakes, self.fakes_step = event.images, event.step
             self.grid_updates += 1
             self.show_fakes()
-            self.plot.when_visible(self.plot_history)
+            self.plot.when_visible(lambda: self.plot.show(self.hist, live=True))
         elif isinstance(event, GanResult):
             self.gan = event.state
             self.hist = {k: list(v) for k, v in event.state.history.items()}
@@ -372,27 +372,8 @@ class GeneratePanel(Panel):
 
     # --- the plots and views ------------------------------------------------------------
     def plot_history(self) -> None:
-        hist = self.hist
-        self.loss_ax.clear()
-        self.d_ax.clear()
-        for key, ax, color, label in (
-            ("loss_d", self.loss_ax, "#1f5fa8", "loss D"),
-            ("loss_g", self.loss_ax, "#c0392b", "loss G (non-saturating)"),
-            ("d_x", self.d_ax, "#27864a", "D(x): real called real"),
-            ("d_gz", self.d_ax, "#8e44ad", "D(G(z)): fake called real"),
-        ):
-            y = np.asarray(hist.get(key, []), dtype=float)
-            if len(y):
-                k = max(1, min(25, len(y) // 10))
-                smooth = np.convolve(y, np.ones(k) / k, mode="valid")
-                ax.plot(np.arange(len(smooth)) + k, smooth, color=color, lw=1.4, label=label)
-        self.loss_ax.set(title="Losses (BCE)", ylabel="loss")
-        self.d_ax.set(xlabel="step", ylabel="probability", ylim=(0, 1))
-        for ax in (self.loss_ax, self.d_ax):
-            ax.grid(alpha=0.3)
-            if ax.lines:
-                ax.legend(loc="upper right", fontsize="small")
-        self.plot.redraw()
+        """The whole history as a plain figure (a run ended, or a generator was opened)."""
+        self.plot.show(self.hist)
 
     def refresh_views(self) -> None:
         current = self.views.tab("current", "text") if self.views.tabs() else ""

@@ -1,13 +1,8 @@
-"""Live training curves that cost the Tk thread a few ms per update: blitting.
+"""Live training curves that cost the Tk thread a few ms per update (common/blit.py).
 
-A full matplotlib redraw (ticks, labels, text layout) takes 50-250 ms on a
-small, busy CPU: far too long to repeat while training. So the batch axis
-spans the whole run from the start, the loss lines are ``animated`` (left
-out of full draws), and each update pastes the saved background back and
-draws just the two lines (``restore_region`` + ``draw_artist`` + ``blit``).
-A full redraw happens only at an epoch's end, when a loss leaves the y
+The batch axis spans the whole run from the start, so that an update only blits
+the lines; a full redraw happens at an epoch's end, when a loss leaves the y
 range, after a resize or zoom, and when the run ends.
-See https://matplotlib.org/stable/users/explain/animations/blitting.html
 """
 
 from __future__ import annotations
@@ -18,17 +13,17 @@ import numpy as np
 from matplotlib.ticker import MaxNLocator
 
 from ...core.inspect.compare import SMOOTH
-from ..common.plots import FigurePane, thin
+from ..common.blit import BlitPane
+from ..common.plots import thin
 
 LIVE_POINTS = 800  # per line while training: ~2 points per pixel of the axes
 
 
-class CurvesPane(FigurePane):
+class CurvesPane(BlitPane):
     """Loss per batch (raw, smoothed) with the test loss per epoch; test accuracy per epoch."""
 
     def __init__(self, master: tk.Misc) -> None:
-        super().__init__(master, (7, 3.6), layout=None)
-        # Fixed margins: the constrained layout engine alone costs more than a blit.
+        super().__init__(master, (7, 3.6))
         self.figure.subplots_adjust(left=0.09, right=0.97, bottom=0.14, top=0.91, wspace=0.3)
         self.loss_ax, self.acc_ax = self.figure.subplots(1, 2)
         (self.raw_line,) = self.loss_ax.plot([], [], color="#9ec3e6", lw=0.8, label="per batch")
@@ -52,10 +47,6 @@ class CurvesPane(FigurePane):
             transform=self.loss_ax.transAxes,
         )
         self.live = [self.raw_line, self.smooth_line, self.test_loss_line, self.acc_line]
-        self.background = None
-        self._bg_renderer = None
-        self.blits = 0  # fast updates, for tests
-        self.canvas.mpl_connect("draw_event", self._on_draw)
         self.clear()
 
     # --- a run's life -------------------------------------------------------------------
@@ -95,7 +86,7 @@ class CurvesPane(FigurePane):
         self._smooth_more(losses)
         self.losses = losses
         self._set_loss_data(LIVE_POINTS)
-        self._update(max(losses[-50:], default=0) <= self.loss_ax.get_ylim()[1])
+        self.update_lines(max(losses[-50:], default=0) <= self.loss_ax.get_ylim()[1])
 
     def set_epochs(self, epochs: list[dict]) -> None:
         """Per-epoch test results; the accuracy axis rescales only when a point leaves it."""
@@ -110,7 +101,9 @@ class CurvesPane(FigurePane):
         fits = lo <= min(acc) and max(acc) <= hi and not (lo, hi) == (0, 1)
         if not fits:  # 5% steps below the lowest accuracy: 0.982 -> (0.95, 1.0)
             self.acc_ax.set_ylim(max(0.0, int((min(acc) - 0.03) * 20) / 20), 1.0)
-        self._update(fits and max(e["test_loss"] for e in epochs) <= self.loss_ax.get_ylim()[1])
+        self.update_lines(
+            fits and max(e["test_loss"] for e in epochs) <= self.loss_ax.get_ylim()[1]
+        )
 
     def finish(self) -> None:
         """Back to a plain figure: all points, every line in normal draws and saved PNGs."""
@@ -119,43 +112,11 @@ class CurvesPane(FigurePane):
         self.redraw()
 
     # --- drawing --------------------------------------------------------------------------
-    def set_live(self, live: bool) -> None:
-        for line in self.live:
-            line.set_animated(live)
-        self.background = None
-
     def redraw(self) -> None:
         tops = self.losses + [e["test_loss"] for e in self.epochs]
         if tops:
             self.loss_ax.set_ylim(0, max(tops) * 1.08)
         super().redraw()
-
-    def _update(self, fits: bool) -> None:
-        if fits and self.background is not None and self._fresh():
-            self.blit()
-        else:
-            self.redraw()
-
-    def blit(self) -> None:
-        self.blits += 1
-        self.canvas.restore_region(self.background)
-        for line in self.live:
-            line.axes.draw_artist(line)
-        self.canvas.blit(self.loss_ax.bbox)
-        self.canvas.blit(self.acc_ax.bbox)
-
-    def _on_draw(self, event) -> None:
-        """After every full draw (ours, a resize, a zoom): keep the background, add the lines."""
-        if not self.raw_line.get_animated():
-            return
-        self.background = self.canvas.copy_from_bbox(self.figure.bbox)
-        self._bg_renderer = self.canvas.get_renderer()
-        for line in self.live:
-            line.draw(event.renderer)
-
-    def _fresh(self) -> bool:
-        """The saved background still matches the canvas (not after a resize or savefig)."""
-        return self.canvas.get_renderer() is self._bg_renderer
 
     def _smooth_more(self, losses: list[float]) -> None:
         for i in range(len(self.smoothed), len(losses)):
