@@ -49,11 +49,13 @@ class BlitPane(FigurePane):
     def blit(self) -> None:
         self.blits += 1
         self.canvas.restore_region(self.background)
-        axes = []
+        axes: list[Any] = []
         for line in self.live:
-            line.axes.draw_artist(line)
-            if line.axes not in axes:
-                axes.append(line.axes)
+            ax = line.axes
+            assert ax is not None  # every live line was plotted on an axes
+            ax.draw_artist(line)
+            if ax not in axes:
+                axes.append(ax)
         for ax in axes:
             self.canvas.blit(ax.bbox)
 
