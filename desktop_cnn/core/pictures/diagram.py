@@ -118,9 +118,17 @@ def diagram_figure(spec: NetSpec, selected: str | None = None, softmax: bool = T
             )
         _draw_block(ax, b, x, w, h, selected is not None and selected in b.layers)
         x += w + GAP
+    right = x - GAP + 0.3
     if softmax and len(blocks[-1].shape) == 1:
-        ax.text(x - GAP + 0.25, 0.0, "→ softmax\n→ class", va="center", fontsize=8)
-    ax.set_xlim(0, max(x - GAP + (1.9 if softmax else 0.3), 6.0))  # room for "softmax"
+        # Text keeps its size in points while a view squeezes the drawing to its width:
+        # upright, "softmax" ran past the right edge; on its side it needs one line's width.
+        arrow = FancyArrowPatch((x - GAP + 0.1, 0.0), (x - 0.15, 0.0), arrowstyle="-|>")
+        arrow.set_mutation_scale(10)
+        ax.add_patch(arrow)
+        ax.text(x + 0.1, 0.0, "softmax → class", rotation=90, ha="center", va="center",
+                fontsize=8)  # fmt: skip
+        right = x + 0.6
+    ax.set_xlim(0, max(right, 6.0))
     ax.set_ylim(-2.6, 2.6)
     ax.set_aspect("equal")
     return fig
