@@ -34,7 +34,7 @@ from desktop_cnn.core.conv.playground import (
 from desktop_cnn.core.inspect.answer_path import answer_path, dense_unit, softmax_text
 from desktop_cnn.core.inspect.evaluation import predict_proba
 from desktop_cnn.core.models import MODELS, build_model
-from desktop_cnn.core.pictures.diagram import diagram_blocks
+from desktop_cnn.core.pictures.diagram import diagram_blocks, diagram_figure
 from desktop_cnn.core.spec.arith import analyse, shape_text
 from desktop_cnn.core.spec.layers import layer, spec_of
 from desktop_cnn.core.spec.presets import preset_spec
@@ -242,6 +242,21 @@ def test_diagram_blocks_join_shape_keeping_layers() -> None:
     blocks = diagram_blocks(preset_spec("lenet5"))
     assert blocks[1].layers == ("conv1", "relu1") and blocks[1].shape == (6, 28, 28)
     assert blocks[-1].layers == ("fc3",) and blocks[-1].shape == (10,)
+
+
+@pytest.mark.parametrize("size", [(7.0, 2.7), (4.0, 2.0)])  # the Model tab's view, smaller
+def test_diagram_squeezed_into_a_view_keeps_its_softmax_inside(size) -> None:
+    fig = diagram_figure(preset_spec("lenet5"))
+    fig.set_size_inches(*size)
+    fig.set_dpi(90)
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+
+    canvas = FigureCanvasAgg(fig)  # core's figures come without a canvas of their own
+    canvas.draw()
+    renderer = canvas.get_renderer()
+    (label,) = [t for t in fig.axes[0].texts if "softmax" in t.get_text()]
+    box = label.get_window_extent(renderer)
+    assert 0 <= box.x0 and box.x1 <= fig.bbox.x1 and 0 <= box.y0 and box.y1 <= fig.bbox.y1
 
 
 def test_figure_pdf(tmp_path: Path) -> None:
