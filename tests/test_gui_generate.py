@@ -35,6 +35,7 @@ def test_a_short_run_draws_walks_steps_and_sends_a_fake_to_draw(app):
     start.invoke()
     pump(app.root, until=lambda: panel.fakes is not None, timeout=120)
     first = panel.fakes.clone()
+    assert "not digits yet" in panel.read_text.get()  # grey blobs, all read as one digit
     screenshot(app.root, ARTIFACTS / "generate_start.png")
     pause = panel.nametowidget("left.buttons.pause")
     pump(app.root, until=lambda: panel.last_step is not None, timeout=120)

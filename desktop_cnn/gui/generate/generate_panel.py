@@ -338,9 +338,12 @@ class GeneratePanel(Panel):
             share = float((probs.max(1) >= 0.9).mean())
             p = probs[self.a]
             name = self.app_state.checkpoint.info.classes[int(p.argmax())]  # type: ignore[union-attr]
-            self.read_text.set(
-                f"A reads as {name!r} ({p.max():.0%}); {share:.0%} of the fakes p >= 0.9"
-            )
+            text = f"A reads as {name!r} ({p.max():.0%}); {share:.0%} of the fakes p >= 0.9"
+            counts = np.bincount(probs.argmax(1), minlength=probs.shape[1])
+            if counts.max() > len(probs) / 2:  # an untrained generator's blobs are all "8"
+                most = self.app_state.checkpoint.info.classes[int(counts.argmax())]  # type: ignore[union-attr]
+                text += f",\nbut {counts.max() / len(probs):.0%} read as {most!r}: not digits yet"
+            self.read_text.set(text)
         else:
             self.read_text.set("No classifier for these images (open one that fits)")
 
@@ -500,6 +503,7 @@ def recipe_text() -> str:
 
     d = GanConfig()
     return (
-        f"Adam {d.lr:g}, betas ({d.beta1}, {d.beta2}), batch {d.batch_size},\n"
+        f"Adam {d.lr:.0e}".replace("e-0", "e-")
+        + f", betas ({d.beta1}, {d.beta2}), batch {d.batch_size},\n"
         "BCE, non-saturating G loss"
     )
