@@ -12,10 +12,11 @@ from pathlib import Path
 
 import pytest
 
-from desktop_cnn.core.chapter.guide import SETTING, STEPS
+from desktop_cnn.core.chapter.guide import EXERCISE2, SETTING, STEPS
 from desktop_cnn.core.conv.exercises import PRESETS
 from desktop_cnn.core.train import recipes
 from desktop_cnn.gui.guide.guide_pane import START, START_TITLE, GuidePane
+from desktop_cnn.gui.playground.playground_panel import HIDDEN
 from desktop_cnn.gui.requests import BuildPreset, ShowPreset
 from desktop_cnn.gui.settings import Settings
 from desktop_cnn.gui.train.recipe_choice import CHOICES
@@ -53,6 +54,10 @@ def check_preset(app, action) -> None:
     assert current_tab(app) == "Playground"
     assert pg.preset.get() == action.target
     assert pg.settings == PRESETS[action.target].settings
+    if action.quiz:  # exercise mode: the questions first, the worked answer hidden
+        assert pg.exercise.active and pg.texts.select() == str(pg.exercise)
+        assert pg.answer.get("1.0", "end").strip() == HIDDEN.strip()
+        return
     assert pg.run.done == action.steps
     if action.steps:  # the line under the grids writes out the first value's sum
         assert pg.step_text.cget("text") not in ("", "Press Next or Play to move the kernel.")
@@ -145,3 +150,16 @@ def test_each_new_preset_in_the_playground(app, short):
     assert answer.strip() and "Working it out" not in answer
     pump(app.root, 0.2)
     screenshot(app.root, ARTIFACTS / f"playground_{short}.png")
+
+
+def test_a_guide_preset_closes_an_open_exercise_before_stepping(app):
+    """The guide's exercise asks first; a worked-answer step afterwards closes it and steps
+    the kernel over a fully drawn output (it drew the output hidden, then failed to step)."""
+    pg = app.panels["Playground"]
+    assert app.app_state.post(ShowPreset(EXERCISE2, quiz=True))
+    assert pg.exercise.active and pg.run.done == 0
+    fig2 = NEW_PRESETS["fig2"]
+    assert app.app_state.post(ShowPreset(fig2, steps=2))
+    pump(app.root, until=lambda: not pg.answers.running, timeout=20)
+    assert not pg.exercise.active and pg.run.done == 2
+    assert "Hidden until" not in pg.answer.get("1.0", "end")

@@ -63,12 +63,14 @@ class TrainSpec:
 class ShowPreset:
     """Open the Playground on a preset (a ``core.conv.exercises.PRESETS`` name).
 
-    ``steps``: press Next that many times; ``view`` "matrix": show the im2col matrices.
+    ``steps``: press Next that many times; ``view`` "matrix": show the im2col matrices;
+    ``quiz``: in exercise mode, the exercise's questions first (no steps taken then).
     """
 
     name: str
     steps: int = 0
     view: str = ""
+    quiz: bool = False
 
 
 @dataclass(frozen=True)

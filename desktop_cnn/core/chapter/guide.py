@@ -16,7 +16,8 @@ class Action:
     """What a step's button opens.
 
     ``kind``: "tab" (a notebook tab by title), "preset" (a Playground preset by name; press
-    Next ``steps`` times; ``view`` "matrix" shows the im2col matrices), "recipe" (the Train
+    Next ``steps`` times; ``view`` "matrix" shows the im2col matrices; ``quiz``: the
+    exercise's questions come first, its worked answer after), "recipe" (the Train
     form filled with a recipe, by its label) or "build" (a Build tab preset, by name, with
     ``fallback`` shown while there is no Build tab).
     """
@@ -25,6 +26,7 @@ class Action:
     target: str
     steps: int = 0
     view: str = ""
+    quiz: bool = False
     fallback: Action | None = None
 
 
@@ -163,8 +165,8 @@ STEPS: tuple[GuideStep, ...] = (
         "output shapes and parameter counts. Work them by hand, then check them in the "
         "Playground's presets. `desktop-cnn exercises` prints all three with worked answers "
         "for a class.",
-        "Check exercise 2",
-        Action("preset", EXERCISE2),
+        "Try exercise 2",
+        Action("preset", EXERCISE2, quiz=True),  # the learner answers before the answer shows
     ),
 )
 

@@ -13,7 +13,7 @@ def request_for(action: Action) -> object:
     if action.kind == "tab":
         return ShowTab(action.target)
     if action.kind == "preset":
-        return ShowPreset(action.target, action.steps, action.view)
+        return ShowPreset(action.target, action.steps, action.view, action.quiz)
     if action.kind == "recipe":
         return ChooseRecipe(action.target)
     if action.kind == "build":

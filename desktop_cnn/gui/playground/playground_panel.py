@@ -261,20 +261,21 @@ class PlaygroundPanel(Panel):
         preset = PRESETS.get(self.preset.get())
         if preset is None:
             return
+        questions = QUIZZES.get(self.preset.get()) if quiz and self.exercise_on.get() else None
+        if not questions:  # before drawing: an open exercise draws the output hidden
+            self.exercise.stop()
         self.form.show(preset.settings)
         self.data = preset.data() if preset.data else None
         self.settings = None  # rebuild even when the numbers are all that changed
         self.apply()
         self.answer_text = ""
         self.answers.start(lambda task: preset.text())
-        questions = QUIZZES.get(self.preset.get()) if quiz and self.exercise_on.get() else None
         if questions:  # exercise mode: the learner answers before the worked answer shows
             self.set_text(self.answer, HIDDEN)
             self.texts.select(self.exercise)
             self.exercise.start(questions, self.reveal)
             self.exercise.entry.focus_set()
         else:
-            self.exercise.stop()
             self.texts.select(self.answer.master)
             self.set_text(self.answer, "Working it out...")
         self.show_steppable()
@@ -326,7 +327,10 @@ class PlaygroundPanel(Panel):
         if request.name not in PRESETS:
             return
         self.preset.set(request.name)
-        self.load_preset(quiz=False)  # the guide walks through the worked answer; picking asks
+        # The guide mostly walks through a worked answer; an exercise it offers asks first.
+        self.load_preset(quiz=request.quiz)
+        if self.exercise.active:
+            return
         for _ in range(request.steps):
             self.next_step()
         if request.view == "matrix":
