@@ -41,6 +41,7 @@ import torch
 from torch import nn
 
 from desktop_cnn.core.data.datasets import load_dataset
+from desktop_cnn.core.gan.presets import DEFAULT_WIDTH
 from desktop_cnn.core.gan.quality import Quality, load_judge, probabilities, quality_of
 from desktop_cnn.core.gan.train import GanConfig, GanData, GanTrainer, generate, to_unit
 
@@ -151,7 +152,7 @@ def side(args: argparse.Namespace) -> dict[str, object]:
             idx = torch.randint(len(images), (cfg.batch_size,), generator=gen)
             trainer.step(to_unit(images[idx], 28))
 
-        width = args.ngf or trainer.state.g_json["layers"][0]["out_channels"] // 4
+        width = args.ngf or DEFAULT_WIDTH[28]
         name = f"ours (dcgan-g28/d28, width {width}, batch {cfg.batch_size})"
         secs, steps, best = race(
             "ours", ours_step, lambda: generate(trainer.g, z), args.budget, args.every, judge

@@ -335,17 +335,28 @@ class GeneratePanel(Panel):
         self.grid_title.configure(text=f"Samples from a fixed noise batch, step {self.fakes_step}")
         set_enabled(self.send_button, True)
         if probs is not None:
-            share = float((probs.max(1) >= 0.9).mean())
-            p = probs[self.a]
-            name = self.app_state.checkpoint.info.classes[int(p.argmax())]  # type: ignore[union-attr]
-            text = f"A reads as {name!r} ({p.max():.0%}); {share:.0%} of the fakes p >= 0.9"
-            counts = np.bincount(probs.argmax(1), minlength=probs.shape[1])
-            if counts.max() > len(probs) / 2:  # an untrained generator's blobs are all "8"
-                most = self.app_state.checkpoint.info.classes[int(counts.argmax())]  # type: ignore[union-attr]
-                text += f",\nbut {counts.max() / len(probs):.0%} read as {most!r}: not digits yet"
-            self.read_text.set(text)
+            self.read_text.set(self.reading(probs))
         else:
             self.read_text.set("No classifier for these images (open one that fits)")
+
+    def reading(self, probs: np.ndarray) -> str:
+        """What the classifier makes of A and of the whole grid (core.gan.quality's numbers)."""
+        import torch
+
+        from ...core.gan.quality import CONFIDENT_P, quality_of
+
+        classes = self.app_state.checkpoint.info.classes  # type: ignore[union-attr]
+        q = quality_of(torch.from_numpy(probs))
+        p = probs[self.a]
+        text = (
+            f"A reads as {classes[int(p.argmax())]!r} ({p.max():.0%}); "
+            f"{q.confident:.0%} of the fakes p >= {CONFIDENT_P}"
+        )
+        most = max(range(len(q.histogram)), key=q.histogram.__getitem__)
+        share = q.histogram[most] / q.count
+        if share > 0.5:  # an untrained generator's blobs are all read as one digit ("8")
+            text += f",\nbut {share:.0%} read as {classes[most]!r}: not digits yet"
+        return text
 
     def model_changed(self) -> None:
         self.show_fakes()
