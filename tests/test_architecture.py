@@ -223,3 +223,21 @@ def test_a_bad_import_in_a_copy_of_the_package_fails(tmp_path):
     )
     assert any(v.startswith("core imports gui: desktop_cnn.core.errors") for v in found)
     assert any(v.startswith("import cycle:") for v in found)  # gui.state -> ... -> errors
+
+
+@pytest.mark.parametrize("module", ["desktop_cnn.core.gan.presets", "desktop_cnn.core.gan.nets"])
+def test_a_module_the_spec_package_loads_can_be_imported_first(module):
+    """Importing ``a.b.c`` runs ``a/b/__init__`` first, an edge the graph above leaves out:
+    the spec package registers the GAN presets as it loads, so these must not import it back
+    at module level (importing core.gan.presets first failed with a partial module)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run(
+        [sys.executable, "-c", f"import {module}"],
+        cwd=Path(__file__).resolve().parents[1],
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
+    assert done.returncode == 0, done.stderr[-1500:]

@@ -11,9 +11,10 @@ ReLU and batch norm to one logit (the sigmoid is in the loss). Sizes:
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from ..spec.layers import NetSpec, parse_spec
+if TYPE_CHECKING:
+    from ..spec.layers import NetSpec
 
 SIZES = (28, 32, 64)
 # Each transposed conv: (out-channel multiple of ngf, kernel, stride, padding); 0 = nc.
@@ -95,6 +96,10 @@ def generator_spec(
     size: int = 28, nc: int = 1, ngf: int | None = None, nz: int = 100, **_: Any
 ) -> NetSpec:
     """The generator as a NetSpec: input (nz, 1, 1), output (nc, size, size)."""
+    # Imported here: the spec package registers these presets when it loads, so a
+    # module-level import would make "import core.gan.presets" first a cycle.
+    from ..spec.layers import parse_spec
+
     width = DEFAULT_WIDTH.get(size, 16) if ngf is None else ngf
     return parse_spec(
         {"name": f"dcgan-g{size}", "input": [nz, 1, 1], "layers": generator_layers(size, nc, width)}
@@ -103,6 +108,8 @@ def generator_spec(
 
 def discriminator_spec(size: int = 28, nc: int = 1, ndf: int | None = None, **_: Any) -> NetSpec:
     """The discriminator as a NetSpec: input (nc, size, size), output one logit."""
+    from ..spec.layers import parse_spec  # here, not above: see generator_spec
+
     width = DEFAULT_WIDTH.get(size, 16) if ndf is None else ndf
     return parse_spec(
         {
